@@ -1,0 +1,19 @@
+"""The `sheetsync` command line: a thin layer over the library.
+
+Each command group lives in its own module and registers itself on ``app`` when imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._app import app
+
+# command modules; each adds its commands to `app`
+_COMMANDS = ["emulator"]
+
+
+def main() -> None:
+    for name in _COMMANDS:
+        importlib.import_module(f"sheetsync.cli.{name}")
+    app()

@@ -1,0 +1,1 @@
+"""`sheetsync emulator serve` (to be written)."""

@@ -1,0 +1,308 @@
+"""The Emulator: state, identities, dispatch.
+
+One :meth:`Emulator.dispatch` serves both front ends (the in-process requests adapter and the
+loopback HTTP server). A request goes: identify the caller (bearer token = email) -> log ->
+hooks -> injected faults -> quota -> route -> role check -> handler -> modifiedTime/version ->
+persist -> maybe drop the response.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import ApiError, permission_denied
+from .model import FileState, SpreadsheetState
+from .routing import match
+
+ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
+
+SHEETS_HOST = "sheets.googleapis.com"
+DRIVE_HOST = "www.googleapis.com"
+
+
+def rfc3339(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+
+
+@dataclass
+class Request:
+    """What a handler sees."""
+
+    emulator: Emulator
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    user: str
+    api: str = ""
+    name: str = ""
+    changed: bool = False  # a handler sets this when content changed (bumps modifiedTime/version)
+    cells_written: int = 0
+
+    def json(self) -> dict[str, Any]:
+        if not self.body:
+            return {}
+        try:
+            data = json.loads(self.body)
+        except ValueError as e:
+            raise ApiError(400, f"Invalid JSON payload received. {e}") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "Invalid JSON payload received. Expected an object.")
+        return data
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        v = self.query.get(name)
+        return v[-1] if v else default
+
+    def params(self, name: str) -> list[str]:
+        return self.query.get(name, [])
+
+    def bool_param(self, name: str, default: bool = False) -> bool:
+        v = self.param(name)
+        if v is None:
+            return default
+        return v.lower() == "true"
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json; charset=UTF-8"})
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class LogEntry:
+    """One API call as the emulator saw it; benchmarks and tests count these."""
+
+    at: float
+    user: str
+    method: str  # HTTP method
+    path: str
+    name: str  # discovery method id, "" when no route matched
+    kind: str  # "read" | "write" | ""
+    status: int
+    bytes_in: int
+    bytes_out: int
+    cells_written: int = 0
+
+
+class Emulator:
+    """An offline Google Sheets v4 + Drive v3. ``Emulator()`` is in memory; ``Emulator(path)`` persists."""
+
+    def __init__(self, path: str | None = None, *, clock: Callable[[], float] | None = None,
+                 quota: bool = False) -> None:
+        from .faults import Faults
+        from .quota import Quota
+
+        self.lock = threading.RLock()
+        self.clock = clock or time.time
+        self.files: dict[str, FileState] = {}
+        self.log: list[LogEntry] = []
+        self.hooks: list[Callable[[Request], None]] = []
+        self.faults = Faults()
+        self.quota = Quota(enabled=quota, clock=self.clock)
+        self.path = path
+        self._store = None
+        if path is not None:
+            from .persist import Persistence
+
+            self._store = Persistence(path)
+            self._store.load(self)
+        _load_handlers()
+
+    # --- people ---------------------------------------------------------------------------
+    def gspread_client(self, user: str = "owner@example.com"):
+        """A real ``gspread.Client`` whose HTTP goes to this emulator, acting as ``user``."""
+        from .adapter import gspread_client
+
+        return gspread_client(self, user)
+
+    def session(self, user: str = "owner@example.com"):
+        """A ``requests.Session`` routed here with ``user``'s bearer token, for raw REST calls."""
+        from .adapter import make_session
+
+        return make_session(self, user)
+
+    def on_request(self, hook: Callable[[Request], None]) -> Callable[[], None]:
+        """Run ``hook(request)`` before every request is handled; returns a remover.
+
+        A hook may mutate state (act as a person editing the sheet) or raise ApiError.
+        Hooks are suspended while they run, so a hook may itself call the API.
+        """
+        self.hooks.append(hook)
+        return lambda: self.hooks.remove(hook) if hook in self.hooks else None
+
+    # --- counting -------------------------------------------------------------------------
+    def calls(self, since: int = 0, *, user: str | None = None) -> Counter[str]:
+        """Counts of API calls by discovery method id, from log position ``since``."""
+        return Counter(e.name or f"{e.method} {e.path}" for e in self.log[since:] if user is None or e.user == user)
+
+    def mark(self) -> int:
+        """A position in the request log, for ``calls(since=...)``."""
+        return len(self.log)
+
+    # --- state helpers used by handlers ---------------------------------------------------
+    def now(self) -> float:
+        return self.clock()
+
+    def new_file_id(self) -> str:
+        return uuid.uuid4().hex + uuid.uuid4().hex[:12]
+
+    def get_file(self, file_id: str) -> FileState:
+        f = self.files.get(file_id)
+        if f is None:
+            raise ApiError(404, f"File not found: {file_id}.", reason="notFound")
+        return f
+
+    def spreadsheet(self, spreadsheet_id: str) -> SpreadsheetState:
+        f = self.files.get(spreadsheet_id)
+        if f is None or f.spreadsheet is None:
+            raise ApiError(404, "Requested entity was not found.")
+        return f.spreadsheet
+
+    def role_of(self, f: FileState, user: str) -> str | None:
+        best: str | None = None
+        for p in f.permissions:
+            kind = p.get("type")
+            ok = (kind in ("user", "group") and p.get("emailAddress", "").lower() == user.lower()) or kind == "anyone" \
+                or (kind == "domain" and user.lower().endswith("@" + p.get("domain", "").lower()))
+            if ok and (best is None or ROLE_RANK[p["role"]] > ROLE_RANK[best]):
+                best = p["role"]
+        return best
+
+    def require_role(self, f: FileState, user: str, need: str, api: str) -> None:
+        if need == "none":
+            return
+        have = self.role_of(f, user)
+        if have is None:
+            if api == "drive":
+                raise ApiError(404, f"File not found: {f.id}.", reason="notFound")
+            raise permission_denied("The caller does not have permission")
+        if ROLE_RANK[have] < ROLE_RANK[need]:
+            raise permission_denied("The caller does not have permission")
+
+    def touch(self, f: FileState) -> None:
+        """A content change: bump version and modifiedTime (strictly increasing)."""
+        now = self.now()
+        prev = f.modified_time
+        stamp = rfc3339(now)
+        if stamp <= prev:
+            # keep modifiedTime strictly increasing even within one millisecond
+            stamp = _bump(prev)
+        f.modified_time = stamp
+        f.version += 1
+
+    # --- the one entry point --------------------------------------------------------------
+    def dispatch(self, method: str, url: str, headers: dict[str, str] | None = None,
+                 body: bytes | str | None = None) -> Response:
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        if isinstance(body, str):
+            body = body.encode()
+        body = body or b""
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        # Discovery paths: sheets live at /v4/..., drive at /drive/v3/... and /upload/drive/v3/...
+        query = parse_qs(parts.query, keep_blank_values=True)
+        user = _user_from(headers)
+        req = Request(self, method.upper(), path, query, headers, body, user)
+        api = "drive" if "/drive/" in path else "sheets"
+        req.api = api
+        entry = LogEntry(self.now(), user, req.method, path, "", "", 0, len(body), 0)
+        with self.lock:
+            self.log.append(entry)
+            try:
+                if not user:
+                    raise ApiError(401, "Request is missing required authentication credential. Expected OAuth 2 access "
+                                   "token, login cookie or other valid authentication credential.")
+                found = match(req.method, path)
+                if found is None:
+                    raise ApiError(404, f"The requested URL {path} was not found on this server (sheetsync emulator: "
+                                   f"no such endpoint).", status="NOT_FOUND")
+                rt, params = found
+                req.name, entry.name, entry.kind = rt.name, rt.name, rt.quota
+                if self.hooks:
+                    hooks, self.hooks = self.hooks, []
+                    try:
+                        for h in hooks:
+                            h(req)
+                    finally:
+                        self.hooks = hooks + self.hooks
+                self.faults.before(req)
+                self.quota.charge(user, rt.quota)
+                f = None
+                if rt.id_param:
+                    f = self.files.get(params[rt.id_param])
+                    if f is None or (rt.api == "sheets" and f.spreadsheet is None):
+                        if rt.api == "drive":
+                            raise ApiError(404, f"File not found: {params[rt.id_param]}.", reason="notFound")
+                        raise ApiError(404, "Requested entity was not found.")
+                    self.require_role(f, user, rt.access, rt.api)
+                version_before = f.version if f is not None else None
+                result = rt.handler(req, **params)
+                if isinstance(result, Response):
+                    resp = result
+                else:
+                    resp = Response(200, json.dumps(result, ensure_ascii=False).encode())
+                if rt.quota == "write":
+                    if f is not None and f.version == version_before and req.changed:
+                        self.touch(f)
+                    if self._store is not None:
+                        self._store.save(self)
+                entry.cells_written = req.cells_written
+                lost = self.faults.after(req)
+            except ApiError as e:
+                resp = Response(e.code, json.dumps(e.body(api), ensure_ascii=False).encode())
+                resp.headers.update(e.headers)
+                lost = None
+            entry.status = resp.status
+            entry.bytes_out = len(resp.body)
+        if lost is not None:
+            raise lost
+        latency = self.faults.latency_for(req)
+        if latency:
+            time.sleep(latency)
+        return resp
+
+    def save(self) -> None:
+        if self._store is not None:
+            with self.lock:
+                self._store.save(self)
+
+
+def _user_from(headers: dict[str, str]) -> str:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return ""
+
+
+def _bump(stamp: str) -> str:
+    dt = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return rfc3339(dt.timestamp() + 0.0015)
+
+
+_loaded = False
+
+
+def _load_handlers() -> None:
+    """Import the handler modules once so their @route decorators register."""
+    global _loaded
+    if _loaded:
+        return
+    from . import drive, sheets_batch, sheets_get, sheets_values  # noqa: F401
+
+    _loaded = True
