@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import ApiError, permission_denied
 from .model import FileState, SpreadsheetState
+from .recalc import recalc
 from .routing import match
 
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
@@ -260,6 +261,8 @@ class Emulator:
                 if rt.quota == "write":
                     if f is not None and f.version == version_before and req.changed:
                         self.touch(f)
+                        if f.spreadsheet is not None:
+                            recalc(f.spreadsheet, self)
                     if self._store is not None:
                         self._store.save(self)
                 entry.cells_written = req.cells_written
