@@ -1,1 +1,61 @@
-"""`sheetsync emulator serve` (to be written)."""
+"""`sheetsync emulator serve`: the offline Google Sheets/Drive API on a loopback port."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import typer
+
+from ._app import app, console, fail
+
+emulator_app = typer.Typer(help="The offline Google Sheets v4 + Drive v3 emulator.", no_args_is_help=True)
+app.add_typer(emulator_app, name="emulator")
+
+
+@emulator_app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (keep it on loopback: there is no real auth)."),
+    port: int = typer.Option(8765, help="Port to listen on; 0 picks a free one."),
+    data: Path | None = typer.Option(None, "--data", help="Directory to keep the emulator's state in across "
+                                     "restarts (default: in memory, gone when the server stops)."),
+    quota: bool = typer.Option(False, "--quota/--no-quota", help="Enforce Google's per-minute read/write quotas."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every request."),
+) -> None:
+    """Serve the emulator over HTTP until Ctrl-C.
+
+    Point gspread at it with sheetsync.emulator.server.loopback_client(URL, user=EMAIL); the
+    user's e-mail is the bearer token.
+    """
+    from sheetsync.emulator import Emulator
+    from sheetsync.emulator.server import EmulatorServer
+
+    try:
+        emu = Emulator(str(data) if data else None, quota=quota)
+    except (RuntimeError, OSError) as e:
+        fail(f"cannot open the emulator data in {data}: {e}", "check the path, or start with another --data directory")
+        return
+    try:
+        server = EmulatorServer(emu, host, port, verbose=verbose)
+    except OSError as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror or e}",
+             "pick another --port (0 picks a free one) or stop whatever is using it")
+        return
+    where = f"persisting to {data}" if data else "in memory (use --data DIR to keep state)"
+    console.print(f"sheetsync emulator serving on [bold]{server.url}[/] — {where}")
+    console.print(f"gspread: [cyan]loopback_client('{server.url}', user='you@example.com')[/] "
+                  "from sheetsync.emulator.server")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+        emu.save()
+        console.print("emulator stopped")
+
+
+def _interrupt(*_: object) -> None:
+    """SIGTERM stops the server the way Ctrl-C does, so state is saved on the way out."""
+    raise KeyboardInterrupt

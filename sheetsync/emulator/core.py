@@ -104,6 +104,10 @@ class LogEntry:
 class Emulator:
     """An offline Google Sheets v4 + Drive v3. ``Emulator()`` is in memory; ``Emulator(path)`` persists."""
 
+    #: ``check(request, status)`` after every request of every emulator; the test suite installs its
+    #: Discovery validator here. A check may raise to fail the caller loudly.
+    validators: list[Callable[[Request, int], None]] = []
+
     def __init__(self, path: str | None = None, *, clock: Callable[[], float] | None = None,
                  quota: bool = False) -> None:
         from .faults import Faults
@@ -114,6 +118,7 @@ class Emulator:
         self.files: dict[str, FileState] = {}
         self.log: list[LogEntry] = []
         self.hooks: list[Callable[[Request], None]] = []
+        self.outbox: list[dict[str, Any]] = []  # notification e-mails Drive would have sent (sharing)
         self.faults = Faults()
         self.quota = Quota(enabled=quota, clock=self.clock)
         self.path = path
@@ -151,6 +156,21 @@ class Emulator:
     def calls(self, since: int = 0, *, user: str | None = None) -> Counter[str]:
         """Counts of API calls by discovery method id, from log position ``since``."""
         return Counter(e.name or f"{e.method} {e.path}" for e in self.log[since:] if user is None or e.user == user)
+
+    def usage(self, since: int = 0) -> dict[str, dict[str, int]]:
+        """Per user: calls, reads, writes, errors, bytes in and out, cells written — from log position ``since``."""
+        out: dict[str, dict[str, int]] = {}
+        for e in self.log[since:]:
+            u = out.setdefault(e.user, dict.fromkeys(
+                ("calls", "reads", "writes", "errors", "bytes_in", "bytes_out", "cells_written"), 0))
+            u["calls"] += 1
+            u["reads"] += e.kind == "read"
+            u["writes"] += e.kind == "write"
+            u["errors"] += e.status >= 400 or e.status == 0
+            u["bytes_in"] += e.bytes_in
+            u["bytes_out"] += e.bytes_out
+            u["cells_written"] += e.cells_written
+        return out
 
     def mark(self) -> int:
         """A position in the request log, for ``calls(since=...)``."""
@@ -194,6 +214,9 @@ class Emulator:
                 raise ApiError(404, f"File not found: {f.id}.", reason="notFound")
             raise permission_denied("The caller does not have permission")
         if ROLE_RANK[have] < ROLE_RANK[need]:
+            if api == "drive":
+                raise ApiError(403, f"The user does not have sufficient permissions for file {f.id}.",
+                               reason="insufficientFilePermissions")
             raise permission_denied("The caller does not have permission")
 
     def touch(self, f: FileState) -> None:
@@ -243,7 +266,7 @@ class Emulator:
                     finally:
                         self.hooks = hooks + self.hooks
                 self.faults.before(req)
-                self.quota.charge(user, rt.quota)
+                self.quota.charge(user, rt.quota, rt.api)
                 f = None
                 if rt.id_param:
                     f = self.files.get(params[rt.id_param])
@@ -273,6 +296,8 @@ class Emulator:
                 lost = None
             entry.status = resp.status
             entry.bytes_out = len(resp.body)
+        for check in Emulator.validators:
+            check(req, resp.status)
         if lost is not None:
             raise lost
         latency = self.faults.latency_for(req)

@@ -3,15 +3,33 @@
 Each request kind (addSheet, updateCells, ...) is a function registered with
 ``@request_kind("addSheet")`` taking ``(req, ss, body)`` and returning the reply dict
 (``{"addSheet": {...}}``) or ``None`` for an empty reply ``{}``. Kinds live in the module
-that owns their subject (structure here; cell content in sheets_cells).
+that owns their subject (structure, range_features, protected_ranges, metadata; cell content
+in sheets_cells).
+
+A batch is atomic, as Google's is: the spreadsheet is snapshotted first and restored if any
+request fails, so a failed batch changes nothing.
 """
 
 from __future__ import annotations
 
+import importlib
+import pickle
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
+from typing import TYPE_CHECKING, Any
+
+from .errors import ApiError, unknown_field, unsupported
+from .fields import check_body, drop_nulls, schema_properties
+from .routing import route
+
+if TYPE_CHECKING:
+    from .core import Emulator, Request
+    from .model import FileState
 
 REQUEST_KINDS: dict[str, Callable[..., Any]] = {}
+
+BATCH_FIELDS = {"requests", "includeSpreadsheetInResponse", "responseRanges", "responseIncludeGridData"}
 
 
 def request_kind(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -20,3 +38,211 @@ def request_kind(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return fn
 
     return deco
+
+
+def _known_kinds() -> set[str]:
+    props = schema_properties("Request")
+    return set(props) if props is not None else set(REQUEST_KINDS)
+
+
+#: Kinds whose every touched sheet is named by a ``sheetId`` / ``sourceSheetId`` in the request
+#: (a GridRange without one means sheet 0). Any other kind snapshots every sheet's cells.
+_SHEET_NAMED = {"addSheet", "deleteSheet", "duplicateSheet", "updateSheetProperties", "updateSpreadsheetProperties",
+                "insertDimension", "deleteDimension", "appendDimension", "moveDimension", "updateDimensionProperties",
+                "autoResizeDimensions", "mergeCells", "unmergeCells", "setDataValidation", "addProtectedRange",
+                "updateProtectedRange", "deleteProtectedRange", "addConditionalFormatRule",
+                "updateConditionalFormatRule", "deleteConditionalFormatRule", "addNamedRange", "updateNamedRange",
+                "deleteNamedRange", "setBasicFilter", "clearBasicFilter", "createDeveloperMetadata",
+                "updateDeveloperMetadata", "deleteDeveloperMetadata", "updateCells", "repeatCell", "updateBorders",
+                "copyPaste", "cutPaste", "sortRange", "appendCells"}
+
+
+@dataclass
+class Snapshot:
+    """Enough to put a file back: everything but the grids, plus the grids of the sheets a batch may touch.
+
+    Copying every cell of a large spreadsheet for each batchUpdate would dominate its cost, so
+    grids of sheets the batch does not name are kept by reference (nothing writes to them).
+    """
+
+    state: bytes
+    grids: dict[int, list[Any]]  # sheetId -> the rows list object as it was (untouched sheets)
+    copied: dict[int, bytes | list[Any]]  # sheetId -> pickled rows, or a shallow copy for list-only batches
+
+
+def touched_sheets(requests: list[dict[str, Any]]) -> set[int] | None:
+    """sheetIds a batch may write cells of; None when it cannot be told (then: all)."""
+    out: set[int] = set()
+    for r in requests:
+        kind = next(iter(r))
+        if kind == "findReplace" and not r[kind].get("allSheets") and "sheetId" in r[kind]:
+            out.add(int(r[kind]["sheetId"]))
+            continue
+        if kind not in _SHEET_NAMED:
+            return None
+        _collect_ids(r[kind], out)
+    return out
+
+
+_RANGE_KEYS = {"range", "ranges", "start", "source", "destination", "gridRange", "dimensionRange", "dimensions",
+               "unprotectedRanges"}
+
+#: Kinds that only move cells between list positions (never change a cell dict in place), so a
+#: shallow copy of the row lists is enough to undo them.
+_LIST_ONLY = {"addSheet", "deleteSheet", "duplicateSheet", "updateSheetProperties", "updateSpreadsheetProperties",
+              "insertDimension", "deleteDimension", "appendDimension", "moveDimension", "updateDimensionProperties",
+              "autoResizeDimensions", "unmergeCells", "addProtectedRange", "updateProtectedRange",
+              "deleteProtectedRange", "addConditionalFormatRule", "updateConditionalFormatRule",
+              "deleteConditionalFormatRule", "addNamedRange", "updateNamedRange", "deleteNamedRange",
+              "clearBasicFilter", "createDeveloperMetadata", "updateDeveloperMetadata", "deleteDeveloperMetadata"}
+
+
+def _collect_ids(value: Any, out: set[int], under_range: bool = False) -> None:
+    if isinstance(value, dict):
+        if under_range and "sheetId" not in value and "sourceSheetId" not in value:
+            out.add(0)  # a GridRange / DimensionRange without sheetId means the first sheet id, 0
+        for k, v in value.items():
+            if k in ("sheetId", "sourceSheetId") and isinstance(v, int | str) and str(v).lstrip("-").isdigit():
+                out.add(int(v))
+            else:
+                _collect_ids(v, out, k in _RANGE_KEYS)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_ids(v, out, under_range)
+
+
+def snapshot(f: FileState, sheet_ids: set[int] | None = None, *, shallow: bool = False) -> Snapshot:
+    """Snapshot ``f``; only the grids of ``sheet_ids`` (all when None) are copied — row by row
+    when ``shallow`` (the batch never edits a cell in place), else cell by cell."""
+    ss = f.spreadsheet
+    if ss is None:
+        return Snapshot(pickle.dumps(f, protocol=pickle.HIGHEST_PROTOCOL), {}, {})
+    grids = {s.sheet_id: s.rows for s in ss.sheets}
+    copied: dict[int, bytes | list[Any]] = {
+        sid: [list(r) for r in rows] if shallow else pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        for sid, rows in grids.items() if sheet_ids is None or sid in sheet_ids}
+    for s in ss.sheets:
+        s.rows = []
+    try:
+        state = pickle.dumps(f, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for s in ss.sheets:
+            s.rows = grids[s.sheet_id]
+    return Snapshot(state, {k: v for k, v in grids.items() if k not in copied}, copied)
+
+
+def restore(f: FileState, snap: Snapshot) -> None:
+    """Put ``f`` back as it was, in place (the core holds a reference to it)."""
+    old = pickle.loads(snap.state)
+    if old.spreadsheet is not None:
+        for s in old.spreadsheet.sheets:
+            saved = snap.copied.get(s.sheet_id)
+            if saved is None:
+                s.rows = snap.grids[s.sheet_id]
+            else:
+                s.rows = pickle.loads(saved) if isinstance(saved, bytes) else saved
+    for fld in dc_fields(f):
+        setattr(f, fld.name, getattr(old, fld.name))
+
+
+def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[Any],
+                   req: Request | None = None) -> list[dict[str, Any]]:
+    """Run ``requests`` against ``f`` all-or-nothing; the replies, aligned with the requests."""
+    if req is None:
+        from .core import Request
+
+        req = Request(emulator, "POST", f"/v4/spreadsheets/{f.id}:batchUpdate", {}, {}, b"", user)
+    if not isinstance(requests, list):
+        raise ApiError(400, "Invalid value at 'requests': expected a list of Request objects.")
+    known = _known_kinds()
+    kinds: list[str] = []
+    for i, r in enumerate(requests):
+        if not isinstance(r, dict):
+            raise ApiError(400, f"Invalid value at 'requests[{i}]': expected a Request object.")
+        for k in r:
+            if k not in known:
+                raise unknown_field(f"requests[{i}]", k)
+        if len(r) != 1:
+            if not r:
+                raise ApiError(400, f"Invalid requests[{i}]: No request set. Set exactly one request kind "
+                                    "(for example addSheet or updateCells).")
+            raise ApiError(400, f"Invalid requests[{i}]: exactly one request kind may be set, got "
+                                f"{', '.join(sorted(r))}. Split them into separate requests.")
+        kind = next(iter(r))
+        if r[kind] is None:
+            r = requests[i] = {kind: {}}
+        else:
+            r = requests[i] = {kind: drop_nulls(r[kind])}
+        if kind not in REQUEST_KINDS:
+            raise unsupported(f"requests[{i}].{kind} is a valid Sheets v4 request kind that this emulator does "
+                              "not implement.")
+        if not isinstance(r[kind], dict):
+            raise ApiError(400, f"Invalid value at 'requests[{i}].{kind}': expected an object.")
+        ref = (schema_properties("Request") or {}).get(kind)
+        if ref:
+            check_body(r[kind], ref, f"requests[{i}].{kind}")
+        kinds.append(kind)
+    snap = snapshot(f, touched_sheets(requests), shallow=all(k in _LIST_ONLY for k in kinds))
+    replies: list[dict[str, Any]] = []
+    try:
+        for i, (r, kind) in enumerate(zip(requests, kinds, strict=True)):
+            ss = f.spreadsheet
+            assert ss is not None
+            try:
+                reply = REQUEST_KINDS[kind](req, ss, r[kind])
+            except ApiError as e:
+                if e.code == 400 and not e.message.startswith(("Invalid requests[", "Invalid JSON payload")):
+                    e.message = f"Invalid requests[{i}].{kind}: {e.message}"
+                    e.args = (e.message,)
+                raise
+            replies.append(reply or {})
+    except BaseException:
+        restore(f, snap)
+        req.changed = False
+        raise
+    if f.spreadsheet is not None:
+        f.name = f.spreadsheet.properties.get("title", f.name)
+    return replies
+
+
+@route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+):batchUpdate", api="sheets",
+       name="sheets.spreadsheets.batchUpdate", access="writer", quota="write", id_param="spreadsheet_id")
+def batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
+    from .sheets_get import bool_json, check_params, spreadsheet_response
+
+    check_params(req, set())
+    body = req.json()
+    for k in body:
+        if k not in BATCH_FIELDS:
+            raise unknown_field("", k)
+    requests = body.get("requests")
+    if not requests:
+        raise ApiError(400, "Invalid requests: Must specify at least one request.")
+    # responseRanges / responseIncludeGridData only matter with includeSpreadsheetInResponse
+    include = bool_json(body, "includeSpreadsheetInResponse")
+    ranges = body.get("responseRanges") or []
+    grid = bool_json(body, "responseIncludeGridData")
+    f = req.emulator.files[spreadsheet_id]
+    replies = apply_requests(req.emulator, req.user, f, requests, req)
+    out: dict[str, Any] = {"spreadsheetId": spreadsheet_id, "replies": replies}
+    if include:  # the `fields` parameter, if any, applies to the whole response below
+        out["updatedSpreadsheet"] = spreadsheet_response(req, spreadsheet_id, list(ranges), grid, None)
+    mask_text = req.param("fields")
+    if mask_text:
+        from . import fields as fieldmask
+
+        out = fieldmask.project(out, fieldmask.parse(mask_text))
+    return out
+
+
+def _load_kind_modules() -> None:
+    """Import every module that registers request kinds (the cell kinds may not exist yet)."""
+    for name in ("structure", "range_features", "protected_ranges", "metadata", "sheets_cells"):
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.{name}":
+                raise
+
+
+_load_kind_modules()

@@ -1,0 +1,97 @@
+"""`sheetsync doctor`: check credentials, scopes, quota settings and access to every client spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sheetsync.sheets.checks import FAIL, OK, SKIP, WARN, Check, diagnose
+from sheetsync.sheets.client import Backend, backend_from_config
+
+from ._app import CONFIG_HELP, app, console, fail
+
+_STYLE = {OK: "[green]ok[/]", WARN: "[yellow]warn[/]", FAIL: "[bold red]FAIL[/]", SKIP: "[dim]skip[/]"}
+
+
+def render(checks: Iterable[Check]) -> Table:
+    table = Table(title="sheetsync doctor", show_lines=False)
+    table.add_column("check")
+    table.add_column("", justify="center")
+    table.add_column("found")
+    table.add_column("what to do")
+    for c in checks:
+        table.add_row(c.name, _STYLE.get(c.status, c.status), c.detail, c.fix)
+    return table
+
+
+def spreadsheets_of(config) -> list[tuple[str, str | None]]:
+    """(slug, spreadsheet id) for every active client: ids from the store when it exists, else None."""
+    ids: dict[str, str | None] = {c.slug: None for c in config.clients if c.active}
+    url = config.store_url
+    exists = not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).is_file()
+    if exists:
+        from sheetsync.store import Store
+
+        store = Store.open(url, migrate_schema=False)
+        try:
+            for c in store.clients.list():
+                ids[c.slug] = c.spreadsheet_id
+        finally:
+            store.close()
+    return sorted(ids.items())
+
+
+def run(backend: Backend, spreadsheets: Iterable[tuple[str, str | None]], *,
+        interval_seconds: float | None = None) -> int:
+    """Print the doctor table for ``backend`` and return the exit code (1 if anything failed)."""
+    checks = diagnose(backend, spreadsheets, interval_seconds=interval_seconds)
+    console.print(render(checks))
+    failed = sum(c.status == FAIL for c in checks)
+    warned = sum(c.status == WARN for c in checks)
+    if failed:
+        console.print(f"[bold red]{failed} problem(s) to fix[/] (see “what to do”).")
+    elif warned:
+        console.print(f"[yellow]all good, {warned} warning(s)[/]")
+    else:
+        console.print("[green]all good[/]")
+    return 1 if failed else 0
+
+
+@app.command()
+def doctor(
+    config: str = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    spreadsheet: list[str] = typer.Option(
+        [], "--spreadsheet", "-s", help="Also check SLUG=SPREADSHEET_ID (repeatable)."),
+    credentials: Path = typer.Option(None, "--credentials", help="Check this credentials file (Google backend)."),
+) -> None:
+    """Check credentials, scopes, quota settings and access to every client spreadsheet; say what to fix."""
+    from sheetsync.config import ConfigError, config_path, load_config
+
+    try:
+        cfg = load_config(config_path(config))
+    except ConfigError as e:
+        fail(str(e), "fix the lines above in the config file")
+        return
+    backend = backend_from_config(cfg)
+    if credentials is not None:
+        backend = Backend(kind="google", credentials_file=str(credentials), retry=backend.retry)
+    pairs = dict(spreadsheets_of(cfg))
+    for item in spreadsheet:
+        slug, sep, sid = item.partition("=")
+        if not sep or not slug or not sid:
+            fail(f"--spreadsheet {item!r} is not SLUG=SPREADSHEET_ID", "write it like --spreadsheet acme=1AbC...")
+        pairs[slug] = sid
+    interval = _interval_seconds(cfg.schedule.sync)
+    raise typer.Exit(run(backend, sorted(pairs.items()), interval_seconds=interval))
+
+
+def _interval_seconds(spec: str) -> float | None:
+    parts = spec.split()
+    if parts[0] != "every":
+        return None
+    text = "".join(parts[1:])
+    unit = {"s": 1, "m": 60, "h": 3600}[text[-1]]
+    return float(text[:-1]) * unit

@@ -1,0 +1,83 @@
+"""`sheetsync init`: write a starter config that works as it is (embedded emulator + SQLite)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._app import app, console, fail
+
+STARTER = """\
+# sheetsync configuration. Every key is explained in config/sheetsync.example.toml.
+# Works as it is: the embedded Google Sheets emulator and a SQLite store under ./data.
+
+data_dir = "data"
+
+[agency]
+name = {agency}
+timezone = "Europe/Moscow"
+locale = "ru"          # ru | en
+currency = "RUB"
+holidays_country = "RU"
+
+[backend]
+type = "emulator"      # emulator | google (then: credentials = "/path/to/service-account.json")
+
+[sharing]
+client_role = "reader" # reader | commenter
+
+[sync]
+interval_seconds = 60
+
+[[departments]]
+key = "dev"
+name = "Разработка"
+monthly_minimum = 1000000
+
+[[specialists]]
+email = "dev@agency.example"
+name = "Разработчик"
+role = "developer"
+weekly_hours = 40
+department = "dev"
+
+[[task_types]]
+key = "landing"
+name = "Посадочная страница"
+role = "developer"
+default_estimate_hours = 16
+
+[[clients]]
+slug = "demo"
+name = "Демо-клиент"
+manager_email = "manager@agency.example"
+viewer_emails = ["client@demo.example"]
+editor_emails = ["manager@agency.example"]
+"""
+
+
+@app.command("init")
+def init_cmd(
+    path: Annotated[Path | None, typer.Argument(help="Where to write the config.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Same as PATH.")] = None,
+    agency: Annotated[str, typer.Option(help="The agency's name.")] = "Моё агентство",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter sheetsync.toml (refuses to overwrite one without --force)."""
+    from sheetsync.config import DEFAULT_CONFIG_NAME, ConfigError, load_config
+
+    target = path or config or Path(DEFAULT_CONFIG_NAME)
+    if target.exists() and not force:
+        fail(f"{target} already exists", "edit it, or pass --force to replace it with a fresh starter config")
+    text = STARTER.format(agency=json.dumps(agency, ensure_ascii=False))  # a JSON string is a TOML string
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    try:
+        load_config(target)
+    except ConfigError as e:  # the starter must always load; if it does not, say so loudly
+        fail(f"the starter config does not load: {e}", "report this as a bug")
+    console.print(f"[green]wrote[/] {target}")
+    console.print("next: [bold]sheetsync db upgrade[/] (creates the store), then [bold]sheetsync provision demo[/]")

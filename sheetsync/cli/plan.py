@@ -1,0 +1,137 @@
+"""`sheetsync plan` and `sheetsync digest`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ._app import CONFIG_HELP, app, console, err_console, fail
+
+
+def _open(config_opt: str | None):
+    from sheetsync.config import ConfigError, config_path, load_config
+    from sheetsync.store import Store
+
+    try:
+        config = load_config(config_path(config_opt))
+    except ConfigError as e:
+        fail(str(e), "fix the config file (the message names the key) and run again")
+    try:
+        store = Store.from_config(config)
+    except Exception as e:  # noqa: BLE001 - shown to a person
+        fail(f"cannot open the store: {e}", "check `store.url` in the config, or run `sheetsync db upgrade`")
+    return config, store
+
+
+def _today(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"--today {value!r} is not a date", "give it as YYYY-MM-DD, e.g. 2026-11-23")
+
+
+@app.command("plan")
+def plan_cmd(
+    slug: Annotated[str | None, typer.Argument(help="The client to plan (its slug); or use --all.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Plan every active client together.")] = False,
+    period: Annotated[str, typer.Option("--period", "-p", help="ISO week (2026-W48) or month (2026-11).")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
+    sheets: Annotated[bool, typer.Option("--sheets/--no-sheets",
+                                         help="Also rewrite the plan-schedule and metrics sheets.")] = False,
+    today: Annotated[str | None, typer.Option(help="Plan as if today were this date (YYYY-MM-DD).")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Take backlog tasks into work for a period, within every specialist's capacity."""
+    from sheetsync.planning import plan_all, plan_client
+    from sheetsync.planning.calendar import PeriodError, current_period, parse_period
+
+    if bool(slug) == all_:
+        fail("say which client to plan", "give a client slug, e.g. `sheetsync plan acme --period 2026-W48`, or --all")
+    cfg, store = _open(config)
+    day = _today(today) or dt.date.today()
+    try:
+        p = parse_period(period) if period else current_period(cfg.planning.period, day)
+    except PeriodError as e:
+        fail(str(e))
+    try:
+        report = (plan_all(store, cfg, p, dry_run=dry_run, today=day) if all_
+                  else plan_client(store, cfg, slug, p, dry_run=dry_run, today=day))
+    except LookupError as e:
+        fail(str(e))
+    print_report(report)
+    if sheets and not dry_run:
+        _refresh(store, cfg, report.clients, p, day)
+
+
+def print_report(report) -> None:
+    title = f"Plan for {report.period.label}" + (" (dry run: nothing written)" if report.dry_run else "")
+    table = Table(title=title, show_lines=False)
+    for col in ("Outcome", "Client", "Task", "Title", "Assignee", "Hours", "Start", "Deadline", "Reason"):
+        table.add_column(col, overflow="fold")
+    style = {"taken": "green", "forced": "bold yellow", "not_fitting": "red"}
+    order = {"taken": 0, "forced": 1, "not_fitting": 2}
+    for d in sorted(report.decisions, key=lambda d: (order[d.outcome], d.task.client, d.task.key)):
+        loc = report.locales.get(d.task.client, "ru")
+        table.add_row(
+            f"[{style[d.outcome]}]{d.outcome.replace('_', ' ')}[/]", d.task.client, d.task.key, d.task.title,
+            (d.assignee or "") + (" (auto)" if d.auto_assigned else ""),
+            f"{d.task.estimate_hours:g}" if d.task.estimate_hours is not None else "—",
+            f"{d.start:%d.%m}" if d.start else "", f"{d.deadline:%d.%m}" if d.deadline else "",
+            d.reason.text(loc) if d.reason else "",
+        )
+    console.print(table)
+    loads = Table(title="Load (all clients)")
+    for col in ("Specialist", "Capacity, h", "Planned, h", "Load"):
+        loads.add_column(col)
+    for load in sorted(report.loads.values(), key=lambda x: x.specialist.name):
+        pct = load.percent
+        colour = "red" if pct is not None and pct > 1 else "green"
+        loads.add_row(load.specialist.name, f"{load.capacity:g}", f"{round(load.planned, 2):g}",
+                      f"[{colour}]{pct:.0%}[/]" if pct is not None else "—")
+    console.print(loads)
+    est = len(report.estimates)
+    console.print(f"taken {len(report.taken)}, forced {len(report.forced)}, not fitting {len(report.not_fitting)}, "
+                  f"auto-estimated {est}" + ("" if report.dry_run else f"; {report.written} tasks updated"))
+
+
+def _refresh(store, cfg, slugs, period, day) -> None:
+    from sheetsync.planning.sheets import SheetMissing, refresh_metrics, refresh_plan_schedule
+    from sheetsync.sheets.client import backend_from_config, connect
+
+    client = connect(backend_from_config(cfg))
+    for slug in slugs:
+        try:
+            refresh_plan_schedule(store, cfg, client, slug, period, today=day)
+            refresh_metrics(store, cfg, client, slug, today=day)
+        except SheetMissing as e:
+            err_console.print(f"[yellow]skipped {slug}:[/] {e}")
+    console.print(f"plan-schedule and metrics sheets rewritten for {len(slugs)} client(s)")
+
+
+@app.command("digest")
+def digest_cmd(
+    manager: Annotated[str | None, typer.Option(help="Only this manager's digest (their email).")] = None,
+    lang: Annotated[str | None, typer.Option(help="ru or en (default: the language of the manager's clients).")] = None,
+    today: Annotated[str | None, typer.Option(help="As if today were this date (YYYY-MM-DD).")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Per-manager reminders (tasks waiting on the client too long, overdue tasks), ready to paste."""
+    from sheetsync.planning.digest import digests
+
+    if lang not in (None, "ru", "en"):
+        fail(f"--lang {lang!r} is not supported", "use --lang ru or --lang en")
+    cfg, store = _open(config)
+    out = digests(store, cfg, manager=manager, today=_today(today), locale=lang)
+    if not out:
+        console.print("Nothing to chase: no task waits on a client too long and nothing is overdue.")
+        return
+    for i, (m, text) in enumerate(out.items()):
+        if i:
+            console.print()
+        console.rule(m)
+        console.print(text, markup=False, highlight=False, end="")

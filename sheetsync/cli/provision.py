@@ -1,0 +1,97 @@
+"""`sheetsync provision SLUG | --all`: create or repair clients' spreadsheets and their sharing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ._app import CONFIG_HELP, app, console, err_console, fail
+
+
+def _open(config_opt: str | None):
+    from sheetsync.config import ConfigError, config_path, load_config
+    from sheetsync.store import Store
+    from sheetsync.store.reference import sync_reference_data
+
+    try:
+        config = load_config(config_path(config_opt))
+    except ConfigError as e:
+        fail(str(e), "fix the config file (the message names the key) and run again")
+    try:
+        store = Store.from_config(config)
+    except Exception as e:  # noqa: BLE001 - shown to a person
+        fail(f"cannot open the store: {e}", "check `store.url` in the config")
+    sync_reference_data(store, config)  # clients, specialists and task types as the config says
+    return config, store
+
+
+@app.command("provision")
+def provision_cmd(
+    slug: Annotated[str | None, typer.Argument(help="The client whose spreadsheet to create or repair.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every active client.")] = False,
+    recreate: Annotated[bool, typer.Option("--recreate", help="Make a new spreadsheet even if one is recorded "
+                                                               "(use when the old one was deleted).")] = False,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Create a client's spreadsheet from the templates, or repair and upgrade it; share it as configured.
+
+    Re-running is safe: a spreadsheet that has not drifted costs a few reads and no writes.
+    """
+    from sheetsync.provision import ProvisionError, ProvisionSettings, provision_client
+    from sheetsync.sheets import SheetsError, connect
+    from sheetsync.sheets.client import backend_from_config
+    from sheetsync.templates import TemplateError, load_templates
+
+    if recreate and all_:
+        fail("--recreate works on one client at a time", "name the client: `sheetsync provision acme --recreate`")
+    if bool(slug) == all_:
+        fail("say which client to provision", "give a client slug, e.g. `sheetsync provision acme`, or --all")
+    cfg, store = _open(config)
+    try:
+        templates = load_templates()
+    except TemplateError as e:
+        fail(str(e), "fix the template file named above")
+    settings = ProvisionSettings.from_config(cfg)
+    sheets = connect(backend_from_config(cfg))
+    slugs = [c.slug for c in store.clients.list(active=True)] if all_ else [slug]
+    if not all_ and store.clients.find(slug) is None:
+        known = ", ".join(c.slug for c in store.clients.list(active=None)) or "none yet"
+        fail(f"no client {slug!r}", escape(f"add it to the config's [[clients]] (known: {known})"))
+    results, failed = [], []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=not all_, transient=True) as progress:
+        job = progress.add_task("provisioning", total=len(slugs))
+        for s in slugs:
+            progress.update(job, description=f"provisioning {s}")
+            try:
+                results.append(provision_client(store=store, sheets=sheets, slug=s, templates=templates,
+                                                settings=settings, recreate=recreate))
+            except (ProvisionError, SheetsError, LookupError) as e:  # one client's failure never stops the rest
+                failed.append((s, str(e)))
+            progress.advance(job)
+    _summary(results)
+    for s, msg in failed:
+        err_console.print(f"[bold red]{s}:[/] {msg}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _summary(results) -> None:
+    table = Table(title="Provisioning")
+    table.add_column("Client", no_wrap=True)
+    table.add_column("Action", no_wrap=True)
+    for col in ("Requests", "API calls", "Shared", "Unshared"):
+        table.add_column(col, justify="right")
+    table.add_column("Spreadsheet", overflow="fold")
+    for r in results:
+        action = "created" if r.created else ("repaired" if r.requests_applied else "up to date")
+        table.add_row(r.slug, action, str(r.requests_applied), str(r.api_calls), str(len(r.shared)),
+                      str(len(r.unshared)), r.spreadsheet_id)
+    console.print(table)
+    for r in results:
+        for line in [*r.repairs, *(f"shared with {s}" for s in r.shared), *(f"unshared {u}" for u in r.unshared)]:
+            console.print(f"  {r.slug}: {line}", markup=False, highlight=False)

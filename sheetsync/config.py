@@ -1,0 +1,476 @@
+"""Loading and validating `sheetsync.toml`.
+
+`load_config(path | dict | None)` returns a typed `Config`; `None` gives built-in defaults that work
+out of the box (embedded emulator, SQLite file under ./data). Every problem is reported as
+``key.path: expected <what>, got <value>`` so a person can fix the file without reading code.
+Relative paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_ENV = "SHEETSYNC_CONFIG"
+DEFAULT_CONFIG_NAME = "sheetsync.toml"
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SYNCED_TASK_FIELDS = (
+    "title", "expected_result", "task_type", "role", "assignee", "estimate_hours", "estimate_source", "priority",
+    "status", "period", "start_date", "deadline", "done_date", "actual_hours", "client_comment", "forced",
+    "plan_note",
+)
+
+_EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_KEY_RE = r"^[a-z0-9][a-z0-9_-]*$"
+_TIME_RE = r"^([01]\d|2[0-3]):[0-5]\d$"
+_SCHEDULE_RE = re.compile(r"^(daily|mon|tue|wed|thu|fri|sat|sun|every \d+ ?(s|m|h))( ([01]\d|2[0-3]):[0-5]\d)?$")
+
+# what each field holds, in words; used to turn a validation error into "expected ..."
+Email = Annotated[str, Field(pattern=_EMAIL_RE, description="an email address like name@example.com")]
+Key = Annotated[str, Field(pattern=_KEY_RE, max_length=64,
+                           description="a short key of lowercase letters, digits, '-' or '_' (e.g. dev)")]
+Name = Annotated[str, Field(min_length=1, max_length=200, description="a non-empty name")]
+Hours = Annotated[float, Field(gt=0, le=168, description="a positive number of hours")]
+Share = Annotated[float, Field(gt=0, le=1, description="a share between 0 and 1 (e.g. 0.5)")]
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; `problems` lists every ``path: expected ..., got ...`` line."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        where = f" in {source}" if source else ""
+        super().__init__(f"invalid configuration{where}:\n  " + "\n  ".join(problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class AgencyConfig(_Model):
+    name: Name = "Agency"
+    timezone: str = Field("Europe/Moscow", description="an IANA time zone such as Europe/Moscow")
+    locale: Literal["ru", "en"] = Field("ru", description="ru or en")
+    currency: str = Field("RUB", pattern=r"^[A-Z]{3}$", description="a three-letter ISO currency code such as RUB")
+    holidays_country: str = Field("RU", description="a country code the `holidays` library knows, such as RU")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return v
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        if v.upper() not in _holiday_countries():
+            raise ValueError("unknown holidays country")
+        return v.upper()
+
+
+class DepartmentConfig(_Model):
+    key: Key
+    name: Name
+    monthly_minimum: Decimal = Field(Decimal(0), ge=0, description="the monthly minimum turnover, a number >= 0")
+
+
+class SpecialistConfig(_Model):
+    email: Email
+    name: Name
+    role: Key
+    weekly_hours: float = Field(40.0, gt=0, le=168, description="a positive number of hours")
+    working_days: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        min_length=1, description='a list of days from "mon" to "sun"',
+    )
+    department: str | None = None
+    active: bool = True
+
+
+class TaskTypeConfig(_Model):
+    key: Key
+    name: Name
+    role: Key
+    default_estimate_hours: float | None = Field(None, gt=0, le=10_000, description="a positive number of hours")
+
+
+class MetricConfig(_Model):
+    key: Key
+    name: Name
+    unit: str = ""
+    direction: Literal["up", "down"] = Field("up", description='"up" (more is better) or "down"')
+    target: float | None = Field(None, description="a number")
+    period: Literal["week", "month"] = Field("month", description='"week" or "month"')
+
+
+class ClientConfig(_Model):
+    slug: Key
+    name: Name
+    contacts: str = ""
+    manager_email: Email | None = None
+    tracker_url: str | None = Field(None, pattern=r"^https?://\S+$", description="an http(s) URL")
+    viewer_emails: list[Email] = Field(default_factory=list)
+    editor_emails: list[Email] = Field(default_factory=list)
+    locale: Literal["ru", "en"] | None = Field(None, description="ru or en (default: the agency's locale)")
+    timezone: str | None = Field(None, description="an IANA time zone such as Europe/Moscow")
+    active: bool = True
+    metrics: list[MetricConfig] = Field(default_factory=list)
+
+    _tz = field_validator("timezone")(lambda cls, v: v if v is None else AgencyConfig._tz(v))
+
+    def store_fields(self, config: Config) -> dict[str, Any]:
+        """The client's fields as the store holds them (defaults filled from the agency)."""
+        return {
+            "name": self.name,
+            "contacts": self.contacts,
+            "manager_email": self.manager_email,
+            "tracker_url": self.tracker_url,
+            "viewer_emails": list(self.viewer_emails),
+            "editor_emails": list(self.editor_emails),
+            "locale": self.locale or config.agency.locale,
+            "timezone": self.timezone or config.agency.timezone,
+            "active": self.active,
+        }
+
+
+class StoreConfig(_Model):
+    url: str | None = Field(None, description="a database URL (sqlite:///path or postgresql+psycopg://...)")
+
+
+class BackendConfig(_Model):
+    type: Literal["emulator", "google"] = Field("emulator", description='"emulator" or "google"')
+    data_dir: Path | None = None
+    credentials: Path | None = None
+
+    @model_validator(mode="after")
+    def _google_needs_credentials(self) -> BackendConfig:
+        if self.type == "google" and self.credentials is None and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+            raise ValueError(
+                "backend.credentials: expected the path of a service-account JSON key for the google backend "
+                "(or set GOOGLE_APPLICATION_CREDENTIALS), got nothing"
+            )
+        return self
+
+
+class SharingConfig(_Model):
+    client_role: Literal["reader", "commenter"] = Field("reader", description='"reader" or "commenter"')
+    manager_role: Literal["writer"] = "writer"
+    notify: bool = False
+
+
+class SyncConfig(_Model):
+    interval_seconds: int = Field(60, ge=5, le=86_400, description="a whole number of seconds from 5 to 86400")
+    mass_delete_max_rows: int = Field(10, ge=1, description="a whole number of rows >= 1")
+    mass_delete_max_share: Share = 0.5
+    mass_delete_min_rows: int = Field(3, ge=1, description="a whole number of rows >= 1")
+    field_groups: dict[str, list[str]] = Field(default_factory=lambda: {"team": ["actual_hours", "done_date"]})
+    conflict_policy: dict[str, Literal["sheet", "store"]] = Field(
+        default_factory=lambda: {"default": "sheet", "team": "store"}, description='"sheet" or "store"'
+    )
+
+    @model_validator(mode="after")
+    def _groups(self) -> SyncConfig:
+        for group, fields in self.field_groups.items():
+            for f in fields:
+                if f not in SYNCED_TASK_FIELDS:
+                    raise ValueError(
+                        f"sync.field_groups.{group}: expected task fields ({', '.join(SYNCED_TASK_FIELDS)}), got {f!r}"
+                    )
+        for group in self.conflict_policy:
+            if group != "default" and group not in self.field_groups:
+                raise ValueError(
+                    f"sync.conflict_policy.{group}: expected \"default\" or a group from sync.field_groups "
+                    f"({', '.join(self.field_groups) or 'none'}), got {group!r}"
+                )
+        return self
+
+    @property
+    def default_winner(self) -> str:
+        return self.conflict_policy.get("default", "sheet")
+
+
+class PlanningConfig(_Model):
+    period: Literal["week", "month"] = Field("week", description='"week" or "month"')
+    min_sample_size: int = Field(5, ge=1, description="a whole number >= 1 (finished tasks needed to auto-estimate)")
+    reminder_working_days: int = Field(3, ge=1, description="a whole number of working days >= 1")
+    auto_estimate: bool = True
+
+
+class MetricsConfig(_Model):
+    report_threshold: Share = Field(0.8, description="a share between 0 and 1 of the target (e.g. 0.8)")
+
+
+class InvoicesConfig(_Model):
+    meeting_weekday: Weekday = Field("wed", description='a day from "mon" to "sun"')
+    meeting_time: str = Field("11:00", pattern=_TIME_RE, description="a time as HH:MM")
+    concentration_share: Share = Field(0.5, description="a share between 0 and 1 (e.g. 0.5)")
+    editor_emails: list[Email] = Field(default_factory=list)
+    spreadsheet_title: str = "Turnover plan"
+
+
+class ScheduleConfig(_Model):
+    """When the daemon runs each job: "daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"."""
+
+    sync: str = Field("every 60s", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
+    plan: str = Field("mon 09:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
+    invoices: str = Field("wed 09:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
+    reminders: str = Field("daily 10:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
+    metrics: str = Field("daily 08:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
+
+    @field_validator("*")
+    @classmethod
+    def _spec(cls, v: str) -> str:
+        if not _SCHEDULE_RE.match(v) or (v.split()[0] in (*WEEKDAYS, "daily") and len(v.split()) != 2):
+            raise ValueError("bad schedule")
+        return v
+
+
+class Config(_Model):
+    agency: AgencyConfig = Field(default_factory=AgencyConfig)
+    data_dir: Path = Path("data")
+    departments: list[DepartmentConfig] = Field(default_factory=list)
+    specialists: list[SpecialistConfig] = Field(default_factory=list)
+    task_types: list[TaskTypeConfig] = Field(default_factory=list)
+    clients: list[ClientConfig] = Field(default_factory=list)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    backend: BackendConfig = Field(default_factory=BackendConfig)
+    sharing: SharingConfig = Field(default_factory=SharingConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+    planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    # where the file was loaded from (None for dicts/defaults); relative paths resolve against base_dir
+    path: Path | None = None
+    base_dir: Path = Field(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        problems: list[str] = []
+        for name, items, attr in (
+            ("departments", self.departments, "key"),
+            ("specialists", self.specialists, "email"),
+            ("task_types", self.task_types, "key"),
+            ("clients", self.clients, "slug"),
+        ):
+            seen: dict[str, int] = {}
+            for i, item in enumerate(items):
+                value = getattr(item, attr)
+                if value in seen:
+                    problems.append(
+                        f"{name}[{i}].{attr}: expected a value not used by {name}[{seen[value]}], got {value!r}"
+                    )
+                seen.setdefault(value, i)
+        departments = {d.key for d in self.departments}
+        for i, sp in enumerate(self.specialists):
+            if sp.department is not None and sp.department not in departments:
+                problems.append(
+                    f"specialists[{i}].department: expected one of the departments' keys "
+                    f"({', '.join(sorted(departments)) or 'none defined'}), got {sp.department!r}"
+                )
+        for i, c in enumerate(self.clients):
+            keys = [m.key for m in c.metrics]
+            for j, k in enumerate(keys):
+                if k in keys[:j]:
+                    problems.append(f"clients[{i}].metrics[{j}].key: expected a key not used twice, got {k!r}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    # --- derived locations -------------------------------------------------------------------
+
+    def resolve(self, path: Path | str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def data_path(self) -> Path:
+        return self.resolve(self.data_dir)
+
+    @property
+    def store_url(self) -> str:
+        """The store URL; default: a SQLite file `sheetsync.db` in the data directory."""
+        if self.store.url:
+            url = self.store.url
+            if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+                rel = url.removeprefix("sqlite:///")
+                if rel and rel != ":memory:":
+                    return f"sqlite:///{self.resolve(rel)}"
+            return url
+        return f"sqlite:///{self.data_path / 'sheetsync.db'}"
+
+    @property
+    def emulator_dir(self) -> Path:
+        return self.resolve(self.backend.data_dir) if self.backend.data_dir else self.data_path / "emulator"
+
+    @property
+    def credentials_path(self) -> Path | None:
+        if self.backend.credentials is not None:
+            return self.resolve(self.backend.credentials)
+        env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+        return Path(env) if env else None
+
+    def client(self, slug: str) -> ClientConfig:
+        for c in self.clients:
+            if c.slug == slug:
+                return c
+        raise KeyError(f"no client {slug!r} in the config; known: {', '.join(c.slug for c in self.clients) or 'none'}")
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -> Config:
+    """Load and validate a config from a TOML file, a dict, or nothing (built-in defaults)."""
+    if isinstance(source, Config):
+        return source
+    if source is None:
+        return _validate({}, "built-in defaults", base_dir=Path.cwd(), path=None)
+    if isinstance(source, Mapping):
+        return _validate(dict(source), "the given settings", base_dir=Path.cwd(), path=None)
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            [f"{path}: expected a TOML config file, but there is no such file (`sheetsync init` writes a starter one)"]
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"], str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: expected UTF-8 text"], str(path)) from None
+    return _validate(data, str(path), base_dir=path.resolve().parent, path=path.resolve())
+
+
+def config_path(option: str | Path | None) -> Path | None:
+    """The config file a command should use: --config, else $SHEETSYNC_CONFIG, else ./sheetsync.toml if present."""
+    if option:
+        return Path(option)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.is_file() else None
+
+
+def _validate(data: dict[str, Any], source: str, *, base_dir: Path, path: Path | None) -> Config:
+    for reserved in ("path", "base_dir"):
+        if reserved in data:
+            raise ConfigError([f"{reserved}: expected no such key (it is set by sheetsync), got {data[reserved]!r}"],
+                              source)
+    try:
+        return Config.model_validate({**data, "base_dir": base_dir, "path": path})
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc), source) from None
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    out: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in _PYDANTIC_TAGS))]
+        path = _format_path(loc)
+        msg = str(err.get("msg", ""))
+        if err["type"] == "value_error":  # our own validators already wrote a full sentence or a short reason
+            text = msg.removeprefix("Value error, ")
+            if ": expected " in text:
+                out.extend(text.splitlines())
+                continue
+        if err["type"] == "missing":
+            out.append(f"{path}: expected {_expected(loc) or 'a value'}, but it is missing")
+            continue
+        if err["type"] == "extra_forbidden":
+            parent = _field_owner(loc[:-1])
+            known = ", ".join(parent.model_fields) if parent else ""
+            out.append(f"{path}: unknown key (known keys here: {known})")
+            continue
+        expected = _expected(loc) or (msg.removeprefix("Input should be ") if msg else "a valid value")
+        out.append(f"{path}: expected {expected}, got {_show(err.get('input'))}")
+    return out
+
+
+_PYDANTIC_TAGS = {"function-after", "function-before", "function-plain", "function-wrap", "literal"}
+
+
+def _format_path(loc: list[Any]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _field_owner(loc: list[Any]) -> type[BaseModel] | None:
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return None
+        model = _inner_model(model.model_fields[part].annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if args:
+        for a in args:
+            inner = _inner_model(a)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return annotation
+
+
+def _expected(loc: list[Any]) -> str | None:
+    """The field's description ("a positive number of hours"), found by walking the models along loc."""
+    names = [p for p in loc if not isinstance(p, int)]
+    for end in range(len(names), 0, -1):  # a dict's keys are not fields: fall back to the dict's own field
+        owner = _field_owner(names[: end - 1])
+        if owner is not None and names[end - 1] in owner.model_fields:
+            return _describe(owner.model_fields[names[end - 1]])
+    return None
+
+
+def _describe(info: Any) -> str | None:
+    if info.description:
+        return info.description
+    for meta in info.metadata:
+        desc = getattr(meta, "description", None)
+        if desc:
+            return desc
+    inner = _inner_model(info.annotation)
+    for arg in getattr(info.annotation, "__args__", ()) or ():
+        for meta in getattr(arg, "__metadata__", ()) or ():
+            if getattr(meta, "description", None):
+                return meta.description
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return f"a table with keys {', '.join(f for f in inner.model_fields)}"
+    return None
+
+
+def _show(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+@cache
+def _holiday_countries() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())

@@ -1,0 +1,251 @@
+"""Drive v3 ``permissions`` (create, list, get, update, delete) and the ``comments`` list gspread reads.
+
+Sharing follows Drive's rules for My Drive files: writers and owners may share (files
+have ``writersCanShare`` on), readers and commenters may not; only the owner may hand
+ownership over, and only with ``transferOwnership=true``; the owner's own permission cannot
+be removed or downgraded. Permission ids are stable per user across files, as Drive's are.
+Notification e-mails Drive would send are recorded in ``Emulator.outbox`` for tests to read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .drive import FILE, bump_version, check_params, respond
+from .errors import ApiError, unsupported
+from .routing import route
+
+if TYPE_CHECKING:
+    from .core import Request
+    from .model import FileState
+
+PERMS = FILE + r"/permissions"
+PERM = PERMS + r"/(?P<permission_id>[^/]+)"
+PERMISSION_FIELDS = {"kind", "id", "type", "role", "emailAddress", "domain", "displayName", "deleted",
+                     "pendingOwner", "allowFileDiscovery", "expirationTime", "photoLink", "permissionDetails",
+                     "view", "inheritedPermissionsDisabled", "teamDrivePermissionDetails"}
+DEFAULT_PERMISSION_MASK = "kind,id,type,role"
+LIST_FIELDS = {"kind", "nextPageToken", "permissions"}
+DEFAULT_LIST_MASK = "kind,nextPageToken,permissions(kind,id,type,role)"
+ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
+TYPES = ("user", "group", "domain", "anyone")
+# Permission fields a client may send; ``withLink`` is not in v3's schema but gspread sends it
+# (always false) and Drive accepts it, so we accept it when false.
+WRITABLE = {"type", "role", "emailAddress", "domain", "allowFileDiscovery", "pendingOwner", "withLink",
+            "expirationTime", "view"}
+
+
+def _perm_check(req: Request, f: FileState) -> None:
+    """Only someone who can share may see or change the sharing list (Drive's ``canShare``)."""
+    req.emulator.require_role(f, req.user, "writer", "drive")
+
+
+def _find(f: FileState, permission_id: str) -> dict[str, Any]:
+    for p in f.permissions:
+        if p["id"] == permission_id:
+            return p
+    raise ApiError(404, f"Permission not found: {permission_id}.", reason="notFound")
+
+
+def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
+    from .sheets_get import permission_id
+
+    if kind == "anyone":
+        return "anyone" if discoverable else "anyoneWithLink"
+    if kind == "domain":
+        return permission_id("domain:" + (value or "")) + "k"
+    return permission_id(value or "")
+
+
+@route("POST", PERMS, api="drive", name="drive.permissions.create", access="reader", quota="write",
+       id_param="file_id")
+def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
+    check_params(req, {"emailMessage", "sendNotificationEmail", "transferOwnership", "moveToNewOwnersRoot",
+                       "useDomainAdminAccess", "enforceExpansiveAccess"})
+    emu = req.emulator
+    f = emu.files[file_id]
+    _perm_check(req, f)
+    body = req.json()
+    for k in body:
+        if k not in WRITABLE:
+            if k in PERMISSION_FIELDS:
+                raise ApiError(403, f"The resource body includes fields which are not directly writable: {k}.",
+                               reason="fieldNotWritable")
+            raise ApiError(400, f'Invalid JSON payload received. Unknown name "{k}" at \'permission\': Cannot find '
+                                "field.", reason="invalid")
+    if body.get("pendingOwner"):
+        raise ApiError(403, "A new permission cannot be created as a pending owner; create it as a writer, then "
+                            "update it with pendingOwner=true.", reason="pendingOwnerWriterRequired")
+    if body.get("withLink"):
+        raise unsupported("permission.withLink=true (a Drive v2 notion; v3 uses type=anyone)")
+    if body.get("expirationTime") or body.get("view"):
+        raise unsupported("permission.expirationTime and permission.view")
+    kind, role = body.get("type"), body.get("role")
+    if not kind:
+        raise ApiError(400, "The permission type field is required.", reason="required")
+    if not role:
+        raise ApiError(400, "The permission role field is required.", reason="required")
+    if kind not in TYPES:
+        raise ApiError(400, f"The permission type {kind!r} is invalid; use one of {', '.join(TYPES)}.",
+                       reason="invalid")
+    if role not in ROLES or role in ("organizer", "fileOrganizer"):
+        raise ApiError(400, f"The permission role {role!r} is invalid for a My Drive file; use owner, writer, "
+                            "commenter or reader.", reason="invalid")
+    value: str | None = None
+    if kind in ("user", "group"):
+        value = body.get("emailAddress")
+        if not value or "@" not in value:
+            raise ApiError(400, "The permission emailAddress field is required for type user or group and must be "
+                                "an e-mail address.", reason="required")
+    elif kind == "domain":
+        value = body.get("domain")
+        if not value:
+            raise ApiError(400, "The permission domain field is required for type domain.", reason="required")
+    transfer = req.bool_param("transferOwnership")
+    if role == "owner":
+        if not transfer:
+            raise ApiError(403, "The transferOwnership parameter must be enabled when the permission role is "
+                                "'owner'.", reason="forbidden")
+        if kind != "user":
+            raise ApiError(403, "Ownership can only be transferred to a user.", reason="invalidSharingRequest")
+        emu.require_role(f, req.user, "owner", "drive")
+    notify = req.bool_param("sendNotificationEmail", default=True)
+    if role == "owner" and not notify:
+        raise ApiError(403, "Bad Request. User message: \"You must send a notification e-mail when transferring "
+                            "ownership.\"", reason="forbidden")
+    pid = _perm_id(kind, value, bool(body.get("allowFileDiscovery")))
+    perm: dict[str, Any] = {"kind": "drive#permission", "id": pid, "type": kind, "role": role}
+    if kind in ("user", "group"):
+        perm.update(emailAddress=value, displayName=(value or "").split("@")[0], deleted=False, pendingOwner=False)
+    elif kind == "domain":
+        perm.update(domain=value, displayName=value, allowFileDiscovery=bool(body.get("allowFileDiscovery")))
+    else:
+        perm["allowFileDiscovery"] = bool(body.get("allowFileDiscovery"))
+    existing = next((p for p in f.permissions if p["id"] == pid), None)
+    if existing is not None and existing["role"] == role:
+        return respond(req, dict(existing), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)  # nothing to change
+    if existing is not None and existing["role"] == "owner" and role != "owner":
+        raise ApiError(403, "The owner's permission cannot be downgraded; transfer ownership first.",
+                       reason="forbidden")
+    if role == "owner":
+        for p in f.permissions:
+            if p["role"] == "owner":
+                p["role"] = "writer"  # the previous owner stays an editor, as in Drive
+        f.owner = value or f.owner
+    if existing is not None:
+        existing.update(perm)
+        perm = existing
+    else:
+        f.permissions.append(perm)
+    if kind in ("user", "group") and (notify or role == "owner"):
+        emu.outbox.append({"to": value, "file_id": f.id, "role": role, "from": req.user,
+                           "message": req.param("emailMessage") or ""})
+    bump_version(f)
+    return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
+
+
+@route("GET", PERMS, api="drive", name="drive.permissions.list", access="reader", quota="read", id_param="file_id")
+def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
+    check_params(req, {"pageSize", "pageToken", "useDomainAdminAccess"})
+    f = req.emulator.files[file_id]
+    _perm_check(req, f)
+    from .drive import _make_token, _page_size, _read_token, _token_key
+
+    size = _page_size(req.param("pageSize"), 100, 100)
+    key = _token_key(file_id, req.user)
+    start = _read_token(req.param("pageToken"), key)
+    page = f.permissions[start:start + size]
+    out: dict[str, Any] = {"kind": "drive#permissionList", "permissions": [dict(p) for p in page]}
+    if start + size < len(f.permissions):
+        out["nextPageToken"] = _make_token(start + size, key)
+    return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
+
+
+@route("GET", PERM, api="drive", name="drive.permissions.get", access="reader", quota="read", id_param="file_id")
+def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
+    check_params(req, {"useDomainAdminAccess"})
+    f = req.emulator.files[file_id]
+    _perm_check(req, f)
+    return respond(req, dict(_find(f, permission_id)), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
+
+
+@route("PATCH", PERM, api="drive", name="drive.permissions.update", access="reader", quota="write",
+       id_param="file_id")
+def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
+    check_params(req, {"transferOwnership", "removeExpiration", "useDomainAdminAccess", "enforceExpansiveAccess"})
+    emu = req.emulator
+    f = emu.files[file_id]
+    _perm_check(req, f)
+    perm = _find(f, permission_id)
+    body = req.json()
+    for k in body:
+        if k not in ("role", "pendingOwner", "expirationTime"):
+            raise ApiError(403, f"The resource body includes fields which are not directly writable: {k}.",
+                           reason="fieldNotWritable")
+    if body.get("expirationTime"):
+        raise unsupported("permission.expirationTime")
+    role = body.get("role", perm["role"])
+    if role not in ("owner", "writer", "commenter", "reader"):
+        raise ApiError(400, f"The permission role {role!r} is invalid.", reason="invalid")
+    if perm["role"] == "owner" and role != "owner":
+        raise ApiError(403, "The owner of a file cannot be downgraded; transfer ownership to someone else first.",
+                       reason="forbidden")
+    if role == "owner" and perm["role"] != "owner":
+        if not req.bool_param("transferOwnership"):
+            raise ApiError(403, "The transferOwnership parameter must be enabled when the permission role is "
+                                "'owner'.", reason="forbidden")
+        accepting = perm.get("pendingOwner") and perm.get("emailAddress", "").lower() == req.user.lower()
+        if not accepting:  # the pending owner accepts; anyone else must be the owner
+            emu.require_role(f, req.user, "owner", "drive")
+        if perm["type"] != "user":
+            raise ApiError(403, "Ownership can only be transferred to a user.", reason="invalidSharingRequest")
+        for p in f.permissions:
+            if p["role"] == "owner":
+                p["role"] = "writer"
+        f.owner = perm["emailAddress"]
+        perm["pendingOwner"] = False
+    elif "pendingOwner" in body:
+        if body["pendingOwner"] and perm["type"] != "user":
+            raise ApiError(403, "Only a user can be a pending owner.", reason="invalidSharingRequest")
+        emu.require_role(f, req.user, "owner", "drive")
+        perm["pendingOwner"] = bool(body["pendingOwner"])
+    perm["role"] = role
+    bump_version(f)
+    return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
+
+
+@route("DELETE", PERM, api="drive", name="drive.permissions.delete", access="reader", quota="write",
+       id_param="file_id")
+def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
+    from .core import Response
+
+    check_params(req, {"useDomainAdminAccess", "enforceExpansiveAccess"})
+    f = req.emulator.files[file_id]
+    perm = next((p for p in f.permissions if p["id"] == permission_id), None)
+    mine = perm is not None and perm.get("emailAddress", "").lower() == req.user.lower()
+    if not mine:  # anyone may remove their own access; removing others' needs sharing rights
+        _perm_check(req, f)
+    perm = _find(f, permission_id)
+    if perm["role"] == "owner":
+        raise ApiError(403, "The owner of a file cannot be removed.", reason="cannotRemoveOwner")
+    f.permissions.remove(perm)
+    bump_version(f)
+    return Response(204, b"", {})
+
+
+# --- comments: gspread's Client.copy reads them; the emulator keeps none -------------------
+
+@route("GET", FILE + r"/comments", api="drive", name="drive.comments.list", access="reader", quota="read",
+       id_param="file_id")
+def comments_list(req: Request, file_id: str) -> dict[str, Any]:
+    check_params(req, {"includeDeleted", "pageSize", "pageToken", "startModifiedTime"})
+    if not req.param("fields"):
+        raise ApiError(400, "The 'fields' parameter is required for this method.", reason="required")
+    return respond(req, {"kind": "drive#commentList", "comments": []}, "comments", {"kind", "comments",
+                                                                                      "nextPageToken"})
+
+
+@route("POST", FILE + r"/comments", api="drive", name="drive.comments.create", access="commenter", quota="write",
+       id_param="file_id")
+def comments_create(req: Request, file_id: str) -> dict[str, Any]:
+    raise unsupported("Drive comments (the emulator keeps cell notes, which Sheets exposes as CellData.note)")

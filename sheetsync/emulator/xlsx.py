@@ -1,0 +1,163 @@
+"""Drive's xlsx export of a spreadsheet, written with openpyxl.
+
+Kept: every sheet in order; values (a formula cell exports its computed value, which is what
+openpyxl can store — Google also keeps the formula text, openpyxl cannot write both);
+number formats (dates become real Excel dates); bold, italic, strikethrough; background and
+font colours; notes (as Excel comments); frozen rows and columns; column widths and row
+heights; merges; list validations (``ONE_OF_LIST`` and ``ONE_OF_RANGE``); hidden sheets.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .model import SheetState, SpreadsheetState
+
+EPOCH = datetime(1899, 12, 30)
+DEFAULT_PATTERNS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "DATE_TIME": "yyyy-mm-dd hh:mm:ss",
+                    "PERCENT": "0.00%", "CURRENCY": '"$"#,##0.00', "SCIENTIFIC": "0.00E+00", "NUMBER": "#,##0.00",
+                    "TEXT": "@"}
+PIXELS_PER_CHAR = 7.0  # Excel's column width unit is roughly one digit of the default font
+POINTS_PER_PIXEL = 0.75
+
+
+def to_xlsx(ss: SpreadsheetState) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for sheet in ss.sheets:
+        ws = wb.create_sheet(_excel_title(sheet.title, used))
+        _write_sheet(ws, sheet, ss)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _excel_title(title: str, used: set[str]) -> str:
+    """Excel titles: at most 31 characters, none of []:*?/\\ , unique (case-insensitively)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet"
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        name = base[:31 - len(suffix)] + suffix
+    used.add(name.lower())
+    return name
+
+
+def _write_sheet(ws: Any, sheet: SheetState, ss: SpreadsheetState) -> None:
+    validations: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    for r, row in enumerate(sheet.rows[:sheet.row_count]):
+        for c, cell in enumerate(row[:sheet.col_count]):
+            if not cell:
+                continue
+            target = ws.cell(row=r + 1, column=c + 1)
+            fmt = cell.get("userEnteredFormat") or {}
+            value = _value(cell, fmt)
+            target.value = value
+            if isinstance(value, str) and value.startswith("="):
+                target.data_type = "s"  # text that looks like a formula stays text in Excel too
+            _style(target, fmt)
+            if cell.get("note"):
+                target.comment = Comment(cell["note"], "sheetsync")
+            dv = cell.get("dataValidation")
+            if dv:
+                key = _validation_key(dv, ss)
+                if key is not None:
+                    validations[key].append(target.coordinate)
+    for (kind, formula, strict), cells in validations.items():
+        v = DataValidation(type=kind, formula1=formula, allow_blank=True, showErrorMessage=strict)
+        for coordinate in cells:
+            v.add(coordinate)
+        ws.add_data_validation(v)
+    grid = sheet.grid
+    fr, fc = grid.get("frozenRowCount", 0), grid.get("frozenColumnCount", 0)
+    if fr or fc:
+        ws.freeze_panes = ws.cell(row=fr + 1, column=fc + 1).coordinate
+    for i, meta in enumerate(sheet.col_meta):
+        if "pixelSize" in meta:
+            ws.column_dimensions[get_column_letter(i + 1)].width = round(meta["pixelSize"] / PIXELS_PER_CHAR, 2)
+        if meta.get("hiddenByUser"):
+            ws.column_dimensions[get_column_letter(i + 1)].hidden = True
+    for i, meta in enumerate(sheet.row_meta):
+        if "pixelSize" in meta:
+            ws.row_dimensions[i + 1].height = meta["pixelSize"] * POINTS_PER_PIXEL
+        if meta.get("hiddenByUser"):
+            ws.row_dimensions[i + 1].hidden = True
+    for m in sheet.merges:
+        r0, r1 = m.get("startRowIndex", 0), m.get("endRowIndex", sheet.row_count)
+        c0, c1 = m.get("startColumnIndex", 0), m.get("endColumnIndex", sheet.col_count)
+        if r1 - r0 >= 1 and c1 - c0 >= 1 and (r1 - r0) * (c1 - c0) > 1:
+            ws.merge_cells(start_row=r0 + 1, end_row=r1, start_column=c0 + 1, end_column=c1)
+    if sheet.properties.get("hidden"):
+        ws.sheet_state = "hidden"
+
+
+def _value(cell: dict[str, Any], fmt: dict[str, Any]) -> Any:
+    ev = cell.get("effectiveValue")
+    if ev is None:
+        uev = cell.get("userEnteredValue") or {}
+        ev = {} if "formulaValue" in uev else uev
+    if "numberValue" in ev:
+        n = ev["numberValue"]
+        kind = (fmt.get("numberFormat") or {}).get("type")
+        if kind in ("DATE", "DATE_TIME"):
+            return EPOCH + timedelta(days=n)
+        if kind == "TIME":
+            return (EPOCH + timedelta(days=n % 1)).time()
+        return int(n) if isinstance(n, float) and n.is_integer() and abs(n) < 2**53 else n
+    if "stringValue" in ev:
+        return ev["stringValue"]
+    if "boolValue" in ev:
+        return bool(ev["boolValue"])
+    if "errorValue" in ev:
+        from .drive import _err
+
+        return _err(ev["errorValue"])
+    return None
+
+
+def _style(target: Any, fmt: dict[str, Any]) -> None:
+    nf = fmt.get("numberFormat")
+    if nf:
+        target.number_format = nf.get("pattern") or DEFAULT_PATTERNS.get(nf.get("type", ""), "General")
+    tf = fmt.get("textFormat") or {}
+    colour = _rgb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
+    if tf.get("bold") or tf.get("italic") or tf.get("strikethrough") or tf.get("underline") or colour \
+            or tf.get("fontSize") or tf.get("fontFamily"):
+        target.font = Font(bold=bool(tf.get("bold")), italic=bool(tf.get("italic")),
+                           strike=bool(tf.get("strikethrough")), underline="single" if tf.get("underline") else None,
+                           color=colour, size=tf.get("fontSize"), name=(tf.get("fontFamily") or None))
+    bg = _rgb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
+    if bg and bg != "FFFFFFFF":
+        target.fill = PatternFill(fill_type="solid", start_color=bg, end_color=bg)
+
+
+def _rgb(color: dict[str, Any] | None) -> str | None:
+    """Sheets' Color (0..1 floats, absent channel = 0) as Excel's ARGB hex."""
+    if not color:
+        return None
+    parts = [max(0, min(255, round(float(color.get(k, 0)) * 255))) for k in ("red", "green", "blue")]
+    return "FF" + "".join(f"{p:02X}" for p in parts)
+
+
+def _validation_key(dv: dict[str, Any], ss: SpreadsheetState) -> tuple[str, str, bool] | None:
+    cond = dv.get("condition") or {}
+    values = [v.get("userEnteredValue", "") for v in cond.get("values", [])]
+    strict = bool(dv.get("strict"))
+    if cond.get("type") == "ONE_OF_LIST":
+        return "list", '"' + ",".join(v.replace('"', '""') for v in values) + '"', strict
+    if cond.get("type") == "ONE_OF_RANGE" and values:
+        ref = values[0]
+        return "list", ref if ref.startswith("=") else "=" + ref, strict
+    return None  # other validation kinds have no faithful Excel form; Google drops some too

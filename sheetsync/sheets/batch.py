@@ -1,0 +1,179 @@
+"""Batched reads and writes: each helper is exactly one API call (or one per Drive page).
+
+These are what keep the budgets in design §5: a changed client costs one ``values:batchGet``,
+one ``values:batchUpdate`` and, only when structure or formatting changes, one ``:batchUpdate``.
+Empty work sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .a1 import a1_range
+from .errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from .client import SheetsClient
+
+SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+INPUT_OPTIONS = ("RAW", "USER_ENTERED")
+LIST_FIELDS = "nextPageToken,files(id,name,modifiedTime,version)"
+PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class DriveFile:
+    id: str
+    name: str
+    modified_time: str  # RFC 3339, as Drive sent it (compare as strings: fixed format, UTC)
+    version: int
+
+
+def _sid(spreadsheet_id: str) -> str:
+    return quote(spreadsheet_id, safe="")
+
+
+def snapshot(client: SheetsClient, spreadsheet_id: str, ranges: Sequence[str]) -> dict[str, list[list[Any]]]:
+    """One ``values:batchGet`` of ``ranges`` (unformatted values, serial-number dates) -> {range: rows}.
+
+    Keys are the ranges as requested (Google echoes them normalised, which would not match).
+    Trailing empty rows and cells are absent, as Google returns them.
+    """
+    ranges = list(dict.fromkeys(ranges))
+    if not ranges:
+        return {}
+    params: dict[str, Any] = {"ranges": ranges, "majorDimension": "ROWS",
+                              "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+    data = client.request("GET", f"{SHEETS_API}/{_sid(spreadsheet_id)}/values:batchGet", params=params,
+                          what=f"spreadsheet {spreadsheet_id}") or {}
+    got = data.get("valueRanges") or []
+    if len(got) != len(ranges):
+        raise InvalidRequest(f"values:batchGet returned {len(got)} ranges for {len(ranges)} requested")
+    return {r: vr.get("values") or [] for r, vr in zip(ranges, got, strict=True)}
+
+
+def write_values(client: SheetsClient, spreadsheet_id: str, updates: Iterable[tuple[str, Sequence[Sequence[Any]]]],
+                 *, input_option: str = "RAW") -> dict[str, Any]:
+    """One ``values:batchUpdate`` writing every ``(a1_range, rows)``; returns Google's answer ({} if nothing to do).
+
+    ``RAW`` (the default) stores strings as typed text, so a store value like ``=cmd`` never runs;
+    ``USER_ENTERED`` is for template formulas only. ``None`` in rows leaves a cell unchanged; write
+    ``""`` to clear it.
+    """
+    if input_option not in INPUT_OPTIONS:
+        raise InvalidRequest(f"valueInputOption {input_option!r} is not one of {', '.join(INPUT_OPTIONS)}",
+                             hint="use RAW for values from the store, USER_ENTERED only for template formulas")
+    data = [{"range": rng, "majorDimension": "ROWS", "values": [list(r) for r in rows]} for rng, rows in updates]
+    if not data:
+        return {}
+    body = {"valueInputOption": input_option, "data": data, "includeValuesInResponse": False}
+    return client.request("POST", f"{SHEETS_API}/{_sid(spreadsheet_id)}/values:batchUpdate", json_body=body,
+                          what=f"spreadsheet {spreadsheet_id}") or {}
+
+
+def batch_update(client: SheetsClient, spreadsheet_id: str, requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One ``spreadsheets:batchUpdate`` (structure, formatting, notes, metadata); returns the replies.
+
+    Not idempotent, so never retried: after :class:`~.errors.WriteOutcomeUnknown`, re-read the
+    metadata before sending it again.
+    """
+    if not requests:
+        return []
+    data = client.request("POST", f"{SHEETS_API}/{_sid(spreadsheet_id)}:batchUpdate",
+                          json_body={"requests": list(requests)}, what=f"spreadsheet {spreadsheet_id}") or {}
+    return data.get("replies") or []
+
+
+def get_metadata(client: SheetsClient, spreadsheet_id: str, fields: str | None = None, *,
+                 ranges: Sequence[str] = ()) -> dict[str, Any]:
+    """``spreadsheets.get`` without grid data; pass ``fields`` to fetch only what you need."""
+    params: dict[str, Any] = {"includeGridData": "false"}
+    if fields:
+        params["fields"] = fields
+    if ranges:
+        params["ranges"] = list(ranges)
+    return client.request("GET", f"{SHEETS_API}/{_sid(spreadsheet_id)}", params=params,
+                          what=f"spreadsheet {spreadsheet_id}") or {}
+
+
+def create_spreadsheet(client: SheetsClient, body: dict[str, Any]) -> dict[str, Any]:
+    """One ``spreadsheets.create`` with the whole initial body (properties, sheets). Never retried."""
+    return client.request("POST", SHEETS_API, json_body=body, what="a new spreadsheet") or {}
+
+
+def _rfc3339(since: datetime | str) -> str:
+    if isinstance(since, str):
+        return since
+    if since.tzinfo is None:
+        raise InvalidRequest("list_modified(since=...) needs a timezone-aware datetime (or an RFC 3339 string)")
+    return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+
+
+def _q_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def list_modified(client: SheetsClient, mime: str = SPREADSHEET_MIME, since: datetime | str | None = None, *,
+                  query: str | None = None) -> list[DriveFile]:
+    """Every non-trashed file of ``mime`` the account can see, modified after ``since``.
+
+    One ``files.list`` call per page of 1,000 files; this is the whole change-detection cost of a
+    sync cycle for unchanged clients.
+    """
+    q = f"mimeType = {_q_literal(mime)} and trashed = false"
+    if since is not None:
+        q += f" and modifiedTime > {_q_literal(_rfc3339(since))}"
+    if query:
+        q += f" and ({query})"
+    out: list[DriveFile] = []
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"q": q, "pageSize": PAGE_SIZE, "fields": LIST_FIELDS}
+        if token:
+            params["pageToken"] = token
+        data = client.request("GET", DRIVE_FILES, params=params, what="the Drive file listing") or {}
+        for f in data.get("files") or []:
+            out.append(DriveFile(f["id"], f.get("name", ""), f.get("modifiedTime", ""), int(f.get("version", 0))))
+        token = data.get("nextPageToken")
+        if not token:
+            return out
+
+
+def share(client: SheetsClient, file_id: str, email: str, role: str, *, notify: bool = False) -> dict[str, Any]:
+    """Give ``email`` ``role`` (reader/commenter/writer) on a file; one ``permissions.create``."""
+    if role not in ("reader", "commenter", "writer"):
+        raise InvalidRequest(f"role {role!r} is not reader, commenter or writer")
+    params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id,type,role,emailAddress"}
+    return client.request("POST", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions", params=params,
+                          json_body={"type": "user", "role": role, "emailAddress": email},
+                          what=f"sharing file {file_id}") or {}
+
+
+def list_permissions(client: SheetsClient, file_id: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"fields": "nextPageToken,permissions(id,type,role,emailAddress,domain)"}
+        if token:
+            params["pageToken"] = token
+        data = client.request("GET", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions", params=params,
+                              what=f"the permissions of file {file_id}") or {}
+        out.extend(data.get("permissions") or [])
+        token = data.get("nextPageToken")
+        if not token:
+            return out
+
+
+def remove_permission(client: SheetsClient, file_id: str, permission_id: str) -> None:
+    client.request("DELETE", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions/{quote(permission_id, safe='')}",
+                   what=f"removing a permission of file {file_id}")
+
+
+__all__ = ["DriveFile", "a1_range", "batch_update", "create_spreadsheet", "get_metadata", "list_modified",
+           "list_permissions", "remove_permission", "share", "snapshot", "write_values"]

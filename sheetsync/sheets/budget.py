@@ -1,0 +1,148 @@
+"""One request budget shared by every job, so steady state never trips Google's per-minute quotas.
+
+Google counts Sheets reads and writes separately, per user (60/min) and per project (300/min).
+A plain token bucket of capacity N refilling N/min lets up to 2N through in some 60-second window
+(full bucket + refill) and would trip a sliding quota, so each bucket here is the strict form: a
+sliding window that never admits more than ``limit`` requests in any ``window`` seconds. A request
+must fit both its user's and the project's window; both are charged atomically.
+
+The budget is per process. With several workers on one project, give each worker
+``project limit / workers``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import QuotaExhausted
+
+KINDS = ("read", "write", "drive")
+
+
+@dataclass(frozen=True)
+class QuotaSettings:
+    """Per-minute limits. Defaults are Google's default Sheets quotas; Drive's are far higher."""
+
+    read_per_user: int = 60
+    read_per_project: int = 300
+    write_per_user: int = 60
+    write_per_project: int = 300
+    drive_per_user: int = 12_000
+    drive_per_project: int = 12_000
+    # a little over a minute, so latency jitter between us and Google cannot squeeze N+1 into its minute
+    window_seconds: float = 61.0
+    enabled: bool = True
+
+    def limits(self, kind: str) -> tuple[int, int]:
+        """(per user, per project) for ``kind``."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown quota kind {kind!r}; expected one of {', '.join(KINDS)}")
+        return getattr(self, f"{kind}_per_user"), getattr(self, f"{kind}_per_project")
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, for people (empty when fine)."""
+        out = []
+        for kind in KINDS:
+            user, project = self.limits(kind)
+            if user <= 0 or project <= 0:
+                out.append(f"{kind} limits must be positive (per user {user}, per project {project})")
+            elif user > project:
+                out.append(f"{kind}_per_user ({user}) is above {kind}_per_project ({project}); "
+                           f"the project limit will bind first")
+        if self.window_seconds < 60:
+            out.append(f"window_seconds ({self.window_seconds}) is shorter than Google's one-minute quota window")
+        return out
+
+
+class _Window:
+    __slots__ = ("limit", "stamps")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.stamps: deque[float] = deque()
+
+    def wait(self, now: float, window: float) -> float:
+        while self.stamps and self.stamps[0] <= now - window:
+            self.stamps.popleft()
+        if len(self.stamps) < self.limit:
+            return 0.0
+        return self.stamps[len(self.stamps) - self.limit] + window - now
+
+
+class Budget:
+    """Thread-safe quota budget. ``clock``/``sleep`` are injectable so tests run on a fake clock."""
+
+    def __init__(self, settings: QuotaSettings | None = None, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings or QuotaSettings()
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._paused_until: dict[str, float] = {}
+        self.waited = 0.0  # total seconds callers spent blocked here
+
+    def _window(self, scope: str, kind: str, limit: int) -> _Window:
+        w = self._windows.get((scope, kind))
+        if w is None:
+            w = self._windows[(scope, kind)] = _Window(limit)
+        return w
+
+    def try_acquire(self, user: str, kind: str) -> float:
+        """Take one request if it fits now (returns 0.0); otherwise take nothing and return seconds to wait."""
+        if not self.settings.enabled:
+            return 0.0
+        per_user, per_project = self.settings.limits(kind)
+        window = self.settings.window_seconds
+        with self._lock:
+            now = self.clock()
+            u = self._window("user:" + user.lower(), kind, per_user)
+            p = self._window("project", kind, per_project)
+            wait = max(u.wait(now, window), p.wait(now, window), self._paused_until.get(kind, 0.0) - now)
+            if wait > 0:
+                return wait
+            u.stamps.append(now)
+            p.stamps.append(now)
+            return 0.0
+
+    def acquire(self, user: str, kind: str, *, max_wait: float | None = None) -> float:
+        """Block until one request fits; return the seconds waited.
+
+        Raises :class:`QuotaExhausted` instead of waiting longer than ``max_wait`` in total.
+        """
+        waited = 0.0
+        while True:
+            wait = self.try_acquire(user, kind)
+            if wait <= 0:
+                return waited
+            if max_wait is not None and waited + wait > max_wait:
+                raise QuotaExhausted(
+                    f"the local {kind} budget for {user} needs {wait:.1f}s more, over the allowed {max_wait:.1f}s wait",
+                    hint="lower the request rate or raise the wait bound; the quota itself refills every minute",
+                    retry_after=wait)
+            self.sleep(wait)
+            waited += wait
+            with self._lock:
+                self.waited += wait
+
+    def pause(self, kind: str, seconds: float) -> None:
+        """Nobody sends ``kind`` requests for ``seconds`` (after Google answered 429 with Retry-After)."""
+        if not self.settings.enabled or seconds <= 0:
+            return
+        with self._lock:
+            until = self.clock() + seconds
+            self._paused_until[kind] = max(self._paused_until.get(kind, 0.0), until)
+
+    def used(self, kind: str, user: str | None = None) -> int:
+        """Requests of ``kind`` counted in the current window (for the project, or one user)."""
+        with self._lock:
+            now = self.clock()
+            w = self._windows.get(("user:" + user.lower() if user else "project", kind))
+            if w is None:
+                return 0
+            w.wait(now, self.settings.window_seconds)
+            return len(w.stamps)

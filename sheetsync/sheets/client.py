@@ -1,0 +1,264 @@
+"""``connect(backend)``: one small facade over a real ``gspread.Client`` for Google or the emulator.
+
+gspread does the HTTP; under its session sits our :class:`~.retry.TransportAdapter` (timeouts,
+shared quota budget, call counting, safe retries), so gspread objects obtained from ``client.gc``
+get the same protection as the batched helpers here. The facade's own methods also translate
+failures into :mod:`.errors` with a hint naming the account to share with.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gspread
+import requests
+
+from . import batch
+from .budget import Budget, QuotaSettings
+from .calls import CallCounts, CallStats
+from .errors import AuthFailed, SheetsError, translate
+from .retry import RetryPolicy, install
+
+if TYPE_CHECKING:
+    from sheetsync.emulator import Emulator
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive")
+SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
+DRIVE_API = "https://www.googleapis.com/drive/v3"
+CREDENTIAL_TYPES = ("service_account", "authorized_user")
+DEFAULT_EMULATOR_USER = "sheetsync@agency.test"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where the spreadsheets live. ``kind`` is ``"emulator"`` (the default) or ``"google"``."""
+
+    kind: str = "emulator"
+    emulator: Emulator | None = None  # an existing emulator; else one is made (in memory or at emulator_path)
+    emulator_path: str | None = None
+    url: str | None = None  # an emulator served over loopback HTTP (`sheetsync emulator serve`)
+    user: str = DEFAULT_EMULATOR_USER  # the identity sheetsync acts as on the emulator
+    credentials_file: str | None = None  # Google: default $GOOGLE_APPLICATION_CREDENTIALS
+    quota: QuotaSettings | None = None  # None: on for Google, on for the emulator only when it enforces quotas
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    """What the credentials are, without any secret in it (safe to print)."""
+
+    path: str
+    type: str
+    identity: str  # service-account email, or a description of the authorized user
+    project_id: str | None
+
+
+def credentials_path(configured: str | None = None) -> str | None:
+    """The credentials file to use: the configured path, else $GOOGLE_APPLICATION_CREDENTIALS."""
+    return configured or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or None
+
+
+def inspect_credentials(path: str | None) -> CredentialInfo:
+    """Check a credentials file exists and is a kind sheetsync can use, without contacting Google."""
+    if not path:
+        raise AuthFailed("no Google credentials configured",
+                         hint="set GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON key file "
+                              "(or `backend.credentials` in the config); see docs/google-setup.md")
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise AuthFailed(f"the credentials file {p} does not exist",
+                         hint="fix GOOGLE_APPLICATION_CREDENTIALS / `backend.credentials` to point to the JSON key "
+                              "you downloaded from the Cloud console")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise AuthFailed(f"the credentials file {p} is not readable JSON ({type(e).__name__})",
+                         hint="download the key again from the Cloud console (IAM > Service accounts > Keys)") from None
+    if not isinstance(data, dict):
+        raise AuthFailed(f"the credentials file {p} is not a JSON object")
+    kind = str(data.get("type", ""))
+    if kind not in CREDENTIAL_TYPES:
+        raise AuthFailed(f"the credentials file {p} has type {kind or '(none)'!r}; sheetsync uses "
+                         f"{' or '.join(CREDENTIAL_TYPES)}",
+                         hint="create a service-account key (JSON) or an authorized-user file "
+                              "(`gcloud auth application-default login --scopes=...`)")
+    needed = ("client_email", "private_key") if kind == "service_account" else ("client_id", "client_secret",
+                                                                                 "refresh_token")
+    missing = [k for k in needed if not data.get(k)]
+    if missing:
+        raise AuthFailed(f"the credentials file {p} lacks {', '.join(missing)}",
+                         hint="download a fresh key file; do not edit it by hand")
+    identity = data["client_email"] if kind == "service_account" else "the authorized user"
+    return CredentialInfo(str(p), kind, identity, data.get("project_id") or data.get("quota_project_id"))
+
+
+def load_credentials(path: str | None) -> tuple[Any, CredentialInfo]:
+    """google-auth credentials with the Sheets + Drive scopes, and their printable description."""
+    info = inspect_credentials(path)
+    from google.auth.exceptions import GoogleAuthError
+
+    try:
+        if info.type == "service_account":
+            from google.oauth2 import service_account
+
+            creds = service_account.Credentials.from_service_account_file(info.path, scopes=list(SCOPES))
+        else:
+            from google.oauth2.credentials import Credentials
+
+            creds = Credentials.from_authorized_user_file(info.path, scopes=list(SCOPES))
+    except (GoogleAuthError, ValueError, KeyError) as e:
+        raise AuthFailed(f"google-auth could not load {info.path} ({type(e).__name__})",
+                         hint="download the key again; the file is damaged or of an unsupported kind") from None
+    log.info("Google credentials: %s %s from %s", info.type, info.identity, info.path)
+    return creds, info
+
+
+class SheetsClient:
+    """The transport facade: ``gc`` (gspread), raw ``request``, batched helpers and call counters."""
+
+    def __init__(self, gc: gspread.Client, *, backend: str, identity: str, stats: CallStats,
+                 budget: Budget | None, emulator: Emulator | None = None,
+                 credentials: CredentialInfo | None = None) -> None:
+        self.gc = gc
+        self.http: gspread.HTTPClient = gc.http_client
+        self.session: requests.Session = gc.http_client.session
+        self.backend = backend
+        self.identity = identity
+        self.stats = stats
+        self.budget = budget
+        self.emulator = emulator
+        self.credentials = credentials
+
+    def __repr__(self) -> str:
+        return f"<SheetsClient {self.backend} as {self.identity}>"
+
+    # --- counting ---------------------------------------------------------------------------
+    def counts(self) -> CallCounts:
+        """A snapshot of the call counters (subtract two to measure one job)."""
+        return self.stats.snapshot()
+
+    # --- raw -------------------------------------------------------------------------------
+    def request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
+                json_body: Any = None, what: str | None = None) -> Any:
+        """One API call through gspread's HTTP client; returns the decoded JSON (or None)."""
+        try:
+            resp = self.http.request(method, url, params=params, json=json_body)
+        except Exception as e:  # noqa: BLE001 - translated or re-raised unchanged
+            err = translate(e, identity=self.identity, what=what)
+            if err is e:
+                raise
+            raise err from e
+        if not resp.content:
+            return None
+        return resp.json()
+
+    # --- spreadsheets ------------------------------------------------------------------------
+    def snapshot(self, spreadsheet_id: str, ranges: Sequence[str]) -> dict[str, list[list[Any]]]:
+        return batch.snapshot(self, spreadsheet_id, ranges)
+
+    def write_values(self, spreadsheet_id: str, updates: Iterable[tuple[str, Sequence[Sequence[Any]]]],
+                     input_option: str = "RAW") -> dict[str, Any]:
+        return batch.write_values(self, spreadsheet_id, updates, input_option=input_option)
+
+    def batch_update(self, spreadsheet_id: str, requests_: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        return batch.batch_update(self, spreadsheet_id, requests_)
+
+    def get_metadata(self, spreadsheet_id: str, fields: str | None = None, *,
+                     ranges: Sequence[str] = ()) -> dict[str, Any]:
+        return batch.get_metadata(self, spreadsheet_id, fields, ranges=ranges)
+
+    def create_spreadsheet(self, body: dict[str, Any]) -> dict[str, Any]:
+        return batch.create_spreadsheet(self, body)
+
+    # --- drive -------------------------------------------------------------------------------
+    def list_modified(self, mime: str = batch.SPREADSHEET_MIME, since: Any = None, *,
+                      query: str | None = None) -> list[batch.DriveFile]:
+        return batch.list_modified(self, mime, since, query=query)
+
+    def share(self, file_id: str, email: str, role: str, *, notify: bool = False) -> dict[str, Any]:
+        return batch.share(self, file_id, email, role, notify=notify)
+
+    def list_permissions(self, file_id: str) -> list[dict[str, Any]]:
+        return batch.list_permissions(self, file_id)
+
+    def remove_permission(self, file_id: str, permission_id: str) -> None:
+        batch.remove_permission(self, file_id, permission_id)
+
+
+def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None = None,
+            stats: CallStats | None = None, sleep: Callable[[float], None] = time.sleep,
+            clock: Callable[[], float] | None = None) -> SheetsClient:
+    """A :class:`SheetsClient` for ``backend`` (an :class:`Backend`, an ``Emulator``, or None for a new
+    in-memory emulator). Pass ``budget`` to share one quota budget between several clients/jobs."""
+    from sheetsync.emulator import Emulator
+
+    if backend is None:
+        backend = Backend()
+    elif isinstance(backend, Emulator):
+        backend = Backend(emulator=backend)
+    stats = stats or CallStats()
+    policy = backend.retry
+    if backend.kind == "emulator" and backend.url:
+        from sheetsync.emulator.server import loopback_session
+
+        emu = None
+        gc = gspread.Client(auth=None, session=loopback_session(backend.url, backend.user))
+        identity, creds_info = backend.user, None
+        quota = backend.quota or QuotaSettings(enabled=False)  # the server's quotas are its own business
+        clock = clock or time.monotonic
+    elif backend.kind == "emulator":
+        emu = backend.emulator if backend.emulator is not None else Emulator(backend.emulator_path)
+        gc = gspread.Client(auth=None, session=emu.session(backend.user))
+        identity, creds_info = backend.user, None
+        quota = backend.quota or _mirror_emulator_quota(emu)
+        clock = clock or emu.clock
+    elif backend.kind == "google":
+        emu = None
+        creds, creds_info = load_credentials(credentials_path(backend.credentials_file))
+        gc = gspread.Client(auth=creds)
+        identity = creds_info.identity
+        quota = backend.quota or QuotaSettings()
+        clock = clock or time.monotonic
+    else:
+        raise SheetsError(f"unknown backend kind {backend.kind!r}",
+                          hint="set `backend.kind` to \"emulator\" or \"google\" in the config")
+    if budget is None and quota.enabled:
+        budget = Budget(quota, clock=clock, sleep=sleep)
+    gc.set_timeout(policy.timeout)
+    install(gc.http_client.session, identity=identity, policy=policy, budget=budget, stats=stats, sleep=sleep)
+    return SheetsClient(gc, backend=backend.kind, identity=identity, stats=stats, budget=budget, emulator=emu,
+                        credentials=creds_info)
+
+
+def _mirror_emulator_quota(emu: Emulator) -> QuotaSettings:
+    """The emulator's own limits (so the budget keeps us under them); off when it enforces none."""
+    q = emu.quota
+    if not getattr(q, "enabled", False):
+        return QuotaSettings(enabled=False)
+    per_user, per_project = getattr(q, "per_user", {}), getattr(q, "per_project", {})
+    d = QuotaSettings()
+    return QuotaSettings(read_per_user=per_user.get("read", d.read_per_user),
+                         read_per_project=per_project.get("read", d.read_per_project),
+                         write_per_user=per_user.get("write", d.write_per_user),
+                         write_per_project=per_project.get("write", d.write_per_project),
+                         drive_per_user=getattr(q, "drive_per_user", d.drive_per_user))
+
+
+def backend_from_config(config: Any, *, quota: QuotaSettings | None = None,
+                        retry: RetryPolicy | None = None) -> Backend:
+    """A :class:`Backend` from a loaded ``sheetsync.config.Config`` (its ``backend`` table)."""
+    kind = config.backend.type
+    if kind == "google":
+        creds = config.credentials_path
+        return Backend(kind="google", credentials_file=str(creds) if creds else None, quota=quota,
+                       retry=retry or RetryPolicy())
+    return Backend(kind="emulator", emulator_path=str(config.emulator_dir), quota=quota, retry=retry or RetryPolicy())

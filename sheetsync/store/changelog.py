@@ -1,0 +1,102 @@
+"""Writing and reading the append-only change log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import InvalidValueError
+from .models import CHANGE_ACTIONS, CHANGE_ENTITIES, ORIGINS, ChangeLog, Client, utcnow
+from .values import dumps
+
+
+def check_origin(origin: str, actor: str) -> None:
+    if origin not in ORIGINS:
+        raise InvalidValueError("origin", origin, f"one of {', '.join(ORIGINS)}")
+    if not isinstance(actor, str):
+        raise InvalidValueError("actor", actor, "the email (or name) of whoever made the change")
+
+
+def record(
+    session: Session,
+    *,
+    entity: str,
+    entity_key: str,
+    client_id: int | None,
+    action: str,
+    origin: str,
+    actor: str,
+    changes: Mapping[str, tuple[Any, Any]],
+) -> list[ChangeLog]:
+    """Append one row per changed field (old, new) in the caller's transaction."""
+    assert entity in CHANGE_ENTITIES and action in CHANGE_ACTIONS, (entity, action)
+    check_origin(origin, actor)
+    at = utcnow()
+    rows = [
+        ChangeLog(
+            at=at,
+            origin=origin,
+            actor=actor,
+            entity=entity,
+            entity_key=entity_key,
+            client_id=client_id,
+            action=action,
+            field=field,
+            old=dumps(old),
+            new=dumps(new),
+        )
+        for field, (old, new) in changes.items()
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def diff(obj: Any, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Fields whose new value differs from the object's current one, as field -> (old, new)."""
+    return {f: (getattr(obj, f), v) for f, v in values.items() if getattr(obj, f) != v}
+
+
+def query(
+    session: Session,
+    *,
+    client_id: int | None = None,
+    entity: str | None = None,
+    entity_key: str | None = None,
+    field: str | None = None,
+    since_id: int | None = None,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> Sequence[ChangeLog]:
+    stmt = select(ChangeLog)
+    if client_id is not None:
+        stmt = stmt.where(ChangeLog.client_id == client_id)
+    if entity is not None:
+        stmt = stmt.where(ChangeLog.entity == entity)
+    if entity_key is not None:
+        stmt = stmt.where(ChangeLog.entity_key == entity_key)
+    if field is not None:
+        stmt = stmt.where(ChangeLog.field == field)
+    if since_id is not None:
+        stmt = stmt.where(ChangeLog.id > since_id)
+    stmt = stmt.order_by(ChangeLog.id.desc() if newest_first else ChangeLog.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return session.scalars(stmt).all()
+
+
+def counters(session: Session) -> dict[str, int]:
+    """Per-client change counter: the newest change-log id of each client (0 if none)."""
+    stmt = (
+        select(Client.slug, func.coalesce(func.max(ChangeLog.id), 0))
+        .select_from(Client)
+        .outerjoin(ChangeLog, ChangeLog.client_id == Client.id)
+        .group_by(Client.slug)
+    )
+    return {slug: int(n) for slug, n in session.execute(stmt)}
+
+
+def counter(session: Session, client_id: int) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)).where(ChangeLog.client_id == client_id)))

@@ -1,0 +1,301 @@
+"""CSV import and export of clients, tasks, invoices and metric values.
+
+An import is one transaction: every row is checked (each in its own savepoint) and, if any row is
+bad, nothing is written and every bad row is reported by line number — unless `skip_bad=True`,
+which keeps the good rows and reports the rest. Column sets: see `COLUMNS` and docs/store.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .clients import CLIENT_COLUMNS
+from .errors import StoreError
+from .invoices import INVOICE_COLUMNS
+from .metrics import METRIC_VALUE_COLUMNS
+from .models import Client, Invoice, Task
+from .tasks import TASK_COLUMNS
+from .values import parse_date
+
+if TYPE_CHECKING:
+    from .facade import Store
+
+KINDS = ("clients", "tasks", "invoices", "metric_values")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": CLIENT_COLUMNS,
+    "tasks": TASK_COLUMNS,
+    "invoices": INVOICE_COLUMNS,
+    "metric_values": METRIC_VALUE_COLUMNS,
+}
+# columns an import must have; with a `key` column, rows may update existing records with fewer
+# columns (the creating ones still need the rest). Export-only columns (versions, timestamps) are ignored.
+REQUIRED = {
+    "clients": ("slug",),
+    "tasks": ("client",),
+    "invoices": ("client",),
+    "metric_values": ("client", "metric", "date", "value"),
+}
+REQUIRED_WITHOUT_KEY = {"clients": ("name",), "tasks": ("title",), "invoices": ("amount", "planned_date")}
+READ_ONLY = {"created_at", "updated_at", "version", "deleted_at"}
+
+
+@dataclass
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    path: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+class CsvImportError(StoreError):
+    """Bad rows in an import; nothing was written. `report.errors` has every bad line."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        shown = "\n  ".join(str(e) for e in report.errors[:20])
+        more = f"\n  ... and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
+        super().__init__(
+            f"{report.path}: {len(report.errors)} bad row(s), nothing was imported:\n  {shown}{more}\n"
+            "Fix the rows, or pass skip_bad=True (--skip-bad) to import the good rows and skip these."
+        )
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise StoreError(f"unknown data kind {kind!r}: expected one of {', '.join(KINDS)}")
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def export_rows(store: Store, kind: str, client: Any = None) -> Iterator[dict[str, str]]:
+    _check_kind(kind)
+    if kind == "clients":
+        frame = store.clients.to_dataframe(active=None)
+        if client is not None:
+            frame = frame[frame["slug"] == store.clients.get(client).slug]
+    elif kind == "tasks":
+        frame = store.tasks.to_dataframe(client, include_deleted=False)
+    elif kind == "invoices":
+        frame = store.invoices.to_dataframe(client)
+    else:
+        frame = store.metrics.to_dataframe(client)
+    for record in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        yield {c: _cell(record.get(c)) for c in COLUMNS[kind]}
+
+
+def export_csv(store: Store, kind: str, path: str | Path, *, client: Any = None) -> int:
+    """Write `kind` as CSV (UTF-8, comma, header row); returns the number of data rows."""
+    rows = list(export_rows(store, kind, client))
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(COLUMNS[kind]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    text = path.read_text(encoding="utf-8-sig")
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for cells in reader:
+        if header is None:
+            header = [h.strip() for h in cells]
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        line = reader.line_num
+        if len(cells) > len(header):
+            rows.append((line, {"__error__": f"{len(cells)} cells but the header has {len(header)} columns"}))
+            continue
+        rows.append((line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))))
+    return header or [], rows
+
+
+def import_csv(store: Store, kind: str, path: str | Path, *, skip_bad: bool = False, origin: str = "import",
+               actor: str = "") -> ImportReport:
+    _check_kind(kind)
+    path = Path(path)
+    report = ImportReport(kind=kind, path=str(path))
+    if not path.is_file():
+        raise StoreError(f"{path}: no such file")
+    header, rows = _read(path)
+    unknown = [h for h in header if h not in COLUMNS[kind]]
+    required = REQUIRED[kind] + (() if "key" in header else REQUIRED_WITHOUT_KEY.get(kind, ()))
+    missing = [h for h in required if h not in header]
+    if unknown or missing:
+        problems = []
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing required column(s) {', '.join(missing)}")
+        report.errors.append(RowError(1, "; ".join(problems) + f" (the {kind} columns are: {', '.join(COLUMNS[kind])})"))
+        raise CsvImportError(report)
+    importer = _IMPORTERS[kind]
+    with store.session() as s:
+        for line, raw in rows:
+            if "__error__" in raw:
+                report.errors.append(RowError(line, raw["__error__"]))
+                continue
+            values = {k: v for k, v in raw.items() if k not in READ_ONLY}
+            savepoint = s.begin_nested()
+            try:
+                outcome = importer(store, s, values, origin=origin, actor=actor)
+                savepoint.commit()
+            except (StoreError, ValueError, IntegrityError) as exc:
+                savepoint.rollback()
+                report.errors.append(RowError(line, _reason(exc)))
+                continue
+            except SQLAlchemyError as exc:
+                savepoint.rollback()
+                report.errors.append(RowError(line, f"the database refused the row: {exc.__class__.__name__}"))
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if report.errors and not skip_bad:
+            s.rollback()
+            raise CsvImportError(report)
+    report.written = True
+    return report
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, IntegrityError):
+        return f"conflicts with existing data ({str(exc.orig).splitlines()[0]})"
+    return str(exc)
+
+
+def _present(values: Mapping[str, str]) -> dict[str, str | None]:
+    return {k: (v if v.strip() != "" else None) for k, v in values.items()}
+
+
+def _import_client(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
+    fields = _present(values)
+    slug = (fields.pop("slug") or "").strip()
+    if not slug:
+        raise StoreError("slug: expected the client's slug, got an empty cell")
+    fields = {k: ("" if v is None and k == "contacts" else v) for k, v in fields.items()
+              if not (v is None and k in ("locale", "timezone", "active"))}  # empty: keep / use the default
+    for key in ("viewer_emails", "editor_emails"):
+        if key in fields and fields[key] is None:
+            fields[key] = []  # type: ignore[assignment]
+    exists = s.scalars(select(Client).where(Client.slug == slug)).first()
+    if exists is None:
+        store.clients.create(slug, fields, origin=origin, actor=actor, session=s)
+        return "created"
+    before = s.scalar(select(Client.updated_at).where(Client.id == exists.id))
+    after = store.clients.update(slug, fields, origin=origin, actor=actor, session=s).updated_at
+    return "updated" if after != before else "unchanged"
+
+
+def _import_task(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
+    fields = _present(values)
+    key = fields.pop("key", None)
+    client = fields.pop("client", None)
+    if not client:
+        raise StoreError("client: expected a client slug, got an empty cell")
+    fields = {k: v for k, v in fields.items() if not (v is None and k in ("estimate_source", "priority", "status",
+                                                                             "forced"))}
+    if key:
+        existing = s.scalars(select(Task).where(Task.key == key.strip())).first()
+        if existing is not None:
+            if store.clients.get(client, session=s).id != existing.client_id:
+                raise StoreError(f"task {key} belongs to another client; a task cannot move between clients")
+            version = existing.version
+            task = store.tasks.update(key.strip(), fields, origin=origin, actor=actor, session=s)
+            return "updated" if task.version != version else "unchanged"
+    store.tasks.create(client.strip(), fields, key=key.strip() if key else None, origin=origin, actor=actor,
+                       session=s)
+    return "created"
+
+
+def _import_invoice(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
+    fields = _present(values)
+    key = fields.pop("key", None)
+    client = fields.pop("client", None)
+    department = fields.pop("department", None)
+    if not client:
+        raise StoreError("client: expected a client slug, got an empty cell")
+    fields = {k: v for k, v in fields.items() if not (v is None and k in ("currency", "status", "description"))}
+    if key:
+        existing = s.scalars(select(Invoice).where(Invoice.key == key.strip())).first()
+        if existing is not None:
+            version = existing.version
+            inv = store.invoices.update(key.strip(), fields, department=department, origin=origin, actor=actor,
+                                        reason="import", session=s)
+            return "updated" if inv.version != version else "unchanged"
+    store.invoices.create(client.strip(), fields, department=department, key=key.strip() if key else None,
+                          origin=origin, actor=actor, session=s)
+    return "created"
+
+
+def _import_metric_value(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
+    fields = _present(values)
+    for required in ("client", "metric", "date", "value"):
+        if not fields.get(required):
+            raise StoreError(f"{required}: expected a value, got an empty cell")
+    day = parse_date("metric_values.date", fields["date"])
+    before = [v.value for v in store.metrics.values(fields["client"], fields["metric"],  # type: ignore[arg-type]
+                                                    since=day, until=day, session=s)]
+    mv = store.metrics.set_value(fields["client"], fields["metric"], day, fields["value"],  # type: ignore[arg-type]
+                                 source=fields.get("source") or "import", period=fields.get("period"),
+                                 origin=origin, actor=actor, session=s)
+    if not before:
+        return "created"
+    return "unchanged" if before[0] == mv.value else "updated"
+
+
+_IMPORTERS = {
+    "clients": _import_client,
+    "tasks": _import_task,
+    "invoices": _import_invoice,
+    "metric_values": _import_metric_value,
+}

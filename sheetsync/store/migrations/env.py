@@ -1,0 +1,39 @@
+"""Alembic environment: runs on the connection handed over by `sheetsync.store.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from sheetsync.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:  # plain `alembic` invocation with a URL in the config
+        from sheetsync.store.engine import make_engine
+
+        engine = make_engine(config.get_main_option("sqlalchemy.url"), immediate=False)
+        with engine.connect() as connection:
+            _run(connection)
+        engine.dispose()
+    else:
+        _run(connection)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("sheetsync migrations run online only: use `sheetsync db upgrade`")
+run_migrations_online()

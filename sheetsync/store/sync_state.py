@@ -1,0 +1,228 @@
+"""Sync state: the agreed base per cell, sync runs, conflicts, invalid values, worker leases.
+
+Each method is one short transaction: the sync calls them between network calls, never across one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .errors import NotFoundError
+from .models import Conflict, Lease, SyncBase, SyncError, SyncRun, utcnow
+from .repo import ClientRef, Repository, client_id_of
+from .values import dumps, loads
+
+BaseKey = tuple[str, str, str]  # (sheet, row_key, field)
+
+RUN_COUNTERS = ("api_calls", "cells_written", "pulled", "pushed", "conflicts", "errors")
+
+
+class SyncStateRepository(Repository):
+    # --- base ------------------------------------------------------------------------------
+
+    def get_base(self, spreadsheet_id: str, sheet: str | None = None) -> dict[BaseKey, Any]:
+        """{(sheet, row_key, field): value} as last agreed; values round-trip through JSON."""
+        with self._read() as s:
+            stmt = select(SyncBase.sheet, SyncBase.row_key, SyncBase.field, SyncBase.value).where(
+                SyncBase.spreadsheet_id == spreadsheet_id)
+            if sheet is not None:
+                stmt = stmt.where(SyncBase.sheet == sheet)
+            return {(sh, rk, f): loads(v) for sh, rk, f, v in s.execute(stmt)}
+
+    def put_base(
+        self, spreadsheet_id: str, values: Mapping[BaseKey, Any], *, delete_keys: Iterable[BaseKey] = (),
+        delete_rows: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Upsert the given cells and drop the given cells/rows, all in one transaction."""
+        delete_keys, delete_rows = list(delete_keys), list(delete_rows)
+        with self._tx() as s:
+            existing = {
+                (sh, rk, f): (i, v)
+                for i, sh, rk, f, v in s.execute(
+                    select(SyncBase.id, SyncBase.sheet, SyncBase.row_key, SyncBase.field, SyncBase.value)
+                    .where(SyncBase.spreadsheet_id == spreadsheet_id))
+            }
+            inserts, updates = [], []
+            for (sh, rk, f), value in values.items():
+                text = dumps(value)
+                if (sh, rk, f) in existing:
+                    row_id, old = existing[(sh, rk, f)]
+                    if old != text:
+                        updates.append({"row_id": row_id, "value": text})
+                else:
+                    inserts.append({"spreadsheet_id": spreadsheet_id, "sheet": sh, "row_key": rk, "field": f,
+                                    "value": text})
+            if inserts:
+                s.execute(insert(SyncBase), inserts)
+            if updates:
+                s.connection().execute(
+                    update(SyncBase.__table__).where(SyncBase.__table__.c.id == bindparam("row_id"))
+                    .values(value=bindparam("value")), updates)
+            ids = [existing[k][0] for k in delete_keys if k in existing]
+            rows_gone = set(delete_rows)
+            ids += [i for (sh, rk, _f), (i, _v) in existing.items() if (sh, rk) in rows_gone]
+            for chunk in _chunks(sorted(set(ids)), 500):
+                s.execute(delete(SyncBase).where(SyncBase.id.in_(chunk)))
+
+    def replace_base(self, spreadsheet_id: str, values: Mapping[BaseKey, Any], sheet: str | None = None) -> None:
+        """Make the base of a spreadsheet (or one sheet of it) exactly `values`."""
+        with self._tx() as s:
+            stmt = delete(SyncBase).where(SyncBase.spreadsheet_id == spreadsheet_id)
+            if sheet is not None:
+                stmt = stmt.where(SyncBase.sheet == sheet)
+            s.execute(stmt)
+            rows = [{"spreadsheet_id": spreadsheet_id, "sheet": sh, "row_key": rk, "field": f, "value": dumps(v)}
+                    for (sh, rk, f), v in values.items()]
+            if rows:
+                s.execute(insert(SyncBase), rows)
+
+    def clear_base(self, spreadsheet_id: str) -> None:
+        self.replace_base(spreadsheet_id, {})
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def start_run(self, client: ClientRef | None = None, *, spreadsheet_id: str | None = None,
+                  dry_run: bool = False, store_change_id: int | None = None,
+                  sheet_modified_time: str | None = None) -> SyncRun:
+        with self._tx() as s:
+            run = SyncRun(client_id=client_id_of(s, client) if client is not None else None,
+                          spreadsheet_id=spreadsheet_id, dry_run=dry_run, store_change_id=store_change_id,
+                          sheet_modified_time=sheet_modified_time)
+            s.add(run)
+            s.flush()
+            return run
+
+    def finish_run(self, run_id: int, *, status: str = "ok", message: str = "", **fields: Any) -> SyncRun:
+        """Close a run with its counters (api_calls, cells_written, pulled, pushed, conflicts, errors)."""
+        allowed = (*RUN_COUNTERS, "store_change_id", "sheet_modified_time")
+        unknown = set(fields) - set(allowed)
+        if unknown:
+            raise TypeError(f"finish_run got unknown fields {sorted(unknown)}; allowed: {', '.join(allowed)}")
+        with self._tx() as s:
+            run = s.get(SyncRun, run_id)
+            if run is None:
+                raise NotFoundError(f"no sync run {run_id}")
+            run.status, run.message, run.finished_at = status, message, utcnow()
+            for f, v in fields.items():
+                setattr(run, f, v)
+            return run
+
+    def runs(self, client: ClientRef | None = None, *, limit: int = 20) -> Sequence[SyncRun]:
+        with self._read() as s:
+            stmt = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
+            if client is not None:
+                stmt = stmt.where(SyncRun.client_id == client_id_of(s, client))
+            return s.scalars(stmt).all()
+
+    def last_run(self, client: ClientRef, *, status: str | None = "ok") -> SyncRun | None:
+        """The newest finished run of a client (with `status`, default successful ones)."""
+        with self._read() as s:
+            stmt = (select(SyncRun).where(SyncRun.client_id == client_id_of(s, client),
+                                          SyncRun.finished_at.is_not(None))
+                    .order_by(SyncRun.id.desc()).limit(1))
+            if status is not None:
+                stmt = stmt.where(SyncRun.status == status)
+            return s.scalars(stmt).first()
+
+    # --- conflicts -------------------------------------------------------------------------
+
+    def add_conflict(self, client: ClientRef, *, entity_key: str, field: str, sheet_value: Any, store_value: Any,
+                     base_value: Any, winner: str, policy: str = "", sync_run_id: int | None = None) -> Conflict:
+        if winner not in ("sheet", "store"):
+            raise ValueError(f"winner: expected 'sheet' or 'store', got {winner!r}")
+        with self._tx() as s:
+            c = Conflict(client_id=client_id_of(s, client), entity_key=entity_key, field=field,
+                         sheet_value=dumps(sheet_value), store_value=dumps(store_value),
+                         base_value=dumps(base_value), winner=winner, policy=policy, sync_run_id=sync_run_id)
+            s.add(c)
+            s.flush()
+            return c
+
+    def conflicts(self, client: ClientRef | None = None, *, unresolved: bool = True) -> Sequence[Conflict]:
+        """Conflicts newest last; values are JSON text (use sheetsync.store.values.loads)."""
+        with self._read() as s:
+            stmt = select(Conflict).order_by(Conflict.id)
+            if client is not None:
+                stmt = stmt.where(Conflict.client_id == client_id_of(s, client))
+            if unresolved:
+                stmt = stmt.where(Conflict.resolved_at.is_(None))
+            return s.scalars(stmt).all()
+
+    def resolve_conflict(self, conflict_id: int, *, by: str) -> Conflict:
+        with self._tx() as s:
+            c = s.get(Conflict, conflict_id)
+            if c is None:
+                raise NotFoundError(f"no conflict {conflict_id}: `sheetsync conflicts` lists them")
+            c.resolved_at, c.resolved_by = utcnow(), by
+            return c
+
+    # --- invalid values --------------------------------------------------------------------
+
+    def add_error(self, client: ClientRef | None, *, message: str, spreadsheet_id: str | None = None,
+                  sheet: str | None = None, row_key: str | None = None, field: str | None = None,
+                  value: Any = None, sync_run_id: int | None = None) -> SyncError:
+        with self._tx() as s:
+            e = SyncError(client_id=client_id_of(s, client) if client is not None else None, message=message,
+                          spreadsheet_id=spreadsheet_id, sheet=sheet, row_key=row_key, field=field,
+                          value=dumps(value), sync_run_id=sync_run_id)
+            s.add(e)
+            s.flush()
+            return e
+
+    def errors(self, client: ClientRef | None = None, *, unresolved: bool = True) -> Sequence[SyncError]:
+        with self._read() as s:
+            stmt = select(SyncError).order_by(SyncError.id)
+            if client is not None:
+                stmt = stmt.where(SyncError.client_id == client_id_of(s, client))
+            if unresolved:
+                stmt = stmt.where(SyncError.resolved_at.is_(None))
+            return s.scalars(stmt).all()
+
+    def resolve_errors(self, client: ClientRef, *, row_key: str | None = None, field: str | None = None) -> int:
+        """Mark open errors of a client (optionally one row / field) resolved; returns how many."""
+        with self._tx() as s:
+            stmt = update(SyncError).where(SyncError.client_id == client_id_of(s, client),
+                                           SyncError.resolved_at.is_(None))
+            if row_key is not None:
+                stmt = stmt.where(SyncError.row_key == row_key)
+            if field is not None:
+                stmt = stmt.where(SyncError.field == field)
+            return s.execute(stmt.values(resolved_at=utcnow())).rowcount
+
+    # --- leases (several daemon workers on PostgreSQL) -------------------------------------
+
+    def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        """Take or renew the lease `name` for `owner` unless someone else holds an unexpired one."""
+        now = utcnow()
+        expires = now + dt.timedelta(seconds=ttl_seconds)
+        try:
+            with self._tx() as s:
+                got = s.execute(
+                    update(Lease).where(Lease.name == name, (Lease.owner == owner) | (Lease.expires_at < now))
+                    .values(owner=owner, expires_at=expires)).rowcount
+                if got:
+                    return True
+                if s.get(Lease, name) is not None:
+                    return False
+                s.add(Lease(name=name, owner=owner, expires_at=expires))
+                s.flush()
+                return True
+        except IntegrityError:  # another worker inserted it first
+            return False
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self._tx() as s:
+            s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+__all__ = ["BaseKey", "SyncStateRepository"]

@@ -1,0 +1,214 @@
+"""Tasks: create with a reserved or new key, versioned updates, tombstones, restore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import changelog, keys
+from .errors import ConcurrentUpdateError, InvalidValueError, NotFoundError, StoreError
+from .models import Client, ReservedId, Task, utcnow
+from .repo import ClientRef, Repository, client_id_of, flush_versioned, get_client
+from .values import clean, settable_fields
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TASK_FIELDS = settable_fields(Task)
+# columns of to_dataframe() and the CSV format, in order
+TASK_COLUMNS = ("key", "client", *TASK_FIELDS, "created_at", "updated_at", "version", "deleted_at")
+
+
+class DuplicateKeyError(StoreError):
+    pass
+
+
+class TaskRepository(Repository):
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, key: str, *, include_deleted: bool = False, session: Session | None = None) -> Task:
+        with self._read(session) as s:
+            task = s.scalars(select(Task).where(Task.key == key)).first()
+            if task is None:
+                raise NotFoundError(f"no task {key!r}: check the key (tasks look like T-000123)")
+            if task.deleted_at is not None and not include_deleted:
+                raise NotFoundError(
+                    f"task {key} was deleted at {task.deleted_at:%Y-%m-%d %H:%M} UTC: "
+                    f"`sheetsync restore {key}` brings it back"
+                )
+            return task
+
+    def find(self, key: str, *, include_deleted: bool = False, session: Session | None = None) -> Task | None:
+        try:
+            return self.get(key, include_deleted=include_deleted, session=session)
+        except NotFoundError:
+            return None
+
+    def list(
+        self,
+        client: ClientRef | None = None,
+        *,
+        status: str | Iterable[str] | None = None,
+        period: str | None = None,
+        include_deleted: bool = False,
+        session: Session | None = None,
+    ) -> Sequence[Task]:
+        with self._read(session) as s:
+            stmt = select(Task).order_by(Task.id)
+            if client is not None:
+                stmt = stmt.where(Task.client_id == client_id_of(s, client))
+            if status is not None:
+                stmt = stmt.where(Task.status.in_([status] if isinstance(status, str) else list(status)))
+            if period is not None:
+                stmt = stmt.where(Task.period == period)
+            if not include_deleted:
+                stmt = stmt.where(Task.deleted_at.is_(None))
+            return s.scalars(stmt).all()
+
+    def to_dataframe(self, client: ClientRef | None = None, **filters: Any) -> pd.DataFrame:
+        """Tasks as a DataFrame, one row per task, columns as in the CSV format (TASK_COLUMNS)."""
+        import pandas as pd
+
+        with self._read() as s:
+            slugs = dict(s.execute(select(Client.id, Client.slug)).all())
+            tasks = self.list(client, session=s, **filters)
+            rows = [{c: (slugs[t.client_id] if c == "client" else getattr(t, c)) for c in TASK_COLUMNS} for t in tasks]
+        return pd.DataFrame(rows, columns=list(TASK_COLUMNS))
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def reserve_key(self, client: ClientRef, token: str) -> str:
+        """The task key for `token` (e.g. spreadsheet id + row fingerprint): same token, same key, always."""
+        with self._read() as s:
+            cid = client_id_of(s, client)
+        return keys.reserve(self._store.session, cid, token)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        client: ClientRef,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        origin: str,
+        actor: str,
+        key: str | None = None,
+        session: Session | None = None,
+        **kw: Any,
+    ) -> Task:
+        """A new task; `key` is a reserved key (reserve_key) or an imported one, else a new key is drawn."""
+        values = clean(Task, {**(fields or {}), **kw})
+        if not str(values.get("title") or "").strip():
+            raise InvalidValueError("tasks.title", values.get("title"), "a non-empty title")
+        changelog.check_origin(origin, actor)
+        with self._tx(session) as s:
+            cid = client_id_of(s, client)
+            if key is None:
+                key = keys.next_key(s, "task")
+            else:
+                if s.scalars(select(Task.id).where(Task.key == key)).first() is not None:
+                    raise DuplicateKeyError(
+                        f"task {key} already exists: update it instead (a reserved key creates its task once)"
+                    )
+                reserved = s.get(ReservedId, key)
+                if reserved is not None:
+                    if reserved.client_id != cid:
+                        raise StoreError(f"key {key} was reserved for another client; reserve a new one")
+                    reserved.used = True
+                else:
+                    keys.claim_key(s, "task", key)
+            now = utcnow()
+            task = Task(key=key, client_id=cid, created_at=now, updated_at=now, **values)
+            s.add(task)
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                raise DuplicateKeyError(f"task {key} already exists (created concurrently)") from exc
+            logged = {f: (None, getattr(task, f)) for f in TASK_FIELDS if getattr(task, f) not in (None, "")}
+            changelog.record(
+                s, entity="task", entity_key=key, client_id=cid, action="create",
+                origin=origin, actor=actor, changes=logged,
+            )
+            return task
+
+    def update(
+        self,
+        key: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        origin: str,
+        actor: str,
+        expected_version: int | None = None,
+        session: Session | None = None,
+        **kw: Any,
+    ) -> Task:
+        """Change fields; with `expected_version`, refuse if someone else changed the task since."""
+        values = clean(Task, {**(fields or {}), **kw})
+        changelog.check_origin(origin, actor)
+        with self._tx(session) as s:
+            task = self.get(key, session=s)
+            _check_version("task", key, task.version, expected_version)
+            changes = changelog.diff(task, values)
+            if not changes:
+                return task
+            for field, (_old, new) in changes.items():
+                setattr(task, field, new)
+            task.updated_at = utcnow()
+            flush_versioned(s, "task", key, expected_version or task.version)
+            changelog.record(
+                s, entity="task", entity_key=key, client_id=task.client_id, action="update",
+                origin=origin, actor=actor, changes=changes,
+            )
+            return task
+
+    def delete(
+        self, key: str, *, origin: str, actor: str, expected_version: int | None = None,
+        session: Session | None = None,
+    ) -> Task:
+        """Tombstone the task (restorable); it disappears from every sheet."""
+        changelog.check_origin(origin, actor)
+        with self._tx(session) as s:
+            task = self.get(key, session=s)
+            _check_version("task", key, task.version, expected_version)
+            now = utcnow()
+            task.deleted_at = now
+            task.updated_at = now
+            flush_versioned(s, "task", key, expected_version)
+            changelog.record(
+                s, entity="task", entity_key=key, client_id=task.client_id, action="delete",
+                origin=origin, actor=actor, changes={"deleted_at": (None, now)},
+            )
+            return task
+
+    def restore(self, key: str, *, origin: str, actor: str, session: Session | None = None) -> Task:
+        """Bring back a tombstoned task with the values it had when it was deleted."""
+        changelog.check_origin(origin, actor)
+        with self._tx(session) as s:
+            task = self.get(key, include_deleted=True, session=s)
+            if task.deleted_at is None:
+                raise StoreError(f"task {key} is not deleted; nothing to restore")
+            old = task.deleted_at
+            task.deleted_at = None
+            task.updated_at = utcnow()
+            flush_versioned(s, "task", key, None)
+            changelog.record(
+                s, entity="task", entity_key=key, client_id=task.client_id, action="restore",
+                origin=origin, actor=actor, changes={"deleted_at": (old, None)},
+            )
+            return task
+
+    def count(self, client: ClientRef, *, status: str | Iterable[str] | None = None) -> int:
+        return len(self.list(client, status=status))
+
+    def client_of(self, key: str) -> Client:
+        with self._read() as s:
+            return get_client(s, self.get(key, include_deleted=True, session=s).client_id)
+
+
+def _check_version(entity: str, key: str, actual: int, expected: int | None) -> None:
+    if expected is not None and expected != actual:
+        raise ConcurrentUpdateError(entity, key, expected, actual)

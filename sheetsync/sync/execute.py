@@ -1,0 +1,320 @@
+"""Carry out a Plan with the fewest calls, in an order where a crash at any point is harmless.
+
+Order, and why:
+
+1. reserve keys for new rows (store; same token, same key);
+2. confirm read: the rows the plan addresses must still hold what the snapshot saw (else re-plan);
+3. store transaction: pull sheet edits (only where the store still holds the old value), tombstones,
+   restores, conflicts and errors — done before the sheet write, so a crash right after leaves
+   sheet == store for those fields, which the next run sees as agreed;
+4. grow the grid if a row must go below it (structural, only when needed);
+5. one ``values:batchUpdate`` (RAW) with the changed cells, new IDs, appended and cleared rows;
+6. one ``:batchUpdate`` only for notes and the formulas of appended rows;
+7. create the tasks whose IDs are now in the sheet (idempotent on the reserved key);
+8. record the new base — last, so a base never describes a write that did not land.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..sheets.a1 import cell as a1_cell
+from ..sheets.a1 import quote_sheet
+from ..store.errors import StoreError
+from ..store.tasks import DuplicateKeyError
+from .actions import (
+    AppendRow,
+    ClearRow,
+    CreateTask,
+    RecordConflict,
+    RecordError,
+    ResolveError,
+    RestoreTask,
+    SetNote,
+    Tombstone,
+    UpdateStoreField,
+    WriteCell,
+)
+from .layout import SheetLayout
+from .normalise import FieldType, from_store, to_sheet, to_store
+from .plan import KEY_FIELD, Plan, SheetRow, row_token
+
+log = logging.getLogger(__name__)
+
+EMPTY_TEXT_FIELDS = frozenset({"expected_result", "client_comment", "internal_note", "plan_note"})
+
+
+@dataclass
+class Context:
+    """What the executor needs about one client's spreadsheet."""
+
+    store: Any
+    sheets: Any
+    slug: str
+    spreadsheet_id: str
+    locale: str
+    layouts: dict[str, SheetLayout]
+    types: Mapping[str, FieldType]
+    actor: str
+    run_id: int | None = None
+    formula: Callable[[str, str, int], str] | None = None  # (kind, column key, row) -> formula text
+    templates: Any = None
+    on_write: Callable[[str], None] | None = None  # test hook: called before each write step
+
+
+@dataclass
+class Outcome:
+    applied: bool = True  # False: the sheet moved under us; re-plan from ``fresh``
+    fresh: dict[str, list[SheetRow]] | None = None
+    created: dict[str, str] = field(default_factory=dict)  # token -> key
+    pulled: int = 0
+    pushed: int = 0
+    cells_written: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def reserve_keys(ctx: Context, plan: Plan) -> dict[str, str]:
+    """token -> key for every new row (one short transaction each; idempotent per token)."""
+    out: dict[str, str] = {}
+    for a in plan.of(CreateTask):
+        out[a.token] = a.key or ctx.store.reserve_task_key(ctx.slug, a.token)
+    return out
+
+
+def addressed_rows(plan: Plan) -> dict[tuple[str, int], str]:
+    """(sheet, row) -> what must be there: 'same' (as in the snapshot) or 'blank'."""
+    want: dict[tuple[str, int], str] = {}
+    for a in plan.actions:
+        if isinstance(a, (WriteCell, ClearRow, SetNote)):
+            want[(a.sheet, a.row)] = "same"
+        elif isinstance(a, AppendRow):
+            want[(a.sheet, a.row)] = "blank"
+        elif isinstance(a, CreateTask):
+            want[(a.sheet, a.row)] = "same"
+            if a.target is not None and a.target != (a.sheet, a.row):
+                want[a.target] = "blank"
+    return want
+
+
+def confirm(plan: Plan, before: Mapping[tuple[str, int], SheetRow], after: Mapping[tuple[str, int], SheetRow]
+            ) -> list[str]:
+    """Why the plan no longer fits the sheet (empty: it still fits)."""
+    problems = []
+    for (sheet, row), need in sorted(addressed_rows(plan).items()):
+        now = after.get((sheet, row))
+        if need == "blank":
+            if now is not None:
+                problems.append(f"{sheet}!{row} is no longer empty")
+        else:
+            was = before.get((sheet, row))
+            if was is None or now is None or (now.key, dict(now.values), dict(now.errors)) != (
+                    was.key, dict(was.values), dict(was.errors)):
+                problems.append(f"{sheet}!{row} changed since the snapshot")
+    return problems
+
+
+def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome) -> None:
+    """Step 3: the store changes that must precede the sheet write (see the module docstring)."""
+    store = ctx.store
+    updates: dict[str, dict[str, Any]] = {}
+    for a in plan.of(UpdateStoreField):
+        task = store.tasks.find(a.key, include_deleted=True)
+        if task is None:
+            continue
+        ft = ctx.types.get(a.field, FieldType("text"))
+        if from_store(getattr(task, a.field), ft) != a.old:
+            out.warnings.append(f"{a.key}.{a.field} changed in the store during the sync; the next cycle merges it")
+            continue
+        updates.setdefault(a.key, {})[a.field] = _store_value(a.field, a.new, ft)
+    for a in plan.of(RestoreTask):
+        try:
+            store.tasks.restore(a.key, origin="sheet", actor=ctx.actor)
+        except StoreError as e:
+            out.warnings.append(str(e))
+    for key, fields in updates.items():
+        try:
+            store.tasks.update(key, fields, origin="sheet", actor=ctx.actor)
+            out.pulled += len(fields)
+        except StoreError as e:  # the store refused a value the normaliser let through
+            out.warnings.append(f"{key}: the store refused {sorted(fields)}: {e}")
+    for a in plan.of(Tombstone):
+        try:
+            store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
+        except StoreError as e:
+            out.warnings.append(str(e))
+    for a in plan.of(RecordConflict):
+        store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
+                                store_value=a.store_value, base_value=a.base_value, winner=a.winner,
+                                policy=f"{a.winner} wins {a.field}", sync_run_id=ctx.run_id)
+    for a in plan.of(ResolveError):
+        store.sync.resolve_errors(ctx.slug, row_key=a.row_id, field=a.field)
+    for a in plan.of(RecordError):
+        row_id = keys.get(a.token, a.row_id) if a.token else a.row_id
+        store.sync.resolve_errors(ctx.slug, row_key=row_id, field=a.field)  # one open error per cell
+        store.sync.add_error(ctx.slug, message=a.message, spreadsheet_id=ctx.spreadsheet_id, sheet=a.sheet,
+                             row_key=row_id, field=a.field, value=a.value, sync_run_id=ctx.run_id)
+
+
+def _store_value(fld: str, value: Any, ft: FieldType) -> Any:
+    v = to_store(value, ft)
+    if v is None and fld in EMPTY_TEXT_FIELDS:
+        return ""
+    return v
+
+
+def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[list[tuple[str, list[list[Any]]]],
+                                                                              list[dict[str, Any]]]:
+    """(values:batchUpdate ranges, :batchUpdate requests) for the plan's sheet side."""
+    cells: dict[tuple[str, int, int], Any] = {}
+    requests: list[dict[str, Any]] = []
+
+    def put(sheet: str, row: int, fld: str, value: Any) -> None:
+        lay = ctx.layouts[sheet]
+        col = lay.columns.get(fld)
+        if col is None:
+            return  # a missing column: never written under another header
+        wire = value if fld == KEY_FIELD else to_sheet(value, ctx.types.get(fld, FieldType("text")), ctx.locale)
+        cells[(sheet, row, col)] = "" if wire is None else wire
+
+    def clear(sheet: str, row: int) -> None:
+        lay = ctx.layouts[sheet]
+        for col in [*lay.columns.values(), *lay.computed.values()]:
+            cells[(sheet, row, col)] = ""
+
+    def whole_row(sheet: str, row: int, key: str, values: Mapping[str, Any]) -> None:
+        put(sheet, row, KEY_FIELD, key)
+        for f in ctx.layouts[sheet].fields:
+            put(sheet, row, f, values.get(f))
+        requests.extend(_formulas(ctx, sheet, row))
+
+    for a in plan.actions:
+        if isinstance(a, ClearRow):
+            clear(a.sheet, a.row)
+    for a in plan.actions:
+        if isinstance(a, WriteCell):
+            put(a.sheet, a.row, a.field, a.value)
+        elif isinstance(a, AppendRow):
+            whole_row(a.sheet, a.row, a.key, a.values)
+        elif isinstance(a, CreateTask):
+            key = keys[a.token]
+            if a.target == (a.sheet, a.row):
+                put(a.sheet, a.row, KEY_FIELD, key)
+                for f, v in a.cells.items():
+                    put(a.sheet, a.row, f, v)
+            else:
+                clear(a.sheet, a.row)
+                if a.target is not None:
+                    whole_row(a.target[0], a.target[1], key, a.cells)
+        elif isinstance(a, SetNote):
+            lay = ctx.layouts[a.sheet]
+            col = lay.columns.get(a.field)
+            if col is not None and lay.sheet_id is not None:
+                requests.append({"updateCells": {
+                    "rows": [{"values": [{"note": a.note or ""}]}], "fields": "note",
+                    "start": {"sheetId": lay.sheet_id, "rowIndex": a.row - 1, "columnIndex": col}}})
+    ranges = [(a1_cell(ctx.layouts[s].title, r, c + 1), [[v]]) for (s, r, c), v in sorted(cells.items())]
+    return ranges, requests
+
+
+def _formulas(ctx: Context, sheet: str, row: int) -> list[dict[str, Any]]:
+    lay = ctx.layouts[sheet]
+    if not lay.computed or lay.sheet_id is None or ctx.templates is None:
+        return []
+    out = []
+    for key, col in lay.computed.items():
+        template = ctx.templates[sheet].column(key).formula
+        text = ctx.templates.formula(sheet, template, row, ctx.locale)
+        out.append({"updateCells": {"rows": [{"values": [{"userEnteredValue": {"formulaValue": text}}]}],
+                                    "fields": "userEnteredValue",
+                                    "start": {"sheetId": lay.sheet_id, "rowIndex": row - 1, "columnIndex": col}}})
+    return out
+
+
+def grow_requests(ctx: Context, plan: Plan) -> list[dict[str, Any]]:
+    """appendDimension for sheets whose grid is too short for a row the plan writes."""
+    need: dict[str, int] = {}
+    for a in plan.actions:
+        if isinstance(a, AppendRow):
+            need[a.sheet] = max(need.get(a.sheet, 0), a.row)
+        elif isinstance(a, CreateTask) and a.target is not None:
+            need[a.target[0]] = max(need.get(a.target[0], 0), a.target[1])
+    out = []
+    for sheet, row in need.items():
+        lay = ctx.layouts[sheet]
+        if lay.row_count is not None and lay.sheet_id is not None and row > lay.row_count:
+            extra = row - lay.row_count + 100
+            out.append({"appendDimension": {"sheetId": lay.sheet_id, "dimension": "ROWS", "length": extra}})
+            lay.row_count += extra
+    return out
+
+
+def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome) -> None:
+    for a in plan.of(CreateTask):
+        key = keys[a.token]
+        fields = {f: _store_value(f, v, ctx.types.get(f, FieldType("text"))) for f, v in a.values.items()
+                  if f in ctx.types}
+        try:
+            ctx.store.tasks.create(ctx.slug, fields, key=key, origin="sheet", actor=ctx.actor)
+        except DuplicateKeyError:
+            pass  # created by an earlier, interrupted run: the reserved key makes this idempotent
+        out.created[a.token] = key
+
+
+def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> None:
+    rows: dict[tuple[str, str, str], Any] = {}
+    for key, b in plan.base.items():
+        for f, v in b.values.items():
+            rows[(b.sheet, key, f)] = v
+    for a in plan.of(CreateTask):
+        if a.target is not None:
+            for f, v in a.base_values.items():
+                rows[(a.target[0], keys[a.token], f)] = v
+    ctx.store.sync.replace_base(ctx.spreadsheet_id, rows)
+
+
+def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow],
+            reread: Callable[[], dict[str, list[SheetRow]]]) -> Outcome:
+    """Steps 1-8 of the module docstring. ``reread`` does the confirm read (one values:batchGet)."""
+    out = Outcome()
+    keys = reserve_keys(ctx, plan)
+    if addressed_rows(plan):
+        fresh = reread()
+        after = {(r.sheet, r.row): r for rows in fresh.values() for r in rows}
+        problems = confirm(plan, before, after)
+        if problems:
+            log.info("%s: the sheet changed under the sync (%s); re-planning", ctx.slug, "; ".join(problems[:3]))
+            return Outcome(applied=False, fresh=fresh, warnings=problems)
+    apply_store_first(ctx, plan, keys, out)
+    ranges, requests = sheet_writes(ctx, plan, keys)
+    grow = grow_requests(ctx, plan)
+    if grow:
+        _step(ctx, "grow")
+        ctx.sheets.batch_update(ctx.spreadsheet_id, grow)
+    if ranges:
+        _step(ctx, "values")
+        ctx.sheets.write_values(ctx.spreadsheet_id, ranges, input_option="RAW")
+        out.cells_written += len(ranges)
+        out.pushed = len(plan.of(WriteCell)) + sum(len(a.values) for a in plan.of(AppendRow))
+    if requests:
+        _step(ctx, "structure")
+        ctx.sheets.batch_update(ctx.spreadsheet_id, requests)
+    _step(ctx, "create")
+    create_tasks(ctx, plan, keys, out)
+    _step(ctx, "base")
+    record_base(ctx, plan, keys)
+    return out
+
+
+def _step(ctx: Context, name: str) -> None:
+    if ctx.on_write is not None:
+        ctx.on_write(name)
+
+
+def token_of(spreadsheet_id: str, r: SheetRow) -> str:
+    return row_token(spreadsheet_id, r.sheet, r.row, r.values, r.errors)
+
+
+__all__ = ["Context", "Outcome", "confirm", "execute", "quote_sheet"]

@@ -1,0 +1,132 @@
+"""Where things are in a client's spreadsheet, and how its cells read: sheets by kind, columns by key.
+
+Columns are found by key, never by position: first by header text (either locale, so it costs no
+call), then by the ``sheetsync.column=<key>`` developer metadata on the header column when a header
+was edited. A column found by neither is reported missing; the sync then leaves that field alone
+rather than risk writing a value under the wrong header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..templates import SheetSpec, Templates
+from .normalise import FieldType, from_sheet
+from .plan import KEY_FIELD, SheetRow
+
+SYNCED_KINDS = ("backlog", "in_work")
+META_SHEET = "sheetsync.sheet"
+META_COLUMN = "sheetsync.column"
+
+
+def field_types(templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> dict[str, FieldType]:
+    """The type of every synced field, from the templates and the store's dynamic vocabularies."""
+    out: dict[str, FieldType] = {}
+    for kind in SYNCED_KINDS:
+        for col in templates[kind].columns:
+            if col.computed or col.key in out:
+                continue
+            out[col.key] = column_type(col, templates, dynamic)
+    return out
+
+
+def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> FieldType:
+    lo = int(col.validation.min) if col.validation and col.validation.min is not None else None
+    hi = int(col.validation.max) if col.validation and col.validation.max is not None else None
+    if col.type == "enum":
+        vocab = templates.vocabularies.get(col.vocabulary) if col.vocabulary else None
+        if vocab is not None:
+            labels = {e.value: {"ru": e.ru, "en": e.en} for e in vocab.values}
+        else:
+            values = list(dynamic.get(col.vocabulary or "", ()))
+            if col.vocabulary == "specialists":
+                return FieldType("email", allowed=frozenset(v.lower() for v in values) or None)
+            if not values:
+                return FieldType("text")
+            labels = {v: {"ru": v, "en": v} for v in values}
+        return FieldType("enum", labels=labels)
+    kind = {"int": "int", "number": "number", "hours": "hours", "date": "date", "text": "text", "bool": "bool",
+            "email": "email", "period": "period"}.get(col.type, "text")
+    if kind == "int":
+        return FieldType("int", min=lo, max=hi)
+    return FieldType(kind)
+
+
+@dataclass
+class SheetLayout:
+    """One synced sheet as found: its title and id, and the 0-based column of each key found."""
+
+    kind: str
+    title: str
+    sheet_id: int | None = None
+    row_count: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    computed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> list[str]:
+        """Synced fields found on this sheet (without the ID)."""
+        return [k for k in self.columns if k != KEY_FIELD]
+
+
+def _fold(s: Any) -> str:
+    return " ".join(str(s).split()).casefold() if s is not None else ""
+
+
+def map_columns(spec: SheetSpec, header: Sequence[Any], meta_columns: Mapping[str, int] | None = None
+                ) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """(synced columns, computed columns, missing keys) for a header row; metadata wins over text."""
+    by_text: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        by_text.setdefault(_fold(h), []).append(i)
+    found: dict[str, int] = {}
+    computed: dict[str, int] = {}
+    missing: list[str] = []
+    for col in spec.columns:
+        idx: int | None = None
+        if meta_columns and col.key in meta_columns:
+            idx = meta_columns[col.key]
+        else:
+            hits = sorted({i for text in {_fold(col.header.ru), _fold(col.header.en)} for i in by_text.get(text, [])})
+            if len(hits) == 1:
+                idx = hits[0]
+        if idx is None:
+            missing.append(col.key)
+        elif col.computed:
+            computed[col.key] = idx
+        else:
+            found[col.key] = idx
+    return found, computed, missing
+
+
+def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mapping[str, FieldType],
+              locale: str) -> list[SheetRow]:
+    """The data rows (row 2 on) of a values:batchGet answer, normalised; empty rows are skipped."""
+    out: list[SheetRow] = []
+    key_col = layout.columns.get(KEY_FIELD)
+    known = set(layout.columns.values()) | set(layout.computed.values())
+    for i, raw in enumerate(values[1:], start=2):
+        cells = list(raw)
+
+        def at(c: int | None, cells: list[Any] = cells) -> Any:
+            return cells[c] if c is not None and c < len(cells) else None
+
+        key_raw = at(key_col)
+        key = str(key_raw).strip().upper() if key_raw not in (None, "") and str(key_raw).strip() else None
+        vals: dict[str, Any] = {}
+        errors: dict[str, tuple[str | None, str]] = {}
+        for f in layout.fields:
+            raw_v = at(layout.columns[f])
+            v, err = from_sheet(raw_v, types.get(f, FieldType("text")), locale)
+            if err:
+                errors[f] = (str(raw_v), err)
+            else:
+                vals[f] = v
+        other = any(c not in known and v not in (None, "") for c, v in enumerate(cells))
+        row = SheetRow(layout.kind, i, key, vals, errors, other)
+        if not row.blank:
+            out.append(row)
+    return out

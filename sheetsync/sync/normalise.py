@@ -1,0 +1,319 @@
+"""Turn sheet cells and store values into one canonical form, so formatting noise never looks like an edit.
+
+The canonical form of every field is ``str | None``: ``None`` for empty, otherwise text that compares
+exactly (``"3"``, ``"2.5"``, ``"2026-11-24"``, ``"in_progress"``, ``"true"``). It is what the planner
+compares and what the sync base stores. Reading a cell never guesses (no ``numericise``): each column
+declares its type and the cell must fit it, or the result carries a person-readable error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Canon = str | None
+
+KINDS = ("text", "int", "number", "hours", "date", "enum", "email", "bool", "period")
+
+SERIAL_EPOCH = date(1899, 12, 30)  # Sheets' day zero for serial-number dates
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PERIOD = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))$")
+_DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_TRUE = {"true", "yes", "y", "1", "да", "истина", "✓", "x"}
+_FALSE = {"false", "no", "n", "0", "нет", "ложь"}
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """How one column's values look. ``labels`` maps a store value to its label per locale (enums)."""
+
+    kind: str
+    labels: Mapping[str, Mapping[str, str]] | None = None
+    allowed: frozenset[str] | None = None  # extra vocabulary (known assignees, task types)
+    min: int | None = None
+    max: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column type {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if self.kind == "enum" and not self.labels:
+            raise ValueError("an enum column needs labels: {store_value: {'ru': ..., 'en': ...}}")
+
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "backlog": {"ru": "Бэклог", "en": "Backlog"},
+    "planned": {"ru": "Запланирована", "en": "Planned"},
+    "in_progress": {"ru": "В работе", "en": "In progress"},
+    "waiting_client": {"ru": "Ждёт клиента", "en": "Waiting on client"},
+    "review": {"ru": "На проверке", "en": "In review"},
+    "done": {"ru": "Готово", "en": "Done"},
+    "cancelled": {"ru": "Отменена", "en": "Cancelled"},
+}
+ESTIMATE_SOURCE_LABELS: dict[str, dict[str, str]] = {
+    "manual": {"ru": "Вручную", "en": "Manual"},
+    "auto": {"ru": "Авто", "en": "Auto"},
+}
+
+TEXT = FieldType("text")
+STATUS = FieldType("enum", labels=STATUS_LABELS)
+PRIORITY = FieldType("int", min=1, max=5)
+HOURS = FieldType("hours")
+DATE = FieldType("date")
+
+
+# --- sheet -> canonical --------------------------------------------------------------------------
+def from_sheet(raw: Any, ft: FieldType, locale: str = "ru") -> tuple[Canon, str | None]:
+    """A cell as read with UNFORMATTED_VALUE/SERIAL_NUMBER -> (canonical value, error or None).
+
+    On error the value is ``None`` and must not be applied; the error says what form is expected.
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    if isinstance(raw, str):
+        raw = raw.replace("\r\n", "\n").strip().replace("\u00a0", " ")
+    fn = _READERS[ft.kind]
+    value = fn(raw, ft)
+    if value is None:
+        return None, expected_format(ft, locale, raw)
+    return value, None
+
+
+def _read_text(raw: Any, ft: FieldType) -> Canon:
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, (int, float)):
+        return canon_number(raw)
+    return str(raw)
+
+
+def _read_int(raw: Any, ft: FieldType) -> Canon:
+    d = _to_decimal(raw)
+    if d is None or d != d.to_integral_value():
+        return None
+    n = int(d)
+    if (ft.min is not None and n < ft.min) or (ft.max is not None and n > ft.max):
+        return None
+    return str(n)
+
+
+def _read_number(raw: Any, ft: FieldType) -> Canon:
+    d = _to_decimal(raw)
+    return None if d is None else _fmt(d)
+
+
+def _read_hours(raw: Any, ft: FieldType) -> Canon:
+    if isinstance(raw, str):
+        raw = re.sub(r"\s*(h|ч|час(а|ов)?|hours?)\.?$", "", raw, flags=re.IGNORECASE)
+    d = _to_decimal(raw)
+    if d is None or d < 0:
+        return None
+    return _fmt(d.quantize(Decimal("0.01")))
+
+
+def _read_date(raw: Any, ft: FieldType) -> Canon:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        if not 1 <= raw < 2_958_466:  # up to 9999-12-31
+            return None
+        return (SERIAL_EPOCH + timedelta(days=int(raw))).isoformat()
+    s = str(raw)
+    m = _DMY.match(s)
+    try:
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
+        m = _ISO.match(s)
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def _read_enum(raw: Any, ft: FieldType) -> Canon:
+    want = _fold(str(raw))
+    assert ft.labels is not None
+    for value, labels in ft.labels.items():
+        if want == _fold(value) or any(want == _fold(lbl) for lbl in labels.values()):
+            return value
+    return None
+
+
+def _read_email(raw: Any, ft: FieldType) -> Canon:
+    s = str(raw).strip().lower()
+    if s.startswith("mailto:"):
+        s = s[7:]
+    if not _EMAIL.match(s):
+        return None
+    if ft.allowed is not None and s not in {a.lower() for a in ft.allowed}:
+        return None
+    return s
+
+
+def _read_bool(raw: Any, ft: FieldType) -> Canon:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    s = _fold(str(raw))
+    if s in _TRUE:
+        return "true"
+    if s in _FALSE:
+        return "false"
+    return None
+
+
+def _read_period(raw: Any, ft: FieldType) -> Canon:
+    s = str(raw).strip().upper()
+    return s if _PERIOD.match(s) else None
+
+
+_READERS = {"text": _read_text, "int": _read_int, "number": _read_number, "hours": _read_hours,
+            "date": _read_date, "enum": _read_enum, "email": _read_email, "bool": _read_bool,
+            "period": _read_period}
+
+
+def _fold(s: str) -> str:
+    return " ".join(s.replace("ё", "е").replace("Ё", "Е").split()).casefold()
+
+
+def _to_decimal(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return None
+        return Decimal(repr(round(raw, 9)))
+    if isinstance(raw, Decimal):
+        return raw if raw.is_finite() else None
+    s = str(raw).replace(" ", "").replace("\u202f", "").replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", s):
+        return None
+    try:
+        return Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the regex already rules this out
+        return None
+
+
+def _fmt(d: Decimal) -> str:
+    """Plain notation, no trailing zeros, no negative zero: 2.50 -> '2.5', 1E+3 -> '1000'."""
+    if d == 0:
+        return "0"
+    s = format(d.normalize(), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def canon_number(x: int | float | Decimal) -> str:
+    """A number without float noise: 0.1 + 0.2 -> '0.3', 3.0 -> '3'."""
+    d = _to_decimal(x)
+    if d is None:
+        raise ValueError(f"not a finite number: {x!r}")
+    return _fmt(d)
+
+
+# --- errors for people ---------------------------------------------------------------------------
+def expected_format(ft: FieldType, locale: str = "ru", raw: Any = None) -> str:
+    """What a cell of this type must contain, in the sheet's language, with an example."""
+    ru = locale == "ru"
+    k = ft.kind
+    got = "" if raw is None else (f"«{raw}» не подходит. " if ru else f"“{raw}” is not valid. ")
+    if k == "int":
+        lo, hi = ft.min, ft.max
+        if lo is not None and hi is not None:
+            msg = f"Целое число от {lo} до {hi}, например {lo}" if ru else f"Whole number from {lo} to {hi}, e.g. {lo}"
+        else:
+            msg = "Целое число, например 3" if ru else "Whole number, e.g. 3"
+    elif k == "number":
+        msg = "Число, например 1500 или 2,5" if ru else "Number, e.g. 1500 or 2.5"
+    elif k == "hours":
+        msg = "Число часов, например 2,5" if ru else "Number of hours, e.g. 2.5"
+    elif k == "date":
+        msg = "Дата в формате ДД.ММ.ГГГГ, например 24.11.2026" if ru else "Date as DD.MM.YYYY, e.g. 24.11.2026"
+    elif k == "enum":
+        assert ft.labels is not None
+        names = ", ".join(lbl.get(locale) or lbl.get("en") or v for v, lbl in ft.labels.items())
+        msg = f"Одно из значений: {names}" if ru else f"One of: {names}"
+    elif k == "email":
+        if ft.allowed:
+            names = ", ".join(sorted(ft.allowed))
+            msg = f"Email сотрудника агентства: {names}" if ru else f"Email of an agency specialist: {names}"
+        else:
+            msg = "Email, например anna@agency.ru" if ru else "Email, e.g. anna@agency.com"
+    elif k == "bool":
+        msg = "Да или Нет" if ru else "Yes or No"
+    elif k == "period":
+        msg = "Неделя 2026-W48 или месяц 2026-11" if ru else "Week 2026-W48 or month 2026-11"
+    else:
+        msg = "Текст" if ru else "Text"
+    return got + msg
+
+
+# --- canonical -> sheet --------------------------------------------------------------------------
+def to_sheet(value: Canon, ft: FieldType, locale: str = "ru") -> Any:
+    """The value to write with valueInputOption=RAW: text stays text, numbers and dates are numbers."""
+    if value is None:
+        return ""
+    k = ft.kind
+    if k == "int":
+        return int(value)
+    if k in ("number", "hours"):
+        d = Decimal(value)
+        return int(d) if d == d.to_integral_value() else float(d)
+    if k == "date":
+        return (date.fromisoformat(value) - SERIAL_EPOCH).days
+    if k == "enum":
+        assert ft.labels is not None
+        labels = ft.labels.get(value)
+        return (labels.get(locale) or labels.get("en") or value) if labels else value
+    if k == "bool":
+        return value == "true"
+    return value
+
+
+# --- store <-> canonical -------------------------------------------------------------------------
+def from_store(value: Any, ft: FieldType) -> Canon:
+    """A store attribute (str, int, float, Decimal, date, bool, None) -> canonical."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    k = ft.kind
+    if k == "date":
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return _read_date(str(value), ft)
+    if k == "bool":
+        return "true" if value else "false"
+    if k in ("int", "number"):
+        return canon_number(value) if not isinstance(value, str) else _read_number(value, ft)
+    if k == "hours":
+        return _read_hours(value, ft)
+    if k == "email":
+        return str(value).strip().lower()
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return _read_text(value, ft)
+
+
+def to_store(value: Canon, ft: FieldType) -> Any:
+    """Canonical -> the Python value a store attribute takes."""
+    if value is None:
+        return None
+    k = ft.kind
+    if k == "int":
+        return int(value)
+    if k in ("number", "hours"):
+        return float(Decimal(value))
+    if k == "date":
+        return date.fromisoformat(value)
+    if k == "bool":
+        return value == "true"
+    return value

@@ -1,0 +1,135 @@
+"""The loopback HTTP server: real gspread and raw HTTP over a socket, and the CLI that starts it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gspread
+import pytest
+import requests
+
+from sheetsync.emulator import Emulator
+from sheetsync.emulator.server import EmulatorServer, loopback_client, loopback_session
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def server(emu):
+    srv = EmulatorServer(emu, port=0).start()
+    yield srv
+    srv.stop()
+
+
+def test_gspread_over_loopback(server, emu):
+    gc = loopback_client(server.url, user="owner@agency.test")
+    sh = gc.create("Over HTTP")
+    sh.sheet1.update([["a", "b"], [1, 2]])
+    sh.share("client@acme.test", perm_type="user", role="reader", notify=False)
+    client = loopback_client(server.url, user="client@acme.test")
+    assert client.open_by_key(sh.id).sheet1.get_all_values() == [["a", "b"], ["1", "2"]]
+    assert [f["name"] for f in client.list_spreadsheet_files()] == ["Over HTTP"]
+    assert gc.open("Over HTTP").id == sh.id
+    assert emu.calls()["drive.files.create"] == 1  # the same emulator answered
+
+
+def test_raw_http_and_errors(server, emu):
+    r = requests.get(server.url + "/drive/v3/files", headers={"Authorization": "Bearer a@x.test"}, timeout=5)
+    assert r.status_code == 200 and r.json()["files"] == []
+    r = requests.get(server.url + "/v4/spreadsheets/nope", headers={"Authorization": "Bearer a@x.test"}, timeout=5)
+    assert r.status_code == 404 and r.json()["error"]["status"] == "NOT_FOUND"
+    r = requests.get(server.url + "/drive/v3/files", timeout=5)
+    assert r.status_code == 401
+    s = loopback_session(server.url, "a@x.test")
+    r = s.post("https://www.googleapis.com/drive/v3/files",
+               json={"name": "raw", "mimeType": "application/vnd.google-apps.spreadsheet"}, timeout=5)
+    assert r.status_code == 200
+    export = s.get(f"https://www.googleapis.com/drive/v3/files/{r.json()['id']}/export",
+                   params={"mimeType": "text/csv"}, timeout=5)
+    assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
+
+
+def test_lost_response_over_a_socket(server, emu):
+    gc = loopback_client(server.url, user="o@x.test")
+    sh = gc.create("L")
+    emu.faults.lose_response_next(method="sheets.spreadsheets.values.update")
+    with pytest.raises(requests.ConnectionError):
+        sh.sheet1.update_acell("A1", "landed")
+    assert sh.sheet1.acell("A1").value == "landed"
+
+
+def test_injected_503_over_a_socket(server, emu):
+    gc = loopback_client(server.url, user="o@x.test")
+    emu.faults.fail_next(1, status=503)
+    with pytest.raises(gspread.exceptions.APIError) as e:
+        gc.list_spreadsheet_files()
+    assert e.value.response.status_code == 503
+
+
+def test_concurrent_clients(server, emu):
+    from concurrent.futures import ThreadPoolExecutor
+
+    gc = loopback_client(server.url, user="o@x.test")
+    sh = gc.create("C")
+    ws = sh.sheet1
+
+    def write(i):
+        loopback_client(server.url, user="o@x.test").open_by_key(sh.id).sheet1.update_acell(f"A{i + 1}", i)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(16)))
+    assert [int(v[0]) for v in ws.get("A1:A16")] == list(range(16))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_serve_persists_and_stops_on_sigterm(tmp_path):
+    port = _free_port()
+    data = tmp_path / "data"
+    cmd = [sys.executable, "-c", "from sheetsync.cli import main; main()", "emulator", "serve",
+           "--port", str(port), "--data", str(data)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(url + "/drive/v3/files", headers={"Authorization": "Bearer o@x.test"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    out = proc.stdout.read() if proc.stdout else ""
+                    raise AssertionError("the server did not come up: " + out) from None
+                time.sleep(0.1)
+        gc = loopback_client(url, user="o@x.test")
+        sid = gc.create("Kept").id
+        os.kill(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+        assert proc.returncode == 0, out
+        assert f"serving on {url}" in out and "emulator stopped" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert Emulator(str(data)).files[sid].name == "Kept"
+
+
+def test_cli_port_in_use_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([sys.executable, "-c", "from sheetsync.cli import main; main()", "emulator", "serve",
+                            "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "cannot listen" in r.stderr and "--port" in r.stderr

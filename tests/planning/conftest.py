@@ -1,0 +1,71 @@
+"""Realistic planning data: an agency with three clients sharing five specialists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sheetsync.store import Specialist, Store, TaskType
+
+ACTOR = "pm@agency.test"
+
+
+def at(month: int, day: int) -> dt.datetime:
+    return dt.datetime(2026, month, day, 9, tzinfo=dt.UTC)
+
+
+def add_reference(store, row) -> None:
+    """Reference data is normally loaded from the config; here it is added directly."""
+    with store.session() as s:
+        s.add(row)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store.open(tmp_path / "planning.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def agency(store):
+    """Clients acme (ru), globex (en), initech (ru); Unity Day (4 Nov) falls inside 2026-W45."""
+    for email, name, role, hours, days in [
+        ("anna@agency.test", "Анна Смирнова", "design", 40, "mon,tue,wed,thu,fri"),
+        ("boris@agency.test", "Борис Ким", "dev", 40, "mon,tue,wed,thu,fri"),
+        ("vera@agency.test", "Вера Орлова", "dev", 24, "mon,tue,wed"),
+        ("gleb@agency.test", "Глеб Иванов", "marketing", 20, "mon,tue,wed,thu,fri"),
+        ("dina@agency.test", "Дина Ушакова", "copy", 40, "mon,tue,wed,thu,fri"),
+    ]:
+        add_reference(store, Specialist(email=email, name=name, role=role, weekly_hours=hours, working_days=days,
+                                        active=email != "dina@agency.test"))  # Dina is on leave
+    for key, name, role, hours in [
+        ("banner", "Баннер", "design", 4),
+        ("landing", "Лендинг", "dev", 24),
+        ("ads_setup", "Настройка рекламы", "marketing", 6),
+        ("article", "Статья", "copy", 5),
+    ]:
+        add_reference(store, TaskType(key=key, name=name, role=role, default_estimate_hours=hours))
+    for slug, name, locale, manager in [
+        ("acme", "ООО «Акме»", "ru", "olga@agency.test"),
+        ("globex", "Globex Corp", "en", "olga@agency.test"),
+        ("initech", "Инитех", "ru", "petr@agency.test"),
+    ]:
+        store.clients.create(slug, name=name, locale=locale, manager_email=manager, origin="cli", actor=ACTOR)
+    t = store.tasks
+    # history: done banners (median 3 h from 5 samples), a done landing (too few for a median)
+    for i, hours in enumerate([2, 3, 3, 5, 8]):
+        t.create("initech", title=f"Баннер {i}", task_type="banner", status="done", actual_hours=hours,
+                 estimate_hours=4, assignee="anna@agency.test", done_date=dt.date(2026, 10, 1 + i),
+                 origin="cli", actor=ACTOR)
+    t.create("initech", title="Старый лендинг", task_type="landing", status="done", actual_hours=30,
+             estimate_hours=24, assignee="boris@agency.test", origin="cli", actor=ACTOR)
+    # globex already holds Boris on Mon-Tue of W45 and Gleb for half the week
+    t.create("globex", title="Checkout page", task_type="landing", status="in_progress", estimate_hours=16,
+             assignee="boris@agency.test", start_date=dt.date(2026, 11, 2), deadline=dt.date(2026, 11, 3),
+             period="2026-W45", origin="cli", actor=ACTOR)
+    t.create("globex", title="Google Ads", task_type="ads_setup", status="planned", estimate_hours=8,
+             assignee="gleb@agency.test", start_date=dt.date(2026, 11, 2), deadline=dt.date(2026, 11, 3),
+             period="2026-W45", origin="cli", actor=ACTOR)
+    return store

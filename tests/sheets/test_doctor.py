@@ -1,0 +1,124 @@
+"""`sheetsync doctor`: what it finds and what it tells people to do, on the emulator and on (mocked) Google."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import responses
+from typer.testing import CliRunner
+
+from sheetsync.cli import _COMMANDS, app
+from sheetsync.emulator import Emulator
+from sheetsync.sheets import Backend, QuotaSettings, connect
+from sheetsync.sheets.checks import FAIL, OK, WARN, check_quota, diagnose
+
+BOT = "sheetsync@agency.test"
+
+
+def by_name(checks):
+    return {c.name: c for c in checks}
+
+
+def test_emulator_spreadsheets_ok_read_only_missing_and_unprovisioned(emu):
+    bot = connect(emu)
+    good = bot.create_spreadsheet({"properties": {"title": "Acme"}})["spreadsheetId"]
+    other = connect(Backend(emulator=emu, user="someone@agency.test"))
+    ro = other.create_spreadsheet({"properties": {"title": "Beta"}})["spreadsheetId"]
+    other.share(ro, BOT, "reader")
+    checks = by_name(diagnose(Backend(emulator=emu), [("acme", good), ("beta", ro), ("gamma", "missing-id"),
+                                                      ("delta", None)]))
+    assert checks["credentials"].status == OK and BOT in checks["credentials"].detail
+    assert checks["api access"].status == OK
+    assert checks["spreadsheet of acme"].status == OK and "Acme" in checks["spreadsheet of acme"].detail
+    beta = checks["spreadsheet of beta"]
+    assert beta.status == FAIL and "read-only" in beta.detail and f"share it with {BOT} as editor" in beta.fix
+    gamma = checks["spreadsheet of gamma"]
+    assert gamma.status == FAIL and "sheetsync provision gamma" in gamma.fix
+    assert checks["spreadsheet of delta"].status == WARN and "provision delta" in checks["spreadsheet of delta"].fix
+
+
+def test_doctor_costs_one_sheets_call_however_many_spreadsheets(emu):
+    bot = connect(emu)
+    pairs = [(f"c{i}", bot.create_spreadsheet({"properties": {"title": f"C{i}"}})["spreadsheetId"]) for i in range(5)]
+    mark = emu.mark()
+    assert all(c.status == OK for c in diagnose(Backend(emulator=emu), pairs))
+    calls = emu.calls(mark)
+    assert sum(n for name, n in calls.items() if name.startswith("sheets.")) == 1
+    assert calls["drive.files.get"] == 5
+
+
+def test_quota_checks():
+    assert check_quota(QuotaSettings(), 10)[0].status == OK
+    raised = check_quota(QuotaSettings(read_per_user=120, read_per_project=600), 10)[0]
+    assert raised.status == WARN and "raised" in raised.fix
+    bad = check_quota(QuotaSettings(write_per_user=500), 10)[0]
+    assert bad.status == FAIL and "write_per_user (500)" in bad.detail
+    capacity = check_quota(QuotaSettings(), 1000, interval_seconds=60)
+    assert capacity[1].name == "cycle capacity" and capacity[1].status == WARN
+
+
+def test_google_missing_credentials_fail_offline(tmp_path, monkeypatch, rsps):
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    checks = by_name(diagnose(Backend(kind="google")))
+    assert checks["credentials"].status == FAIL and "GOOGLE_APPLICATION_CREDENTIALS" in checks["credentials"].fix
+    assert "api access" not in checks and len(rsps.calls) == 0
+
+
+def test_google_wrong_kind_of_file(tmp_path, rsps):
+    p = tmp_path / "client_secret.json"
+    p.write_text(json.dumps({"installed": {"client_id": "x"}}))
+    c = by_name(diagnose(Backend(kind="google", credentials_file=str(p))))["credentials"]
+    assert c.status == FAIL and "type" in c.detail
+    p.write_text("{not json")
+    assert by_name(diagnose(Backend(kind="google", credentials_file=str(p))))["credentials"].status == FAIL
+
+
+def test_authorized_user_without_the_drive_scope(tmp_path, rsps):
+    p = tmp_path / "user.json"
+    p.write_text(json.dumps({"type": "authorized_user", "client_id": "id", "client_secret": "s",
+                             "refresh_token": "1//r", "scopes": ["https://www.googleapis.com/auth/spreadsheets"]}))
+    checks = by_name(diagnose(Backend(kind="google", credentials_file=str(p))))
+    assert checks["credentials"].status == OK
+    assert checks["scopes"].status == FAIL and "auth/drive" in checks["scopes"].fix
+
+
+def test_google_service_account_all_good(sa_file, token_ok):
+    from sheets_fakes import SA_EMAIL
+
+    token_ok.add(responses.GET, "https://www.googleapis.com/drive/v3/files", json={"files": []})
+    token_ok.add(responses.GET, "https://www.googleapis.com/drive/v3/files/sid1",
+                 json={"id": "sid1", "name": "Acme", "capabilities": {"canEdit": True}})
+    token_ok.add(responses.GET, "https://sheets.googleapis.com/v4/spreadsheets/sid1", json={"spreadsheetId": "sid1"})
+    checks = diagnose(Backend(kind="google", credentials_file=str(sa_file)), [("acme", "sid1")])
+    assert [c.status for c in checks] == [OK] * len(checks)
+    assert SA_EMAIL in by_name(checks)["credentials"].detail
+
+
+def test_google_token_refused(sa_file, rsps):
+    from sheets_fakes import TOKEN_URI
+
+    rsps.add(responses.POST, TOKEN_URI, status=400, json={"error": "invalid_grant", "error_description": "revoked"})
+    access = by_name(diagnose(Backend(kind="google", credentials_file=str(sa_file))))["api access"]
+    assert access.status == FAIL and "GOOGLE_APPLICATION_CREDENTIALS" in access.fix
+
+
+def test_cli_reads_config_and_store_free_setup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sheetsync.toml").write_text('data_dir = "data"\n[[clients]]\nslug = "acme"\nname = "Acme"\n')
+    emu = Emulator(str(tmp_path / "data" / "emulator"))
+    sid = connect(emu).create_spreadsheet({"properties": {"title": "Acme"}})["spreadsheetId"]
+    emu.save()
+    runner = CliRunner()
+    for name in _COMMANDS:  # register every command, as `main()` does
+        importlib.import_module(f"sheetsync.cli.{name}")
+
+    result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "provision acme" in result.output  # in the config, not provisioned in the store yet
+    result = runner.invoke(app, ["doctor", "-s", f"acme={sid}"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "editable" in result.output and "all good" in result.output
+    result = runner.invoke(app, ["doctor", "-s", "acme=gone"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "problem(s) to fix" in result.output
+    result = runner.invoke(app, ["doctor", "-s", "bad"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "SLUG=SPREADSHEET_ID" in result.output
