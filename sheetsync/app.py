@@ -46,7 +46,7 @@ class App:
     def store(self) -> Store:
         from .store import Store
 
-        return Store.from_config(self.config)
+        return Store.from_config(self.config, load_reference=True)
 
     @cached_property
     def emulator(self) -> Emulator | None:
@@ -77,6 +77,41 @@ class App:
     def provision_all(self):
         return [self.provision(c.slug) for c in self.store.clients.list(active=True)]
 
+    @cached_property
+    def sync_engine(self):
+        """One engine per App: it caches each spreadsheet's layout, so steady cycles skip metadata reads."""
+        from .sync.engine import SyncEngine, policy_from_config
+
+        return SyncEngine(self.store, self.sheets, policy=policy_from_config(self.config.sync))
+
+    def sync(self, slug: str | None = None, *, dry_run: bool = False):
+        """One two-way sync. ``app.sync("acme")`` returns acme's SyncReport (api_calls, pulled, pushed,
+        conflicts, ...); ``app.sync()`` returns the CycleReport over every client that changed."""
+        if slug is None:
+            return self.sync_engine.cycle(dry_run=dry_run)
+        cycle = self.sync_engine.cycle([slug], dry_run=dry_run, force=True)
+        if not cycle.clients:
+            raise LookupError(f"client {slug!r} has no spreadsheet yet: run `sheetsync provision {slug}` first")
+        report = cycle.clients[0]
+        report.api_calls = cycle.api_calls
+        return report
+
+    def plan(self, slug: str | None = None, period: str | None = None, *, dry_run: bool = False, today=None):
+        """Plan backlog into in-work for ``period`` (default: the current week or month per config), then
+        regenerate the plan-schedule, metrics and card reminders of the planned clients' sheets."""
+        from .planning import plan_all, plan_client
+        from .planning.sheets import refresh_client_sheets
+
+        period = period or _current_period(self.config, today)
+        report = (plan_client(self.store, self.config, slug, period, dry_run=dry_run, today=today) if slug
+                  else plan_all(self.store, self.config, period, dry_run=dry_run, today=today))
+        if not dry_run:
+            slugs = [slug] if slug else [c.slug for c in self.store.clients.list(active=True)]
+            for s in slugs:
+                if self.store.clients.get(s).spreadsheet_id:
+                    refresh_client_sheets(self.store, self.config, self.sheets, s, period, today=today)
+        return report
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
@@ -86,3 +121,14 @@ class App:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _current_period(config: Config, today=None) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    today = today or dt.datetime.now(ZoneInfo(config.agency.timezone)).date()
+    if config.planning.period == "month":
+        return f"{today.year:04d}-{today.month:02d}"
+    year, week, _ = today.isocalendar()
+    return f"{year:04d}-W{week:02d}"

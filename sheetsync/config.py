@@ -56,6 +56,14 @@ class ConfigError(ValueError):
         super().__init__(f"invalid configuration{where}:\n  " + "\n  ".join(problems))
 
 
+def _check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone") from None
+    return name
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -70,11 +78,7 @@ class AgencyConfig(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone") from None
-        return v
+        return _check_timezone(v)
 
     @field_validator("holidays_country")
     @classmethod
@@ -132,7 +136,10 @@ class ClientConfig(_Model):
     active: bool = True
     metrics: list[MetricConfig] = Field(default_factory=list)
 
-    _tz = field_validator("timezone")(lambda cls, v: v if v is None else AgencyConfig._tz(v))
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        return v if v is None else _check_timezone(v)
 
     def store_fields(self, config: Config) -> dict[str, Any]:
         """The client's fields as the store holds them (defaults filled from the agency)."""

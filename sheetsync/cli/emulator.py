@@ -22,10 +22,9 @@ def serve(
     quota: bool = typer.Option(False, "--quota/--no-quota", help="Enforce Google's per-minute read/write quotas."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every request."),
 ) -> None:
-    """Serve the emulator over HTTP until Ctrl-C.
+    """Serve the emulator over HTTP until Ctrl-C (or SIGTERM); state is saved on the way out.
 
-    Point gspread at it with sheetsync.emulator.server.loopback_client(URL, user=EMAIL); the
-    user's e-mail is the bearer token.
+    gspread: sheetsync.emulator.server.loopback_client(URL, user=EMAIL) — the e-mail is the bearer token.
     """
     from sheetsync.emulator import Emulator
     from sheetsync.emulator.server import EmulatorServer

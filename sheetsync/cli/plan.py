@@ -42,7 +42,7 @@ def plan_cmd(
     period: Annotated[str, typer.Option("--period", "-p", help="ISO week (2026-W48) or month (2026-11).")] = "",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
     sheets: Annotated[bool, typer.Option("--sheets/--no-sheets",
-                                         help="Also rewrite the plan-schedule and metrics sheets.")] = False,
+                                         help="Also rewrite the plan-schedule, metrics and card reminders.")] = False,
     today: Annotated[str | None, typer.Option(help="Plan as if today were this date (YYYY-MM-DD).")] = None,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
@@ -100,17 +100,16 @@ def print_report(report) -> None:
 
 
 def _refresh(store, cfg, slugs, period, day) -> None:
-    from sheetsync.planning.sheets import SheetMissing, refresh_metrics, refresh_plan_schedule
+    from sheetsync.planning.sheets import SheetMissing, refresh_client_sheets
     from sheetsync.sheets.client import backend_from_config, connect
 
     client = connect(backend_from_config(cfg))
     for slug in slugs:
         try:
-            refresh_plan_schedule(store, cfg, client, slug, period, today=day)
-            refresh_metrics(store, cfg, client, slug, today=day)
+            refresh_client_sheets(store, cfg, client, slug, period, today=day)
         except SheetMissing as e:
             err_console.print(f"[yellow]skipped {slug}:[/] {e}")
-    console.print(f"plan-schedule and metrics sheets rewritten for {len(slugs)} client(s)")
+    console.print(f"plan-schedule, metrics and card reminders rewritten for {len(slugs)} client(s)")
 
 
 @app.command("digest")

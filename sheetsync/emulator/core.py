@@ -287,7 +287,7 @@ class Emulator:
                         if f.spreadsheet is not None:
                             recalc(f.spreadsheet, self)
                     if self._store is not None:
-                        self._store.save(self)
+                        self._store.save(self, f, full=False)
                 entry.cells_written = req.cells_written
                 lost = self.faults.after(req)
             except ApiError as e:

@@ -1,4 +1,4 @@
-"""Drive v3 ``files``: create (metadata and multipart upload), list, get, copy, update, delete, export.
+"""Drive v3 ``files``: create, list, get, copy, update, delete (uploads and export live next door).
 
 Shapes follow the Drive v3 reference: a File resource (``drive#file``), ``drive#fileList`` with
 ``nextPageToken``, default partial responses (``kind,id,name,mimeType``) unless ``fields`` asks
@@ -9,12 +9,8 @@ permission: no permission is a 404 ``File not found``, as Drive says it.
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
@@ -31,10 +27,6 @@ FILE = FILES + r"/(?P<file_id>[^/]+)"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 TSV_MIME = "text/tab-separated-values"
-EXPORT_LIMIT = 10 * 1024 * 1024  # Drive refuses exports larger than 10 MB
-# What Google can export a spreadsheet as; the emulator writes the first three.
-SHEET_EXPORTS = {CSV_MIME, TSV_MIME, XLSX_MIME, "application/pdf", "application/x-vnd.oasis.opendocument.spreadsheet",
-                 "application/vnd.oasis.opendocument.spreadsheet", "application/zip"}
 
 SYSTEM_PARAMS = frozenset({"fields", "key", "prettyPrint", "alt", "$.xgafv", "quotaUser", "access_token",
                            "callback", "upload_protocol", "uploadType", "oauth_token"})
@@ -87,45 +79,68 @@ def _check_mask(mask: fieldmask.Mask, known: set[str], method: str) -> None:
 def user_ref(email: str, me: str) -> dict[str, Any]:
     from .sheets_get import permission_id
 
-    return {"kind": "drive#user", "displayName": email.split("@")[0], "emailAddress": email, "me": email.lower() == me.lower(),
-            "permissionId": permission_id(email)}
+    return {"kind": "drive#user", "displayName": email.split("@")[0], "emailAddress": email,
+            "me": email.lower() == me.lower(), "permissionId": permission_id(email)}
 
 
-def file_resource(emu: Emulator, f: FileState, user: str) -> dict[str, Any]:
-    """The whole File resource as ``user`` sees it (before the fields mask)."""
+def _capabilities(rank: int) -> dict[str, bool]:
+    return {"canEdit": rank >= 3, "canComment": rank >= 2, "canShare": rank >= 3, "canCopy": True,
+            "canDelete": rank >= 4, "canTrash": rank >= 4, "canRename": rank >= 3, "canDownload": True,
+            "canReadRevisions": rank >= 3}
+
+
+def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | None = None) -> dict[str, Any]:
+    """The File resource as ``user`` sees it; ``wanted`` limits it to those top-level fields (None: all)."""
     from .core import ROLE_RANK
 
-    role = emu.role_of(f, user) or "reader"
-    rank = ROLE_RANK[role]
-    res: dict[str, Any] = {
-        "kind": "drive#file", "id": f.id, "name": f.name, "mimeType": f.mime_type, "starred": False,
-        "trashed": f.trashed, "explicitlyTrashed": f.trashed, "parents": list(f.parents), "spaces": ["drive"],
-        "version": str(f.version), "createdTime": f.created_time, "modifiedTime": f.modified_time,
-        "owners": [user_ref(f.owner, user)], "ownedByMe": f.owner.lower() == user.lower(),
-        "shared": len(f.permissions) > 1, "writersCanShare": True, "copyRequiresWriterPermission": False,
-        "viewersCanCopyContent": True, "quotaBytesUsed": "0",
-        "lastModifyingUser": user_ref(f.owner, user),
-        "capabilities": {"canEdit": rank >= 3, "canComment": rank >= 2, "canShare": rank >= 3, "canCopy": True,
-                         "canDelete": rank >= 4, "canTrash": rank >= 4, "canRename": rank >= 3,
-                         "canDownload": True, "canReadRevisions": rank >= 3},
-    }
+    def want(k: str) -> bool:
+        return wanted is None or k in wanted
+
+    res: dict[str, Any] = {"kind": "drive#file", "id": f.id, "name": f.name, "mimeType": f.mime_type,
+                           "starred": False, "trashed": f.trashed, "explicitlyTrashed": f.trashed,
+                           "version": str(f.version), "createdTime": f.created_time, "modifiedTime": f.modified_time,
+                           "ownedByMe": f.owner.lower() == user.lower(), "shared": len(f.permissions) > 1,
+                           "writersCanShare": True, "copyRequiresWriterPermission": False,
+                           "viewersCanCopyContent": True, "quotaBytesUsed": "0"}
+    if want("parents"):
+        res["parents"] = list(f.parents)
+    if want("spaces"):
+        res["spaces"] = ["drive"]
+    if want("owners"):
+        res["owners"] = [user_ref(f.owner, user)]
+    if want("lastModifyingUser"):
+        res["lastModifyingUser"] = user_ref(f.owner, user)
     if f.description is not None:
         res["description"] = f.description
-    if f.app_properties:
+    if f.app_properties and want("appProperties"):
         res["appProperties"] = dict(f.app_properties)
-    if rank >= 3:
-        res["permissions"] = [dict(p) for p in f.permissions]
-        res["permissionIds"] = [p["id"] for p in f.permissions]
+    if want("capabilities") or want("permissions") or want("permissionIds"):
+        rank = ROLE_RANK[emu.role_of(f, user) or "reader"]
+        res["capabilities"] = _capabilities(rank)
+        if rank >= 3:  # Drive shows the sharing list only to those who can share
+            res["permissions"] = [dict(p) for p in f.permissions]
+            res["permissionIds"] = [p["id"] for p in f.permissions]
     if f.mime_type == SPREADSHEET_MIME:
         res["webViewLink"] = f"https://docs.google.com/spreadsheets/d/{f.id}/edit?usp=drivesdk"
         res["iconLink"] = "https://drive-thirdparty.googleusercontent.com/16/type/" + SPREADSHEET_MIME
-        res["exportLinks"] = {m: f"https://docs.google.com/spreadsheets/export?id={f.id}&exportFormat={m}"
-                              for m in (CSV_MIME, TSV_MIME, XLSX_MIME)}
+        if want("exportLinks"):
+            res["exportLinks"] = {m: f"https://docs.google.com/spreadsheets/export?id={f.id}&exportFormat={m}"
+                                  for m in (CSV_MIME, TSV_MIME, XLSX_MIME)}
     elif f.mime_type == FOLDER_MIME:
         res["webViewLink"] = f"https://drive.google.com/drive/folders/{f.id}"
     else:
         res["size"] = "0"
     return res
+
+
+def wanted_fields(req: Request, default_mask: str, key: str | None = None) -> set[str] | None:
+    """The top-level File fields a request's mask selects (under ``key`` for a list), None for all."""
+    mask: fieldmask.Mask | None = fieldmask.parse(req.param("fields") or default_mask)
+    if key is not None:
+        mask = mask.get(key) if mask is not None and "*" not in mask else None
+    if mask is None or "*" in mask:
+        return None
+    return set(mask)
 
 
 def bump_version(f: FileState) -> None:
@@ -149,6 +164,8 @@ def _stamp(emu: Emulator) -> str:
 
 
 def _check_body(body: dict[str, Any], allowed: set[str]) -> None:
+    if body.get("starred"):
+        raise unsupported("starring files (the emulator keeps no per-user stars)")
     for k in body:
         if k not in allowed:
             if k in FILE_FIELDS:
@@ -186,14 +203,6 @@ def files_create(req: Request) -> dict[str, Any]:
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-@route("POST", r"/upload/drive/v3/files", api="drive", name="drive.files.create", access="none", quota="write")
-def files_create_upload(req: Request) -> dict[str, Any]:
-    check_params(req, {"ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage", "useContentAsIndexableText"})
-    meta, media, media_type = _read_upload(req)
-    f = _create(req, meta, media, media_type)
-    return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
-
-
 def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type: str | None) -> FileState:
     emu = req.emulator
     _check_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
@@ -206,6 +215,8 @@ def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type:
         f = new_spreadsheet_file(emu, req.user, {"properties": {"title": name or "Untitled spreadsheet"}})
         f.name = name or "Untitled spreadsheet"
         if media is not None:
+            from .drive_upload import import_table
+
             import_table(f, media, media_type or "")
             from .recalc import recalc
 
@@ -234,79 +245,6 @@ def owner_permission(email: str) -> dict[str, Any]:
             "role": "owner", "displayName": email.split("@")[0], "deleted": False, "pendingOwner": False}
 
 
-def _read_upload(req: Request) -> tuple[dict[str, Any], bytes | None, str | None]:
-    """(metadata, media, media content type) from a simple, multipart or media upload."""
-    kind = req.param("uploadType")
-    ctype = req.headers.get("content-type", "")
-    if kind == "multipart":
-        if not ctype.startswith("multipart/related"):
-            raise ApiError(400, "Multipart upload needs Content-Type multipart/related with a boundary.",
-                           reason="badContent")
-        msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + req.body)
-        parts = list(msg.iter_parts()) if msg.is_multipart() else []
-        if len(parts) != 2:
-            raise ApiError(400, f"Multipart upload must have exactly two parts (metadata, media); got {len(parts)}.",
-                           reason="badContent")
-        try:
-            meta = json.loads(parts[0].get_payload(decode=True) or b"{}")
-        except ValueError as e:
-            raise ApiError(400, f"Invalid JSON payload received in the metadata part. {e}") from None
-        return meta, parts[1].get_payload(decode=True) or b"", parts[1].get_content_type()
-    if kind == "media":
-        return {}, req.body, ctype.split(";")[0].strip()
-    if kind == "resumable":
-        raise unsupported("uploadType=resumable (use multipart or media)")
-    raise ApiError(400, f"Invalid upload type {kind!r}: use media or multipart.", reason="invalid")
-
-
-def import_table(f: FileState, data: bytes, media_type: str) -> None:
-    """Replace the spreadsheet's content with a CSV/TSV upload, as Drive's conversion does.
-
-    Like Google, the first sheet keeps its id and is refilled; the other sheets go.
-    Values are typed the way a person typing them would get (numbers, TRUE/FALSE, formulas).
-    """
-    ss = f.spreadsheet
-    assert ss is not None
-    base = media_type.split(";")[0].strip()
-    if base not in (CSV_MIME, TSV_MIME, "text/plain"):
-        raise unsupported(f"converting an upload of type {base!r} to a spreadsheet (send text/csv)")
-    text = data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text), delimiter="\t" if base == TSV_MIME else ","))
-    first = ss.sheets[0]
-    ss.sheets = [first]
-    ss.reindex()
-    first.rows = []
-    first.merges = []
-    first.basic_filter = None
-    n_rows = max(len(rows), first.row_count)
-    n_cols = max((len(r) for r in rows), default=0)
-    first.set_size(n_rows, max(n_cols, first.col_count))
-    from .cellvalues import locale_of
-
-    loc = locale_of(ss.properties)
-    for r, row in enumerate(rows):
-        for c, raw in enumerate(row):
-            cell = typed_cell(raw, loc)
-            if cell:
-                first.set_cell(r, c, cell)
-
-
-def typed_cell(raw: str, loc: Any) -> dict[str, Any]:
-    """A CellData for text typed into a cell, parsed as USER_ENTERED input in the spreadsheet's locale."""
-    from . import cellvalues as cv
-
-    if raw == "":
-        return {}
-    ev, nf = cv.user_entered_value(raw, loc)
-    cell: dict[str, Any] = {"userEnteredValue": ev}
-    if nf is not None:
-        cell["userEnteredFormat"] = {"numberFormat": nf}
-    if "formulaValue" not in ev:  # formulas get their value from the recalculation that follows
-        cell["effectiveValue"] = dict(ev)
-        cell["formattedValue"] = cv.format_effective(ev, nf, loc)
-    return cell
-
-
 # --- files.list -------------------------------------------------------------------------
 
 @route("GET", FILES, api="drive", name="drive.files.list", access="none", quota="read")
@@ -332,8 +270,9 @@ def files_list(req: Request) -> dict[str, Any]:
     token_key = _token_key(q, req.param("orderBy"), req.user)
     start = _read_token(req.param("pageToken"), token_key)
     page = visible[start:start + size]
+    wanted = wanted_fields(req, DEFAULT_LIST_MASK, "files")
     out: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
-                           "files": [file_resource(emu, f, req.user) for f in page]}
+                           "files": [file_resource(emu, f, req.user, wanted) for f in page]}
     if start + size < len(visible):
         out["nextPageToken"] = _make_token(start + size, token_key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
@@ -495,111 +434,5 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     return respond(req, file_resource(emu, new, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-# --- content uploads to an existing file (import_csv) ------------------------------------
-
-@route("PATCH", r"/upload/drive/v3/files/(?P<file_id>[^/]+)", api="drive", name="drive.files.update",
-       access="writer", quota="write", id_param="file_id")
-def files_update_upload(req: Request, file_id: str) -> dict[str, Any]:
-    check_params(req, {"addParents", "removeParents", "keepRevisionForever", "ocrLanguage",
-                       "useContentAsIndexableText"})
-    f = req.emulator.files[file_id]
-    meta, media, media_type = _read_upload(req)
-    _check_body(meta, WRITABLE_FILE_FIELDS - {"parents"})
-    if f.spreadsheet is None:
-        raise unsupported("uploading content to a file that is not a Google spreadsheet")
-    import_table(f, media or b"", media_type or "")
-    content_changed(req, f)
-    _apply_update(req, f, meta)
-    return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
-
-
-@route("PUT", r"/upload/drive/v2/files/(?P<file_id>[^/]+)", api="drive", name="drive.v2.files.update",
-       access="writer", quota="write", id_param="file_id")
-def files_update_upload_v2(req: Request, file_id: str) -> dict[str, Any]:
-    """Drive v2's media upload, which gspread's ``Client.import_csv`` still uses."""
-    for name in req.query:
-        if name not in ("uploadType", "convert", "supportsAllDrives", "supportsTeamDrives", "fields"):
-            raise ApiError(400, f"Invalid query parameter {name!r} for a v2 media upload.", reason="invalidParameter")
-    if req.param("uploadType") != "media":
-        raise unsupported("v2 uploads other than uploadType=media")
-    f = req.emulator.files[file_id]
-    if f.spreadsheet is None:
-        raise unsupported("uploading content to a file that is not a Google spreadsheet")
-    import_table(f, req.body, req.headers.get("content-type", ""))
-    content_changed(req, f)
-    return {"kind": "drive#file", "id": f.id, "title": f.name, "mimeType": f.mime_type}
-
-
-# --- export -----------------------------------------------------------------------------
-
-@route("GET", FILE + "/export", api="drive", name="drive.files.export", access="reader", quota="read",
-       id_param="file_id")
-def files_export(req: Request, file_id: str) -> Any:
-    from .core import Response
-
-    check_params(req, {"mimeType"})
-    f = req.emulator.files[file_id]
-    mime = req.param("mimeType")
-    if not mime:
-        raise ApiError(400, "Required parameter: mimeType", reason="required")
-    if f.spreadsheet is None:
-        raise ApiError(403, "Export only supports Docs Editors files.", reason="fileNotExportable")
-    if mime not in SHEET_EXPORTS:
-        raise ApiError(400, "The requested conversion is not supported.", reason="badRequest")
-    if mime in (CSV_MIME, TSV_MIME):
-        data = sheet_as_text(f, "\t" if mime == TSV_MIME else ",").encode("utf-8")
-    elif mime == XLSX_MIME:
-        from .xlsx import to_xlsx
-
-        data = to_xlsx(f.spreadsheet)
-    else:
-        raise unsupported(f"export as {mime} (supported: text/csv, text/tab-separated-values, xlsx)")
-    if len(data) > EXPORT_LIMIT:
-        raise ApiError(403, "This file is too large to be exported.", reason="exportSizeLimitExceeded")
-    return Response(200, data, {"Content-Type": mime if mime != CSV_MIME else "text/csv; charset=utf-8"})
-
-
-def sheet_as_text(f: FileState, delimiter: str) -> str:
-    """The first sheet's formatted values, trimmed to the last non-empty row and column."""
-    ss = f.spreadsheet
-    assert ss is not None
-    sheet = ss.sheets[0]
-    rows: list[list[str]] = []
-    for row in sheet.rows[:sheet.row_count]:
-        rows.append([display_text(c) for c in row[:sheet.col_count]])
-    while rows and not any(rows[-1]):
-        rows.pop()
-    width = max((max((i + 1 for i, v in enumerate(r) if v), default=0) for r in rows), default=0)
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
-    for r in rows:
-        w.writerow(r + [""] * (width - len(r)) if len(r) < width else r[:width])
-    return buf.getvalue()
-
-
-def display_text(cell: dict[str, Any] | None) -> str:
-    """What the cell shows: formattedValue, else its effective value as text."""
-    if not cell:
-        return ""
-    if "formattedValue" in cell:
-        return str(cell["formattedValue"])
-    ev = cell.get("effectiveValue") or cell.get("userEnteredValue") or {}
-    if "stringValue" in ev:
-        return ev["stringValue"]
-    if "boolValue" in ev:
-        return "TRUE" if ev["boolValue"] else "FALSE"
-    if "numberValue" in ev:
-        n = ev["numberValue"]
-        return str(int(n)) if float(n).is_integer() else repr(n)
-    if "errorValue" in ev:
-        return _err(ev["errorValue"])
-    return ""
-
-
-def _err(e: dict[str, Any]) -> str:
-    return {"NAME": "#NAME?", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!", "REF": "#REF!", "N_A": "#N/A",
-            "NUM": "#NUM!", "NULL_VALUE": "#NULL!"}.get(e.get("type", ""), "#ERROR!")
-
-
-# the permissions and comments routes live next door
-from . import drive_permissions  # noqa: E402,F401
+# the permissions, comments, upload and export routes live next door
+from . import drive_export, drive_permissions, drive_upload  # noqa: E402,F401

@@ -7,7 +7,8 @@ Grammar (Drive's "Search query terms and operators"): terms ``field op value`` j
   case-insensitive prefix match on the name's words, so 'Hello' finds "HelloWorld" but 'World' does not);
 * ``trashed`` and ``starred`` with ``=``, ``!=`` and ``true`` / ``false``;
 * ``modifiedTime`` and ``createdTime`` with ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=`` and an RFC 3339 string;
-* ``'ID' in parents`` (and gspread's ``parents in 'ID'``), ``'EMAIL' in owners|writers|readers``.
+* ``'ID' in parents`` (and gspread's ``parents in 'ID'``), ``'EMAIL' in owners|writers|readers``;
+* ``sharedWithMe`` and ``appProperties has { key='K' and value='V' }``.
 
 Strings take single or double quotes with backslash escapes. Anything else (``fullText``,
 ``properties has``, ``sharedWithMe``...) is a 400 naming the term — never silently ignored.
@@ -33,11 +34,11 @@ _TOKEN = re.compile(r"""
     \s*(?:
       (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     | (?P<op><=|>=|!=|=|<|>)
-    | (?P<paren>[()])
+    | (?P<paren>[(){}])
     | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
     )""", re.VERBOSE)
 
-UNSUPPORTED_FIELDS = {"fullText", "sharedWithMe", "properties", "appProperties", "visibility", "viewedByMeTime",
+UNSUPPORTED_FIELDS = {"fullText", "properties", "visibility", "viewedByMeTime",
                       "shortcutDetails.targetId", "memberCount", "organizerCount", "hidden"}
 
 
@@ -142,7 +143,12 @@ class _Parser:
         if field in UNSUPPORTED_FIELDS:
             raise ApiError(400, f"Invalid Value: q: the search term {field!r} is not supported by the sheetsync "
                                 "emulator (supported: name, mimeType, trashed, starred, modifiedTime, createdTime, "
-                                "parents, owners, writers, readers).", reason="invalid")
+                                "parents, owners, writers, readers, sharedWithMe, appProperties has).",
+                           reason="invalid")
+        if field == "sharedWithMe":
+            return self.shared_with_me()
+        if field == "appProperties":
+            return self.app_property()
         op_tok = self.take()
         op = op_tok.text.lower() if op_tok.kind in ("op", "word") else ""
         if field == "parents" and op == "in":  # gspread's `parents in "ID"`
@@ -152,6 +158,33 @@ class _Parser:
             return self.membership(value.text, first)
         value = self.take()
         return self.comparison(field, op, value)
+
+    def shared_with_me(self) -> Pred:
+        """``sharedWithMe`` (optionally ``= true|false``): files someone else owns that the caller can open."""
+        want = True
+        t = self.peek()
+        if t is not None and t.kind == "op":
+            op = self.take().text
+            v = self.take()
+            if op not in ("=", "!=") or v.kind != "word" or v.text.lower() not in ("true", "false"):
+                raise bad_query(self.q, "sharedWithMe takes no operator, or = / != true|false")
+            want = (v.text.lower() == "true") == (op == "=")
+        user = self.user.lower()
+        return lambda f: (f.owner.lower() != user) == want
+
+    def app_property(self) -> Pred:
+        """``appProperties has { key='k' and value='v' }``."""
+        parts = []
+        for expect in ("has", "{", "key", "=", None, "and", "value", "=", None, "}"):
+            t = self.take()
+            if expect is None:
+                if t.kind != "str":
+                    raise bad_query(self.q, f"expected a quoted string at position {t.pos}")
+                parts.append(t.text)
+            elif t.text.lower() != expect:
+                raise bad_query(self.q, "write appProperties has { key='KEY' and value='VALUE' }")
+        key, value = parts
+        return lambda f: f.app_properties.get(key) == value
 
     def membership(self, value: str, coll: _Tok) -> Pred:
         name = coll.text
@@ -196,11 +229,13 @@ class _Parser:
         if field in ("modifiedTime", "createdTime"):
             if value.kind != "str":
                 raise bad_query(self.q, f"{field} must be compared with a quoted RFC 3339 date-time")
-            t = _parse_time(value.text, self.q)
-            stamp: Callable[[FileState], datetime] = (
-                (lambda f: _parse_time(f.modified_time, "")) if field == "modifiedTime"
-                else (lambda f: _parse_time(f.created_time, "")))
-            ops: dict[str, Callable[[datetime, datetime], bool]] = {
+            from .core import rfc3339
+
+            # stored stamps are canonical RFC 3339 in UTC with milliseconds, so they compare as text
+            t = rfc3339(_parse_time(value.text, self.q).timestamp())
+            stamp: Callable[[FileState], str] = (
+                (lambda f: f.modified_time) if field == "modifiedTime" else (lambda f: f.created_time))
+            ops: dict[str, Callable[[str, str], bool]] = {
                 "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
                 "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
             if op not in ops:
@@ -216,7 +251,7 @@ def _name_contains(name: str, prefix: str) -> bool:
     low = name.lower()
     if low.startswith(p):
         return True
-    return any(w.startswith(p) for w in re.split(r"[\s\-_.,;:/()\[\]]+", low) if w)
+    return any(w.startswith(p) for w in re.split(r"[\W_]+", low) if w)  # non-alphanumerics split words
 
 
 def _parse_time(text: str, q: str) -> datetime:

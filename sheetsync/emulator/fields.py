@@ -9,7 +9,6 @@ A mask is parsed into a tree ``{name: subtree}`` where ``None`` means "the whole
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -201,20 +200,73 @@ def schema_properties(schema: str) -> dict[str, str | None] | None:
 def check_body(value: Any, schema: str, where: str) -> None:
     """400 naming the first field of a request body that the Discovery schema does not define.
 
-    Also checks enum values. Skipped when the Discovery document is not installed.
+    JSON nulls are dropped from ``value`` in place (Google reads null as "not set").
+
+    Also checks enum values and scalar types. The walk runs without building paths (large
+    updateCells bodies have hundreds of thousands of nodes); only a failing body is walked
+    again to name the offending field.
     """
     doc = _discovery()
     if doc is None or schema not in doc["schemas"]:
         return
-    _check_value(value, {"$ref": schema}, where, doc["schemas"])
+    schemas = doc["schemas"]
+    if _ok(value, {"$ref": schema}, schemas):
+        return
+    drop_nulls(value)  # null means "not set" (rare; the fast path treats it as a failure)
+    if not _ok(value, {"$ref": schema}, schemas):
+        _check_value(value, {"$ref": schema}, where, schemas)
+
+
+def _ok(value: Any, spec: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    if value is None:
+        return False
+    ref = spec.get("$ref")
+    if ref is not None:
+        if type(value) is not dict:
+            return False
+        props = schemas[ref]["properties"]
+        for k, v in value.items():
+            sub = props.get(k)
+            if sub is None or not _ok(v, sub, schemas):
+                return False
+        return True
+    t = spec.get("type")
+    if t == "array":
+        if type(value) is not list:
+            return False
+        item = spec.get("items", {})
+        return all(_ok(v, item, schemas) for v in value)
+    if "enum" in spec:
+        return value in spec["enum"]
+    if t == "integer":
+        return (type(value) is int) or (type(value) is str and value.lstrip("-").isdigit())
+    if t == "boolean":
+        return type(value) is bool
+    return True
 
 
 def drop_nulls(value: Any) -> Any:
-    """JSON ``null`` means "not set" to Google's parser; drop such fields (recursively)."""
+    """JSON ``null`` means "not set" to Google's parser; drop such fields (recursively, in place)."""
     if isinstance(value, dict):
-        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+        nulls = [k for k, v in value.items() if v is None]
+        for k in nulls:
+            del value[k]
+        for v in value.values():
+            if isinstance(v, dict | list):
+                drop_nulls(v)
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, dict | list):
+                drop_nulls(v)
+    return value
+
+
+def json_copy(value: Any) -> Any:
+    """A copy of a JSON value (dicts, lists, scalars): several times faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) if isinstance(v, dict | list) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [drop_nulls(v) for v in value]
+        return [json_copy(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 
@@ -264,15 +316,20 @@ def apply(target: dict[str, Any], source: dict[str, Any], mask_text: str, *, whe
     _apply(target, source, mask)
 
 
+def apply_tree(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> None:
+    """:func:`apply` with an already parsed mask (parse once, apply to many cells)."""
+    _apply(target, source, mask)
+
+
 def _apply(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> None:
     if "*" in mask and mask["*"] is None:
         target.clear()
-        target.update(copy.deepcopy(source))
+        target.update(json_copy(source))
         return
     for k, sub in mask.items():
         if sub is None or not isinstance(source.get(k, {}), dict):
             if k in source:
-                target[k] = copy.deepcopy(source[k])
+                target[k] = json_copy(source[k])
             else:
                 target.pop(k, None)
             continue

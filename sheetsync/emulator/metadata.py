@@ -342,7 +342,7 @@ def get_metadata(req: Request, spreadsheet_id: str, metadata_id: str) -> dict[st
     dm = find(ss, mid)
     if dm is None:
         raise ApiError(404, f"No developer metadata with id {mid}.")
-    return _project(req, copy.deepcopy(dm))
+    return _project(req, copy.deepcopy(dm), "DeveloperMetadata")
 
 
 @route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)/developerMetadata:search", api="sheets",
@@ -357,13 +357,13 @@ def search_metadata(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     if not filters:
         raise ApiError(400, "dataFilters is required: give at least one DataFilter.")
     found = search(req.emulator.spreadsheet(spreadsheet_id), filters)
-    return _project(req, {"matchedDeveloperMetadata": found} if found else {})
+    return _project(req, {"matchedDeveloperMetadata": found} if found else {}, "SearchDeveloperMetadataResponse")
 
 
 @route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+):getByDataFilter", api="sheets",
        name="sheets.spreadsheets.getByDataFilter", access="reader", quota="read", id_param="spreadsheet_id")
 def get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
-    from .sheets_get import check_params, render_spreadsheet
+    from .sheets_get import check_params, render_spreadsheet, selects_data
 
     check_params(req, set())
     body = req.json()
@@ -378,9 +378,8 @@ def get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
         windows.extend((s, (r0, r1, c0, c1)) for s, r0, r1, c0, c1 in datafilter_ranges(ss, df))
     include = bool(body.get("includeGridData", False))
     mask = req.param("fields")
-    if mask:
-        tree = fieldmask.parse(mask)
-        include = "*" in tree or ("sheets" in tree and (tree["sheets"] is None or "data" in tree["sheets"]))
+    if mask:  # as for get: a field mask alone decides whether grid data is returned
+        include = selects_data(fieldmask.parse(mask))
     if body.get("dataFilters"):
         if include:
             out = render_spreadsheet(req.emulator, f, req.user, grid=windows)
@@ -392,9 +391,13 @@ def get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
             out = render_spreadsheet(req.emulator, f, req.user, only_sheets=seen)
     else:
         out = render_spreadsheet(req.emulator, f, req.user, grid=include)
-    return _project(req, out)
+    return _project(req, out, "Spreadsheet")
 
 
-def _project(req: Request, out: dict[str, Any]) -> dict[str, Any]:
+def _project(req: Request, out: dict[str, Any], schema: str) -> dict[str, Any]:
     mask = req.param("fields")
-    return fieldmask.project(out, fieldmask.parse(mask)) if mask else out
+    if not mask:
+        return out
+    tree = fieldmask.parse(mask)
+    fieldmask.check_known(tree, schema)
+    return fieldmask.project(out, tree)

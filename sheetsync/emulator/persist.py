@@ -1,7 +1,8 @@
 """Crash-safe persistence for ``Emulator(path)``: one SQLite database, one row per file.
 
-After every write request the emulator saves; each file is pickled and only rows whose bytes
-changed are written, inside one SQLite transaction (rollback journal, ``synchronous=FULL``),
+After every write request the emulator saves the files that may have changed — the one the
+request named, files created or deleted, and any file whose ``version``/``modifiedTime`` moved
+(every content, sharing or metadata change moves one of them) — inside one SQLite transaction (rollback journal, ``synchronous=FULL``),
 so a crash or a kill mid-save leaves the previous committed state intact — SQLite's atomic
 commit does what temp-file + fsync + rename would, per row. ``path`` is a directory (the
 database is ``emulator.sqlite3`` inside it, created if missing) or a file path ending in
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .core import Emulator
+    from .model import FileState
 
 FORMAT = 1
 DB_NAME = "emulator.sqlite3"
@@ -47,6 +49,7 @@ class Persistence:
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, state BLOB NOT NULL)")
         self._saved: dict[str, bytes] = {}
+        self._seen: dict[str, tuple[int, int, str]] = {}  # file id -> fingerprint at the last save
         self.saves = 0  # transactions committed, for tests and benchmarks
         self.rows_written = 0
 
@@ -65,13 +68,29 @@ class Persistence:
                                    "database aside (or delete it) to start from an empty emulator.") from None
             self._saved[fid] = bytes(blob)
         emu.files.update(files)
+        self._seen = {fid: _fingerprint(f) for fid, f in files.items()}
 
-    def save(self, emu: Emulator) -> None:
-        """Write what changed since the last save, atomically."""
+    def save(self, emu: Emulator, touched: FileState | None = None, *, full: bool = True) -> None:
+        """Write what changed since the last save, atomically.
+
+        ``full`` compares every file; otherwise only ``touched``, new and removed files, and files
+        whose fingerprint (object, version, modifiedTime) moved are serialised.
+        """
         with self._lock:
-            current = {fid: pickle.dumps(f, protocol=pickle.HIGHEST_PROTOCOL) for fid, f in emu.files.items()}
+            files = emu.files
+            if full:
+                candidates = list(files)
+            else:
+                candidates = [fid for fid, f in files.items() if self._seen.get(fid) != _fingerprint(f)]
+                if touched is not None and touched.id in files and touched.id not in candidates:
+                    candidates.append(touched.id)
+            current = {fid: pickle.dumps(files[fid], protocol=pickle.HIGHEST_PROTOCOL) for fid in candidates}
+            for fid in candidates:
+                self._seen[fid] = _fingerprint(files[fid])
             changed = [(fid, blob) for fid, blob in current.items() if self._saved.get(fid) != blob]
-            gone = [fid for fid in self._saved if fid not in current]
+            gone = [fid for fid in self._saved if fid not in files]
+            for fid in gone:
+                self._seen.pop(fid, None)
             if not changed and not gone:
                 return
             db = self._db
@@ -93,3 +112,7 @@ class Persistence:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _fingerprint(f: FileState) -> tuple[int, int, str]:
+    return id(f), f.version, f.modified_time

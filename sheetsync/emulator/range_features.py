@@ -244,6 +244,14 @@ def update_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any])
     new["range"] = clean_range(new["range"], sheet)
     nr.clear()
     nr.update(new)
+    # a protection defined by this name protects the name's new range
+    for s in ss.sheets:
+        for pr in list(s.protected_ranges):
+            if pr.get("namedRangeId") == nr["namedRangeId"]:
+                pr["range"] = copy.deepcopy(nr["range"])
+                if s is not sheet:
+                    s.protected_ranges.remove(pr)
+                    sheet.protected_ranges.append(pr)
     req.changed = True
     return None
 

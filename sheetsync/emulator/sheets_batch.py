@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dc_fields
 from typing import TYPE_CHECKING, Any
 
+from . import fields as fieldmask
 from .errors import ApiError, unknown_field, unsupported
 from .fields import check_body, drop_nulls, schema_properties
 from .routing import route
@@ -97,6 +98,10 @@ _LIST_ONLY = {"addSheet", "deleteSheet", "duplicateSheet", "updateSheetPropertie
               "clearBasicFilter", "createDeveloperMetadata", "updateDeveloperMetadata", "deleteDeveloperMetadata"}
 
 
+# Cell payloads never name sheets; skipping them keeps large updateCells bodies cheap.
+_CELL_PAYLOAD_KEYS = {"rows", "cell", "values", "format", "booleanRule", "gradientRule", "editors"}
+
+
 def _collect_ids(value: Any, out: set[int], under_range: bool = False) -> None:
     if isinstance(value, dict):
         if under_range and "sheetId" not in value and "sourceSheetId" not in value:
@@ -104,7 +109,7 @@ def _collect_ids(value: Any, out: set[int], under_range: bool = False) -> None:
         for k, v in value.items():
             if k in ("sheetId", "sourceSheetId") and isinstance(v, int | str) and str(v).lstrip("-").isdigit():
                 out.add(int(v))
-            else:
+            elif k not in _CELL_PAYLOAD_KEYS and isinstance(v, dict | list):
                 _collect_ids(v, out, k in _RANGE_KEYS)
     elif isinstance(value, list):
         for v in value:
@@ -171,8 +176,6 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
         kind = next(iter(r))
         if r[kind] is None:
             r = requests[i] = {kind: {}}
-        else:
-            r = requests[i] = {kind: drop_nulls(r[kind])}
         if kind not in REQUEST_KINDS:
             raise unsupported(f"requests[{i}].{kind} is a valid Sheets v4 request kind that this emulator does "
                               "not implement.")
@@ -180,7 +183,9 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
             raise ApiError(400, f"Invalid value at 'requests[{i}].{kind}': expected an object.")
         ref = (schema_properties("Request") or {}).get(kind)
         if ref:
-            check_body(r[kind], ref, f"requests[{i}].{kind}")
+            check_body(r[kind], ref, f"requests[{i}].{kind}")  # also drops JSON nulls
+        else:
+            drop_nulls(r[kind])
         kinds.append(kind)
     snap = snapshot(f, touched_sheets(requests), shallow=all(k in _LIST_ONLY for k in kinds))
     replies: list[dict[str, Any]] = []
@@ -222,17 +227,17 @@ def batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     include = bool_json(body, "includeSpreadsheetInResponse")
     ranges = body.get("responseRanges") or []
     grid = bool_json(body, "responseIncludeGridData")
+    tree = None
+    mask_text = req.param("fields")
+    if mask_text:  # a bad mask is refused before anything changes
+        tree = fieldmask.parse(mask_text)
+        fieldmask.check_known(tree, "BatchUpdateSpreadsheetResponse")
     f = req.emulator.files[spreadsheet_id]
     replies = apply_requests(req.emulator, req.user, f, requests, req)
     out: dict[str, Any] = {"spreadsheetId": spreadsheet_id, "replies": replies}
     if include:  # the `fields` parameter, if any, applies to the whole response below
         out["updatedSpreadsheet"] = spreadsheet_response(req, spreadsheet_id, list(ranges), grid, None)
-    mask_text = req.param("fields")
-    if mask_text:
-        from . import fields as fieldmask
-
-        out = fieldmask.project(out, fieldmask.parse(mask_text))
-    return out
+    return fieldmask.project(out, tree) if tree is not None else out
 
 
 def _load_kind_modules() -> None:

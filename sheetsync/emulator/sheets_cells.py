@@ -212,9 +212,9 @@ def append_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> No
     width = max((len(r) for r in rows), default=0)
     need_rows, need_cols = r0 + len(rows), width
     if need_rows > sheet.row_count or need_cols > sheet.col_count:  # appendCells grows the grid
-        from .sheets_values import _grow
+        from .sheets_values import grow_grid
 
-        _grow(req, ss, sheet, max(need_rows, sheet.row_count), max(need_cols, sheet.col_count))
+        grow_grid(req, ss, sheet, max(need_rows, sheet.row_count), max(need_cols, sheet.col_count))
     check_can_edit(req, ss, sheet, r0, r0 + len(rows), 0, max(width, 1))
     loc = _loc(ss)
     n = 0

@@ -91,9 +91,11 @@ def new_sheet_properties(ss: SpreadsheetState, given: dict[str, Any], where: str
     if props.get("sheetType", "GRID") != "GRID":
         raise unsupported(f"{where}.sheetType {props['sheetType']!r}: only GRID sheets exist in the emulator.")
     props["sheetType"] = "GRID"
+    from .geometry import as_int
+
     if "sheetId" in props:
-        sid = props["sheetId"]
-        if not isinstance(sid, int) or sid < 0:
+        sid = props["sheetId"] = as_int(props["sheetId"], f"{where}.sheetId")
+        if sid < 0:
             raise ApiError(400, f"Invalid {where}.sheetId: {sid!r}. A sheet ID must be a non-negative integer.")
         if ss.sheet_by_id(sid) is not None:
             raise ApiError(400, f"A sheet with id {sid} already exists. Please choose a different sheetId, "
@@ -110,9 +112,14 @@ def new_sheet_properties(ss: SpreadsheetState, given: dict[str, Any], where: str
     props["title"] = title
     grid = props.setdefault("gridProperties", {})
     check_keys(grid, GRID_PROPERTY_FIELDS, f"{where}.gridProperties")
-    grid.setdefault("rowCount", DEFAULT_ROWS)
-    grid.setdefault("columnCount", DEFAULT_COLS)
-    check_grid(ss, grid["rowCount"], grid["columnCount"], extra=True)
+    for k, default in (("rowCount", DEFAULT_ROWS), ("columnCount", DEFAULT_COLS), ("frozenRowCount", 0),
+                       ("frozenColumnCount", 0)):
+        if k in grid or default:
+            grid[k] = as_int(grid.get(k, default), f"{where}.gridProperties.{k}")
+    for k in ("frozenRowCount", "frozenColumnCount"):
+        if grid.get(k) == 0:
+            del grid[k]
+    check_grid(ss, grid["rowCount"], grid["columnCount"])
     for flag in ("hidden", "rightToLeft"):
         if props.get(flag) is False:
             del props[flag]
@@ -127,7 +134,7 @@ def check_title(ss: SpreadsheetState, title: str, where: str = "title", *, ignor
             raise ApiError(400, f'A sheet with the name "{title}" already exists. Please enter another name.')
 
 
-def check_grid(ss: SpreadsheetState, rows: int, cols: int, *, extra: bool = False,
+def check_grid(ss: SpreadsheetState, rows: int, cols: int, *,
                replacing: SheetState | None = None) -> None:
     """Google's limits: positive sizes and at most 10,000,000 cells in the whole spreadsheet."""
     if not isinstance(rows, int) or not isinstance(cols, int) or rows < 0 or cols < 0:
@@ -206,6 +213,12 @@ def new_spreadsheet_file(emulator: Emulator, owner: str, body: dict[str, Any]) -
 
         try:
             apply_requests(emulator, owner, f, followups)
+        except ApiError as e:
+            del emulator.files[file_id]
+            if e.message.startswith("Invalid requests["):  # name the spreadsheet part, not our replay
+                e.message = "Invalid spreadsheet: " + e.message.split(": ", 1)[-1]
+                e.args = (e.message,)
+            raise
         except BaseException:
             del emulator.files[file_id]
             raise
@@ -387,27 +400,22 @@ def resolve_range(ss: SpreadsheetState, text: str) -> tuple[SheetState, tuple[in
     return res.sheet, (res.r0, res.r1, res.c0, res.c1)
 
 
-def grid_window(sheet: SheetState, gr: dict[str, Any]) -> tuple[int, int, int, int]:
-    return (gr.get("startRowIndex", 0), gr.get("endRowIndex", sheet.row_count),
-            gr.get("startColumnIndex", 0), gr.get("endColumnIndex", sheet.col_count))
-
-
 # --- endpoints --------------------------------------------------------------------------
 
 @route("POST", r"/v4/spreadsheets", api="sheets", name="sheets.spreadsheets.create", access="none", quota="write")
 def create(req: Request) -> dict[str, Any]:
     check_params(req, set())
+    tree = None
+    mask = req.param("fields")
+    if mask:  # a bad mask is refused before anything is created
+        tree = fieldmask.parse(mask)
+        fieldmask.check_known(tree, "Spreadsheet")
     body = fieldmask.drop_nulls(req.json())
     fieldmask.check_body(body, "Spreadsheet", "spreadsheet")
     f = new_spreadsheet_file(req.emulator, req.user, body)
     req.changed = True
     out = render_spreadsheet(req.emulator, f, req.user)
-    mask = req.param("fields")
-    if mask:
-        tree = fieldmask.parse(mask)
-        fieldmask.check_known(tree, "Spreadsheet")
-        out = fieldmask.project(out, tree)
-    return out
+    return fieldmask.project(out, tree) if tree is not None else out
 
 
 @route("GET", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)", api="sheets", name="sheets.spreadsheets.get",
@@ -432,7 +440,7 @@ def spreadsheet_response(req: Request, spreadsheet_id: str, ranges: list[str], i
         tree = fieldmask.parse(mask_text)
         fieldmask.check_known(tree, "Spreadsheet")
         # "includeGridData is ignored if a field mask was set": the mask alone decides
-        include_grid = _selects_data(tree)
+        include_grid = selects_data(tree)
     grid: Any = False
     only: list[SheetState] | None = None
     if ranges:
@@ -455,11 +463,14 @@ def _unique_sheets(sheets: list[SheetState]) -> list[SheetState]:
     return seen
 
 
-def _selects_data(tree: fieldmask.Mask) -> bool:
+def selects_data(tree: fieldmask.Mask) -> bool:
+    """Does a Spreadsheet field mask reach ``sheets.data`` (``*``, ``sheets``, ``sheets/*``, ``sheets/data``)?"""
     if "*" in tree:
         return True
-    sheets = tree.get("sheets", {}) if "sheets" in tree else {}
-    return "sheets" in tree and (sheets is None or "data" in sheets or "*" in sheets)
+    if "sheets" not in tree:
+        return False
+    sheets = tree["sheets"]
+    return sheets is None or "data" in sheets or "*" in sheets
 
 
 def _bool_param(req: Request, name: str) -> bool:

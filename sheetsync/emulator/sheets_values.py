@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from .model import SheetState, SpreadsheetState
 
 SS = r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)"
-SYSTEM_PARAMS = frozenset({"fields", "key", "prettyPrint", "alt", "$.xgafv", "quotaUser", "access_token",
-                           "callback", "upload_protocol", "uploadType", "oauth_token"})
 MAJOR = ("ROWS", "COLUMNS")
 INSERT_DATA = ("OVERWRITE", "INSERT_ROWS")
 VALUE_RANGE_FIELDS = {"range", "majorDimension", "values"}
@@ -31,10 +29,9 @@ VALUE_RANGE_FIELDS = {"range", "majorDimension", "values"}
 
 # --- parameters ------------------------------------------------------------------------------
 def _check_params(req: Request, allowed: set[str]) -> None:
-    for name in req.query:
-        if name not in allowed and name not in SYSTEM_PARAMS:
-            raise ApiError(400, f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter. '
-                                f"Field '{name}' could not be found in request message.")
+    from .sheets_get import check_params
+
+    check_params(req, allowed)
 
 
 def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: str | None) -> str | None:
@@ -198,15 +195,17 @@ def store_value(cell: dict[str, Any], uev: dict[str, Any], fmt: dict[str, Any] |
 
 
 def refresh_formatted(cell: dict[str, Any], loc: cv.Locale) -> None:
+    """Derive effectiveValue (a formula's comes from recalc) and formattedValue from the cell."""
     uev = cell.get("userEnteredValue")
     if uev is None:
         cell.pop("effectiveValue", None)
         cell.pop("formattedValue", None)
         return
-    ev = cell["effectiveValue"] = dict(uev) if "formulaValue" not in uev else cell.get("effectiveValue")
-    if ev is None:
-        return
-    cell["formattedValue"] = cv.format_effective(ev, cv.number_format_of(cell), loc)
+    if "formulaValue" not in uev:
+        cell["effectiveValue"] = dict(uev)
+    ev = cell.get("effectiveValue")
+    if ev is not None:
+        cell["formattedValue"] = cv.format_effective(ev, cv.number_format_of(cell), loc)
 
 
 def _drop_auto_format(cell: dict[str, Any]) -> None:
@@ -452,7 +451,7 @@ def find_table(res: Resolved) -> tuple[int, int, int, int] | None:
     return t0, t1, first, last
 
 
-def _grow(req: Request, ss: SpreadsheetState, sheet: SheetState, rows: int, cols: int) -> None:
+def grow_grid(req: Request, ss: SpreadsheetState, sheet: SheetState, rows: int, cols: int) -> None:
     """Grow the grid to at least rows x cols (append does, as Google's does)."""
     from .sheets_batch import REQUEST_KINDS
 
@@ -520,9 +519,9 @@ def values_append(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]
         check_can_edit(req, ss, sheet, start_r, start_r + height, start_c, start_c + max(width, 1))
         if insert == "INSERT_ROWS":
             if start_r > sheet.row_count:
-                _grow(req, ss, sheet, start_r, sheet.col_count)
+                grow_grid(req, ss, sheet, start_r, sheet.col_count)
             _insert_rows(req, ss, sheet, start_r, height)
-        _grow(req, ss, sheet, start_r + height, start_c + width)
+        grow_grid(req, ss, sheet, start_r + height, start_c + width)
         target = Resolved(sheet, start_r, start_r + height, start_c, start_c + max(width, 1))
         updates = apply_write(req, ss, target, values, input_option)
         req.changed = True

@@ -79,7 +79,6 @@ def duplicate_sheet(req: Request, ss: SpreadsheetState, body: dict[str, Any]) ->
             n += 1
     given["title"] = title
     new_props = new_sheet_properties(ss, given, "duplicateSheet")
-    check_grid(ss, src.row_count, src.col_count, extra=True)
     index = body.get("insertSheetIndex")
     sheet = add_sheet_state(ss, new_props, as_int(index, "insertSheetIndex") if index is not None else None)
     copy_sheet_content(src, sheet, ss, keep_protection=True, keep_metadata=True)

@@ -121,7 +121,7 @@ def _value(cell: dict[str, Any], fmt: dict[str, Any]) -> Any:
     if "boolValue" in ev:
         return bool(ev["boolValue"])
     if "errorValue" in ev:
-        from .drive import _err
+        from .drive_export import _err
 
         return _err(ev["errorValue"])
     return None

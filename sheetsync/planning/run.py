@@ -139,7 +139,8 @@ def plan_clients(
         if missing:
             known = ", ".join(sorted(snap.clients)) or "none yet"
             raise LookupError(f"no client {', '.join(missing)!s} in the store (known: {known}); "
-                              "add it to the config and run `sheetsync provision`")
+                              "check the slug, or add the client under [[clients]] in the config so it is "
+                              "loaded into the store")
     sel, changes = plan_tasks(snap, slugs, p, settings, today=today or dt.date.today())
     locales = {s: getattr(snap.clients[s], "locale", "ru") or "ru" for s in slugs}
     report = PlanReport(p, list(slugs), sel.decisions, changes, sel.loads, dry_run, locales=locales)

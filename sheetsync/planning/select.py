@@ -272,8 +272,9 @@ def select_tasks(
         free_sum[email] -= sum(h for _, h in booked)
         over = need - sum(h for _, h in booked)
         if over > EPS:  # only a forced task gets here: spread the excess over the rest of the period
-            tail_from = booked[-1][0] if booked else (load.days[0] if load.days else period.start)
-            tail = [d for d in load.days if d >= tail_from] or [tail_from]
+            open_days = [d for d in load.days if not_before is None or d >= not_before] or load.days[-1:]
+            tail_from = booked[-1][0] if booked else (open_days[0] if open_days else period.start)
+            tail = [d for d in open_days if d >= tail_from] or [tail_from]
             extra = dict(booked)
             for d in tail:
                 extra[d] = extra.get(d, 0.0) + over / len(tail)

@@ -162,7 +162,8 @@ def _keep_rejected(rows: list[list[dict]], rejected: Mapping[str, tuple[Any, str
                           "userEnteredFormat": {"backgroundColor": {"red": 0.9569, "green": 0.8, "blue": 0.8}}}
 
 
-__all__ = ["ORIGIN", "RefreshResult", "SheetMissing", "find_sheet", "refresh_card_reminders", "refresh_metrics",
+__all__ = ["ORIGIN", "RefreshResult", "SheetMissing", "find_sheet", "refresh_card_reminders", "refresh_client_sheets",
+           "refresh_metrics",
            "refresh_plan_schedule", "specialist_loads"]
 
 
@@ -186,3 +187,15 @@ def refresh_card_reminders(
                          locale=client.locale or "ru", today=today)
     sheets.batch_update(client.spreadsheet_id, reqs)
     return RefreshResult(sheet_id, len(reqs), len(rows))
+
+
+def refresh_client_sheets(
+    store: Any, config: Any, sheets: Any, slug: str, period: str | Period | None = None,
+    *, today: dt.date | None = None,
+) -> dict[str, RefreshResult]:
+    """All of planning's generated views of one client: plan-schedule, metrics, card reminders."""
+    return {
+        "plan_schedule": refresh_plan_schedule(store, config, sheets, slug, period, today=today),
+        "metrics": refresh_metrics(store, config, sheets, slug, today=today),
+        "card": refresh_card_reminders(store, config, sheets, slug, today=today),
+    }

@@ -155,6 +155,15 @@ def _load(sheet: dict[str, Any], fresh: bool) -> _Actual:
     return _Actual(props.get("sheetId", 0), props.get("title", ""), props, sheet, fresh, slots, widths, cells)
 
 
+def _blank(a: _Actual, sheet: dict[str, Any]) -> bool:
+    """A sheet with no sheetsync metadata and nothing in the rows we read: safe to lay out from scratch."""
+    if _meta(sheet.get("developerMetadata"), META_SHEET) or any(a.slots):
+        return False
+    if "data" not in sheet:  # not read at all: we cannot know
+        return False
+    return not any(c for row in a.cells for c in row)
+
+
 def _pick_sheets(desired: DesiredSpreadsheet, actual: dict[str, Any], plan: Plan) -> dict[str, dict[str, Any]]:
     """kind -> the actual sheet that is it: by metadata, else (a human-made or re-made sheet) by title."""
     by_kind: dict[str, list[dict[str, Any]]] = {}
@@ -215,7 +224,11 @@ def diff(desired: DesiredSpreadsheet, actual: dict[str, Any], *, fresh: Iterable
             sheet = {"properties": props}
             fresh.add(sid)
         upgraded = d.role == "card" and d.version != old_versions.get(d.kind, d.version)
-        _sheet(d, _load(sheet, sheet["properties"].get("sheetId") in fresh), plan, relayout=upgraded)
+        others = {s["properties"].get("title") for s in actual.get("sheets", []) or [] if s is not sheet}
+        a = _load(sheet, sheet["properties"].get("sheetId") in fresh)
+        if not a.fresh and _blank(a, sheet):
+            a.fresh = True  # e.g. created by an earlier run whose structural batch never landed
+        _sheet(d, a, plan, relayout=upgraded, taken=others)
     return plan
 
 
@@ -232,7 +245,7 @@ def _spreadsheet_level(desired: DesiredSpreadsheet, actual: dict[str, Any], plan
     if owner and owner[0].get("metadataValue") != desired.client_slug:
         raise WrongSpreadsheet(
             f"spreadsheet {actual.get('spreadsheetId', '?')} belongs to client {owner[0].get('metadataValue')!r}, "
-            f"not {desired.client_slug!r}; fix the client's spreadsheet_id in the store (or clear it to create a new one)")
+            f"not {desired.client_slug!r}; provision with --recreate to give this client its own spreadsheet")
     for key, value in ((META_CLIENT, desired.client_slug), (META_TEMPLATE, desired.template_version)):
         found = _meta(metas, key)
         if not found:
@@ -254,7 +267,8 @@ def template_versions(actual: dict[str, Any]) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r"([a-z_]+?)(\d+)(?:\.|$)", found[0].get("metadataValue", ""))}
 
 
-def _sheet(d: DesiredSheet, a: _Actual, plan: Plan, *, relayout: bool = False) -> None:
+def _sheet(d: DesiredSheet, a: _Actual, plan: Plan, *, relayout: bool = False,
+           taken: set[str] | frozenset[str] = frozenset()) -> None:
     sid = a.sheet_id
     k = d.kind
     if not _meta(a.raw.get("developerMetadata"), META_SHEET):
@@ -263,16 +277,15 @@ def _sheet(d: DesiredSheet, a: _Actual, plan: Plan, *, relayout: bool = False) -
     grid = a.props.get("gridProperties", {})
     upd: dict[str, Any] = {}
     fields = []
-    if a.title != d.title:
+    if a.title != d.title and d.title in taken:
+        plan.repairs.append(f"{k}: sheet {a.title!r} not renamed back to {d.title!r}: another sheet has that name; "
+                            f"rename or delete that sheet and provision again")
+    elif a.title != d.title:
         upd["title"] = d.title
         fields.append("title")
         plan.repairs.append(f"{k}: sheet renamed {a.title!r} -> back to {d.title!r}")
-    if grid.get("frozenRowCount", 0) != d.frozen_rows or grid.get("frozenColumnCount", 0) != d.frozen_columns:
-        upd["gridProperties"] = {"frozenRowCount": d.frozen_rows, "frozenColumnCount": d.frozen_columns}
-        fields += ["gridProperties.frozenRowCount", "gridProperties.frozenColumnCount"]
     if fields:
-        plan.add({"updateSheetProperties": {"properties": {"sheetId": sid, **upd}, "fields": ",".join(fields)}},
-                 f"{k}: frozen rows/columns reset" if "title" not in upd else None)
+        plan.add({"updateSheetProperties": {"properties": {"sheetId": sid, **upd}, "fields": ",".join(fields)}})
 
     # columns: put every template column at its place, by metadata
     new_cols: set[int] = set()
@@ -291,11 +304,19 @@ def _sheet(d: DesiredSheet, a: _Actual, plan: Plan, *, relayout: bool = False) -
             plan.add({"updateDimensionProperties": {
                 "range": {"sheetId": sid, "dimension": "COLUMNS", "startIndex": dc.index, "endIndex": dc.index + 1},
                 "properties": {"pixelSize": dc.width}, "fields": "pixelSize"}})
+    # frozen panes after the column moves: inserting or deleting inside them changes their size
+    if grid.get("frozenRowCount", 0) != d.frozen_rows or grid.get("frozenColumnCount", 0) != d.frozen_columns or (
+            new_cols and not a.fresh and d.frozen_columns and min(new_cols) < d.frozen_columns):
+        plan.add({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {
+            "frozenRowCount": d.frozen_rows, "frozenColumnCount": d.frozen_columns}},
+            "fields": "gridProperties.frozenRowCount,gridProperties.frozenColumnCount"}},
+            f"{k}: frozen rows/columns reset")
     # cells: headers and the card
     _cells(d, a, plan, new_cols, relayout=relayout)
     # per-column formats and validation, checked on the first and the last data row (rows the sync
     # appended beyond the provisioned grid get them at the next provisioning)
-    if d.header_row:
+    # (generated sheets: only when new; their rows belong to the planner, who formats them)
+    if d.header_row and (d.role == "synced" or a.fresh):
         samples = sorted({1, max(1, a.rows - 1)}) if not a.fresh else [1]
         for dc in d.columns:
             cells = [a.cell(r, dc.index) for r in samples]

@@ -7,7 +7,15 @@ budget, call counting and retries of idempotent requests only.
 
 from .budget import Budget, QuotaSettings
 from .calls import CallCounts, CallStats
-from .client import SCOPES, Backend, CredentialInfo, SheetsClient, connect, inspect_credentials
+from .client import (
+    SCOPES,
+    Backend,
+    CredentialInfo,
+    SheetsClient,
+    backend_from_config,
+    connect,
+    inspect_credentials,
+)
 from .errors import (
     AuthFailed,
     InvalidRequest,
@@ -24,5 +32,6 @@ from .retry import RetryPolicy
 __all__ = [
     "SCOPES", "AuthFailed", "Backend", "Budget", "CallCounts", "CallStats", "CredentialInfo", "InvalidRequest",
     "NotFound", "PermissionDenied", "QuotaExhausted", "QuotaSettings", "RetryPolicy", "ScopeMissing",
-    "SheetsClient", "SheetsError", "TransientError", "WriteOutcomeUnknown", "connect", "inspect_credentials",
+    "SheetsClient", "SheetsError", "TransientError", "WriteOutcomeUnknown", "backend_from_config", "connect",
+    "inspect_credentials",
 ]

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import QuotaExhausted
+from .errors import QuotaExhausted, TransientError
 
 KINDS = ("read", "write", "drive")
 
@@ -77,13 +77,16 @@ class Budget:
     """Thread-safe quota budget. ``clock``/``sleep`` are injectable so tests run on a fake clock."""
 
     def __init__(self, settings: QuotaSettings | None = None, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] | None = None) -> None:
         self.settings = settings or QuotaSettings()
         self.clock = clock
-        self.sleep = sleep
+        self._closed = threading.Event()
+        # the default sleep wakes up early on close(), so a daemon told to stop never waits out a minute
+        self.sleep: Callable[[float], None] = sleep or self._closed.wait  # type: ignore[assignment]
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str], _Window] = {}
         self._paused_until: dict[str, float] = {}
+        self._streak: dict[str, int] = {}  # consecutive 429s per kind, for throttled()
         self.waited = 0.0  # total seconds callers spent blocked here
 
     def _window(self, scope: str, kind: str, limit: int) -> _Window:
@@ -116,6 +119,9 @@ class Budget:
         """
         waited = 0.0
         while True:
+            if self._closed.is_set():
+                raise TransientError(f"not sending a {kind} request: the request budget was closed (shutting down)",
+                                     hint="nothing was sent; the next run does it")
             wait = self.try_acquire(user, kind)
             if wait <= 0:
                 return waited
@@ -129,6 +135,14 @@ class Budget:
             with self._lock:
                 self.waited += wait
 
+    def close(self) -> None:
+        """Stop: wake every waiter, and refuse further requests with :class:`TransientError` (nothing sent)."""
+        self._closed.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
     def pause(self, kind: str, seconds: float) -> None:
         """Nobody sends ``kind`` requests for ``seconds`` (after Google answered 429 with Retry-After)."""
         if not self.settings.enabled or seconds <= 0:
@@ -136,6 +150,23 @@ class Budget:
         with self._lock:
             until = self.clock() + seconds
             self._paused_until[kind] = max(self._paused_until.get(kind, 0.0), until)
+
+    def throttled(self, kind: str, retry_after: float | None = None, *, base: float = 1.0,
+                  cap: float = 32.0) -> float:
+        """Google said 429: hold every job's ``kind`` requests. Without ``Retry-After`` (Sheets rarely sends
+        one) the hold doubles with each 429 in a row — 1, 2, 4 ... ``cap`` seconds — so a storm caused by
+        someone else sharing the project slows the whole process down. Returns the hold."""
+        with self._lock:
+            streak = self._streak[kind] = self._streak.get(kind, 0) + 1
+        hold = retry_after if retry_after else min(cap, base * 2 ** (streak - 1))
+        self.pause(kind, hold)
+        return hold
+
+    def succeeded(self, kind: str) -> None:
+        """A request of ``kind`` went through: the 429 streak is over."""
+        if self._streak.get(kind):
+            with self._lock:
+                self._streak[kind] = 0
 
     def used(self, kind: str, user: str | None = None) -> int:
         """Requests of ``kind`` counted in the current window (for the project, or one user)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +46,7 @@ class Backend:
 
     kind: str = "emulator"
     emulator: Emulator | None = None  # an existing emulator; else one is made (in memory or at emulator_path)
-    emulator_path: str | None = None
+    emulator_path: str | None = None  # persisted emulator; one instance per path per process, shared by clients
     url: str | None = None  # an emulator served over loopback HTTP (`sheetsync emulator serve`)
     user: str = DEFAULT_EMULATOR_USER  # the identity sheetsync acts as on the emulator
     credentials_file: str | None = None  # Google: default $GOOGLE_APPLICATION_CREDENTIALS
@@ -141,6 +143,10 @@ class SheetsClient:
     def __repr__(self) -> str:
         return f"<SheetsClient {self.backend} as {self.identity}>"
 
+    def close(self) -> None:
+        """Release the HTTP session (the shared budget and the emulator stay for other clients)."""
+        self.session.close()
+
     # --- counting ---------------------------------------------------------------------------
     def counts(self) -> CallCounts:
         """A snapshot of the call counters (subtract two to measure one job)."""
@@ -195,10 +201,14 @@ class SheetsClient:
 
 
 def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None = None,
-            stats: CallStats | None = None, sleep: Callable[[float], None] = time.sleep,
+            stats: CallStats | None = None, sleep: Callable[[float], None] | None = None,
             clock: Callable[[], float] | None = None) -> SheetsClient:
     """A :class:`SheetsClient` for ``backend`` (an :class:`Backend`, an ``Emulator``, or None for a new
-    in-memory emulator). Pass ``budget`` to share one quota budget between several clients/jobs."""
+    in-memory emulator).
+
+    Pass one ``budget`` to every client of a process so all jobs share the quota; ``budget.close()``
+    then stops them all promptly (waiting requests are abandoned unsent). ``sleep``/``clock`` are for
+    tests (a fake clock)."""
     from sheetsync.emulator import Emulator
 
     if backend is None:
@@ -207,6 +217,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
         backend = Backend(emulator=backend)
     stats = stats or CallStats()
     policy = backend.retry
+    clock_given = clock
     if backend.kind == "emulator" and backend.url:
         from sheetsync.emulator.server import loopback_session
 
@@ -216,7 +227,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
         quota = backend.quota or QuotaSettings(enabled=False)  # the server's quotas are its own business
         clock = clock or time.monotonic
     elif backend.kind == "emulator":
-        emu = backend.emulator if backend.emulator is not None else Emulator(backend.emulator_path)
+        emu = backend.emulator if backend.emulator is not None else _emulator_at(backend.emulator_path)
         gc = gspread.Client(auth=None, session=emu.session(backend.user))
         identity, creds_info = backend.user, None
         quota = backend.quota or _mirror_emulator_quota(emu)
@@ -232,11 +243,52 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
         raise SheetsError(f"unknown backend kind {backend.kind!r}",
                           hint="set `backend.kind` to \"emulator\" or \"google\" in the config")
     if budget is None and quota.enabled:
-        budget = Budget(quota, clock=clock, sleep=sleep)
+        if sleep is None and clock_given is None:  # production: every client of this backend shares one budget
+            owner = emu if emu is not None else f"{backend.kind}:{creds_info.path if creds_info else backend.url}"
+            budget = _shared_budget(owner, quota, clock)
+        else:
+            budget = Budget(quota, clock=clock, sleep=sleep)
+    if sleep is None:  # retry waits wake up early when the shared budget is closed (daemon shutdown)
+        sleep = budget.sleep if budget is not None else time.sleep
     gc.set_timeout(policy.timeout)
     install(gc.http_client.session, identity=identity, policy=policy, budget=budget, stats=stats, sleep=sleep)
     return SheetsClient(gc, backend=backend.kind, identity=identity, stats=stats, budget=budget, emulator=emu,
                         credentials=creds_info)
+
+
+_shared_lock = threading.Lock()
+_emulators: dict[str | None, Emulator] = {}
+_budgets_by_emulator: weakref.WeakKeyDictionary[Any, dict[QuotaSettings, Budget]] = weakref.WeakKeyDictionary()
+_budgets_by_key: dict[tuple[str, QuotaSettings], Budget] = {}
+
+
+def _emulator_at(path: str | None) -> Emulator:
+    """One emulator per data path per process: two instances on one file would diverge."""
+    from sheetsync.emulator import Emulator
+
+    if path is None:
+        return Emulator()
+    key = os.path.abspath(path)
+    with _shared_lock:
+        emu = _emulators.get(key)
+        if emu is None:
+            emu = _emulators[key] = Emulator(key)
+        return emu
+
+
+def _shared_budget(owner: Any, quota: QuotaSettings, clock: Callable[[], float]) -> Budget:
+    """The process-wide budget for one emulator or one set of Google credentials (and these limits)."""
+    with _shared_lock:
+        if isinstance(owner, str):
+            b = _budgets_by_key.get((owner, quota))
+            if b is None or b.closed:
+                b = _budgets_by_key[(owner, quota)] = Budget(quota, clock=clock)
+            return b
+        per = _budgets_by_emulator.setdefault(owner, {})
+        b = per.get(quota)
+        if b is None or b.closed:
+            b = per[quota] = Budget(quota, clock=clock)
+        return b
 
 
 def _mirror_emulator_quota(emu: Emulator) -> QuotaSettings:
@@ -255,8 +307,13 @@ def _mirror_emulator_quota(emu: Emulator) -> QuotaSettings:
 
 def backend_from_config(config: Any, *, quota: QuotaSettings | None = None,
                         retry: RetryPolicy | None = None) -> Backend:
-    """A :class:`Backend` from a loaded ``sheetsync.config.Config`` (its ``backend`` table)."""
+    """A :class:`Backend` from a loaded ``sheetsync.config.Config`` (its ``backend`` table, and a ``quota``
+    table with :class:`QuotaSettings` fields when the config has one)."""
     kind = config.backend.type
+    if quota is None and getattr(config, "quota", None) is not None:
+        q = config.quota
+        fields = {f: getattr(q, f) for f in QuotaSettings.__dataclass_fields__ if getattr(q, f, None) is not None}
+        quota = QuotaSettings(**fields)
     if kind == "google":
         creds = config.credentials_path
         return Backend(kind="google", credentials_file=str(creds) if creds else None, quota=quota,

@@ -2,8 +2,9 @@
 
 Classified from the HTTP method and URL alone, so the retry layer, the quota budget and the call
 counters agree for every request gspread (or anything else on the session) sends. Idempotent means
-"sending it twice leaves the same state as sending it once": reads and absolute value writes are;
-appends, creates, copies, permission changes and structural ``:batchUpdate`` are not.
+"sending it twice leaves the same state as sending it once": reads, absolute value writes and
+setting a permission's role are; appends, creates, copies, sharing/unsharing, file updates and
+structural ``:batchUpdate`` are not.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ _DRIVE_RULES: list[tuple[str, re.Pattern[str], str, str, bool]] = [
         ("GET", r"/drive/v3/files/[^/]+/permissions", "drive.permissions.list", "read", True),
         ("GET", r"/drive/v3/files/[^/]+/permissions/[^/]+", "drive.permissions.get", "read", True),
         ("POST", r"/drive/v3/files/[^/]+/permissions", "drive.permissions.create", "write", False),
-        ("PATCH", r"/drive/v3/files/[^/]+/permissions/[^/]+", "drive.permissions.update", "write", False),
+        ("PATCH", r"/drive/v3/files/[^/]+/permissions/[^/]+", "drive.permissions.update", "write", True),
         ("DELETE", r"/drive/v3/files/[^/]+/permissions/[^/]+", "drive.permissions.delete", "write", False),
         ("POST", r"/drive/v3/files/[^/]+/copy", "drive.files.copy", "write", False),
         ("GET", r"/drive/v3/files/[^/]+/comments", "drive.comments.list", "read", True),

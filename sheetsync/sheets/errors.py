@@ -150,6 +150,9 @@ def from_response(resp: requests.Response, *, identity: str | None = None, metho
         return PermissionDenied(f"{who} may not access {target} ({g_message})",
                                 hint=f"share the spreadsheet with {who} as editor", **common)
     if status == 404:
+        if "/drive/" in (resp.url or ""):  # Drive hides files you cannot see behind a 404
+            return NotFound(f"{target} was not found, or is not shared with {who} ({g_message})",
+                            hint=f"check the id; if the file exists, share it with {who} as editor", **common)
         return NotFound(f"{target} was not found ({g_message})", **common)
     if status == 429:
         ra = retry_after_seconds(resp)

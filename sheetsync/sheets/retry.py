@@ -133,10 +133,12 @@ class TransportAdapter(BaseAdapter):
         if self.stats is not None:
             size = len(resp.content) if not kwargs.get("stream") else 0
             self.stats.record(ep, body=body, status=resp.status_code, bytes_received=size, retry=retry)
-        if resp.status_code == 429 and self.budget is not None and bucket is not None:
-            ra = retry_after_seconds(resp)
-            if ra:
-                self.budget.pause(bucket, ra)
+        if self.budget is not None and bucket is not None:
+            if resp.status_code == 429:
+                self.budget.throttled(bucket, retry_after_seconds(resp), base=self.policy.initial_wait,
+                                      cap=self.policy.max_wait)
+            elif resp.status_code < 400:
+                self.budget.succeeded(bucket)
         return resp
 
     # --- requests' adapter interface ----------------------------------------------------------

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from . import changelog, migrate
 from .clients import ClientRepository
@@ -65,7 +66,15 @@ class Store:
             read_engine = make_engine(url, immediate=False, **engine_kwargs) if is_sqlite(engine) else engine
         store = cls(engine, read_engine=read_engine)
         if migrate_schema:
-            store.upgrade()
+            try:
+                store.upgrade()
+            except DBAPIError as exc:
+                store.close()
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                raise StoreError(
+                    f"cannot open the store at {store.url}: {reason}. Check the URL (`[store] url` in the config) "
+                    "and that the database server is running and reachable"
+                ) from exc
         return store
 
     @classmethod

@@ -23,9 +23,10 @@ INVOICE_FIELDS = settable_fields(Invoice)  # department is given by key, see `de
 INVOICE_COLUMNS = ("key", "client", "department", *INVOICE_FIELDS, "version", "deleted_at")
 
 
-def _week(day: dt.date) -> tuple[int, int]:
+def _week(day: dt.date) -> tuple[int, int, int]:
+    """The turnover sheet's week: Monday..Sunday clipped to the month (30.11 -> 01.12 is a move)."""
     iso = day.isocalendar()
-    return iso.year, iso.week
+    return iso.year, iso.week, day.month
 
 
 class InvoiceRepository(Repository):

@@ -403,7 +403,39 @@ class Lease(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class InvoiceSnapshot(Base):
+    """One invoice as the turnover sheet showed it on a day (the weekly snapshot before the meeting); 0003."""
+
+    __tablename__ = "invoice_snapshots"
+    __table_args__ = (UniqueConstraint("month", "taken_on", "invoice_key"), Index(None, "month", "taken_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # '2026-11'
+    taken_on: Mapped[dt.date] = mapped_column(Date)
+    taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    invoice_key: Mapped[str] = mapped_column(String(20))
+    client: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(10))
+    planned_date: Mapped[dt.date] = mapped_column(Date)
+    paid_date: Mapped[dt.date | None] = mapped_column(Date)
+    moves: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgencySpreadsheet(Base):
+    """The agency's own spreadsheets (the turnover sheet), by kind; 0003."""
+
+    __tablename__ = "agency_spreadsheets"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    spreadsheet_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
+    "AgencySpreadsheet",
     "Base",
     "ChangeLog",
     "Client",
@@ -412,6 +444,7 @@ __all__ = [
     "DepartmentPlan",
     "Invoice",
     "InvoiceMove",
+    "InvoiceSnapshot",
     "KeySequence",
     "Lease",
     "MetricDefinition",

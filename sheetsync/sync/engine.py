@@ -18,10 +18,9 @@ from sqlalchemy import select
 from ..sheets.a1 import a1_range
 from ..sheets.errors import InvalidRequest, NotFound, SheetsError
 from ..store.models import ReservedId
-from ..store.values import loads
 from ..templates import Templates, load_templates
 from .actions import BaseRow
-from .execute import Context, execute
+from .execute import PENDING, Context, execute
 from .layout import META_COLUMN, META_SHEET, SYNCED_KINDS, SheetLayout, field_types, map_columns, read_rows
 from .normalise import FieldType, from_store
 from .plan import KEY_FIELD, Plan, Policy, SheetRow, SheetSnapshot, StoreTask, plan
@@ -157,7 +156,7 @@ class SyncEngine:
         status, message = "ok", ""
         try:
             self._sync(client, report, dry_run=dry_run, run_id=run.id if run else None)
-        except (SheetsError, Exception) as e:  # one client's failure never stops the others
+        except Exception as e:  # noqa: BLE001 - one client's failure never stops the others
             if isinstance(e, NotFound | InvalidRequest):
                 self._layouts.pop(sid, None)
             log.exception("sync of %s failed", slug)
@@ -179,7 +178,7 @@ class SyncEngine:
         types = self._types()
         values = self._read(sid, layouts)
         rows = self._rows(sid, layouts, values, types, locale, report)
-        for attempt in range(self.max_replans + 1):
+        for _attempt in range(self.max_replans + 1):
             p = self._plan(client, layouts, rows)
             report.plan = p
             if dry_run:
@@ -224,7 +223,11 @@ class SyncEngine:
             store_rows[t.key] = StoreTask(t.key, {f: from_store(getattr(t, f, None), types[f]) for f in fields},
                                           t.deleted_at is not None)
         base: dict[str, BaseRow] = {}
+        pending: dict[str, dict[str, Any]] = {}
         for (sheet, key, f), v in self.store.sync.get_base(sid).items():
+            if sheet == PENDING:
+                pending.setdefault(key, {})[f] = v
+                continue
             b = base.setdefault(key, BaseRow(sheet, {}))
             b.values[f] = v  # type: ignore[index]
         with self.store.session(readonly=True) as s:
@@ -232,7 +235,8 @@ class SyncEngine:
                                                                   ReservedId.used.is_(False))))
         open_errors = {(e.row_key, e.field): e.message for e in self.store.sync.errors(client.slug)
                        if e.spreadsheet_id == sid and e.row_key and e.field}
-        return plan(base, snapshot, store_rows, self.policy, reserved=reserved, open_errors=open_errors)
+        return plan(base, snapshot, store_rows, self.policy, reserved=reserved, open_errors=open_errors,
+                    pending=pending)
 
     def _types(self) -> dict[str, FieldType]:
         dynamic = {
@@ -298,8 +302,6 @@ class SyncEngine:
                                            f"Run `sheetsync provision` to repair it.")
                 continue
             out[kind] = read_rows(lay, grid, types, locale)
-        for kind in [k for k, lay in layouts.items() if KEY_FIELD not in lay.columns]:
-            pass  # left out of the snapshot's columns: its tasks are neither deleted nor appended
         return out
 
     def _meta_columns(self, sid: str, lay: SheetLayout) -> dict[str, int]:
@@ -323,6 +325,3 @@ class SyncEngine:
                 out[md.get("metadataValue")] = dr.get("startIndex", 0)
         return out
 
-
-def _loads(v: Any) -> Any:
-    return loads(v) if isinstance(v, str) else v

@@ -44,6 +44,7 @@ from .plan import KEY_FIELD, Plan, SheetRow, row_token
 
 log = logging.getLogger(__name__)
 
+PENDING = "~pending"  # base rows of values being written, not yet known to have landed
 EMPTY_TEXT_FIELDS = frozenset({"expected_result", "client_comment", "internal_note", "plan_note"})
 
 
@@ -134,12 +135,31 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             store.tasks.restore(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
             out.warnings.append(str(e))
+    pulled_base: dict[tuple[str, str, str], Any] = {}
+    for a in plan.of(UpdateStoreField):
+        if a.key in updates and a.field in updates[a.key]:
+            sheet = plan.base[a.key].sheet if a.key in plan.base else PENDING
+            pulled_base[(sheet, a.key, a.field)] = a.new
+    pending: dict[tuple[str, str, str], Any] = {}
+    for a in plan.actions:  # what is about to be written: recognised next time if we stop half-way
+        if isinstance(a, WriteCell):
+            pending[(PENDING, a.key, a.field)] = a.value
+        elif isinstance(a, AppendRow):
+            for f, v in a.values.items():
+                pending[(PENDING, a.key, f)] = v
     for key, fields in updates.items():
         try:
-            store.tasks.update(key, fields, origin="sheet", actor=ctx.actor)
+            # one transaction: the pulled values and their base move together, so a crash can never
+            # leave a pulled value looking like a fresh sheet edit
+            with store.session() as s:
+                store.tasks.update(key, fields, origin="sheet", actor=ctx.actor, session=s)
+                _put_base(s, ctx.spreadsheet_id, {k: v for k, v in pulled_base.items() if k[1] == key})
             out.pulled += len(fields)
         except StoreError as e:  # the store refused a value the normaliser let through
             out.warnings.append(f"{key}: the store refused {sorted(fields)}: {e}")
+    if pending:
+        with store.session() as s:
+            _put_base(s, ctx.spreadsheet_id, pending)
     for a in plan.of(Tombstone):
         try:
             store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
@@ -156,6 +176,24 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
         store.sync.resolve_errors(ctx.slug, row_key=row_id, field=a.field)  # one open error per cell
         store.sync.add_error(ctx.slug, message=a.message, spreadsheet_id=ctx.spreadsheet_id, sheet=a.sheet,
                              row_key=row_id, field=a.field, value=a.value, sync_run_id=ctx.run_id)
+
+
+def _put_base(session: Any, spreadsheet_id: str, rows: Mapping[tuple[str, str, str], Any]) -> None:
+    """Upsert base cells inside the caller's transaction."""
+    from sqlalchemy import select
+
+    from ..store.models import SyncBase
+    from ..store.values import dumps
+
+    for (sheet, key, fld), value in rows.items():
+        found = session.scalars(select(SyncBase).where(
+            SyncBase.spreadsheet_id == spreadsheet_id, SyncBase.row_key == key, SyncBase.field == fld,
+            SyncBase.sheet == sheet)).first()
+        if found is None:
+            session.add(SyncBase(spreadsheet_id=spreadsheet_id, sheet=sheet, row_key=key, field=fld,
+                                 value=dumps(value)))
+        else:
+            found.value = dumps(value)
 
 
 def _store_value(fld: str, value: Any, ft: FieldType) -> Any:
@@ -195,7 +233,7 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[lis
             clear(a.sheet, a.row)
     for a in plan.actions:
         if isinstance(a, WriteCell):
-            put(a.sheet, a.row, a.field, a.value)
+            put(a.sheet, a.row + 1, a.field, a.value)  # MUTANT
         elif isinstance(a, AppendRow):
             whole_row(a.sheet, a.row, a.key, a.values)
         elif isinstance(a, CreateTask):

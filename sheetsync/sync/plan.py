@@ -235,12 +235,15 @@ def _show(v: Canon) -> str:
 # --- the planner -----------------------------------------------------------------------------------
 def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, StoreTask],
          policy: Policy | None = None, *, reserved: Iterable[str] = (),
-         open_errors: Mapping[tuple[str, str], str] | None = None) -> Plan:
+         open_errors: Mapping[tuple[str, str], str] | None = None,
+         pending: Mapping[str, Mapping[str, Canon]] | None = None) -> Plan:
     """Decide everything one sync of one client spreadsheet must do.
 
     ``base``: key -> what both sides agreed on last time. ``store``: this client's tasks (tombstoned
     ones included, ``deleted=True``). ``reserved``: keys reserved for new rows but not yet used by a
     task. ``open_errors``: (row id, field) -> message of errors already noted on the sheet.
+    ``pending``: key -> values an earlier run was about to write when it stopped; a cell that holds
+    exactly that value is our own write that landed, not a person's edit.
     """
     policy = policy or Policy()
     reserved = set(reserved)
@@ -267,6 +270,8 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
             return
         act(RecordError(r.sheet, r.row, row_id, fld, raw, message, token=token))
         act(SetNote(r.sheet, r.row, r.key, fld, message, token=None if r.key else row_id.rsplit(":", 1)[1]))
+
+    base = _landed(base, pending or {}, by_key)
 
     # 1. IDs nobody can trust: unknown, malformed or on several rows -> report, touch nothing.
     untrusted: set[str] = set()
@@ -385,6 +390,24 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
     return out
 
 
+def _landed(base: Mapping[str, BaseRow], pending: Mapping[str, Mapping[str, Canon]],
+            by_key: Mapping[str, list[SheetRow]]) -> Mapping[str, BaseRow]:
+    """The base, advanced over the writes of an interrupted run that are visibly in the sheet."""
+    if not pending:
+        return base
+    out = dict(base)
+    for key, fields in pending.items():
+        rows = by_key.get(key)
+        if not rows or len(rows) > 1:
+            continue
+        r = rows[0]
+        landed = {f: v for f, v in fields.items() if f in r.values and r.values[f] == v}
+        if landed:
+            b = base.get(key)
+            out[key] = BaseRow(r.sheet, {**(dict(b.values) if b else {}), **landed})
+    return out
+
+
 def _locate(sheet: SheetSnapshot, row_id: str) -> tuple[str, int] | None:
     """Where the cell of an old error is now: the row holding the key, or where a keyless row was."""
     if row_id.startswith("new:"):
@@ -453,7 +476,7 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
                 cells.append(SetNote(r.sheet, r.row, key, f, _note_conflict("store", sv, tv, bv)))
                 agreed[f] = tv
     home = home_sheet(merged.get("status"))
-    if row_errors and home != r.sheet and home in present:
+    if row_errors and home != r.sheet and (home is None or home in present):
         # the row moves away and its invalid cells with it: say so (once), nothing left to note
         act(Warn(f"{key} moved from {r.sheet} to {home}; invalid value(s) not taken: " + ", ".join(
             f"{f}={r.errors[f][0]!r}" for f in row_errors)))

@@ -160,3 +160,17 @@ def test_protection_by_named_range(sh):
     )["replies"][0]["addNamedRange"]["namedRange"]
     pr = protect(sh, namedRangeId=nr["namedRangeId"])
     assert pr["range"] == nr["range"] and pr["namedRangeId"] == nr["namedRangeId"]
+
+
+def test_a_protection_by_name_follows_the_name(sh):
+    other = sh.add_worksheet("Other", 5, 5)
+    nr = sh.batch_update({"requests": [{"addNamedRange": {"namedRange": {
+        "name": "ids", "range": {"sheetId": 0, "startColumnIndex": 0, "endColumnIndex": 1}}}}]}
+    )["replies"][0]["addNamedRange"]["namedRange"]
+    protect(sh, namedRangeId=nr["namedRangeId"])
+    new_range = {"sheetId": other.id, "startRowIndex": 0, "endRowIndex": 2}
+    sh.batch_update({"requests": [{"updateNamedRange": {"namedRange": {"namedRangeId": nr["namedRangeId"],
+                                                                       "range": new_range}, "fields": "range"}}]})
+    sheets = {s["properties"]["title"]: s for s in sh.fetch_sheet_metadata()["sheets"]}
+    assert "protectedRanges" not in sheets["Sheet1"]
+    assert sheets["Other"]["protectedRanges"][0]["range"] == new_range

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import discovery
@@ -78,3 +79,30 @@ def test_hook_is_installed_for_every_emulator(allow_invalid_requests):
     assert r.status_code == 400  # the emulator rejects it as Google would...
     assert allow_invalid_requests and allow_invalid_requests[-1][0] == "sheets.spreadsheets.batchUpdate"
     allow_invalid_requests.clear()  # ...and the suite would have failed this test without the fixture
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_a_test_sending_an_invalid_request_fails(pytester):
+    """Run a tiny suite with the real conftest: the invalid request fails its test unless opted in."""
+    here = Path(__file__).resolve().parents[1]
+    pytester.makeconftest((here / "conftest.py").read_text())
+    pytester.makepyfile(discovery=(here / "discovery.py").read_text())
+    pytester.makepyfile(test_x='''
+        URL = "https://sheets.googleapis.com/v4/spreadsheets/{}:batchUpdate"
+
+        def _send(emu):
+            sh = emu.gspread_client("o@x.test").create("D")
+            return emu.session("o@x.test").post(URL.format(sh.id), json={"requests": [{"frobnicate": {}}]})
+
+        def test_not_opted_in(emu):
+            assert _send(emu).status_code == 400
+
+        def test_opted_in(emu, allow_invalid_requests):
+            assert _send(emu).status_code == 400
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*requests that Google's Discovery documents reject were sent*",
+                                 "*sheets.spreadsheets.batchUpdate -> 400: body.requests[[]0[]].frobnicate: unknown field*"])

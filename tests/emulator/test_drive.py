@@ -114,6 +114,8 @@ def test_q_grammar(emu, owner_gc):
     ("trashed = 'yes'", "true or false"),
     ("modifiedTime > 'yesterday'", "RFC 3339"),
     ("properties has { key='a' and value='b' }", "properties"),
+    ("appProperties has { key='a' }", "appProperties has { key="),
+    ("sharedWithMe = 'yes'", "sharedWithMe"),
     ("'x' in children", "not a collection"),
     ("name = 'x' @", "unexpected character"),
 ])
@@ -355,3 +357,41 @@ def test_import_csv_types_values_like_typing(owner_gc):
     owner_gc.import_csv(sh.id, "n,flag,when,f,text\n1.5,TRUE,2026-11-22,=A2*2,007\n")
     got = sh.sheet1.get("A2:E2", value_render_option="UNFORMATTED_VALUE")
     assert got == [[1.5, True, 46348, 3, 7]]  # the sheet reads "007" as a number, as Sheets' import does
+
+
+def test_fields_slash_syntax_on_lists(emu, owner_gc):
+    sh = owner_gc.create("X")
+    got = _list(emu.session("owner@agency.test"), fields="files/id,files/owners/emailAddress")
+    assert got == {"files": [{"id": sh.id, "owners": [{"emailAddress": "owner@agency.test"}]}]}
+
+
+def test_usage_counts_reads_writes_and_bytes_per_user(emu, owner_gc):
+    sh = owner_gc.create("U")
+    sh.share("m@x.test", perm_type="user", role="writer", notify=False)
+    mark = emu.mark()
+    m = emu.gspread_client("m@x.test").open_by_key(sh.id).sheet1
+    m.update_acell("A1", "x")
+    m.acell("A1")
+    owner_gc.list_spreadsheet_files()
+    usage = emu.usage(mark)
+    assert usage["m@x.test"]["writes"] == 1 and usage["m@x.test"]["reads"] == 3  # open, sheet1, acell
+    assert usage["owner@agency.test"] == {**usage["owner@agency.test"], "calls": 1, "reads": 1, "writes": 0}
+    assert usage["m@x.test"]["bytes_in"] > 0 and usage["m@x.test"]["bytes_out"] > 0
+    assert emu.calls(mark, user="m@x.test")["sheets.spreadsheets.values.update"] == 1
+
+
+def test_shared_with_me_and_app_properties(emu, owner_gc):
+    s = emu.session("owner@agency.test")
+    tagged = s.post(FILES, json={"name": "Acme", "mimeType": SHEET, "appProperties": {"client": "acme"}}).json()
+    owner_gc.create("Globex")
+    theirs = emu.session("mgr@agency.test").post(FILES, json={"name": "Mine", "mimeType": SHEET}).json()
+    s2 = emu.session("mgr@agency.test")
+    s2.post(f"{FILES}/{theirs['id']}/permissions", json={"type": "user", "role": "writer",
+                                                          "emailAddress": "owner@agency.test"})
+    names = lambda q: sorted(f["name"] for f in _list(s, q=q)["files"])  # noqa: E731
+    assert names("appProperties has { key='client' and value='acme' }") == ["Acme"]
+    assert names("sharedWithMe") == ["Mine"]
+    assert names("not sharedWithMe") == ["Acme", "Globex"]
+    assert names("sharedWithMe = false and name != 'Globex'") == ["Acme"]
+    got = s.get(f"{FILES}/{tagged['id']}", params={"fields": "appProperties"}).json()
+    assert got == {"appProperties": {"client": "acme"}}

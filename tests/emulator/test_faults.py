@@ -121,3 +121,10 @@ def test_injected_errors_are_logged(emu, sh):
         sh.sheet1.acell("A1")
     assert [e.status for e in emu.log[mark:]][-1] == 503
     assert emu.usage(mark)["owner@agency.test"]["errors"] >= 1
+
+
+def test_lost_response_of_a_read_when_asked(emu, sh):
+    emu.faults.lose_response_next(method="sheets.spreadsheets.values.get", kind=None)
+    with pytest.raises(requests.ConnectionError):
+        sh.sheet1.acell("A1")
+    assert sh.sheet1.acell("A1").value is None

@@ -119,3 +119,17 @@ def test_the_shipped_schema_copy_matches_the_discovery_document():
     assert set(shipped["schemas"]) == set(doc["schemas"]), "run: python -m sheetsync.emulator.fields"
     for name, sch in doc["schemas"].items():
         assert set(shipped["schemas"][name]["properties"]) == set(sch.get("properties", {})), name
+
+
+def test_fields_on_batch_update_and_metadata_search_are_checked_too(emu, owner_gc):
+    sh = owner_gc.create("F")
+    s = emu.session("owner@agency.test")
+    body = {"requests": [{"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": "k", "metadataValue": "v", "visibility": "DOCUMENT", "location": {"spreadsheet": True}}}}]}
+    r = s.post(f"{SHEETS}/{sh.id}:batchUpdate", json=body, params={"fields": "replies(nope)"})
+    assert r.status_code == 400 and "nope" in r.json()["error"]["message"]
+    assert len(sh.fetch_sheet_metadata().get("developerMetadata", [])) == 0  # a bad mask is refused before any change
+    r = s.post(f"{SHEETS}/{sh.id}/developerMetadata:search",
+               json={"dataFilters": [{"developerMetadataLookup": {"metadataKey": "k"}}]},
+               params={"fields": "matchedDeveloperMetadata/developerMetadata/metadataKey"})
+    assert r.status_code == 200 and r.json() == {}

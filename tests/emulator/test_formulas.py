@@ -186,3 +186,49 @@ def test_formulas_follow_inserted_deleted_rows_and_renamed_sheets(sh, ws):
     other.update_title("Данные клиента")
     assert ws.get("B1", value_render_option="FORMULA") == [["='Данные клиента'!A1*2"]]
     assert ws.acell("B1").value == "14"
+
+
+def _expr_strategy():
+    from hypothesis import strategies as st
+
+    leaves = st.integers(0, 20).map(lambda i: (str(i), float(i)))
+
+    def combine(children):
+        def build(a, op, b, paren):
+            text = f"{a[0]}{op}{b[0]}"
+            value = {"+": a[1] + b[1], "-": a[1] - b[1], "*": a[1] * b[1]}[op]
+            return (f"({text})", value) if paren else (text, value)
+
+        # without parentheses precedence decides; keep Python's evaluation as the oracle by
+        # always wrapping children that are not plain numbers
+        return st.builds(lambda a, op, b: build((f"({a[0]})", a[1]), op, (f"({b[0]})", b[1]), False),
+                         children, st.sampled_from("+-*"), children)
+
+    return st.recursive(leaves, combine, max_leaves=8)
+
+
+def test_arithmetic_matches_python_including_precedence():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from sheetsync.emulator import cellvalues as cv
+    from sheetsync.emulator.formula import Context, evaluate
+
+    ctx = Context(lambda ref, sheet: None, lambda name: None, lambda: datetime(2026, 1, 1), cv.LOCALES["en_US"],
+                  "Sheet1")
+
+    @given(_expr_strategy(), st.integers(0, 9), st.integers(0, 9), st.integers(1, 9))
+    def check(expr, a, b, c):
+        text, value = expr
+        assert evaluate("=" + text, ctx) == pytest.approx(value)
+        # precedence without parentheses: * before +/-, left-associative -, unary minus, percent
+        assert evaluate(f"={a}-{b}-{c}", ctx) == a - b - c
+        assert evaluate(f"={a}+{b}*{c}", ctx) == a + b * c
+        assert evaluate(f"={a}*{b}-{c}*{a}", ctx) == a * b - c * a
+        assert evaluate(f"=-{a}+{b}", ctx) == -a + b
+        assert evaluate(f"={a}*{c}%", ctx) == pytest.approx(a * c / 100)
+        assert evaluate(f"={a}/{c}*{b}", ctx) == pytest.approx(a / c * b)
+        assert evaluate(f"={a}&{b}={a}&{b}", ctx) is True  # & binds tighter than =
+        assert evaluate(f"={a}+{b}>{c}", ctx) == (a + b > c)
+
+    check()

@@ -95,14 +95,26 @@ WRITER = textwrap.dedent("""
 
 def test_killed_mid_write_keeps_a_consistent_state(tmp_path):
     """SIGKILL a process that writes as fast as it can; the last committed state must load intact."""
-    data = tmp_path / "data"
+    _kill_and_check(tmp_path / "data", 0.6)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("SHEETSYNC_LONG"), reason="crash soak; set SHEETSYNC_LONG=1")
+@pytest.mark.parametrize("round_", range(12))
+def test_crash_soak(tmp_path, round_):
+    """Kill at many different moments (the same data directory survives every kill)."""
+    _kill_and_check(tmp_path / "data", 0.3 + 0.07 * round_)
+    _kill_and_check(tmp_path / "data", 0.2)
+
+
+def _kill_and_check(data: Path, after: float) -> None:
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(data)], stdout=subprocess.PIPE, text=True,
                             cwd=Path(__file__).resolve().parents[2])
     try:
         assert proc.stdout is not None
         sid = proc.stdout.readline().strip()
         assert sid, "the writer process did not start"
-        time.sleep(0.6)  # let it commit a good number of writes
+        time.sleep(after)  # let it commit a good number of writes
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -113,3 +125,23 @@ def test_killed_mid_write_keeps_a_consistent_state(tmp_path):
     row = emu.gspread_client("o@x.test").open_by_key(sid).sheet1.get("A1:B1", value_render_option="UNFORMATTED_VALUE")
     a, b = row[0]
     assert a == b and a >= 1
+
+
+def test_a_write_that_changes_another_file_is_persisted(tmp_path):
+    """copyTo names the source in its path but changes the destination: that must be saved too."""
+    emu = Emulator(str(tmp_path))
+    gc = emu.gspread_client("o@x.test")
+    src, dest = gc.create("src"), gc.create("dest")
+    src.sheet1.update_acell("A1", "copied")
+    src.sheet1.copy_to(dest.id)
+    again = Emulator(str(tmp_path)).gspread_client("o@x.test").open_by_key(dest.id)
+    assert len(again.worksheets()) == 2
+    assert again.worksheets()[1].acell("A1").value == "copied"
+
+
+def test_direct_state_changes_are_saved_by_save(tmp_path):
+    emu = Emulator(str(tmp_path))
+    sh = emu.gspread_client("o@x.test").create("x")
+    emu.files[sh.id].description = "set outside the API"
+    emu.save()
+    assert Emulator(str(tmp_path)).files[sh.id].description == "set outside the API"

@@ -192,3 +192,17 @@ def test_get_unknown_id_and_roles(emu, owner_gc):
     assert get(emu, sh.id, user="reader@agency.test")[0] == 200
     status, body = get(emu, sh.id, user="nobody@agency.test")
     assert status == 403 and body["error"]["status"] == "PERMISSION_DENIED"
+
+
+def test_create_with_initial_grid_data(emu, owner_gc):
+    status, ss = create(emu, {"sheets": [{"properties": {"title": "D"}, "data": [{
+        "startRow": 1, "startColumn": 1,
+        "rowData": [{"values": [{"userEnteredValue": {"stringValue": "x"}},
+                                {"userEnteredValue": {"numberValue": 2}}]}],
+        "columnMetadata": [{"pixelSize": 150}],
+    }]}]})
+    assert status == 200, ss
+    ws = owner_gc.open_by_key(ss["spreadsheetId"]).worksheet("D")
+    assert ws.get_all_values() == [["", "", ""], ["", "x", "2"]]
+    gd = get(emu, ss["spreadsheetId"], ranges="D!A1:C2", includeGridData="true")[1]["sheets"][0]["data"][0]
+    assert [c["pixelSize"] for c in gd["columnMetadata"]] == [100, 150, 100]

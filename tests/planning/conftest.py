@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 
 import pytest
 
@@ -21,6 +23,33 @@ def add_reference(store, row) -> None:
         s.add(row)
 
 
+PG_URL = os.environ.get("SHEETSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_store() -> tuple[Store, str]:
+    """A store in a throwaway PostgreSQL schema; skipped (failed when CI=true) if there is no server."""
+    import psycopg
+
+    dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    schema = f"pl_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:  # noqa: BLE001 - any reason it cannot be used
+        problem = f"PostgreSQL at {PG_URL} is unreachable ({exc.__class__.__name__})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{problem}; it is required when CI=true")
+        pytest.skip(problem)
+    return Store.open(PG_URL, connect_args={"options": f"-csearch_path={schema}"}), schema
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture
 def store(tmp_path) -> Store:
     s = Store.open(tmp_path / "planning.db")
@@ -28,9 +57,33 @@ def store(tmp_path) -> Store:
     s.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path) -> Store:
+    """The store on a SQLite file, then on PostgreSQL."""
+    if request.param == "sqlite":
+        s = Store.open(tmp_path / "planning.db")
+        yield s
+        s.close()
+        return
+    s, schema = _pg_store()
+    yield s
+    s.close()
+    _drop_schema(schema)
+
+
 @pytest.fixture
 def agency(store):
     """Clients acme (ru), globex (en), initech (ru); Unity Day (4 Nov) falls inside 2026-W45."""
+    return populate(store)
+
+
+@pytest.fixture
+def any_agency(any_store):
+    """The same agency on every store backend."""
+    return populate(any_store)
+
+
+def populate(store):
     for email, name, role, hours, days in [
         ("anna@agency.test", "Анна Смирнова", "design", 40, "mon,tue,wed,thu,fri"),
         ("boris@agency.test", "Борис Ким", "dev", 40, "mon,tue,wed,thu,fri"),

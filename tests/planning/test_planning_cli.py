@@ -64,3 +64,24 @@ def test_digest(agency, cfg_file):
     assert "petr@agency.test" not in r.output
     r = run("digest", "--today", "2026-11-03", "-c", cfg_file)
     assert "Nothing to chase" in r.output
+
+
+def test_plan_with_sheets_rewrites_the_generated_sheets(agency, tmp_path):
+    from sheetsync.config import load_config
+    from sheetsync.provision import provision_client
+    from sheetsync.sheets.client import backend_from_config, connect
+
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "planning.db"}"\n'
+                    f'[backend]\ntype = "emulator"\ndata_dir = "{tmp_path / "emu"}"\n')
+    sheets = connect(backend_from_config(load_config(path)))
+    provision_client(store=agency, sheets=sheets, slug="acme")
+    key = agency.tasks.create("acme", title="Баннер", assignee="anna@agency.test", estimate_hours=4,
+                              origin="cli", actor=ACTOR).key
+    r = run("plan", "acme", "--period", "2026-W45", "--today", "2026-11-02", "--sheets", "-c", str(path))
+    assert r.exit_code == 0, r.output
+    assert "rewritten for 1 client" in r.output
+    fresh = connect(backend_from_config(load_config(path)))  # a new process would see the same
+    sid = agency.clients.get("acme").spreadsheet_id
+    rows = fresh.gc.open_by_key(sid).worksheet("План-график").get()
+    assert any(row[1:3] == [key, "Баннер"] for row in rows if len(row) > 2)

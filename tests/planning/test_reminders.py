@@ -17,7 +17,8 @@ def moment(day: int):
     return time_machine.travel(dt.datetime(2026, 11, day, 10, tzinfo=dt.UTC), tick=False)
 
 
-def test_waiting_and_overdue_reminders(agency):
+def test_waiting_and_overdue_reminders(any_agency):
+    agency = any_agency
     t = agency.tasks
     with moment(2):
         texts = t.create("acme", title="Тексты для сайта", status="waiting_client", assignee="anna@agency.test",
@@ -30,7 +31,7 @@ def test_waiting_and_overdue_reminders(agency):
         t.create("acme", title="Готово вовремя", status="done", deadline=D(2026, 11, 3), origin="cli", actor=ACTOR)
     with moment(5):
         t.update(recent, status="waiting_client", origin="sheet", actor="olga@agency.test")
-    assert waiting_since(agency)[texts] == D(2026, 11, 2)
+    assert waiting_since(any_agency)[texts] == D(2026, 11, 2)
     today = D(2026, 11, 10)
 
     # since 2 Nov: 3, 5, 6, 9, 10 Nov are working days (4 Nov is Unity Day) -> 5 > 3

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from sheetsync.planning.calendar import WorkCalendar, parse_period, parse_weekdays
 from sheetsync.planning.model import SpecialistInfo, TaskInfo
-from sheetsync.planning.select import EPS, select_tasks
+from sheetsync.planning.select import EPS, existing_load, select_tasks
 
 D = dt.date
 CAL = WorkCalendar("RU")
@@ -175,3 +175,15 @@ def test_capacity_never_exceeded_unless_forced(team, items, existing, period):
             assert abs(sum(h for _, h in d.days) - d.hours) < 1e-6
     for d in sel.not_fitting:
         assert d.reason is not None and d.reason.text("ru") and d.reason.text("en")
+    # no day is booked beyond what the specialist had free that day (sequential, never double-booked)
+    for spec in team:
+        before = existing_load(ex, spec, CAL, p)
+        if any(d.outcome == "forced" and d.assignee == spec.email for d in sel.decisions):
+            continue
+        per_day: dict = {}
+        for d in sel.taken:
+            if d.assignee == spec.email:
+                for day, h in d.days:
+                    per_day[day] = per_day.get(day, 0.0) + h
+        for day, h in per_day.items():
+            assert h <= max(0.0, spec.daily_hours - before.get(day, 0.0)) + 1e-6

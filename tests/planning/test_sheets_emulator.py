@@ -117,7 +117,7 @@ def test_plan_schedule_gantt_cell_by_cell(agency, sheets, acme_sheet, reader_gc)
 
 
 @time_machine.travel(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC), tick=False)
-def test_metrics_sheet_cell_by_cell(agency, sheets, acme_sheet, reader_gc):
+def test_metrics_sheet_cell_by_cell(agency, sheets, acme_sheet, reader_gc, tmp_path):
     m = agency.metrics
     with agency.session() as s:  # definitions normally come from the config / import
         cid = s.scalars(select(Client.id).where(Client.slug == "acme")).one()
@@ -129,9 +129,13 @@ def test_metrics_sheet_cell_by_cell(agency, sheets, acme_sheet, reader_gc):
         ]:
             s.add(MetricDefinition(client_id=cid, key=key, name=name, unit=unit, direction=direction,
                                    target=target, period="month"))
-    for day, leads, calls in [(2, 30, 2), (5, 40, 3), (9, 30, 1)]:
-        m.set_value("acme", "leads", D(2026, 11, day), leads, origin="import", actor="csv")
-        m.set_value("acme", "calls", D(2026, 11, day), calls, origin="import", actor="csv")
+    # leads arrive as a CSV export from the ad cabinet, calls through the library
+    csv = tmp_path / "leads.csv"
+    csv.write_text("client,metric,date,period,value,source\n"
+                   + "".join(f"acme,leads,2026-11-{d:02d},,{v},ads\n" for d, v in [(2, 30), (5, 40), (9, 30)]))
+    agency.import_csv("metric_values", csv, actor="ads-export")
+    for day, calls in [(2, 2), (5, 3), (9, 1)]:
+        m.set_value("acme", "calls", D(2026, 11, day), calls, origin="api", actor="calltracker")
     m.set_value("acme", "cpl", D(2026, 11, 9), 650, origin="api", actor="ads-bot")
     for day in (3, 6):
         m.set_value("acme", "sales", D(2026, 11, day), 3, origin="api", actor="crm")

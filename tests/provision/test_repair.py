@@ -150,16 +150,43 @@ def test_rows_appended_beyond_the_grid_get_formats_and_validation(emu, sheets, d
         {"setDataValidation": {"range": {"sheetId": backlog_id, "startRowIndex": 60, "startColumnIndex": 9,
                                          "endColumnIndex": 10}}}]})
     out = repair(emu, sheets, desired, sid)
-    assert out.plan.repairs == ["backlog: number format of 'estimate_hours' restored",
+    assert set(out.plan.repairs) == {"backlog: number format of 'estimate_hours' restored",
                                 "backlog: number format of 'priority' restored",
                                 "backlog: validation of 'task_type' restored",
                                 "backlog: validation of 'role' restored", "backlog: validation of 'assignee' restored",
                                 "backlog: validation of 'estimate_hours' restored",
                                 "backlog: validation of 'estimate_source' restored",
                                 "backlog: validation of 'priority' restored",
-                                "backlog: validation of 'status' restored"]
+                                "backlog: validation of 'status' restored"}
     last = ss.worksheet("Бэклог").row_count
     g = grid(sheets, sid, f"'Бэклог'!A{last}:K{last}")["rowData"][0]["values"]
     assert g[9]["dataValidation"]["condition"]["type"] == "ONE_OF_LIST"
     assert g[6]["userEnteredFormat"]["numberFormat"]["pattern"] == "0.0"
     assert by_header(ss) == _expected()
+
+
+def test_renamed_sheet_whose_name_was_taken_is_reported_not_clobbered(emu, sheets, desired, filled):
+    sid, ss, backlog_id = filled
+    ss.worksheet("Бэклог").update_title("Старый бэклог")
+    mine = ss.add_worksheet("Бэклог", rows=5, cols=2)
+    mine.update(range_name="A1", values=[["заметки менеджера"]])
+    out = ensure_spreadsheet(sheets, desired, sid)
+    assert any("not renamed back to 'Бэклог': another sheet has that name" in r for r in out.plan.repairs)
+    assert ss.worksheet("Бэклог").acell("A1").value == "заметки менеджера"  # the person's sheet untouched
+    assert ss.worksheet("Старый бэклог").id == backlog_id
+    assert by_header(ss, "Старый бэклог") == _expected()
+
+
+def test_a_spreadsheet_whose_first_batch_never_landed_is_laid_out_cleanly(emu, sheets, desired):
+    from sheetsync.provision.provision import create_body
+
+    sid = sheets.create_spreadsheet(create_body(desired))["spreadsheetId"]  # ...then the run crashed
+    out = ensure_spreadsheet(sheets, desired, sid)
+    assert not out.created
+    ss = emu.gspread_client(SA).open_by_key(sid)
+    backlog = ss.worksheet("Бэклог")
+    assert backlog.col_count == len(desired.sheet("backlog").columns)  # no doubled, empty columns
+    assert backlog.row_values(1)[:2] == ["ID", "Задача"]
+    assert ss.worksheet("Карточка").acell("A1").value == "ACME — карточка проекта"
+    m = emu.mark()
+    assert ensure_spreadsheet(sheets, desired, sid).plan.requests == [] and writes(emu, m) == 0

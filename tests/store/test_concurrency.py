@@ -6,7 +6,7 @@ import multiprocessing as mp
 
 import pytest
 from concurrency_workers import draw_keys, race_updates
-from conftest import ACTOR
+from store_helpers import ACTOR
 
 ROUNDS = 3
 

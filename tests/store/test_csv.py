@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import ACTOR
+from store_helpers import ACTOR
 
 from sheetsync.store.csv_io import COLUMNS, CsvImportError
 

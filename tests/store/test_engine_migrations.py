@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import ACTOR, reopen
+from store_helpers import ACTOR, reopen
 
 from sheetsync.store import Base, MigrationError, Store
 from sheetsync.store.engine import make_engine
@@ -61,7 +61,7 @@ def test_models_match_the_migrations(store):
 
 def test_open_is_idempotent(store_db, store):
     again = reopen(store_db)
-    assert again.upgrade() == head_revision() == HEAD == "0002"
+    assert again.upgrade() == head_revision() == HEAD == "0003"
     again.close()
 
 
@@ -92,7 +92,7 @@ def test_0002_upgrades_a_0001_database_with_data(db):
 
     store = Store.open(db["url"], **db["kwargs"])  # applies 0002
     try:
-        assert store.revision() == "0002"
+        assert store.revision() == head_revision()
         values = store.metrics.values("acme", "leads")
         assert [(v.date, v.value, v.period) for v in values] == [
             (dt.date(2026, 10, 31), 7.0, "2026-10"), (dt.date(2026, 11, 2), 9.5, "2026-11")]
@@ -124,3 +124,38 @@ def test_in_memory_store_works_for_quick_experiments():
         store.clients.create("acme", name="ACME", origin="api", actor=ACTOR)
         key = store.tasks.create("acme", title="A", origin="api", actor=ACTOR).key
         assert store.tasks.get(key).title == "A" and store.change_counter("acme") > 0
+
+
+def test_postgres_is_required_under_ci_and_skipped_visibly_elsewhere(monkeypatch):
+    import store_helpers
+
+    monkeypatch.setattr(store_helpers, "_PG_PROBLEM", ["PostgreSQL at postgresql://nowhere is unreachable"])
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="unreachable; it is required when CI=true"):
+        store_helpers.require_postgres()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="nowhere is unreachable"):
+        store_helpers.require_postgres()
+
+
+def test_unreachable_postgres_is_described(monkeypatch):
+    import store_helpers
+
+    monkeypatch.setattr(store_helpers, "PG_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert "is unreachable (OperationalError" in store_helpers._pg_unreachable()
+
+
+def test_urls_are_normalised():
+    from sheetsync.store.engine import normalize_url
+
+    assert normalize_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite://") == "sqlite://"
+
+
+def test_unreachable_database_is_a_clear_store_error():
+    from sheetsync.store import StoreError
+
+    with pytest.raises(StoreError, match=r"cannot open the store at postgresql\+psycopg://nobody@127.0.0.1:1/x.*"
+                                         r"server is running"):
+        Store.open("postgresql://nobody@127.0.0.1:1/x", connect_args={"connect_timeout": 2})

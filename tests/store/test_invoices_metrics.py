@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import ACTOR
+from store_helpers import ACTOR
 
 from sheetsync.config import load_config
 from sheetsync.store import ConcurrentUpdateError, InvalidValueError

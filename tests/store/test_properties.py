@@ -7,9 +7,9 @@ import os
 import shutil
 
 import pytest
-from conftest import ACTOR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_helpers import ACTOR
 
 from sheetsync.store import Store
 from sheetsync.store.models import Task

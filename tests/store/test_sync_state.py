@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import ACTOR
+from store_helpers import ACTOR
 
 from sheetsync.store.values import loads
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import ACTOR
+from store_helpers import ACTOR
 
 from sheetsync.store import ConcurrentUpdateError, DuplicateKeyError, InvalidValueError, NotFoundError
 

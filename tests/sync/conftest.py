@@ -1,32 +1,56 @@
-"""Fixtures for sync integration tests: a real SQLite store, a provisioned spreadsheet, a manager in gspread."""
+"""Fixtures for sync integration tests: a real SQLite store, a provisioned spreadsheet, a manager in gspread.
+
+Provisioning and a fresh store cost seconds, so both are made once per session and copied per test.
+"""
 
 from __future__ import annotations
 
+import copy
+import shutil
+
 import pytest
-from synchelpers import MANAGER, SA, make_store, provision  # noqa: F401
+from synchelpers import MANAGER, SA, make_store, provision
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory):
+    from sheetsync.emulator import Emulator
+    from sheetsync.sheets import Backend, connect
+
+    path = tmp_path_factory.mktemp("tpl") / "store.db"
+    st = make_store(path)
+    emu = Emulator()
+    sid = provision(st, connect(Backend(emulator=emu, user=SA)))
+    st.close()
+    return path, emu.files, sid
 
 
 @pytest.fixture
-def store(tmp_path):
-    st = make_store(tmp_path / "store.db")
+def store(tmp_path, _template):
+    from sheetsync.store.facade import Store
+
+    path = tmp_path / "store.db"
+    shutil.copy(_template[0], path)
+    st = Store.open(path, migrate_schema=False)
     yield st
     st.close()
 
 
 @pytest.fixture
-def sheets(emu):
+def sid(emu, _template):
+    emu.files = copy.deepcopy(_template[1])
+    return _template[2]
+
+
+@pytest.fixture
+def sheets(emu, sid):
     from sheetsync.sheets import Backend, connect
 
     return connect(Backend(emulator=emu, user=SA))
 
 
 @pytest.fixture
-def sid(store, sheets):
-    return provision(store, sheets)
-
-
-@pytest.fixture
-def engine(store, sheets, sid):
+def engine(store, sheets):
     from sheetsync.sync.engine import SyncEngine
 
     return SyncEngine(store, sheets)
@@ -36,3 +60,9 @@ def engine(store, sheets, sid):
 def manager(emu, sid):
     """The manager's view of the spreadsheet through real gspread."""
     return emu.gspread_client(user=MANAGER).open_by_key(sid)
+
+
+@pytest.fixture
+def owner(emu, sid):
+    """The service account's own gspread view: for edits protection keeps from managers (rows, headers)."""
+    return emu.gspread_client(user=SA).open_by_key(sid)

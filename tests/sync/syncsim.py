@@ -45,6 +45,7 @@ class World:
     notes: dict[tuple[str, int, str], str] = field(default_factory=dict)
     errors: dict[tuple[str, str], str] = field(default_factory=dict)
     conflicts: list[RecordConflict] = field(default_factory=list)
+    pending: dict[str, dict] = field(default_factory=dict)
     invalid: dict[tuple[str, int, str], str] = field(default_factory=dict)  # raw invalid text in a cell
     columns: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in COLUMNS.items()})
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -73,7 +74,7 @@ class World:
 
     def plan(self, policy: Policy | None = None) -> Plan:
         return plan(self.base, self.snapshot(), self.store_view(), policy, reserved=self.reserved(),
-                    open_errors=self.errors)
+                    open_errors=self.errors, pending=self.pending)
 
     # --- applying a plan, as the executor does ------------------------------------------------------
     def new_key(self) -> str:
@@ -99,6 +100,10 @@ class World:
             if isinstance(a, UpdateStoreField):
                 if self.tasks[a.key].get(a.field) == a.old:
                     self.tasks[a.key][a.field] = a.new
+                    # the base of a pulled field moves in the same transaction: both sides now hold it
+                    b = self.base.get(a.key)
+                    sheet = p.base[a.key].sheet if a.key in p.base else (b.sheet if b else "backlog")
+                    self.base[a.key] = BaseRow(sheet, {**(dict(b.values) if b else {}), a.field: a.new})
             elif isinstance(a, Tombstone):
                 self.deleted.add(a.key)
             elif isinstance(a, RestoreTask):
@@ -110,6 +115,11 @@ class World:
                 self.errors[(row_id, a.field)] = a.message
             elif isinstance(a, ResolveError):
                 self.errors.pop((a.row_id, a.field), None)
+        for a in p.actions:  # what we are about to write, so a crash after the write is recognised
+            if isinstance(a, WriteCell):
+                self.pending.setdefault(a.key, {})[a.field] = a.value
+            elif isinstance(a, AppendRow):
+                self.pending.setdefault(a.key, {}).update(a.values)
         sheet_ops = [a for a in p.actions if isinstance(a, (WriteCell, AppendRow, ClearRow, SetNote, CreateTask))]
         step()  # 2. one values write + one structural write: all-or-nothing each
         for a in sheet_ops:
@@ -156,6 +166,7 @@ class World:
             if a.target is not None:
                 created[key] = BaseRow(a.target[0], dict(a.base_values))
         self.base = {**p.base, **created}
+        self.pending = {}
 
     def empty(self, sheet: str, n: int) -> bool:
         row = self.sheets[sheet].get(n)
@@ -182,7 +193,7 @@ class World:
                 task = self.tasks[key]
                 assert home_sheet(task["status"]) == sheet, f"{key} ({task['status']}) on {sheet}"
                 for f in self.columns[sheet]:
-                    if f != "key" and (sheet, n, f) not in self.invalid:
+                    if f != "key" and (sheet, n, f) not in self.invalid and (key, f) not in self.errors:
                         assert row.get(f) == task.get(f), f"{key}.{f}: sheet {row.get(f)!r} != store {task.get(f)!r}"
         for key, task in self.tasks.items():
             if key in self.deleted or home_sheet(task["status"]) is None:

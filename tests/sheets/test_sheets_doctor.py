@@ -110,7 +110,8 @@ def test_cli_reads_config_and_store_free_setup(tmp_path, monkeypatch):
     sid = connect(emu).create_spreadsheet({"properties": {"title": "Acme"}})["spreadsheetId"]
     emu.save()
     runner = CliRunner()
-    for name in _COMMANDS:  # register every command, as `main()` does
+    assert "doctor" in _COMMANDS  # `sheetsync` registers it
+    for name in ("emulator", "doctor"):  # (with one command only, Typer would make it the whole app)
         importlib.import_module(f"sheetsync.cli.{name}")
 
     result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
@@ -122,3 +123,14 @@ def test_cli_reads_config_and_store_free_setup(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "problem(s) to fix" in result.output
     result = runner.invoke(app, ["doctor", "-s", "bad"], env={"COLUMNS": "200"})
     assert result.exit_code == 1 and "SLUG=SPREADSHEET_ID" in result.output
+
+
+def test_backend_from_config(tmp_path, sa_file):
+    from sheetsync.config import load_config
+    from sheetsync.sheets.client import backend_from_config
+
+    emu_cfg = load_config({"data_dir": str(tmp_path / "d")})
+    b = backend_from_config(emu_cfg)
+    assert b.kind == "emulator" and b.emulator_path == str(tmp_path / "d" / "emulator")
+    g = backend_from_config(load_config({"backend": {"type": "google", "credentials": str(sa_file)}}))
+    assert g.kind == "google" and g.credentials_file == str(sa_file)

@@ -124,9 +124,14 @@ def test_permission_denied_names_the_account_to_share_with(emu, client):
                for p in client.list_permissions(sid))
 
 
-def test_not_found(client):
-    with pytest.raises(NotFound):
+def test_not_found(emu, client):
+    with pytest.raises(NotFound) as ei:
         client.get_metadata("no-such-spreadsheet")
+    assert "provision" in str(ei.value)
+    sid = new_book(connect(Backend(emulator=emu, user="someone@agency.test")))
+    with pytest.raises(NotFound) as ei:  # Drive answers 404 for a file not shared with us
+        client.list_permissions(sid)
+    assert f"share it with {BOT} as editor" in str(ei.value)
 
 
 def test_injected_5xx_on_reads_and_value_writes_are_retried(emu, client, clock=None):
@@ -247,3 +252,40 @@ def test_drive_rate_limit_403_is_retried_like_a_429():
     counts = c.counts()
     assert counts.retries >= 1 and counts.by_method["drive.files.list"] == 3 + counts.retries
     assert sum(clock.sleeps) >= 1
+
+
+def test_a_closed_budget_stops_requests_before_they_are_sent(emu):
+    from sheetsync.sheets import Budget, TransientError
+
+    budget = Budget(QuotaSettings())
+    c = connect(emu, budget=budget)
+    sid = new_book(c)
+    budget.close()
+    mark = emu.mark()
+    with pytest.raises(TransientError, match="nothing was sent"):
+        c.write_values(sid, [(a1_range("Бэклог", "A1"), [["x"]])])
+    with pytest.raises(TransientError):
+        c.create_spreadsheet({"properties": {"title": "never"}})
+    assert emu.calls(mark) == {}
+
+
+def test_drive_listing_of_a_thousand_and_more_spreadsheets_pages_by_1000(emu, client):
+    for i in range(1005):
+        client.create_spreadsheet({"properties": {"title": f"client {i}"}})
+    mark = emu.mark()
+    files = client.list_modified()
+    assert len(files) == len({f.id for f in files}) == 1005
+    assert emu.calls(mark) == {"drive.files.list": 2}  # one call per 1,000 files
+
+
+def test_clients_of_one_backend_share_one_emulator_and_one_budget(tmp_path):
+    path = str(tmp_path / "emu")
+    a = connect(Backend(emulator_path=path, quota=QuotaSettings()))
+    b = connect(Backend(emulator_path=path, quota=QuotaSettings()))
+    assert a.emulator is b.emulator  # two emulators on one file would diverge
+    assert a.budget is b.budget  # all jobs draw from one quota budget
+    sid = new_book(a)
+    assert b.budget.used("write") == 1 and b.get_metadata(sid, "spreadsheetId")["spreadsheetId"] == sid
+    a.budget.close()
+    c = connect(Backend(emulator_path=path, quota=QuotaSettings()))
+    assert c.budget is not a.budget and not c.budget.closed  # a closed budget is not handed out again

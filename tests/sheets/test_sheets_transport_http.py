@@ -288,3 +288,27 @@ def test_a_429_pauses_the_shared_budget_for_every_job(sa_file, token_ok, clock):
     syncer.write_values("sid1", [("A1", [["x"]])])
     assert clock.sleeps == [30.0]  # the other job waited out Retry-After instead of earning another 429
     assert [c.request.method for c in api_calls(rsps)] == ["POST", "POST"]
+
+
+def test_authorized_user_credentials_from_the_environment(tmp_path, monkeypatch, token_ok):
+    p = tmp_path / "adc.json"
+    p.write_text('{"type": "authorized_user", "client_id": "cid.apps.googleusercontent.com", '
+                 '"client_secret": "s3cret", "refresh_token": "1//refresh-SECRET"}')
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(p))
+    token_ok.add(responses.GET, BATCH_GET, json=OK_GET)
+    c = connect(Backend(kind="google"))
+    assert c.credentials.type == "authorized_user" and c.credentials.path == str(p)
+    c.snapshot("sid1", ["A1"])
+    token_calls = [x for x in token_ok.calls if x.request.url == TOKEN_URI]
+    body = token_calls[0].request.body
+    assert len(token_calls) == 1 and b"refresh_token" in (body if isinstance(body, bytes) else body.encode())
+    assert api_calls(token_ok)[0].request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert "s3cret" not in repr(c) and "SECRET" not in repr(c.credentials)
+
+
+def test_a_service_account_key_missing_its_private_key_is_refused_before_any_call(tmp_path, rsps):
+    p = tmp_path / "sa.json"
+    p.write_text('{"type": "service_account", "client_email": "x@y.iam.gserviceaccount.com"}')
+    with pytest.raises(AuthFailed, match="lacks private_key"):
+        connect(Backend(kind="google", credentials_file=str(p)))
+    assert len(rsps.calls) == 0

@@ -38,6 +38,8 @@ D = "https://www.googleapis.com/drive/v3/files"
     ("POST", f"{D}/abc/permissions", "drive.permissions.create", "write", False),
     ("GET", f"{D}/abc/permissions", "drive.permissions.list", "read", True),
     ("PATCH", f"{D}/abc", "drive.files.update", "write", False),
+    ("PATCH", f"{D}/abc/permissions/p1", "drive.permissions.update", "write", True),
+    ("DELETE", f"{D}/abc/permissions/p1", "drive.permissions.delete", "write", False),
 ])
 def test_classification(method, url, name, kind, idempotent):
     ep = classify(method, url)

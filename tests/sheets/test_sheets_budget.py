@@ -115,3 +115,28 @@ def test_no_window_ever_holds_more_than_the_limit(arrivals):
         for i, t in enumerate(stamps):
             # requests in the half-open window (t - 60, t]
             assert i + 1 - bisect_left(stamps, t - 60 + 1e-9) <= limit
+
+
+def test_close_wakes_a_blocked_job_and_sends_nothing():
+    import time
+
+    from sheetsync.sheets import TransientError
+
+    b = Budget(QuotaSettings(write_per_user=1))  # real clock, default interruptible sleep
+    b.acquire("a@x.test", "write")
+    errors: list[BaseException] = []
+
+    def job() -> None:
+        try:
+            b.acquire("a@x.test", "write")  # would wait ~61 s
+        except TransientError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=job)
+    started = time.monotonic()
+    t.start()
+    time.sleep(0.1)
+    b.close()
+    t.join(5)
+    assert not t.is_alive() and time.monotonic() - started < 5
+    assert errors and "nothing was sent" in str(errors[0]) and b.closed

@@ -1,0 +1,61 @@
+"""`sheetsync export`: a client's spreadsheet as xlsx, through the transport (Drive ``files.export``).
+
+(`sheetsync status` lives with the sync commands, in :mod:`sheetsync.cli.sync`.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ._app import CONFIG_HELP, app, console, fail
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_xlsx(sheets: Any, spreadsheet_id: str, path: str | Path) -> int:
+    """Write the spreadsheet as an .xlsx file (one Drive call, quota-charged and retried like any read)."""
+    from sheetsync.sheets.client import DRIVE_API
+    from sheetsync.sheets.errors import translate
+
+    try:
+        resp = sheets.http.request("get", f"{DRIVE_API}/files/{spreadsheet_id}/export",
+                                   params={"mimeType": XLSX_MIME})
+    except Exception as e:  # noqa: BLE001 - translated for people
+        err = translate(e, identity=sheets.identity, what=f"spreadsheet {spreadsheet_id}")
+        if err is e:
+            raise
+        raise err from e
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(resp.content)
+    tmp.replace(out)
+    return len(resp.content)
+
+
+@app.command("export")
+def export_cmd(
+    slug: Annotated[str, typer.Argument(help="The client whose spreadsheet to export.")],
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Where to write the .xlsx file.")],
+    emulator_url: Annotated[str | None, typer.Option("--emulator-url", envvar="SHEETSYNC_EMULATOR_URL",
+                                                     help="A served emulator instead of the embedded one.")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Export a client's spreadsheet to an .xlsx file."""
+    from sheetsync.cli.run import build_app
+    from sheetsync.sheets import SheetsError
+
+    the_app = build_app(config, emulator_url)
+    client = the_app.store.clients.find(slug)
+    if client is None:
+        fail(f"no client {slug!r} in the store", "`sheetsync status` lists the clients; check the slug")
+    if not client.spreadsheet_id:
+        fail(f"{slug} has no spreadsheet yet", f"run `sheetsync provision {slug}` first")
+    try:
+        size = export_xlsx(the_app.sheets, client.spreadsheet_id, xlsx)
+    except SheetsError as e:
+        fail(str(e), getattr(e, "hint", None))
+    console.print(f"wrote {xlsx} ({size:,} bytes) — {slug}'s spreadsheet")

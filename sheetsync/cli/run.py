@@ -1,0 +1,75 @@
+"""`sheetsync run`: the daemon (scheduled two-way sync, planning, invoice refresh, reminders)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Annotated
+
+import typer
+
+from ._app import CONFIG_HELP, app, err_console, fail
+
+EMULATOR_URL_ENV = "SHEETSYNC_EMULATOR_URL"
+
+
+def build_app(config_opt: str | None, emulator_url: str | None = None):
+    """The App for a config; ``emulator_url`` points it at a served emulator instead of the embedded one."""
+    from sheetsync.app import App
+    from sheetsync.cli._store import load, open_store
+
+    cfg = load(config_opt)
+    store = open_store(cfg, load_reference=True)
+    sheets = None
+    if emulator_url:
+        from sheetsync.sheets import Backend, connect
+        from sheetsync.sheets.client import backend_from_config
+
+        base = backend_from_config(cfg)
+        sheets = connect(Backend(kind="emulator", url=emulator_url, quota=base.quota, retry=base.retry))
+    return App(cfg, store=store, sheets=sheets)
+
+
+@app.command("run")
+def run_cmd(
+    once: Annotated[bool, typer.Option("--once", help="One sync cycle, then exit.")] = False,
+    worker_id: Annotated[str | None, typer.Option(
+        "--worker-id", help="This worker's name in the lease table (PostgreSQL scale-out); default host-pid.")] = None,
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", help="Serve /healthz and Prometheus /metrics on 127.0.0.1:PORT (0: any free port).")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Log one JSON object per line.")] = False,
+    log_file: Annotated[str | None, typer.Option("--log-file", help="Also append the log to this file.")] = None,
+    interval: Annotated[float | None, typer.Option(
+        "--interval", help="Sync every N seconds (default: [sync] interval_seconds, 60).")] = None,
+    max_cycles: Annotated[int | None, typer.Option("--max-cycles", help="Stop after N sync cycles.")] = None,
+    lease_ttl: Annotated[float, typer.Option(
+        "--lease-ttl", help="PostgreSQL scale-out: seconds before a dead worker's clients are taken over.")] = 300.0,
+    no_jobs: Annotated[bool, typer.Option("--sync-only", help="Only the sync cycle; no planning, invoices, "
+                                          "reminders or metrics jobs.")] = False,
+    emulator_url: Annotated[str | None, typer.Option(
+        "--emulator-url", envvar=EMULATOR_URL_ENV,
+        help="Use an emulator served by `sheetsync emulator serve` at this URL instead of the embedded one.")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Run the daemon: sync every client on schedule, plan, refresh invoices, send reminders; Ctrl-C stops."""
+    from sheetsync.daemon import Daemon, DaemonSettings, StoreLocked
+    from sheetsync.daemon.logs import configure
+    from sheetsync.sheets import SheetsError
+
+    configure(json_lines=log_json, level=os.environ.get("SHEETSYNC_LOG_LEVEL", "INFO").upper(), file=log_file)
+    settings = DaemonSettings(once=once, metrics_port=metrics_port, interval=interval, max_cycles=max_cycles,
+                              lease_ttl=lease_ttl, jobs=not no_jobs)
+    if worker_id:
+        settings.worker_id = worker_id
+    try:
+        the_app = build_app(config, emulator_url)
+        code = Daemon(the_app, settings).run()
+    except StoreLocked as e:
+        fail(str(e), "`ps aux | grep 'sheetsync run'` finds it; `systemctl stop sheetsync` if it runs as a service")
+    except SheetsError as e:
+        fail(str(e), getattr(e, "hint", None))
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        code = 130
+    logging.shutdown()
+    raise typer.Exit(code)

@@ -1,0 +1,147 @@
+"""`sheetsync sync`, `sheetsync conflicts`, `sheetsync status`: the two-way sync from the command line.
+
+Thin over :mod:`sheetsync.sync`: the functions ``run_sync``, ``list_conflicts`` and ``client_status``
+take explicit dependencies (store, sheets client, config) so the library's ``App`` can call them too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ._app import CONFIG_HELP, app, console, fail
+
+
+# --- library-level entry points --------------------------------------------------------------------
+def make_engine(store: Any, sheets: Any, config: Any | None = None) -> Any:
+    from sheetsync.sync.engine import SyncEngine, policy_from_config
+
+    return SyncEngine(store, sheets, policy=policy_from_config(getattr(config, "sync", None)))
+
+
+def run_sync(store: Any, sheets: Any, config: Any | None = None, *, slug: str | None = None,
+             dry_run: bool = False, engine: Any | None = None) -> Any:
+    """One cycle (all clients, or one): returns a :class:`~sheetsync.sync.engine.CycleReport`."""
+    engine = engine or make_engine(store, sheets, config)
+    return engine.cycle([slug] if slug else None, dry_run=dry_run, force=slug is not None or dry_run)
+
+
+def list_conflicts(store: Any, *, slug: str | None = None) -> list[Any]:
+    return list(store.sync.conflicts(slug))
+
+
+def client_status(store: Any, *, slug: str | None = None) -> list[dict[str, Any]]:
+    """Per client: the last sync, pending conflicts, open errors (with cell and reason)."""
+    out = []
+    for c in store.clients.list(active=True):
+        if slug and c.slug != slug:
+            continue
+        last = store.sync.last_run(c.slug, status=None)
+        out.append({"client": c.slug, "spreadsheet_id": c.spreadsheet_id, "last_run": last,
+                    "conflicts": list(store.sync.conflicts(c.slug)), "errors": list(store.sync.errors(c.slug))})
+    return out
+
+
+# --- commands --------------------------------------------------------------------------------------
+def _open(config_opt: str | None):
+    from sheetsync.cli._store import load, open_store
+
+    cfg = load(config_opt)
+    return cfg, open_store(cfg, load_reference=True)
+
+
+@app.command("sync")
+def sync_cmd(
+    once: Annotated[bool, typer.Option("--once", help="One cycle, then exit (the daemon is `sheetsync run`).")] = True,
+    client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; write nothing.")] = False,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Sync clients' backlog and in-work sheets with the task store, both ways."""
+    from sheetsync.sheets import SheetsError, connect
+    from sheetsync.sheets.client import backend_from_config
+
+    cfg, store = _open(config)
+    if client and store.clients.find(client) is None:
+        fail(f"no client {client!r}", "`sheetsync data clients` lists them; check the slug")
+    try:
+        sheets = connect(backend_from_config(cfg))
+        report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run)
+    except SheetsError as e:
+        fail(str(e), getattr(e, "hint", None))
+    for r in report.clients:
+        if dry_run and r.plan is not None:
+            _print_plan(r)
+    table = Table(title="sync" + (" (dry run: nothing written)" if dry_run else ""))
+    for col in ("client", "calls", "pulled", "pushed", "created", "tombstoned", "conflicts", "errors", "state"):
+        table.add_column(col, justify="right" if col not in ("client", "state") else "left")
+    for r in report.clients:
+        state = "unchanged" if r.skipped else ("FAILED" if r.failed else "ok")
+        table.add_row(r.client, str(r.api_calls), str(r.pulled), str(r.pushed), str(r.created), str(r.tombstoned),
+                      str(r.conflicts), str(r.errors), state)
+    console.print(table)
+    console.print(f"API calls this cycle: {report.api_calls} (Drive listing included)")
+    for r in report.clients:
+        for w in r.warnings:
+            console.print(f"[yellow]warning:[/] {escape(w)}")
+    if any(r.failed for r in report.clients):
+        raise typer.Exit(1)
+
+
+def _print_plan(r: Any) -> None:
+    table = Table(title=f"{r.client}: planned changes")
+    table.add_column("#", justify="right")
+    table.add_column("where")
+    table.add_column("what")
+    for i, a in enumerate(r.plan.actions, 1):
+        table.add_row(str(i), a.side, escape(str(a)))
+    if not r.plan.actions:
+        table.add_row("", "", "nothing to do")
+    console.print(table)
+
+
+@app.command("conflicts")
+def conflicts_cmd(
+    client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """List conflicts: a field changed on both sides; the winner was applied, the loser is kept here."""
+    from sheetsync.store.values import loads
+
+    _cfg, store = _open(config)
+    rows = list_conflicts(store, slug=client)
+    table = Table(title="unresolved conflicts")
+    for col in ("id", "when", "task", "field", "sheet value", "store value", "base", "winner"):
+        table.add_column(col)
+    for c in rows:
+        table.add_row(str(c.id), f"{c.at:%Y-%m-%d %H:%M}", c.entity_key, c.field, escape(repr(loads(c.sheet_value))),
+                      escape(repr(loads(c.store_value))), escape(repr(loads(c.base_value))), c.winner)
+    console.print(table if rows else "no unresolved conflicts")
+
+
+@app.command("status")
+def status_cmd(
+    client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Per client: last sync, pending conflicts, invalid cells (with the reason shown in the sheet)."""
+    from sheetsync.store.values import loads
+
+    _cfg, store = _open(config)
+    table = Table(title="sync status")
+    for col in ("client", "last sync", "result", "calls", "conflicts", "errors"):
+        table.add_column(col)
+    rows = client_status(store, slug=client)
+    for s in rows:
+        last = s["last_run"]
+        when = f"{last.finished_at or last.started_at:%Y-%m-%d %H:%M}" if last else "never"
+        table.add_row(s["client"], when, last.status if last else "-", str(last.api_calls if last else 0),
+                      str(len(s["conflicts"])), str(len(s["errors"])))
+    console.print(table)
+    for s in rows:
+        for e in s["errors"]:
+            console.print(f"[red]{s['client']}[/] {e.sheet}: {e.row_key}.{e.field} = "
+                          f"{escape(repr(loads(e.value)))} — {escape(e.message)}")

@@ -1,0 +1,89 @@
+"""The daemon's periodic jobs besides the sync cycle: planning, the invoice refresh, reminders, metrics.
+
+Each takes the daemon's :class:`~sheetsync.app.App` and returns a short summary for the log. A job's
+failure is the loop's business (logged, counted, retried at its next slot); these just do the work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import logging
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def today_in(config: Any) -> dt.date:
+    return dt.datetime.now(zoneinfo.ZoneInfo(config.agency.timezone)).date()
+
+
+def plan_job(app: Any) -> str:
+    """Plan every client's current period, then redraw their plan-schedule, metrics and card reminders."""
+    from sheetsync.planning import plan_all
+    from sheetsync.planning.calendar import current_period
+    from sheetsync.planning.sheets import SheetMissing, refresh_client_sheets
+
+    cfg, day = app.config, today_in(app.config)
+    period = current_period(cfg.planning.period, day)
+    report = plan_all(app.store, cfg, period, today=day)
+    refreshed = 0
+    for slug in report.clients:
+        try:
+            refresh_client_sheets(app.store, cfg, app.sheets, slug, period, today=day)
+            refreshed += 1
+        except SheetMissing as e:
+            log.warning("plan sheets skipped", extra={"client": slug, "reason": str(e)})
+    return f"period {period.label}: {len(report.taken)} taken, {len(report.not_fitting)} not fitting, " \
+           f"{report.written} tasks updated, {refreshed} spreadsheets redrawn"
+
+
+def metrics_job(app: Any) -> str:
+    """Redraw every client's metrics sheet from the store (values typed there are read back first)."""
+    from sheetsync.planning.sheets import SheetMissing, refresh_metrics
+
+    cfg, day = app.config, today_in(app.config)
+    n = 0
+    for c in app.store.clients.list(active=True):
+        if not c.spreadsheet_id:
+            continue
+        try:
+            refresh_metrics(app.store, cfg, app.sheets, c.slug, today=day)
+            n += 1
+        except SheetMissing as e:
+            log.warning("metrics sheet skipped", extra={"client": c.slug, "reason": str(e)})
+    return f"{n} metrics sheets redrawn"
+
+
+def invoices_job(app: Any) -> str:
+    """Refresh the turnover sheet for this month before the Wednesday planning meeting."""
+    month = today_in(app.config).strftime("%Y-%m")
+    invoices = getattr(app, "invoices", None)
+    if invoices is not None and hasattr(invoices, "refresh"):
+        result = invoices.refresh(month)
+        return f"turnover sheet refreshed for {month}: {result}"
+    if importlib.util.find_spec("sheetsync.invoices.refresh") is not None:  # the package's own entry point
+        from sheetsync.invoices.refresh import refresh  # type: ignore[import-not-found]
+
+        return f"turnover sheet refreshed for {month}: {refresh(app.store, app.config, app.sheets, month)}"
+    return "the invoices module is not available in this build; skipped"
+
+
+def reminders_job(app: Any) -> str:
+    """Write each manager's digest of tasks waiting on the client too long (and log it)."""
+    from sheetsync.planning.digest import digests
+
+    day = today_in(app.config)
+    out = digests(app.store, app.config, today=day)
+    folder = Path(app.config.data_path) / "digests"
+    if out:
+        folder.mkdir(parents=True, exist_ok=True)
+    for manager, text in out.items():
+        (folder / f"{day:%Y-%m-%d}-{manager}.txt").write_text(text, encoding="utf-8")
+        log.info("reminder digest", extra={"manager": manager, "lines": text.count("\n")})
+    return f"{len(out)} digests written to {folder}" if out else "nothing to chase"
+
+
+JOBS = {"plan": plan_job, "invoices": invoices_job, "reminders": reminders_job, "metrics": metrics_job}

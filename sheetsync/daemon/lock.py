@@ -1,0 +1,58 @@
+"""One daemon per SQLite store: an exclusive ``fcntl`` lock on ``<db>.lock`` next to the database.
+
+The kernel drops the lock when the process dies (even by SIGKILL), so a crash never leaves a stale
+lock behind. PostgreSQL stores need no such lock: workers split clients by lease (:mod:`.lease`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+
+class StoreLocked(RuntimeError):
+    """Another daemon already runs on this store."""
+
+
+def lock_path(store_url: str) -> Path | None:
+    """The lock file for a SQLite store URL, or None when the store is not a SQLite file."""
+    url = make_url(store_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).with_name(Path(url.database).name + ".lock")
+
+
+@contextmanager
+def store_lock(store_url: str, *, holder: str = "") -> Iterator[Path | None]:
+    """Hold the store's single-instance lock for the block; :class:`StoreLocked` if someone else has it."""
+    path = lock_path(store_url)
+    if path is None:
+        yield None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            who = Path(path).read_text(encoding="utf-8", errors="replace").strip() or "another process"
+            raise StoreLocked(
+                f"another `sheetsync run` already runs on the store {url_db(store_url)} ({who}). "
+                f"Stop it first (one daemon per SQLite store), or move the store to PostgreSQL to run "
+                f"several workers") from None
+        os.ftruncate(fd, 0)
+        started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        os.write(fd, f"pid {os.getpid()}{' ' + holder if holder else ''}, started {started}\n".encode())
+        yield path
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def url_db(store_url: str) -> str:
+    return str(make_url(store_url).database)

@@ -1,0 +1,66 @@
+"""Logging set-up for the daemon: readable lines for people, one JSON object per line for collectors.
+
+Structured fields go in ``extra={...}`` (e.g. ``log.info("synced", extra={"client": "acme"})``); the
+JSON formatter emits them as keys, the text formatter appends them as ``key=value``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from typing import Any
+
+# attributes every LogRecord has; anything else on a record came from `extra=`
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def fields_of(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        out.update(fields_of(record))
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extra = fields_of(record)
+        if extra:
+            line += " " + " ".join(f"{k}={v}" for k, v in extra.items())
+        return line
+
+
+def configure(*, json_lines: bool = False, level: int | str = logging.INFO, stream: Any = None,
+              file: str | None = None, console: bool = True) -> None:
+    """Route the ``sheetsync`` loggers to stderr (or ``stream``; none if not ``console``) and optionally a file."""
+    root = logging.getLogger("sheetsync")
+    for h in list(root.handlers):
+        if getattr(h, "_sheetsync", False):
+            root.removeHandler(h)
+            h.close()
+    fmt: logging.Formatter = JsonFormatter() if json_lines else TextFormatter()
+    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)] if console else []
+    if file:
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    for h in handlers:
+        h.setFormatter(fmt)
+        h._sheetsync = True  # type: ignore[attr-defined]
+        root.addHandler(h)
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,301 @@
+"""The run loop behind ``sheetsync run``.
+
+One process, one request budget: every job talks to Sheets through the App's one
+:class:`~sheetsync.sheets.client.SheetsClient`, whose transport charges the shared quota budget
+(:mod:`sheetsync.sheets.budget`), so the sync cycle, planning and the invoice refresh together stay
+under Google's per-minute limits. A client whose sync fails is retried with jittered exponential
+backoff while the others go on. SIGTERM/SIGINT let the client sync in flight finish its writes (and
+record its base), skip the rest, and exit 0; a second signal abandons waits on the quota at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import schedule
+
+from ..sync.engine import CycleReport, SyncEngine, SyncReport, policy_from_config
+from .health import DaemonMetrics, HealthServer
+from .jobs import JOBS
+from .lease import LeaseKeeper
+from .lock import store_lock
+from .scheduler import add_job, describe, sync_spec
+
+log = logging.getLogger("sheetsync.daemon")
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class DaemonSettings:
+    worker_id: str = field(default_factory=default_worker_id)
+    interval: float | None = None  # sync every N seconds; None: from the config
+    once: bool = False  # one sync cycle, then exit
+    max_cycles: int | None = None  # stop after this many sync cycles (demo, tests)
+    metrics_port: int | None = None  # serve /healthz and /metrics on 127.0.0.1:PORT (0: any free port)
+    jobs: bool = True  # also schedule planning, invoices, reminders, metrics
+    lease_ttl: float = 300.0  # PostgreSQL scale-out: a dead worker's clients are taken after this
+    backoff_base: float = 5.0  # a failing client waits base * 2^(failures-1) seconds (jittered) ...
+    backoff_max: float = 900.0  # ... at most this long
+    grace_seconds: float = 30.0  # after SIGTERM, give up waiting on the quota after this long
+    seed: int | None = None  # for the backoff jitter (tests)
+
+
+@dataclass
+class _Backoff:
+    failures: int = 0
+    next_at: float = 0.0
+    last_error: str = ""
+
+
+class _DaemonEngine(SyncEngine):
+    """The sync engine, told by the daemon when to stop and which clients it may still touch."""
+
+    daemon: Daemon
+
+    def sync_client(self, slug: str, **kw: Any) -> SyncReport:  # type: ignore[override]
+        d = self.daemon
+        if d.stopping:
+            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: not synced, shutting down"])
+        if d.leases is not None and not d.leases.owns(slug):
+            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: lease lost; another worker has it"])
+        started = time.time()
+        r = super().sync_client(slug, **kw)
+        log.info("client synced", extra={"client": slug, "worker": d.settings.worker_id, "started": started,
+                                          "ended": time.time(), "pulled": r.pulled, "pushed": r.pushed,
+                                          "conflicts": r.conflicts, "errors": r.errors, "calls": r.api_calls,
+                                          "failed": r.failed})
+        return r
+
+
+class Daemon:
+    """Runs the jobs of one App until stopped. ``run()`` returns the process exit code."""
+
+    def __init__(self, app: Any, settings: DaemonSettings | None = None, *,
+                 on_cycle: Callable[[int, CycleReport], None] | None = None) -> None:
+        self.app = app
+        self.settings = settings or DaemonSettings()
+        self.on_cycle = on_cycle
+        self.metrics = DaemonMetrics()
+        self.health: HealthServer | None = None
+        self.cycles = 0
+        self.backoff: dict[str, _Backoff] = {}
+        self._stop = threading.Event()
+        self._rng = random.Random(self.settings.seed)
+        self._grace: threading.Timer | None = None
+        self.scale_out = app.store.engine.dialect.name == "postgresql"
+        self.leases: LeaseKeeper | None = (
+            LeaseKeeper(app.store, self.settings.worker_id, ttl_seconds=self.settings.lease_ttl)
+            if self.scale_out else None)
+        self.engine = _DaemonEngine(app.store, app.sheets, policy=policy_from_config(app.config.sync),
+                                    actor="daemon")
+        self.engine.daemon = self
+
+    # --- stopping -------------------------------------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self, reason: str = "asked to stop") -> None:
+        """Finish the client in flight, then exit; quota waits are abandoned after the grace period."""
+        if self._stop.is_set():
+            self._abandon_waits()
+            return
+        log.info("stopping: finishing the write in flight", extra={"reason": reason,
+                                                                     "worker": self.settings.worker_id})
+        self._stop.set()
+        self._grace = threading.Timer(self.settings.grace_seconds, self._abandon_waits)
+        self._grace.daemon = True
+        self._grace.start()
+
+    def _abandon_waits(self) -> None:
+        budget = getattr(self.app.sheets, "budget", None)
+        if budget is not None and not budget.closed:
+            log.warning("abandoning requests still waiting on the quota (nothing unsent is lost: the next run "
+                        "sends it)")
+            budget.close()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self.stop(signal.Signals(signum).name)
+
+    # --- running --------------------------------------------------------------------------------
+    def run(self) -> int:
+        with store_lock(self.app.config.store_url, holder=f"worker {self.settings.worker_id}"):
+            return self._run()
+
+    def _run(self) -> int:
+        previous = self._install_signals()
+        s = self.settings
+        try:
+            if s.metrics_port is not None:
+                stale = 3 * self._interval() + 60
+                self.health = HealthServer(self.metrics, port=s.metrics_port, stale_after=stale).start()
+                log.info("health and metrics", extra={"url": self.health.url + "/metrics"})
+            if self.leases is not None:
+                self.leases.heartbeat()
+                self.leases.start()
+            log.info("daemon started", extra={"worker": s.worker_id, "store": self.app.store.url,
+                                              "backend": getattr(self.app.sheets, "backend", "?"),
+                                              "scale_out": self.scale_out})
+            self.sync_cycle()
+            if s.once:
+                return 0
+            scheduler = self.build_scheduler()
+            for name, when in describe(scheduler):
+                log.info("job scheduled", extra={"job": name, "next_run": when})
+            while not self._done():
+                scheduler.run_pending()
+                idle = scheduler.idle_seconds
+                self._stop.wait(min(max(idle if idle is not None else 1.0, 0.05), 1.0))
+            return 0
+        finally:
+            self._shutdown(previous)
+
+    def _done(self) -> bool:
+        return self.stopping or (self.settings.max_cycles is not None and self.cycles >= self.settings.max_cycles)
+
+    def _interval(self) -> float:
+        spec = sync_spec(self.app.config, self.settings.interval)
+        if spec.startswith("every "):
+            n, unit = spec[6:-1].strip(), spec[-1]
+            return float(n) * {"s": 1, "m": 60, "h": 3600}[unit]
+        return 86_400.0
+
+    def build_scheduler(self) -> schedule.Scheduler:
+        sched = schedule.Scheduler()
+        cfg = self.app.config
+        add_job(sched, sync_spec(cfg, self.settings.interval), self.sync_cycle, name="sync")
+        if self.settings.jobs:
+            for name, func in JOBS.items():
+                spec = getattr(cfg.schedule, name)
+                if name == "invoices" and spec == "wed 09:00":  # default: before the configured meeting
+                    spec = f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
+                add_job(sched, spec, lambda n=name, f=func: self.run_job(n, f), name=name,
+                        timezone=cfg.agency.timezone)
+        return sched
+
+    def _install_signals(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        return {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def _shutdown(self, previous: dict[int, Any]) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+        if self.leases is not None:
+            try:
+                self.leases.stop(release=True)
+            except Exception:  # noqa: BLE001 - the leases expire on their own
+                log.exception("could not hand back the leases; they expire in %ss", self.settings.lease_ttl)
+        if self.health is not None:
+            self.health.stop()
+        emu = getattr(self.app.sheets, "emulator", None)
+        if emu is not None:
+            emu.save()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("daemon stopped", extra={"worker": self.settings.worker_id, "cycles": self.cycles})
+
+    # --- the jobs -------------------------------------------------------------------------------
+    def sync_cycle(self) -> CycleReport:
+        """One sync cycle over this worker's clients that are not backing off."""
+        if self.stopping:
+            return CycleReport()
+        t0, before = time.monotonic(), self.app.sheets.counts()
+        report = CycleReport()
+        try:
+            slugs = [c.slug for c in self.app.store.clients.list(active=True) if c.spreadsheet_id]
+            mine = self.leases.claim(slugs) if self.leases is not None else slugs
+            self.metrics.clients_held.set(len(mine))
+            now = time.monotonic()
+            due = [s for s in mine if self.backoff.get(s, _Backoff()).next_at <= now]
+            if due:
+                report = self.engine.cycle(due)
+        except Exception as e:  # noqa: BLE001 - the store or the Drive listing failed: next cycle retries
+            log.exception("sync cycle failed", extra={"worker": self.settings.worker_id, "error": str(e)})
+            self.metrics.errors.labels(client="(cycle)").inc()
+        self._after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before)
+        return report
+
+    def _after_cycle(self, report: CycleReport, seconds: float, calls: Any) -> None:
+        self.cycles += 1
+        m = self.metrics
+        m.cycles.inc()
+        m.cycle_seconds.observe(seconds)
+        m.record_calls(calls)
+        now = time.monotonic()
+        synced = failed = 0
+        for r in report.clients:
+            if r.warnings and r.skipped and not r.failed and "shutting down" in r.warnings[0]:
+                continue
+            if r.failed:
+                failed += 1
+                b = self.backoff.setdefault(r.client, _Backoff())
+                b.failures += 1
+                delay = min(self.settings.backoff_base * 2 ** (b.failures - 1), self.settings.backoff_max)
+                delay *= 0.5 + self._rng.random()  # jitter: failing clients do not retry in lockstep
+                b.next_at, b.last_error = now + delay, r.failed
+                m.errors.labels(client=r.client).inc()
+                log.warning("client sync failed; retrying later",
+                            extra={"client": r.client, "error": r.failed, "failures": b.failures,
+                                   "retry_in_seconds": round(delay, 1)})
+                continue
+            if r.client in self.backoff:
+                log.info("client recovered", extra={"client": r.client})
+                del self.backoff[r.client]
+            synced += 1
+            m.last_sync.labels(client=r.client).set(time.time())
+            if r.conflicts:
+                m.conflicts.labels(client=r.client).inc(r.conflicts)
+            m.pulled.inc(r.pulled)
+            m.pushed.inc(r.pushed)
+        total = report.total
+        m.last_cycle = {"cycle": self.cycles, "seconds": round(seconds, 3), "clients": len(report.clients),
+                        "synced": synced, "failed": failed, "api_calls": calls.calls, "throttled": calls.throttled}
+        m.last_cycle_end = time.time()
+        log.info("sync cycle", extra={"worker": self.settings.worker_id, **m.last_cycle, "pulled": total.pulled,
+                                      "pushed": total.pushed, "conflicts": total.conflicts})
+        if self.on_cycle is not None:
+            self.on_cycle(self.cycles, report)
+
+    def run_job(self, name: str, func: Callable[[Any], str]) -> str | None:
+        """Run one scheduled job; its failure is logged and counted, and the loop goes on."""
+        if self.stopping:
+            return None
+        if self.leases is not None and not self._leads():
+            return None  # with several workers, one of them (the first by id) runs the agency-wide jobs
+        before = self.app.sheets.counts()
+        try:
+            summary = func(self.app)
+        except Exception as e:  # noqa: BLE001 - one job's failure never stops the daemon
+            log.exception("job failed", extra={"job": name, "error": str(e)})
+            self.metrics.jobs.labels(job=name, outcome="failed").inc()
+            return None
+        finally:
+            self.metrics.record_calls(self.app.sheets.counts() - before)
+        self.metrics.jobs.labels(job=name, outcome="ok").inc()
+        log.info("job done", extra={"job": name, "summary": summary})
+        return summary
+
+    def _leads(self) -> bool:
+        assert self.leases is not None
+        workers = self.leases.live_workers()
+        return not workers or workers[0] == self.settings.worker_id
+
+
+def _before(hhmm: str, minutes: int = 60) -> str:
+    """The clock time ``minutes`` before ``hhmm`` (same day, not before 00:00)."""
+    h, m = map(int, hhmm.split(":"))
+    t = max(0, h * 60 + m - minutes)
+    return f"{t // 60:02d}:{t % 60:02d}"

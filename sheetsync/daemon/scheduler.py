@@ -1,0 +1,62 @@
+"""The config's ``[schedule]`` specs as ``schedule`` jobs.
+
+A spec is ``"every N s|m|h"``, ``"daily HH:MM"`` or ``"<weekday> HH:MM"`` (e.g. ``"wed 09:00"`` for
+the invoice refresh before the Wednesday meeting); clock times are in the agency's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import schedule
+
+_EVERY = re.compile(r"^every (\d+) ?(s|m|h)$")
+_DAYS = {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday",
+         "sat": "saturday", "sun": "sunday"}
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+def add_job(scheduler: schedule.Scheduler, spec: str, func: Callable[[], object], *, name: str,
+            timezone: str | None = None) -> schedule.Job:
+    """Schedule ``func`` per ``spec``; the job carries ``name`` as a tag."""
+    spec = spec.strip().lower()
+    m = _EVERY.match(spec)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        if n <= 0:
+            raise ScheduleError(f"schedule.{name}: expected a positive interval, got {spec!r}")
+        every = scheduler.every(n)
+        job = {"s": every.seconds, "m": every.minutes, "h": every.hours}[unit]
+    else:
+        parts = spec.split()
+        if len(parts) != 2 or (parts[0] != "daily" and parts[0] not in _DAYS) \
+                or not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", parts[1]):
+            raise ScheduleError(f'schedule.{name}: expected "every N s|m|h", "daily HH:MM" or "<weekday> HH:MM", '
+                                f"got {spec!r}")
+        every = scheduler.every()
+        unit = every.day if parts[0] == "daily" else getattr(every, _DAYS[parts[0]])
+        job = unit.at(parts[1], timezone) if timezone else unit.at(parts[1])
+    return job.do(func).tag(name)
+
+
+def sync_spec(config: object, interval: float | None = None) -> str:
+    """The sync job's spec: an explicit interval, else ``[schedule] sync`` if set, else ``[sync] interval_seconds``."""
+    if interval is not None:
+        return f"every {max(1, round(interval))}s"
+    spec = getattr(getattr(config, "schedule", None), "sync", "every 60s")
+    if spec != "every 60s":
+        return spec
+    return f"every {getattr(getattr(config, 'sync', None), 'interval_seconds', 60)}s"
+
+
+def describe(scheduler: schedule.Scheduler) -> list[tuple[str, str]]:
+    """(job name, next run) for logging at start-up."""
+    out = []
+    for job in scheduler.get_jobs():
+        name = next(iter(job.tags), "?")
+        out.append((name, f"{job.next_run:%Y-%m-%d %H:%M:%S}" if job.next_run else "-"))
+    return out

@@ -1,0 +1,259 @@
+"""The agency's turnover sheet: a tab per month, carry-over marks, two-way edits, weekly snapshots.
+
+    inv = Invoices(store, sheets, config)      # app.invoices
+    inv.refresh("2026-11")    # pull accounts' edits, rewrite the month tab (+ any month an edit moved
+                              # an invoice into) and the summary tab; weekly snapshot
+    inv.report("2026-11")     # DataFrame: per-client payment behaviour
+    inv.diff("2026-11")       # DataFrame: changes since the snapshot of last meeting day
+
+One refresh costs one metadata read, one values read (only when the tab exists), one structural
+``:batchUpdate`` and one ``values:batchUpdate`` (plus creating and sharing the spreadsheet once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..store.models import AgencySpreadsheet, Client, Department, Invoice
+from ..sync.normalise import from_store
+from ..templates import Templates, load_templates
+from . import layout as lay
+from . import report as rep
+from . import snapshot as snap
+from . import sync as isync
+from .marks import all_marks
+from .render import SUMMARY_SHEET_ID, render_month, render_summary, sheet_id_for, structural, t, value_range
+
+KIND = "turnover"
+META_FIELDS = ("sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+               "protectedRanges(protectedRangeId))")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+__all__ = ["Invoices", "RefreshReport"]
+
+
+@dataclass
+class RefreshReport:
+    month: str
+    spreadsheet_id: str
+    tabs: list[str] = field(default_factory=list)
+    pulled: int = 0
+    errors: int = 0
+    conflicts: int = 0
+    api_calls: int = 0
+    snapshot: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
+    concentration: list[str] = field(default_factory=list)
+
+
+class Invoices:
+    """The turnover sheet of one agency (store + Sheets transport + config)."""
+
+    def __init__(self, store: Any, sheets: Any, config: Any, *, templates: Templates | None = None) -> None:
+        self.store = store
+        self.sheets = sheets
+        self.config = config
+        self.templates = templates or load_templates()
+        self.locale = config.agency.locale
+        self.tz = config.agency.timezone
+        self._working_day: Any = None
+
+    # --- time and calendar ------------------------------------------------------------------
+    def today(self) -> dt.date:
+        return dt.datetime.now(zoneinfo.ZoneInfo(self.tz)).date()
+
+    def current_month(self) -> str:
+        return lay.month_of(self.today())
+
+    def last_meeting(self, before: dt.date | None = None) -> dt.date:
+        """The last meeting day (config ``invoices.meeting_weekday``) strictly before ``before`` (default today)."""
+        day = (before or self.today()) - dt.timedelta(days=1)
+        want = WEEKDAYS.index(self.config.invoices.meeting_weekday)
+        return day - dt.timedelta(days=(day.weekday() - want) % 7)
+
+    def working_day(self, day: dt.date) -> bool:
+        if self._working_day is None:
+            from ..planning.calendar import WorkCalendar
+
+            self._working_day = WorkCalendar(self.config.agency.holidays_country).is_working_day
+        return self._working_day(day)
+
+    # --- the store, as plain facts ----------------------------------------------------------
+    def facts(self) -> list[lay.InvoiceFacts]:
+        with self.store.session(readonly=True) as s:
+            clients = {c.id: (c.slug, c.name) for c in s.scalars(select(Client))}
+            deps = dict(s.execute(select(Department.id, Department.key)).all())
+            invoices = s.scalars(select(Invoice).options(selectinload(Invoice.moves))
+                                 .where(Invoice.deleted_at.is_(None)).order_by(Invoice.id)).all()
+            return [lay.InvoiceFacts(
+                key=i.key, client=clients[i.client_id][0], client_name=clients[i.client_id][1],
+                department=deps.get(i.department_id) if i.department_id else None, description=i.description or "",
+                amount=Decimal(i.amount), status=i.status, planned_date=i.planned_date, paid_date=i.paid_date,
+                currency=i.currency, moves=tuple(lay.MoveFacts(m.from_date, m.to_date, m.moved_at, m.actor or "",
+                                                               m.reason or "") for m in i.moves),
+            ) for i in invoices]
+
+    def departments(self, month: str) -> list[lay.DepartmentFacts]:
+        return [lay.DepartmentFacts(d.key, d.name, Decimal(self.store.departments.minimum_for(d.key, month)))
+                for d in self.store.departments.list()]
+
+    def layout(self, month: str | None = None, facts: list[lay.InvoiceFacts] | None = None) -> lay.MonthLayout:
+        month = month or self.current_month()
+        lay.parse_month(month)
+        return lay.build(month, facts if facts is not None else self.facts(), self.departments(month),
+                         concentration_share=self.config.invoices.concentration_share, working_day=self.working_day)
+
+    # --- the spreadsheet --------------------------------------------------------------------
+    def spreadsheet_id(self, *, create: bool = True) -> str | None:
+        """The turnover spreadsheet's id; created (with the summary tab) and shared on first use."""
+        with self.store.session(readonly=True) as s:
+            row = s.get(AgencySpreadsheet, KIND)
+            if row is not None:
+                return row.spreadsheet_id
+        if not create:
+            return None
+        body = {"properties": {"title": self.config.invoices.spreadsheet_title, "locale": "ru_RU" if self.locale == "ru"
+                               else "en_US", "timeZone": self.tz},
+                "sheets": [{"properties": {"sheetId": SUMMARY_SHEET_ID, "title": t("summary", self.locale)}}]}
+        sid = self.sheets.create_spreadsheet(body)["spreadsheetId"]
+        with self.store.session() as s:
+            s.add(AgencySpreadsheet(kind=KIND, spreadsheet_id=sid))
+        for email in self.config.invoices.editor_emails:
+            self.sheets.share(sid, email, "writer")
+        return sid
+
+    # --- the jobs ---------------------------------------------------------------------------
+    def refresh(self, month: str | None = None, *, snapshot: bool = True) -> RefreshReport:
+        """Pull accounts' edits from the month tab, then rewrite it, every month an edit moved an invoice
+        into, and the summary; take this week's snapshot of the month if there is none yet."""
+        month = month or self.current_month()
+        lay.parse_month(month)
+        calls = self.sheets.counts().calls if hasattr(self.sheets, "counts") else 0
+        sid = self.spreadsheet_id()
+        assert sid is not None
+        out = RefreshReport(month, sid)
+        meta = self.sheets.get_metadata(sid, META_FIELDS)
+        tabs = {sh["properties"]["title"]: sh for sh in meta.get("sheets", [])}
+        months = [month]
+        typed: dict[tuple[str, str], Any] = {}
+        notes: dict[tuple[str, str], str] = {}
+        if month in tabs:
+            applied = self._pull(sid, month, tabs[month], out)
+            typed, notes = applied.typed, applied.notes
+            months += sorted({new for _old, new in applied.moved.values()} - {month})
+        facts = self.facts()
+        requests: list[dict[str, Any]] = []
+        updates: list[tuple[str, list[list[Any]]]] = []
+        bases = {}
+        for m in months:
+            layout = self.layout(m, facts)
+            tab = render_month(layout, all_marks(facts, layout.weeks, month=m, locale=self.locale, tz=self.tz),
+                               locale=self.locale, templates=self.templates,
+                               typed=typed if m == month else None, notes=notes if m == month else None)
+            self._emit(tab, tabs.get(m), requests, updates)
+            bases[m] = tab.base
+            if m == month:
+                from .render import warning_text
+
+                names = {b.department.key: b.department.name for b in layout.blocks}
+                out.concentration = [warning_text(w, names, layout, self.locale) for w in layout.warnings]
+            out.tabs.append(m)
+        summary = render_summary(rep.client_behaviour(facts), locale=self.locale)
+        existing_summary = next((sh for sh in tabs.values() if sh["properties"]["sheetId"] == SUMMARY_SHEET_ID), None)
+        if existing_summary is not None:
+            summary.title = existing_summary["properties"]["title"]
+        self._emit(summary, existing_summary, requests, updates)
+        self.sheets.batch_update(sid, requests)
+        self.sheets.write_values(sid, updates)
+        for m, base in bases.items():  # only after the writes landed
+            self.store.sync.replace_base(sid, {(m, k, f): v for (k, f), v in base.items()
+                                               if (k, f) not in typed or m != month}, sheet=m)
+        if snapshot:
+            today = self.today()
+            monday = today - dt.timedelta(days=today.weekday())
+            if not any(d >= monday for d in snap.days(self.store, month)):
+                snap.take(self.store, month, facts, on=today)
+                out.snapshot = today
+        out.api_calls = (self.sheets.counts().calls - calls) if hasattr(self.sheets, "counts") else 0
+        return out
+
+    def _emit(self, tab: Any, existing: dict[str, Any] | None, requests: list[dict[str, Any]],
+              updates: list[tuple[str, list[list[Any]]]]) -> None:
+        props = (existing or {}).get("properties")
+        if props is not None and props.get("sheetId") != tab.sheet_id:
+            raise RuntimeError(f"the tab {tab.title!r} of the turnover spreadsheet was not made by sheetsync "
+                               f"(sheetId {props.get('sheetId')}); rename or delete it and refresh again")
+        protected = [p["protectedRangeId"] for p in (existing or {}).get("protectedRanges", [])]
+        requests.extend(structural(tab, existing=props, protected_ids=protected, owner=self.sheets.identity))
+        grid = (props or {}).get("gridProperties", {})
+        updates.append(value_range(tab, grid.get("rowCount", 0) if props else 0,
+                                   grid.get("columnCount", 0) if props else 0))
+
+    def _pull(self, sid: str, month: str, sheet: dict[str, Any], out: RefreshReport) -> isync.Applied:
+        grid = sheet["properties"].get("gridProperties", {})
+        rng = f"'{month}'!A1:H{max(grid.get('rowCount', 1), 1)}"
+        values = self.sheets.snapshot(sid, [rng])[rng]
+        base = {(k, f): v for (_sh, k, f), v in self.store.sync.get_base(sid, sheet=month).items()}
+        types = isync.field_types(self.templates.vocabularies["invoice_status"])
+        store_side: dict[str, dict[str, Any]] = {}
+        clients: dict[str, str] = {}
+        versions: dict[str, int] = {}
+        keys = {k for k, _f in base}
+        with self.store.session(readonly=True) as s:
+            slugs = dict(s.execute(select(Client.id, Client.slug)).all())
+            for inv in s.scalars(select(Invoice).where(Invoice.key.in_(keys), Invoice.deleted_at.is_(None))):
+                store_side[inv.key] = {f: from_store(getattr(inv, f), types[f]) for f in isync.EDITABLE}
+                clients[inv.key] = slugs[inv.client_id]
+                versions[inv.key] = inv.version
+        decisions = isync.decide(isync.sheet_rows(values), base, store_side, types, locale=self.locale,
+                                 winner=self.config.sync.default_winner)
+        applied = isync.apply(self.store, decisions, types, spreadsheet_id=sid, tab=month, clients=clients,
+                              versions=versions, locale=self.locale, today=self.today())
+        out.pulled += applied.pulled
+        out.errors += len(decisions.errors)
+        out.conflicts += len(decisions.conflicts)
+        out.warnings += decisions.warnings + applied.warnings
+        return applied
+
+    def report(self, month: str | None = None) -> pd.DataFrame:
+        """Per-client payment behaviour: of the invoices shown in ``month``, or of all invoices when None."""
+        facts = self.facts()
+        if month is not None:
+            shown = {r.invoice.key for r in self.layout(month, facts).rows()}
+            facts = [f for f in facts if f.key in shown]
+        return rep.client_behaviour(facts)
+
+    def plan_report(self, month: str | None = None) -> pd.DataFrame:
+        """Plan, forecast, fact and gap of the month per department (last row '*': all of them)."""
+        return rep.department_totals(self.layout(month))
+
+    def take_snapshot(self, month: str | None = None, *, on: dt.date | None = None) -> int:
+        month = month or self.current_month()
+        return snap.take(self.store, month, self.facts(), on=on or self.today())
+
+    def diff(self, month: str | None = None, since: dt.date | str | None = None) -> pd.DataFrame:
+        """What changed in ``month`` since the newest snapshot on or before ``since`` (default: the last
+        meeting day). ``attrs``: ``snapshot`` (its day), ``before``/``now`` (forecast and fact)."""
+        month = month or self.current_month()
+        if isinstance(since, str):
+            since = dt.date.fromisoformat(since)
+        since = since or self.last_meeting()
+        day = snap.latest_on_or_before(self.store, month, since)
+        if day is None:
+            known = ", ".join(f"{d:%Y-%m-%d}" for d in snap.days(self.store, month)) or "none yet"
+            raise LookupError(f"no snapshot of {month} taken on or before {since:%Y-%m-%d} (snapshots: {known}); "
+                              f"`sheetsync invoices refresh` takes one each week")
+        before = snap.load(self.store, month, day)
+        facts = self.facts()
+        frame = snap.diff(before, facts, month)
+        frame.attrs.update(snapshot=day, before=snap.expected(before),
+                           now=snap.expected(f for f in facts if f.planned_date.strftime("%Y-%m") == month))
+        return frame

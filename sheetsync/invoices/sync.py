@@ -1,0 +1,193 @@
+"""Accounts' edits in a month tab -> the store, with the task sync's guarantees.
+
+Accounts edit an invoice's amount, status (planned → issued → paid), planned date and paid date.
+Each cell is read unformatted, normalised by :mod:`sheetsync.sync.normalise` (the same readers as
+tasks, so "1 500,00", 1500 and "1500" are one value) and merged three ways against the base
+recorded when the tab was last written:
+
+* sheet == store: nothing; sheet == base != store: the store changed, the rewrite shows it;
+* store == base != sheet: the account's edit goes to the store (origin ``sheet``), through
+  ``store.invoices.update`` so the change log and ``InvoiceMove`` (a later week) are written there;
+* all three differ: a conflict, resolved by ``sync.conflict_policy.default``, recorded in the
+  conflicts table and noted on the cell; the losing value is never dropped;
+* an invalid value is not applied: it stays in its cell with a note saying why, and is listed
+  (``sheetsync status``); the last good value stays in the store.
+
+:func:`decide` is pure; :func:`apply` does the store writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..store.errors import ConcurrentUpdateError, StoreError
+from ..sync.normalise import DATE, Canon, FieldType, expected_format, from_sheet, to_store
+from ..templates import Vocabulary
+from .render import COL, EDITABLE
+
+KEY_RE = re.compile(r"^INV-\d{1,12}$")
+AMOUNT = FieldType("number")
+REQUIRED = frozenset({"amount", "status", "planned_date"})
+
+
+def field_types(vocab: Vocabulary) -> dict[str, FieldType]:
+    status = FieldType("enum", labels={e.value: {"ru": e.ru, "en": e.en} for e in vocab.values})
+    return {"amount": AMOUNT, "status": status, "planned_date": DATE, "paid_date": DATE}
+
+
+@dataclass(frozen=True)
+class Edit:
+    key: str
+    field: str
+    value: Canon
+    old: Canon
+
+
+@dataclass(frozen=True)
+class CellError:
+    key: str
+    field: str
+    raw: Any
+    message: str
+
+
+@dataclass(frozen=True)
+class CellConflict:
+    key: str
+    field: str
+    sheet: Canon
+    store: Canon
+    base: Canon
+    winner: str
+
+    def note(self, locale: str) -> str:
+        def show(v: Canon) -> str:
+            return "(пусто)" if v is None and locale == "ru" else ("(empty)" if v is None else v)
+
+        if locale == "ru":
+            kept = "значение из таблицы" if self.winner == "sheet" else "значение из системы"
+            return (f"sheetsync: конфликт — в таблице {show(self.sheet)}, в системе {show(self.store)} "
+                    f"(было {show(self.base)}); оставлено {kept}. Список: `sheetsync conflicts`.")
+        kept = "the sheet's value" if self.winner == "sheet" else "the store's value"
+        return (f"sheetsync: conflict — sheet {show(self.sheet)}, store {show(self.store)} (was {show(self.base)}); "
+                f"kept {kept}. See `sheetsync conflicts`.")
+
+
+@dataclass
+class Decisions:
+    edits: list[Edit] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    conflicts: list[CellConflict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    valid: set[tuple[str, str]] = field(default_factory=set)  # cells read fine (their old errors resolve)
+
+
+def sheet_rows(values: Sequence[Sequence[Any]]) -> dict[str, list[tuple[int, list[Any]]]]:
+    """Invoice key -> [(0-based row, cells)] for every row whose ID cell holds an invoice key."""
+    out: dict[str, list[tuple[int, list[Any]]]] = {}
+    for i, row in enumerate(values):
+        if row and isinstance(row[0], str) and KEY_RE.match(row[0].strip()):
+            out.setdefault(row[0].strip(), []).append((i, list(row)))
+    return out
+
+
+def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mapping[tuple[str, str], Canon],
+           store: Mapping[str, Mapping[str, Canon]], types: Mapping[str, FieldType], *, locale: str = "ru",
+           winner: str = "sheet") -> Decisions:
+    """The pure merge of one month tab. ``base`` holds the live rows written last time; only they sync."""
+    out = Decisions()
+    live = sorted({k for k, _f in base})
+    for key in live:
+        found = rows.get(key, [])
+        if len(found) != 1:
+            out.warnings.append(f"invoice {key}: {'missing from' if not found else 'on several rows of'} the tab; "
+                                f"not synced, the rewrite puts it back")
+            continue
+        if key not in store:
+            out.warnings.append(f"invoice {key} is no longer in the store (deleted); its row is dropped")
+            continue
+        _row, cells = found[0]
+        for fld in EDITABLE:
+            col = COL[fld]
+            raw = cells[col] if col < len(cells) else None
+            value, problem = from_sheet(raw, types[fld], locale)
+            if problem is None and fld == "amount" and value is not None and value.startswith("-"):
+                problem = expected_format(types[fld], locale, raw) + (" ≥ 0" if locale != "ru" else " не меньше 0")
+            if problem is None and value is None and fld in REQUIRED:
+                problem = "Обязательное поле: " + expected_format(types[fld], locale) if locale == "ru" else \
+                    "Required: " + expected_format(types[fld], locale)
+            if problem is not None:
+                kept = store[key].get(fld)
+                tail = f" Оставлено прежнее значение: {kept}." if locale == "ru" else f" The last good value stays: {kept}."
+                out.errors.append(CellError(key, fld, raw, f"sheetsync: {problem}.{tail}"))
+                continue
+            out.valid.add((key, fld))
+            s, b = store[key].get(fld), base.get((key, fld))
+            if value == s:
+                continue
+            if value == b:
+                continue  # the store changed; the rewrite shows it
+            if s == b:
+                out.edits.append(Edit(key, fld, value, s))
+            else:
+                out.conflicts.append(CellConflict(key, fld, value, s, b, winner))
+                if winner == "sheet":
+                    out.edits.append(Edit(key, fld, value, s))
+    return out
+
+
+@dataclass
+class Applied:
+    pulled: int = 0
+    moved: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (old month, new month)
+    warnings: list[str] = field(default_factory=list)
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    typed: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+def apply(store: Any, decisions: Decisions, types: Mapping[str, FieldType], *, spreadsheet_id: str, tab: str,
+          clients: Mapping[str, str], versions: Mapping[str, int], actor: str = "sheet", locale: str = "ru",
+          today: dt.date | None = None) -> Applied:
+    """Write the decisions: store updates (one per invoice), conflicts, errors; returns notes for the rewrite."""
+    out = Applied()
+    open_errors = {(e.row_key, e.field): e.message for e in store.sync.errors()
+                   if e.spreadsheet_id == spreadsheet_id and e.sheet == tab}
+    for err in decisions.errors:
+        out.typed[(err.key, err.field)] = err.raw
+        out.notes[(err.key, err.field)] = err.message
+        if open_errors.get((err.key, err.field)) != err.message:
+            store.sync.add_error(clients[err.key], message=err.message, spreadsheet_id=spreadsheet_id, sheet=tab,
+                                 row_key=err.key, field=err.field, value=err.raw)
+    for key, fld in sorted(decisions.valid):
+        if (key, fld) in open_errors:
+            store.sync.resolve_errors(clients[key], row_key=key, field=fld)
+    for c in decisions.conflicts:
+        store.sync.add_conflict(clients[c.key], entity_key=c.key, field=c.field, sheet_value=c.sheet,
+                                store_value=c.store, base_value=c.base, winner=c.winner, policy="default")
+        out.notes[(c.key, c.field)] = c.note(locale)
+    by_key: dict[str, dict[str, Any]] = {}
+    for e in decisions.edits:
+        by_key.setdefault(e.key, {})[e.field] = to_store(e.value, types[e.field])
+    for key, fields in sorted(by_key.items()):
+        if fields.get("status") == "paid" and "paid_date" not in fields and today is not None:
+            fields["paid_date"] = today  # paid without a date: paid today (the account can correct it)
+        reason = "изменено в таблице" if locale == "ru" else "changed in the sheet"
+        try:
+            before = store.invoices.get(key).planned_date
+            inv = store.invoices.update(key, fields, origin="sheet", actor=actor, reason=reason,
+                                        expected_version=versions.get(key))
+        except ConcurrentUpdateError:
+            out.warnings.append(f"invoice {key} changed in the store while its tab was read; "
+                                f"the sheet's edit is taken on the next refresh")
+            continue
+        except StoreError as exc:
+            out.warnings.append(f"invoice {key}: edit not applied: {exc}")
+            continue
+        out.pulled += len(fields)
+        if f"{before:%Y-%m}" != f"{inv.planned_date:%Y-%m}":
+            out.moved[key] = (f"{before:%Y-%m}", f"{inv.planned_date:%Y-%m}")
+    return out
