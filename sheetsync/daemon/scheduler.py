@@ -29,8 +29,8 @@ def add_job(scheduler: schedule.Scheduler, spec: str, func: Callable[[], object]
         n, unit = int(m.group(1)), m.group(2)
         if n <= 0:
             raise ScheduleError(f"schedule.{name}: expected a positive interval, got {spec!r}")
-        every = scheduler.every(n)
-        job = {"s": every.seconds, "m": every.minutes, "h": every.hours}[unit]
+        # the unit properties set the job's unit when read: read only the one wanted
+        job = getattr(scheduler.every(n), {"s": "seconds", "m": "minutes", "h": "hours"}[unit])
     else:
         parts = spec.split()
         if len(parts) != 2 or (parts[0] != "daily" and parts[0] not in _DAYS) \

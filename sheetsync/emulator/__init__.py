@@ -2,5 +2,7 @@
 
 from .core import Emulator, LogEntry, Request, Response
 from .errors import ApiError
+from .server import EmulatorServer, loopback_client, loopback_session
 
-__all__ = ["Emulator", "ApiError", "LogEntry", "Request", "Response"]
+__all__ = ["Emulator", "ApiError", "EmulatorServer", "LogEntry", "Request", "Response", "loopback_client",
+           "loopback_session"]

@@ -12,9 +12,13 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 EPOCH = datetime(1899, 12, 30)
 
@@ -240,6 +244,28 @@ def _time_fraction(m: re.Match[str]) -> float | None:
     return (h * 3600 + mi * 60 + sec + ms / 1000) / 86400
 
 
+_YEAR: ContextVar[int | None] = ContextVar("sheetsync_emulator_year", default=None)
+
+
+@contextmanager
+def current_year(year: int) -> Iterator[None]:
+    """Dates typed without a year (``3/4``) take ``year``: the emulator clock's, not the wall clock's."""
+    token = _YEAR.set(year)
+    try:
+        yield
+    finally:
+        _YEAR.reset(token)
+
+
+def year_at(ts: float, time_zone: str | None) -> int:
+    """The calendar year at ``ts`` in a spreadsheet's time zone (UTC when unknown)."""
+    try:
+        tz = ZoneInfo(time_zone or "UTC")
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    return datetime.fromtimestamp(ts, tz).year
+
+
 def _parse_date(s: str, loc: Locale) -> date | None:
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s) or re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", s)
     if m:
@@ -250,7 +276,7 @@ def _parse_date(s: str, loc: Locale) -> date | None:
     if not m:
         return None
     a, b = int(m.group(1)), int(m.group(2))
-    y = int(m.group(3)) if m.group(3) else datetime.now(UTC).year
+    y = int(m.group(3)) if m.group(3) else (_YEAR.get() or datetime.now(UTC).year)
     if m.group(3) and len(m.group(3)) == 2:
         y += 2000 if y < 30 else 1900
     mo, d = (a, b) if loc.date_order == "MDY" else (b, a)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .cellvalues import current_year, year_at
 from .errors import ApiError, permission_denied
 from .model import FileState, SpreadsheetState
 from .recalc import recalc
@@ -276,7 +277,9 @@ class Emulator:
                         raise ApiError(404, "Requested entity was not found.")
                     self.require_role(f, user, rt.access, rt.api)
                 version_before = f.version if f is not None else None
-                result = rt.handler(req, **params)
+                tz = f.spreadsheet.properties.get("timeZone") if f is not None and f.spreadsheet else None
+                with current_year(year_at(self.now(), tz)):
+                    result = rt.handler(req, **params)
                 if isinstance(result, Response):
                     resp = result
                 else:

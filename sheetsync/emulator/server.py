@@ -16,6 +16,7 @@ server and sends them over a normal HTTP connection::
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -55,11 +56,21 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(res.body)
 
+    def handle_one_request(self) -> None:
+        # A client that timed out and hung up is not the server's problem: drop the connection quietly.
+        try:
+            super().handle_one_request()
+        except _GONE:
+            self.close_connection = True
+
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
+
+
+_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 class _Server(ThreadingHTTPServer):
@@ -70,6 +81,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.emulator = emulator
         self.verbose = verbose
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], _GONE):
+            return  # the client hung up (e.g. its timeout fired); nothing to report
+        super().handle_error(request, client_address)
 
 
 class EmulatorServer:

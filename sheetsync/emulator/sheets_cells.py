@@ -88,7 +88,7 @@ def _put(ss: SpreadsheetState, sheet: SheetState, r: int, c: int, src: dict[str,
             target.pop(k, None)
         target.update(copy.deepcopy(src))
     else:
-        fieldmask._apply(target, src, mask)  # one parsed mask for many cells
+        fieldmask.apply_tree(target, src, mask)  # one parsed mask for many cells
     _derive(target, loc)
     sheet.set_cell(r, c, target if _has_content(target) else None)
 

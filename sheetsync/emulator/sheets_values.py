@@ -424,12 +424,16 @@ def find_table(res: Resolved) -> tuple[int, int, int, int] | None:
     the table runs up and down from it while rows hold values, also past the range's own last
     row (``A1:D1`` is the usual way to append to a table with a header in row 1). A range with
     no values in it has no table: values go to its top-left cell (that is how gspread's
-    ``insert_rows`` fills the empty row it has just inserted). A single-cell or open range looks
-    rightwards to the last column holding values. Returns (r0, r1, c0, c1) or None.
+    ``insert_rows`` and ``insert_cols`` fill the empty row or column they have just inserted —
+    Google's recorded answer for ``insert_cols``, appending at ``B1`` of an empty column B between
+    filled A and D, is ``updatedRange B1:C4`` with no ``tableRange``). Rows belong to the table by
+    the range's own columns; a single-cell range's table then reaches rightwards to the last
+    column holding values in those rows. Returns (r0, r1, c0, c1) or None.
     """
     s = res.sheet
     c0 = res.c0
-    c1 = s.col_count if (res.single_cell or res.open_cols) else res.c1
+    c1 = s.col_count if res.open_cols else res.c1
+    wide = s.col_count if (res.single_cell or res.open_cols) else res.c1
     r_end = min(s.row_count if res.open_rows else res.r1, len(s.rows))
     r = res.r0
     while r < r_end and not _row_has_value(s, r, c0, c1):
@@ -442,10 +446,10 @@ def find_table(res: Resolved) -> tuple[int, int, int, int] | None:
     while r < len(s.rows) and _row_has_value(s, r, c0, c1):
         r += 1
     t1 = r
-    first, last = c1, c0
+    first, last = wide, c0
     for rr in range(t0, t1):
         row = s.rows[rr]
-        for cc in range(c0, min(c1, len(row))):
+        for cc in range(c0, min(wide, len(row))):
             if row[cc] and "userEnteredValue" in row[cc]:  # type: ignore[operator]
                 first, last = min(first, cc), max(last, cc + 1)
     return t0, t1, first, last
@@ -596,25 +600,6 @@ LOOKUP_FIELDS = {"locationType", "metadataLocation", "locationMatchingStrategy",
                  "metadataValue", "visibility"}
 
 
-def _all_metadata(ss: SpreadsheetState) -> list[tuple[dict[str, Any], Resolved | None]]:
-    """Every DeveloperMetadata with the block it sits on (None for spreadsheet-located)."""
-    out: list[tuple[dict[str, Any], Resolved | None]] = [(m, None) for m in ss.developer_metadata]
-    for s in ss.sheets:
-        whole = Resolved(s, 0, s.row_count, 0, s.col_count, True, True)
-        out.extend((m, whole) for m in s.developer_metadata)
-        for i, meta in enumerate(s.row_meta):
-            for m in meta.get("developerMetadata", []) or []:
-                out.append((m, Resolved(s, i, i + 1, 0, s.col_count, False, True)))
-        for i, meta in enumerate(s.col_meta):
-            for m in meta.get("developerMetadata", []) or []:
-                out.append((m, Resolved(s, 0, s.row_count, i, i + 1, True, False)))
-    return out
-
-
-def _location_type(m: dict[str, Any]) -> str:
-    return (m.get("location") or {}).get("locationType", "")
-
-
 def match_data_filter(ss: SpreadsheetState, df: Any, where: str) -> list[Resolved]:
     """The blocks a DataFilter selects (several when developer metadata matches several places)."""
     if not isinstance(df, dict):
@@ -634,26 +619,15 @@ def match_data_filter(ss: SpreadsheetState, df: Any, where: str) -> list[Resolve
     for k in lookup:
         if k not in LOOKUP_FIELDS:
             raise unknown_field(where + ".developerMetadataLookup", k)
-    if "metadataLocation" in lookup or lookup.get("locationMatchingStrategy") not in (None, "EXACT_LOCATION"):
-        from .errors import unsupported
+    if lookup.get("locationMatchingStrategy") not in (None, "EXACT_LOCATION", "INTERSECTING_LOCATION"):
+        raise ApiError(400, f"Invalid value at '{where}.developerMetadataLookup.location_matching_strategy' "
+                            f"(type.googleapis.com/google.apps.sheets.v4.DeveloperMetadataLookup."
+                            f"DeveloperMetadataLocationMatchingStrategy), \"{lookup['locationMatchingStrategy']}\"")
+    from .metadata import datafilter_ranges
 
-        raise unsupported(f"{where}.developerMetadataLookup: metadataLocation and INTERSECTING_LOCATION matching "
-                          "(filter by metadataId, metadataKey, metadataValue, locationType, visibility instead)")
-    out = []
-    for m, block in _all_metadata(ss):
-        if "metadataId" in lookup and m.get("metadataId") != lookup["metadataId"]:
-            continue
-        if "metadataKey" in lookup and m.get("metadataKey") != lookup["metadataKey"]:
-            continue
-        if "metadataValue" in lookup and m.get("metadataValue") != lookup["metadataValue"]:
-            continue
-        if "visibility" in lookup and m.get("visibility") != lookup["visibility"]:
-            continue
-        if "locationType" in lookup and _location_type(m) != lookup["locationType"]:
-            continue
-        if block is not None:
-            out.append(block)
-    return out
+    # the same matching as developerMetadata.search and getByDataFilter, as Resolved blocks
+    return [Resolved(s, r0, r1, c0, c1, r0 == 0 and r1 == s.row_count, c0 == 0 and c1 == s.col_count)
+            for s, r0, r1, c0, c1 in datafilter_ranges(ss, df)]
 
 
 BATCH_GET_DF_FIELDS = {"dataFilters", "majorDimension", "valueRenderOption", "dateTimeRenderOption"}

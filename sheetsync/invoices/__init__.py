@@ -6,8 +6,10 @@
     inv.report("2026-11")     # DataFrame: per-client payment behaviour
     inv.diff("2026-11")       # DataFrame: changes since the snapshot of last meeting day
 
-One refresh costs one metadata read, one values read (only when the tab exists), one structural
-``:batchUpdate`` and one ``values:batchUpdate`` (plus creating and sharing the spreadsheet once).
+One refresh costs one metadata read, one values read of every month tab and one confirm read right
+before writing (both only when month tabs exist), one structural ``:batchUpdate`` and one
+``values:batchUpdate`` (plus creating and sharing the spreadsheet once). If an account typed between
+the read and the confirm, the edits are pulled again (up to three times) so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -30,11 +32,21 @@ from . import report as rep
 from . import snapshot as snap
 from . import sync as isync
 from .marks import all_marks
-from .render import SUMMARY_SHEET_ID, render_month, render_summary, sheet_id_for, structural, t, value_range
+from .render import (
+    SUMMARY_SHEET_ID,
+    render_month,
+    render_summary,
+    sheet_id_for,
+    structural,
+    t,
+    value_range,
+    warning_text,
+)
 
 KIND = "turnover"
 META_FIELDS = ("sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
                "protectedRanges(protectedRangeId))")
+MAX_CONFIRMS = 3  # re-reads when accounts keep typing during a refresh
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 __all__ = ["Invoices", "RefreshReport"]
@@ -52,6 +64,14 @@ class RefreshReport:
     snapshot: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
     concentration: list[str] = field(default_factory=list)
+
+
+def _is_month(title: str) -> bool:
+    try:
+        lay.parse_month(title)
+    except lay.MonthError:
+        return False
+    return True
 
 
 class Invoices:
@@ -142,27 +162,63 @@ class Invoices:
         out = RefreshReport(month, sid)
         meta = self.sheets.get_metadata(sid, META_FIELDS)
         tabs = {sh["properties"]["title"]: sh for sh in meta.get("sheets", [])}
-        months = [month]
-        typed: dict[tuple[str, str], Any] = {}
-        notes: dict[tuple[str, str], str] = {}
-        if month in tabs:
-            applied = self._pull(sid, month, tabs[month], out)
-            typed, notes = applied.typed, applied.notes
-            months += sorted({new for _old, new in applied.moved.values()} - {month})
+        month_tabs = [m for m, sh in tabs.items() if _is_month(m) and sh["properties"]["sheetId"] == sheet_id_for(m)]
+        ranges = {m: f"'{m}'!A1:H{max(tabs[m]['properties'].get('gridProperties', {}).get('rowCount', 1), 1)}"
+                  for m in month_tabs}
+        read = self.sheets.snapshot(sid, list(ranges.values())) if ranges else {}
+        touched: set[str] = set()  # months whose tabs had edits, or received a moved invoice, in any pass
+        for attempt in range(1, MAX_CONFIRMS + 1):
+            pulled = self._pull(sid, ranges, read, out)
+            for m, applied in pulled.items():
+                if applied.typed or applied.notes or applied.pulled:
+                    touched.add(m)
+                touched.update(new for _old, new in applied.moved.values())
+            requests, updates, bases = self._render_all(month, tabs, pulled, touched, out)
+            if not ranges:
+                break
+            again = self.sheets.snapshot(sid, list(ranges.values()))  # confirm: nobody typed since the read
+            if again == read:
+                break
+            read = again
+            if attempt == MAX_CONFIRMS:
+                out.warnings.append("the turnover sheet kept changing while it was refreshed; the last edits are "
+                                    "taken on the next refresh")
+                return out
+        self.sheets.batch_update(sid, requests)
+        self.sheets.write_values(sid, updates)
+        for m, base in bases.items():  # only after the writes landed
+            self.store.sync.replace_base(sid, {(m, k, f): v for (k, f), v in base.items()}, sheet=m)
+        if snapshot:  # the first refresh on or after the meeting day each week (the scheduled one)
+            today = self.today()
+            meeting = self.last_meeting(today + dt.timedelta(days=1))
+            this_week = meeting >= today - dt.timedelta(days=today.weekday())
+            if this_week and not any(d >= meeting for d in snap.days(self.store, month)):
+                snap.take(self.store, month, self.facts(), on=today)
+                out.snapshot = today
+        out.api_calls = (self.sheets.counts().calls - calls) if hasattr(self.sheets, "counts") else 0
+        return out
+
+    def _render_all(self, month: str, tabs: dict[str, Any], pulled: dict[str, isync.Applied], touched: set[str],
+                    out: RefreshReport) -> tuple[list[dict[str, Any]], list[tuple[str, list[list[Any]]]], dict[str, dict]]:
+        """Every tab to rewrite: ``month``, months its invoices were carried to, ``touched`` (tabs with edits or
+        notes, months an edit moved an invoice into); then the summary."""
+        months = {month, *touched}
         facts = self.facts()
         requests: list[dict[str, Any]] = []
         updates: list[tuple[str, list[list[Any]]]] = []
-        bases = {}
-        for m in months:
-            layout = self.layout(m, facts)
+        bases: dict[str, dict] = {}
+        first = self.layout(month, facts)
+        months.update(r.carried_to for r in first.rows() if r.carried_to and r.carried_to > month)
+        out.tabs = []
+        for m in sorted(months):
+            layout = first if m == month else self.layout(m, facts)
+            applied = pulled.get(m)
             tab = render_month(layout, all_marks(facts, layout.weeks, month=m, locale=self.locale, tz=self.tz),
                                locale=self.locale, templates=self.templates,
-                               typed=typed if m == month else None, notes=notes if m == month else None)
+                               typed=applied.typed if applied else None, notes=applied.notes if applied else None)
             self._emit(tab, tabs.get(m), requests, updates)
-            bases[m] = tab.base
+            bases[m] = tab.base  # an invalid cell keeps the store's value as its base: fixing it is an edit
             if m == month:
-                from .render import warning_text
-
                 names = {b.department.key: b.department.name for b in layout.blocks}
                 out.concentration = [warning_text(w, names, layout, self.locale) for w in layout.warnings]
             out.tabs.append(m)
@@ -171,19 +227,7 @@ class Invoices:
         if existing_summary is not None:
             summary.title = existing_summary["properties"]["title"]
         self._emit(summary, existing_summary, requests, updates)
-        self.sheets.batch_update(sid, requests)
-        self.sheets.write_values(sid, updates)
-        for m, base in bases.items():  # only after the writes landed
-            self.store.sync.replace_base(sid, {(m, k, f): v for (k, f), v in base.items()
-                                               if (k, f) not in typed or m != month}, sheet=m)
-        if snapshot:
-            today = self.today()
-            monday = today - dt.timedelta(days=today.weekday())
-            if not any(d >= monday for d in snap.days(self.store, month)):
-                snap.take(self.store, month, facts, on=today)
-                out.snapshot = today
-        out.api_calls = (self.sheets.counts().calls - calls) if hasattr(self.sheets, "counts") else 0
-        return out
+        return requests, updates, bases
 
     def _emit(self, tab: Any, existing: dict[str, Any] | None, requests: list[dict[str, Any]],
               updates: list[tuple[str, list[list[Any]]]]) -> None:
@@ -197,31 +241,33 @@ class Invoices:
         updates.append(value_range(tab, grid.get("rowCount", 0) if props else 0,
                                    grid.get("columnCount", 0) if props else 0))
 
-    def _pull(self, sid: str, month: str, sheet: dict[str, Any], out: RefreshReport) -> isync.Applied:
-        grid = sheet["properties"].get("gridProperties", {})
-        rng = f"'{month}'!A1:H{max(grid.get('rowCount', 1), 1)}"
-        values = self.sheets.snapshot(sid, [rng])[rng]
-        base = {(k, f): v for (_sh, k, f), v in self.store.sync.get_base(sid, sheet=month).items()}
+    def _pull(self, sid: str, ranges: dict[str, str], values: dict[str, list[list[Any]]], out: RefreshReport
+              ) -> dict[str, isync.Applied]:
+        """Apply the accounts' edits found in the month tabs (as read) to the store."""
         types = isync.field_types(self.templates.vocabularies["invoice_status"])
-        store_side: dict[str, dict[str, Any]] = {}
-        clients: dict[str, str] = {}
-        versions: dict[str, int] = {}
-        keys = {k for k, _f in base}
-        with self.store.session(readonly=True) as s:
-            slugs = dict(s.execute(select(Client.id, Client.slug)).all())
-            for inv in s.scalars(select(Invoice).where(Invoice.key.in_(keys), Invoice.deleted_at.is_(None))):
-                store_side[inv.key] = {f: from_store(getattr(inv, f), types[f]) for f in isync.EDITABLE}
-                clients[inv.key] = slugs[inv.client_id]
-                versions[inv.key] = inv.version
-        decisions = isync.decide(isync.sheet_rows(values), base, store_side, types, locale=self.locale,
-                                 winner=self.config.sync.default_winner)
-        applied = isync.apply(self.store, decisions, types, spreadsheet_id=sid, tab=month, clients=clients,
-                              versions=versions, locale=self.locale, today=self.today())
-        out.pulled += applied.pulled
-        out.errors += len(decisions.errors)
-        out.conflicts += len(decisions.conflicts)
-        out.warnings += decisions.warnings + applied.warnings
-        return applied
+        result: dict[str, isync.Applied] = {}
+        for m, rng in ranges.items():
+            base = {(k, f): v for (_sh, k, f), v in self.store.sync.get_base(sid, sheet=m).items()}
+            store_side: dict[str, dict[str, Any]] = {}
+            clients: dict[str, str] = {}
+            versions: dict[str, int] = {}
+            keys = {k for k, _f in base}
+            with self.store.session(readonly=True) as s:
+                slugs = dict(s.execute(select(Client.id, Client.slug)).all())
+                for inv in s.scalars(select(Invoice).where(Invoice.key.in_(keys), Invoice.deleted_at.is_(None))):
+                    store_side[inv.key] = {f: from_store(getattr(inv, f), types[f]) for f in isync.EDITABLE}
+                    clients[inv.key] = slugs[inv.client_id]
+                    versions[inv.key] = inv.version
+            decisions = isync.decide(isync.sheet_rows(values[rng]), base, store_side, types, locale=self.locale,
+                                     winner=self.config.sync.default_winner, month=m)
+            applied = isync.apply(self.store, decisions, types, spreadsheet_id=sid, tab=m, clients=clients,
+                                  versions=versions, locale=self.locale, today=self.today())
+            out.pulled += applied.pulled
+            out.errors += len(decisions.errors)
+            out.conflicts += len(decisions.conflicts)
+            out.warnings += decisions.warnings + applied.warnings
+            result[m] = applied
+        return result
 
     def report(self, month: str | None = None) -> pd.DataFrame:
         """Per-client payment behaviour: of the invoices shown in ``month``, or of all invoices when None."""
@@ -240,12 +286,12 @@ class Invoices:
         return snap.take(self.store, month, self.facts(), on=on or self.today())
 
     def diff(self, month: str | None = None, since: dt.date | str | None = None) -> pd.DataFrame:
-        """What changed in ``month`` since the newest snapshot on or before ``since`` (default: the last
-        meeting day). ``attrs``: ``snapshot`` (its day), ``before``/``now`` (forecast and fact)."""
+        """What changed in ``month`` since the newest snapshot on or before ``since`` (default: yesterday, so
+        at the meeting it is last week's). ``attrs``: ``snapshot`` (its day), ``before``/``now`` (forecast, fact)."""
         month = month or self.current_month()
         if isinstance(since, str):
             since = dt.date.fromisoformat(since)
-        since = since or self.last_meeting()
+        since = since or self.today() - dt.timedelta(days=1)
         day = snap.latest_on_or_before(self.store, month, since)
         if day is None:
             known = ", ".join(f"{d:%Y-%m-%d}" for d in snap.days(self.store, month)) or "none yet"

@@ -14,7 +14,8 @@ Definitions (docs/invoices.md explains them to accounts):
   cancelled invoices count nowhere;
 * **gap** = plan − fact − forecast (what is still missing; negative means the plan is covered);
 * a **concentration warning** when more than ``share`` of the month's forecast falls in the last
-  week, or in the last three working days.
+  week (the seven days up to the month's last working day and after it: a clipped last week of one
+  day would hide the rush) or in the last three working days.
 """
 
 from __future__ import annotations
@@ -283,7 +284,10 @@ def concentration(scope: str | None, rows: Sequence[Row], totals: Totals, tail: 
     if total <= 0:
         return []
     out = []
-    in_last_week = totals.forecast[-1]
+    last_seven = {tail[-1] - dt.timedelta(days=i) for i in range(7)} if tail else set()
+    in_last_week = sum((r.invoice.amount for r in rows if r.week is not None and r.invoice.status in FORECAST_STATUSES
+                        and (r.invoice.planned_date in last_seven or r.invoice.planned_date > max(last_seven))),
+                       ZERO) if tail else totals.forecast[-1]
     if in_last_week > total * Decimal(str(share)):
         out.append(Warning(scope, "last_week", in_last_week, total, share))
     in_tail = sum((r.invoice.amount for r in rows if r.week is not None and r.invoice.status in FORECAST_STATUSES

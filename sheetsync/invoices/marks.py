@@ -14,7 +14,6 @@ Pure: the time zone for "on 19.11" is passed in.
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass

@@ -30,6 +30,8 @@ from ..templates import Vocabulary
 from .render import COL, EDITABLE
 
 KEY_RE = re.compile(r"^INV-\d{1,12}$")
+_ISO_WEEK = re.compile(r"^(?:(\d{4})-?)?W(\d{1,2})$", re.IGNORECASE)
+_WEEK_LABEL = re.compile(r"^(\d{1,2})\.(\d{1,2})\s*[–—-]\s*\d{1,2}\.\d{1,2}$")
 AMOUNT = FieldType("number")
 REQUIRED = frozenset({"amount", "status", "planned_date"})
 
@@ -95,9 +97,28 @@ def sheet_rows(values: Sequence[Sequence[Any]]) -> dict[str, list[tuple[int, lis
     return out
 
 
+def parse_week(raw: Any, month: str) -> Canon:
+    """A week typed for the planned date -> the week's first day: ISO ``2026-W48`` / ``W48`` (Monday) or a
+    week column's label such as ``23.11–29.11`` (its first day, in the tab's year)."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    year = int(month[:4])
+    m = _ISO_WEEK.match(text)
+    try:
+        if m:
+            return dt.date.fromisocalendar(int(m[1] or year), int(m[2]), 1).isoformat()
+        m = _WEEK_LABEL.match(text)
+        if m:
+            return dt.date(year, int(m[2]), int(m[1])).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
 def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mapping[tuple[str, str], Canon],
            store: Mapping[str, Mapping[str, Canon]], types: Mapping[str, FieldType], *, locale: str = "ru",
-           winner: str = "sheet") -> Decisions:
+           winner: str = "sheet", month: str | None = None) -> Decisions:
     """The pure merge of one month tab. ``base`` holds the live rows written last time; only they sync."""
     out = Decisions()
     live = sorted({k for k, _f in base})
@@ -115,6 +136,13 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
             col = COL[fld]
             raw = cells[col] if col < len(cells) else None
             value, problem = from_sheet(raw, types[fld], locale)
+            if problem is not None and fld == "planned_date" and month is not None:
+                week = parse_week(raw, month)
+                if week is not None:
+                    value, problem = week, None
+                else:
+                    problem += (" или неделя: 2026-W48, 23.11–29.11" if locale == "ru"
+                                else " or a week: 2026-W48, 23.11–29.11")
             if problem is None and fld == "amount" and value is not None and value.startswith("-"):
                 problem = expected_format(types[fld], locale, raw) + (" ≥ 0" if locale != "ru" else " не меньше 0")
             if problem is None and value is None and fld in REQUIRED:

@@ -445,14 +445,19 @@ def _cells(d: DesiredSheet, a: _Actual, plan: Plan, new_cols: set[int], *, relay
             plan.add({"updateCells": {"start": {"sheetId": sid, "rowIndex": 0, "columnIndex": 0}, "rows": data,
                                       "fields": mask}})
         return
+    restored: list[str] = []
     for c in d.cells:
         if not c.managed:
             continue
         have = a.cell(c.row, c.col)
         if not matches(c.data, have):
-            what = (f"{d.kind}: header of {_key_at(d, c)!r} rewritten" if d.header_row and c.col not in new_cols
-                    else f"{d.kind}: cell {_letter(c.col)}{c.row + 1} restored" if not d.header_row else None)
+            what = f"{d.kind}: header of {_key_at(d, c)!r} rewritten" if d.header_row and c.col not in new_cols else None
             plan.add(_write_cell(sid, c, mask), what)
+            if not d.header_row:
+                restored.append(f"{_letter(c.col)}{c.row + 1}")
+    if restored:  # e.g. counters whose references a renamed or moved sheet/column changed
+        plan.repairs.append(f"{d.kind}: {len(restored)} cell(s) restored ({', '.join(restored[:6])}"
+                            f"{', …' if len(restored) > 6 else ''})")
 
 
 def _key_at(d: DesiredSheet, c: DesiredCell) -> str:

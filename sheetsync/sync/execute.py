@@ -233,7 +233,7 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[lis
             clear(a.sheet, a.row)
     for a in plan.actions:
         if isinstance(a, WriteCell):
-            put(a.sheet, a.row + 1, a.field, a.value)  # MUTANT
+            put(a.sheet, a.row, a.field, a.value)
         elif isinstance(a, AppendRow):
             whole_row(a.sheet, a.row, a.key, a.values)
         elif isinstance(a, CreateTask):

@@ -14,8 +14,7 @@ import gspread
 import pytest
 import requests
 
-from sheetsync.emulator import Emulator
-from sheetsync.emulator.server import EmulatorServer, loopback_client, loopback_session
+from sheetsync.emulator import Emulator, EmulatorServer, loopback_client, loopback_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,3 +132,22 @@ def test_cli_port_in_use_is_a_clear_error(tmp_path):
                             "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert "cannot listen" in r.stderr and "--port" in r.stderr
+
+
+def test_client_that_hangs_up_leaves_no_traceback(server, emu, capfd):
+    """A client whose timeout fired (it reset the connection) must not make the server print a traceback."""
+    import struct
+
+    emu.faults.latency(0.2)
+    host, port = server.httpd.server_address[:2]
+    for _ in range(3):
+        sock = socket.create_connection((host, port), timeout=5)
+        sock.sendall(b"GET /drive/v3/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a@x.test\r\n\r\n")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # RST: the server's answer will hit a reset connection
+    time.sleep(0.5)
+    emu.faults.clear()
+    r = requests.get(server.url + "/drive/v3/files", headers={"Authorization": "Bearer a@x.test"}, timeout=5)
+    assert r.status_code == 200  # still serving
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err, err

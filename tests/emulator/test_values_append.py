@@ -101,3 +101,24 @@ def test_gspread_insert_rows(ws):
     ws.update([["r0"], ["r1"], ["r2"]], "A1")
     ws.insert_rows([["new", "row"]], 3)
     assert ws.col_values(1) == ["r0", "r1", "new", "r2"]
+
+
+def test_gspread_insert_cols_fills_the_new_columns(ws):
+    """Mirrors gspread's recorded Google session (WorksheetTest.test_insert_cols cassette)."""
+    ws.update([[f"{r}{c}" for c in "ABCD"] for r in range(1, 7)], "A1")
+    ws.insert_cols([["x1", "x2", "x3", "x4"], ["y1", "y2", "y3", "y4"]], 2)
+    assert ws.col_values(2) == ["x1", "x2", "x3", "x4"]
+    assert ws.col_values(3) == ["y1", "y2", "y3", "y4"]
+    assert ws.col_values(1) == [f"{r}A" for r in range(1, 7)]
+    assert ws.col_values(4) == [f"{r}B" for r in range(1, 7)]
+    assert ws.row_values(5) == ["5A", "", "", "5B", "5C", "5D"]
+
+
+def test_append_columns_major_to_empty_column_answers_like_google(ws, rest):
+    ws.update([[f"{r}{c}" for c in "ABCD"] for r in range(1, 7)], "A1")
+    ws.insert_cols([[]], 2)  # one empty column B
+    status, body = rest.post("/values/Sheet1!B1:append", {"majorDimension": "COLUMNS", "values": [["p", "q"]]},
+                             valueInputOption="RAW")
+    assert status == 200 and "tableRange" not in body
+    assert body["updates"]["updatedRange"] == "Sheet1!B1:B2"
+    assert ws.col_values(2) == ["p", "q"]

@@ -65,3 +65,49 @@ def test_data_filter_needs_exactly_one_kind(rest, allow_invalid_requests):
     assert status == 400 and "exactly one" in body["error"]["message"]
     status, body = rest.post("/values:batchGetByDataFilter", {"dataFilters": [{"sql": "x"}]})
     assert status == 400 and '"sql"' in body["error"]["message"]
+
+
+def _row_metadata(sh, key, row):
+    sh.batch_update({"requests": [{"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": key, "visibility": "DOCUMENT",
+        "location": {"dimensionRange": {"sheetId": 0, "dimension": "ROWS", "startIndex": row,
+                                        "endIndex": row + 1}}}}}]})
+
+
+def test_every_lookup_form_works_in_the_values_endpoints(ws, sh, rest):
+    """metadataLocation (exact and intersecting) and locationType select the same blocks as search does."""
+    ws.update([["id", "status"], ["T-1", "backlog"], ["T-2", "done"]], "A1")
+    _column_metadata(sh, "col", "status", 1)
+    _row_metadata(sh, "row", 2)
+    exact = {"developerMetadataLookup": {"metadataLocation": {"dimensionRange": {
+        "sheetId": 0, "dimension": "COLUMNS", "startIndex": 1, "endIndex": 2}}}}
+    crossing = {"developerMetadataLookup": {"locationMatchingStrategy": "INTERSECTING_LOCATION",
+                                            "metadataLocation": {"dimensionRange": {
+                                                "sheetId": 0, "dimension": "ROWS", "startIndex": 1,
+                                                "endIndex": 3}}}}
+    by_type = {"developerMetadataLookup": {"locationType": "ROW"}}
+    status, body = rest.post("/values:batchGetByDataFilter", {"dataFilters": [exact, crossing, by_type]})
+    assert status == 200, body
+    got = [(v["valueRange"]["range"], v["valueRange"].get("values")) for v in body["valueRanges"]]
+    # the crossing rows [1, 3) meet the status column (a column crosses every row) and row 3's metadata
+    column, row = ("Sheet1!B1:B1000", [["status"], ["backlog"], ["done"]]), ("Sheet1!A3:Z3", [["T-2", "done"]])
+    assert got[0] == column and sorted(got[1:3]) == sorted([column, row]) and got[3] == row
+    assert [v["dataFilters"] for v in body["valueRanges"]] == [[exact], [crossing], [crossing], [by_type]]
+    # search agrees on what the crossing lookup matches
+    status, found = rest.post("/developerMetadata:search", {"dataFilters": [crossing]})
+    assert sorted(m["developerMetadata"]["metadataKey"] for m in found["matchedDeveloperMetadata"]) == ["col", "row"]
+    status, body = rest.post("/values:batchUpdateByDataFilter", {"valueInputOption": "RAW", "data": [
+        {"dataFilter": exact, "values": [["Status"]]},
+        {"dataFilter": {"developerMetadataLookup": {"metadataLocation": {"dimensionRange": {
+            "sheetId": 0, "dimension": "ROWS", "startIndex": 2, "endIndex": 3}}}}, "values": [["T-9"]]}]})
+    assert status == 200, body
+    assert ws.get_all_values() == [["id", "Status"], ["T-1", "backlog"], ["T-9", "done"]]
+    status, body = rest.post("/values:batchClearByDataFilter", {"dataFilters": [by_type]})
+    assert status == 200 and body["clearedRanges"] == ["Sheet1!A3:Z3"]
+    assert ws.get_all_values() == [["id", "Status"], ["T-1", "backlog"]]
+
+
+def test_bad_matching_strategy_is_a_400(rest, allow_invalid_requests):
+    status, body = rest.post("/values:batchGetByDataFilter", {"dataFilters": [
+        {"developerMetadataLookup": {"metadataKey": "k", "locationMatchingStrategy": "NEAR"}}]})
+    assert status == 400 and "NEAR" in body["error"]["message"]

@@ -152,3 +152,21 @@ def test_ru_currency_round_trip(typed, shown):
     uev, fmt = cv.user_entered_value(typed, RU)
     assert fmt["type"] == "CURRENCY"
     assert cv.format_effective(uev, fmt, RU) == shown
+
+
+def test_date_without_a_year_takes_the_emulator_clocks_year():
+    """'3/4' typed in 2031 (by the emulator's clock, in the spreadsheet's time zone) is 4 March 2031."""
+    from datetime import UTC, date, datetime
+
+    from sheetsync.emulator import Emulator
+
+    t = datetime(2031, 12, 31, 22, 0, tzinfo=UTC).timestamp()  # already 2032 in Moscow
+    emu = Emulator(clock=lambda: t)
+    sh = emu.gspread_client("owner@agency.test").create("year")
+    ws = sh.sheet1
+    ws.update([["3/4"]], "A1", raw=False)
+    assert ws.get("A1", value_render_option="UNFORMATTED_VALUE") == [[cv.to_serial(date(2031, 3, 4))]]
+    sh.batch_update({"requests": [{"updateSpreadsheetProperties": {
+        "properties": {"timeZone": "Europe/Moscow", "locale": "ru_RU"}, "fields": "timeZone,locale"}}]})
+    ws.update([["4.3"]], "A2", raw=False)
+    assert ws.get("A2", value_render_option="UNFORMATTED_VALUE") == [[cv.to_serial(date(2032, 3, 4))]]

@@ -190,3 +190,18 @@ def test_a_spreadsheet_whose_first_batch_never_landed_is_laid_out_cleanly(emu, s
     assert ss.worksheet("Карточка").acell("A1").value == "ACME — карточка проекта"
     m = emu.mark()
     assert ensure_spreadsheet(sheets, desired, sid).plan.requests == [] and writes(emu, m) == 0
+
+
+def test_card_cells_overwritten_are_restored_but_sync_blocks_are_left(emu, sheets, desired, filled, templates):
+    from sheetsync.provision.desired import card_layout
+
+    sid, ss, _ = filled
+    layout = card_layout(templates["card"], templates.vocabularies)
+    card = ss.worksheet("Карточка")
+    done_row = layout.counter_rows["done"] + 1
+    card.update(range_name=f"B{done_row}", values=[["999"]])
+    card.update(range_name=f"B{layout.last_sync[0] + 1}", values=[["вчера"]])  # the sync's cell
+    out = repair(emu, sheets, desired, sid)
+    assert out.plan.repairs == [f"card: 1 cell(s) restored (B{done_row})"]
+    assert card.acell(f"B{done_row}").value == "0"
+    assert card.acell(f"B{layout.last_sync[0] + 1}").value == "вчера"

@@ -312,3 +312,24 @@ def test_a_service_account_key_missing_its_private_key_is_refused_before_any_cal
     with pytest.raises(AuthFailed, match="lacks private_key"):
         connect(Backend(kind="google", credentials_file=str(p)))
     assert len(rsps.calls) == 0
+
+
+def test_a_429_storm_without_retry_after_slows_every_job(sa_file, token_ok, clock):
+    rsps = token_ok
+    rsps.add(responses.POST, SHEETS, status=429)
+    rsps.add(responses.POST, SHEETS, status=429)
+    rsps.add(responses.POST, SHEETS, status=429)
+    rsps.add(responses.POST, SHEETS, json={"spreadsheetId": "new"})
+    rsps.add(responses.POST, BATCH_WRITE, json={"spreadsheetId": "sid1"})
+    budget = Budget(QuotaSettings(), clock=clock, sleep=clock.sleep)
+    c = connect(Backend(kind="google", credentials_file=str(sa_file)), budget=budget, sleep=clock.sleep, clock=clock)
+    for expected_hold in (1, 2, 4):  # Sheets sends no Retry-After: the shared hold doubles per 429 in a row
+        with pytest.raises(QuotaExhausted):
+            c.create_spreadsheet({"properties": {"title": "Acme"}})
+        start = clock.now
+        budget.acquire("someone-else@x.test", "write")  # any job's next write waits the hold out
+        assert clock.now - start == pytest.approx(expected_hold)
+    c.create_spreadsheet({"properties": {"title": "Acme"}})  # success ends the streak
+    start = clock.now
+    c.write_values("sid1", [("A1", [["x"]])])
+    assert clock.now == start

@@ -98,3 +98,14 @@ def test_errors_say_what_to_do(project, tmp_path):
     result = _run("db", "upgrade", "--config", bad_config)
     assert result.exit_code == 1
     assert 'specialists[0].weekly_hours: expected a positive number of hours, got "forty"' in result.output
+
+
+def test_db_status_and_log_by_client(project):
+    before = _run("db", "status", "--config", project)
+    assert before.exit_code == 0 and "empty: run `sheetsync db upgrade`" in before.output
+    assert _run("db", "upgrade", "--config", project).exit_code == 0
+    after = _run("db", "status", "--config", project)
+    assert "(up to date)" in after.output
+    log = _run("log", "--client", "demo", "--config", project)
+    assert log.exit_code == 0 and "Демо-клиент" in log.output and "create" in log.output
+    assert _run("log", "--client", "nobody", "--config", project).exit_code == 1

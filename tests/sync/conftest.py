@@ -44,9 +44,10 @@ def sid(emu, _template):
 
 @pytest.fixture
 def sheets(emu, sid):
-    from sheetsync.sheets import Backend, connect
+    from sheetsync.sheets import Backend, RetryPolicy, connect
 
-    return connect(Backend(emulator=emu, user=SA))
+    # real backoff, without real sleeping
+    return connect(Backend(emulator=emu, user=SA, retry=RetryPolicy(initial_wait=0.01, jitter=0.01)))
 
 
 @pytest.fixture
