@@ -3,18 +3,23 @@
 How it is built (set-up, never measured):
 
 * the store through its repositories (clients, specialists, task types, tasks with their change log);
-* client 0's spreadsheet through real provisioning (grid rows: the backlog plus 50, at least 100,
+* client 0's spreadsheet through real provisioning (grid rows: a client's backlog plus 50, at least 60,
   instead of the default 1,000 — the emulator keeps grids dense, so empty rows cost it time); every other client gets a byte-for-byte copy of
   that freshly provisioned (still empty) spreadsheet under a new file id — what provisioning would
   have made, at a fraction of the cost (provisioning itself is measured on its own);
 * a first sync cycle fills every sheet with its client's tasks, a second confirms the steady state.
   During the first cycle only, the engine's per-cell base upsert is swapped for a bulk one with the
   same result (the SyncBase rows are identical); see docs/benchmarks.md for why.
+* with ``synced_clients`` (the large agencies), clients after the first ``synced_clients`` start with
+  no tasks: their empty copy needs no first sync, so it is recorded as synced the way the engine's
+  own first cycle would record it (a finished SyncRun with the sheet's modifiedTime and the store's
+  change counter, the layout in the engine's cache). Their changes are then new tasks on both sides.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import pickle
 import random
@@ -47,7 +52,8 @@ class Agency:
 
     # --- people changing things between cycles (not measured: other identities / the store) ---
     def edit_sheet_cell(self, slug: str, row: int = 2, text: str | None = None) -> None:
-        """The manager retypes a task title in the backlog sheet (one values.update as the manager)."""
+        """The manager types a task title in the backlog sheet (one values.update as the manager): an edit
+        of an existing row, or a new task when the row is empty."""
         self._edits += 1
         sid = self.sids[slug]
         sess = self.emu.session(MANAGER)
@@ -57,9 +63,14 @@ class Agency:
         r.raise_for_status()
 
     def edit_store_tasks(self, slug: str, n: int = 1) -> None:
-        """The team changes ``n`` tasks of ``slug`` in the store (priority and estimate)."""
+        """The team changes ``n`` tasks of ``slug`` in the store (priority and estimate); adds one if it has none."""
         keys = self.keys[slug][-n:]
         self._edits += 1
+        if not keys:
+            task = self.store.tasks.create(slug, {"title": f"New task #{self._edits}", "task_type": "article"},
+                                           origin="api", actor="bench")
+            self.keys[slug].append(task.key)
+            return
         with self.store.session() as s:
             for i, key in enumerate(keys):
                 self.store.tasks.update(key, {"priority": 1 + (self._edits + i) % 5,
@@ -159,7 +170,7 @@ def bulk_base() -> Iterator[None]:
 
 def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | None = None,
           grid_rows: int | None = None, tmp: Path | None = None, seed: int = 7, quota: bool = False,
-          clock: Any = None) -> Agency:
+          clock: Any = None, synced_clients: int | None = None) -> Agency:
     """An agency of ``n_clients`` in steady state (every sheet in sync, nothing pending)."""
     from sheetsync.emulator import Emulator
     from sheetsync.provision import ProvisionSettings, provision_client
@@ -173,13 +184,14 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
     if first_client_rows is not None:
         rows[0] = first_client_rows
     if grid_rows is None:  # provisioning's default is 1,000 rows; the sync grows a grid when it must
-        grid_rows = max(100, max(rows.values()) + 50)
+        grid_rows = max(60, rows_per_client + 50)
     store, keys = make_store(tmp / f"agency-{n_clients}.db", n_clients, rows, seed=seed)
     emu = Emulator(clock=clock) if clock else Emulator()
     # no client-side budget and a single attempt: a 429 shows in the counts instead of being waited out
     sheets = connect(Backend(emulator=emu, user=SA, quota=QuotaSettings(enabled=False),
                              retry=RetryPolicy(max_attempts=1) if quota else RetryPolicy()))
     slugs = sorted(keys)
+    synced = set(slugs[:synced_clients]) | {s for s in slugs if keys[s]}
     first = provision_client(store=store, sheets=sheets, slug=slugs[0],
                              settings=ProvisionSettings(rows=grid_rows)).spreadsheet_id
     sids = {slugs[0]: first}
@@ -188,8 +200,19 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
         sids[slug] = sid
     engine = SyncEngine(store, sheets)
     with bulk_base():
-        engine.cycle()
-    engine.cycle()  # our own writes moved modifiedTime: one read each to see nothing to do
+        engine.cycle(sorted(synced))
+    engine.cycle(sorted(synced))  # our own writes moved modifiedTime: one read each to see nothing to do
+    rest = [s for s in slugs if s not in synced]
+    if rest:
+        proto = engine._layout(sids[rest[0]], "ru")  # the copies' layout, as the engine reads it (one call)
+        counters = store.change_counters()
+        for slug in rest:
+            sid = sids[slug]
+            engine._layouts[sid] = copy.deepcopy(proto)
+            run = store.sync.start_run(slug, spreadsheet_id=sid, store_change_id=counters.get(slug),
+                                       sheet_modified_time=emu.files[sid].modified_time)
+            store.sync.finish_run(run.id, status="ok", api_calls=0, cells_written=0, pulled=0, pushed=0,
+                                  conflicts=0, errors=0)
     agency = Agency(store, emu, sheets, engine, slugs, sids, tmp, keys)
     if quota:
         emu.quota.enabled = True

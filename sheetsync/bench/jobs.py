@@ -75,6 +75,8 @@ class World:
         return m, rep
 
     def naive_cycle(self, slugs: list[str], memory: bool = True) -> Measure:
+        for slug in slugs:  # its worksheet handles, opened once and kept (not measured: generous to it)
+            self.naive._worksheets(self.a.sids[slug])
         with measure(self.twin, SA, memory=memory) as m:
             self.naive.cycle(self.a.sids, slugs)
         return m

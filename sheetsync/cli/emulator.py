@@ -24,7 +24,8 @@ def serve(
 ) -> None:
     """Serve the emulator over HTTP until Ctrl-C (or SIGTERM); state is saved on the way out.
 
-    gspread: sheetsync.emulator.server.loopback_client(URL, user=EMAIL) — the e-mail is the bearer token.
+    gspread: sheetsync.emulator.loopback_client(URL, user=EMAIL) — the e-mail is the bearer token.
+    See docs/emulator.md.
     """
     from sheetsync.emulator import Emulator
     from sheetsync.emulator.server import EmulatorServer
@@ -43,7 +44,7 @@ def serve(
     where = f"persisting to {data}" if data else "in memory (use --data DIR to keep state)"
     console.print(f"sheetsync emulator serving on [bold]{server.url}[/] — {where}")
     console.print(f"gspread: [cyan]loopback_client('{server.url}', user='you@example.com')[/] "
-                  "from sheetsync.emulator.server")
+                  "from sheetsync.emulator")
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()

@@ -122,3 +122,16 @@ def diff_cmd(
     before, now = frame.attrs["before"], frame.attrs["now"]
     console.print(f"forecast {before['forecast']:,.2f} → {now['forecast']:,.2f}; "
                   f"fact {before['fact']:,.2f} → {now['fact']:,.2f}")
+
+
+@invoices_app.command("share")
+def share_cmd(config: ConfigOpt = None) -> None:
+    """Share the turnover spreadsheet with exactly `invoices.editor_emails` (after changing that list)."""
+    from sheetsync.sheets import SheetsError
+
+    inv = open_invoices(config)
+    try:
+        changed = inv.share()
+    except SheetsError as e:
+        fail(str(e), getattr(e, "hint", None))
+    console.print(f"added: {', '.join(changed['added']) or '—'}; removed: {', '.join(changed['removed']) or '—'}")

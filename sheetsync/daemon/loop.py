@@ -94,6 +94,7 @@ class Daemon:
         self._stop = threading.Event()
         self._rng = random.Random(self.settings.seed)
         self._grace: threading.Timer | None = None
+        self._held: list[str] = []
         self.scale_out = app.store.engine.dialect.name == "postgresql"
         self.leases: LeaseKeeper | None = (
             LeaseKeeper(app.store, self.settings.worker_id, ttl_seconds=self.settings.lease_ttl)
@@ -218,6 +219,10 @@ class Daemon:
             slugs = [c.slug for c in self.app.store.clients.list(active=True) if c.spreadsheet_id]
             mine = self.leases.claim(slugs) if self.leases is not None else slugs
             self.metrics.clients_held.set(len(mine))
+            if self.leases is not None and mine != self._held:
+                log.info("leases changed", extra={"worker": self.settings.worker_id, "held": mine,
+                                                  "count": len(mine)})
+                self._held = list(mine)
             now = time.monotonic()
             due = [s for s in mine if self.backoff.get(s, _Backoff()).next_at <= now]
             if due:

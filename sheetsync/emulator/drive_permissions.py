@@ -180,6 +180,9 @@ def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[s
     body = req.json()
     for k in body:
         if k not in ("role", "pendingOwner", "expirationTime"):
+            if k not in PERMISSION_FIELDS:
+                raise ApiError(400, f'Invalid JSON payload received. Unknown name "{k}" at \'permission\': Cannot '
+                                    "find field.", reason="invalid")
             raise ApiError(403, f"The resource body includes fields which are not directly writable: {k}.",
                            reason="fieldNotWritable")
     if body.get("expirationTime"):

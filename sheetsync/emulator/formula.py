@@ -251,8 +251,24 @@ class _Parser:
             self.expect(")")
             return node
         if (kind, text) == ("op", "{"):
-            raise FormulaError("array literals are not supported by the sheetsync emulator")
+            return self.array()
         raise FormulaError(f"unexpected {text!r}")
+
+    def array(self) -> Any:
+        """An array literal ``{1,2;3,4}``: ``,`` separates columns, ``;`` rows (en_US syntax)."""
+        rows: list[list[Any]] = [[]]
+        while True:
+            rows[-1].append(self.comparison())
+            tok = self.take()
+            if tok[1] == "}":
+                break
+            if tok[1] == ";":
+                rows.append([])
+            elif tok[1] != ",":
+                raise FormulaError(f"expected ',', ';' or '}}' in an array literal, got {tok[1]!r}")
+        if len({len(r) for r in rows}) != 1:
+            raise FormulaError("array literal rows must have the same number of columns")
+        return ("array", rows)
 
 
 @lru_cache(maxsize=4096)
@@ -311,6 +327,8 @@ def _eval(node: Any, ctx: Context) -> Any:
         return x if isinstance(x, Err) else x / 100
     if kind == "bin":
         return _binop(node[1], scalar(_eval(node[2], ctx)), scalar(_eval(node[3], ctx)))
+    if kind == "array":
+        return Range([[scalar(_eval(n, ctx)) for n in row] for row in node[1]])
     if kind == "call":
         name, args = node[1], node[2]
         if name in LAZY:
@@ -799,6 +817,26 @@ def _value(args: list[Any], ctx: Context) -> Any:
     return to_number(args[0], "VALUE", 1)
 
 
+def _hyperlink(args: list[Any], ctx: Context) -> Any:
+    """HYPERLINK(url, [label]): the cell's value is the label (or the URL when there is none)."""
+    if len(args) not in (1, 2):
+        return Err("N_A", f"Wrong number of arguments to HYPERLINK. Expected between 1 and 2 arguments, but got "
+                          f"{len(args)} arguments.")
+    v = scalar(args[-1] if len(args) == 2 and args[1] is not None else args[0])
+    return v if isinstance(v, Err) else to_text(v)
+
+
+def _sparkline(args: list[Any], ctx: Context) -> Any:
+    """SPARKLINE draws a chart in the cell; the cell itself holds no value."""
+    if len(args) not in (1, 2):
+        return Err("N_A", f"Wrong number of arguments to SPARKLINE. Expected between 1 and 2 arguments, but got "
+                          f"{len(args)} arguments.")
+    for v in (args[0].flat() if isinstance(args[0], Range) else [args[0]]):
+        if isinstance(v, Err):
+            return v
+    return None
+
+
 FUNCTIONS: dict[str, Callable[[list[Any], Context], Any]] = {
     "SUM": _sum, "MIN": _min, "MAX": _max, "AVERAGE": _average, "COUNT": _count, "COUNTA": _counta,
     "COUNTBLANK": _countblank, "COUNTIF": _countif, "COUNTIFS": _countifs, "SUMIF": _sumif, "SUMIFS": _sumifs,
@@ -809,6 +847,7 @@ FUNCTIONS: dict[str, Callable[[list[Any], Context], Any]] = {
     "MOD": _mod, "LEN": _text_fn("LEN", lambda s: float(len(s))), "UPPER": _text_fn("UPPER", str.upper),
     "LOWER": _text_fn("LOWER", str.lower), "TRIM": _text_fn("TRIM", lambda s: " ".join(s.split())),
     "CONCATENATE": _concat, "CONCAT": _concat, "TEXT": _text, "VALUE": _value,
+    "HYPERLINK": _hyperlink, "SPARKLINE": _sparkline,
     "ISBLANK": _is(lambda v: v is None), "ISNUMBER": _is(lambda v: isinstance(v, int | float)
                                                           and not isinstance(v, bool)),
     "ISTEXT": _is(lambda v: isinstance(v, str)), "ISERROR": _is(lambda v: isinstance(v, Err)),

@@ -9,7 +9,7 @@ gspread hard-codes ``https://sheets.googleapis.com`` and ``https://www.googleapi
 client of the loopback server mounts :class:`LoopbackAdapter`, which rewrites those URLs to the
 server and sends them over a normal HTTP connection::
 
-    from sheetsync.emulator.server import loopback_client
+    from sheetsync.emulator import loopback_client
     gc = loopback_client("http://127.0.0.1:8765", user="me@example.com")
     gc.create("Budget")
 """

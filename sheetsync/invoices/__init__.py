@@ -1,10 +1,11 @@
 """The agency's turnover sheet: a tab per month, carry-over marks, two-way edits, weekly snapshots.
 
     inv = Invoices(store, sheets, config)      # app.invoices
-    inv.refresh("2026-11")    # pull accounts' edits, rewrite the month tab (+ any month an edit moved
-                              # an invoice into) and the summary tab; weekly snapshot
+    inv.refresh("2026-11")    # pull accounts' edits from every month tab, rewrite this month (+ months its
+                              # invoices were carried or moved to) and the summary tab; weekly snapshot
     inv.report("2026-11")     # DataFrame: per-client payment behaviour
-    inv.diff("2026-11")       # DataFrame: changes since the snapshot of last meeting day
+    inv.plan_report("2026-11")  # DataFrame: plan / forecast / fact / gap per department
+    inv.diff("2026-11")       # DataFrame: changes since the newest snapshot before today (last meeting)
 
 One refresh costs one metadata read, one values read of every month tab and one confirm read right
 before writing (both only when month tabs exist), one structural ``:batchUpdate`` and one
@@ -21,9 +22,10 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
+from ..sheets.errors import NotFound
 from ..store.models import AgencySpreadsheet, Client, Department, Invoice
 from ..sync.normalise import from_store
 from ..templates import Templates, load_templates
@@ -64,6 +66,13 @@ class RefreshReport:
     snapshot: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
     concentration: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (f"tabs {', '.join(self.tabs)}: {self.pulled} edits pulled, {self.errors} invalid, "
+                f"{self.conflicts} conflicts, {self.api_calls} calls")
+        if self.snapshot:
+            text += f", snapshot of {self.snapshot:%Y-%m-%d}"
+        return text + (f", {len(self.concentration)} concentration warnings" if self.concentration else "")
 
 
 def _is_month(title: str) -> bool:
@@ -150,6 +159,29 @@ class Invoices:
             self.sheets.share(sid, email, "writer")
         return sid
 
+    def share(self) -> dict[str, list[str]]:
+        """Make the sharing exactly ``invoices.editor_emails`` (writers) besides the owner; returns what changed.
+
+        Run after the config's list changes (a refresh does not, to keep its cost at five calls)."""
+        sid = self.spreadsheet_id()
+        assert sid is not None
+        want = {e.lower() for e in self.config.invoices.editor_emails}
+        changed: dict[str, list[str]] = {"added": [], "removed": []}
+        have = {}
+        for p in self.sheets.list_permissions(sid):
+            email = (p.get("emailAddress") or "").lower()
+            if p.get("role") == "owner" or email == self.sheets.identity.lower():
+                continue
+            if email in want and p.get("role") == "writer":
+                have[email] = p
+                continue
+            self.sheets.remove_permission(sid, p["id"])
+            changed["removed"].append(email or p.get("type", "?"))
+        for email in sorted(want - set(have)):
+            self.sheets.share(sid, email, "writer")
+            changed["added"].append(email)
+        return changed
+
     # --- the jobs ---------------------------------------------------------------------------
     def refresh(self, month: str | None = None, *, snapshot: bool = True) -> RefreshReport:
         """Pull accounts' edits from the month tab, then rewrite it, every month an edit moved an invoice
@@ -160,7 +192,15 @@ class Invoices:
         sid = self.spreadsheet_id()
         assert sid is not None
         out = RefreshReport(month, sid)
-        meta = self.sheets.get_metadata(sid, META_FIELDS)
+        try:
+            meta = self.sheets.get_metadata(sid, META_FIELDS)
+        except NotFound:  # deleted in Drive: it is generated from the store, so make a new one
+            with self.store.session() as s:
+                s.execute(delete(AgencySpreadsheet).where(AgencySpreadsheet.kind == KIND))
+            self.store.sync.clear_base(sid)
+            out.warnings.append(f"the turnover spreadsheet {sid} was gone; created a new one")
+            out.spreadsheet_id = sid = self.spreadsheet_id() or ""
+            meta = self.sheets.get_metadata(sid, META_FIELDS)
         tabs = {sh["properties"]["title"]: sh for sh in meta.get("sheets", [])}
         month_tabs = [m for m, sh in tabs.items() if _is_month(m) and sh["properties"]["sheetId"] == sheet_id_for(m)]
         ranges = {m: f"'{m}'!A1:H{max(tabs[m]['properties'].get('gridProperties', {}).get('rowCount', 1), 1)}"

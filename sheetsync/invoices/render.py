@@ -13,6 +13,7 @@ planned date | paid on | moves | one per week | month.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -304,10 +305,50 @@ def _cell(v: Any) -> Any:
     return v
 
 
+_FORMAT_PARTS = re.compile(r"^userEnteredFormat(?:\.(\w+)|\(([\w,]+)\))$")
+
+
+def compile_cells(tab: Rendered, rows: int, cols: int) -> dict[str, Any]:
+    """``tab.requests`` (repeatCell formats, notes, data validation, in order) folded into ONE ``updateCells``
+    over the whole ``rows`` x ``cols`` grid: what it does not set is cleared, so it also resets the tab."""
+    grid: dict[tuple[int, int], dict[str, Any]] = {}
+    for req in tab.requests:
+        kind, body = next(iter(req.items()))
+        rng = body["range"]
+        cells = [(r, c) for r in range(rng["startRowIndex"], rng["endRowIndex"])
+                 for c in range(rng["startColumnIndex"], rng["endColumnIndex"])]
+        if kind == "repeatCell":
+            m = _FORMAT_PARTS.match(body["fields"])
+            if m is None:
+                raise ValueError(f"cannot fold fields {body['fields']!r}")
+            parts = [m[1]] if m[1] else m[2].split(",")
+            src = body["cell"]["userEnteredFormat"]
+            for rc in cells:
+                fmt = grid.setdefault(rc, {}).setdefault("userEnteredFormat", {})
+                for part in parts:  # a field mask replaces the whole named part, as Sheets does
+                    if part in src:
+                        fmt[part] = src[part]
+                    else:
+                        fmt.pop(part, None)
+        elif kind == "updateCells":
+            for rc in cells:
+                grid.setdefault(rc, {})["note"] = body["rows"][0]["values"][0]["note"]
+        elif kind == "setDataValidation":
+            for rc in cells:
+                grid.setdefault(rc, {})["dataValidation"] = body["rule"]
+        else:
+            raise ValueError(f"cannot fold a {kind} request")
+    last = max((r for r, _c in grid), default=-1) + 1
+    data = [{"values": [grid.get((r, c), {}) for c in range(cols)]} for r in range(last)]
+    return {"updateCells": {"range": _grid(tab.sheet_id, 0, rows, 0, cols), "rows": data,
+                            "fields": "userEnteredFormat,note,dataValidation"}}
+
+
 def structural(tab: Rendered, *, existing: Mapping[str, Any] | None, protected_ids: Sequence[int], owner: str,
                frozen_columns: int = 1) -> list[dict[str, Any]]:
-    """The whole ``:batchUpdate`` for one tab: add or resize it, reset formats and notes, then ``tab.requests``
-    and the protection (owner only, except ``tab.unprotected``)."""
+    """The whole ``:batchUpdate`` for one tab: add or resize it, one ``updateCells`` that resets and sets every
+    format, note and dropdown (``tab.requests`` folded), and the protection (owner only, except
+    ``tab.unprotected``)."""
     sid = tab.sheet_id
     rows, cols = len(tab.values) + 20, tab.width
     out: list[dict[str, Any]] = []
@@ -321,9 +362,7 @@ def structural(tab: Rendered, *, existing: Mapping[str, Any] | None, protected_i
             "rowCount": rows, "columnCount": cols, "frozenRowCount": 1, "frozenColumnCount": frozen_columns}},
             "fields": "gridProperties(rowCount,columnCount,frozenRowCount,frozenColumnCount)"}})
         out.extend({"deleteProtectedRange": {"protectedRangeId": pid}} for pid in protected_ids)
-        out.append({"repeatCell": {"range": _grid(sid, 0, rows, 0, cols), "cell": {},
-                                   "fields": "userEnteredFormat,note,dataValidation"}})
-    out.extend(tab.requests)
+    out.append(compile_cells(tab, rows, cols))
     out.append({"addProtectedRange": {"protectedRange": {
         "range": {"sheetId": sid},
         "description": "sheetsync: generated from the store; edit amount, status and dates of an invoice only",

@@ -69,9 +69,11 @@ def _show(field: str, value: Any) -> str:
 
 
 def diff(before: Sequence[InvoiceSnapshot], now: Iterable[InvoiceFacts], month: str) -> pd.DataFrame:
-    """One row per change: new / gone (moved out of the month, deleted) / amount / status / planned / paid."""
+    """One row per change: new / gone (moved out of the month, or deleted) / amount / status / planned / paid."""
+    now = list(now)
     then = {s.invoice_key: s for s in before}
     live = {i.key: i for i in _live(month, now)}
+    everywhere = {i.key: i for i in now}
     rows: list[dict[str, str]] = []
     for key in sorted(set(then) | set(live)):
         a, b = then.get(key), live.get(key)
@@ -83,7 +85,8 @@ def diff(before: Sequence[InvoiceSnapshot], now: Iterable[InvoiceFacts], month: 
         if b is None:
             rows.append({"key": key, "client": a.client, "change": "gone", "before":
                          f"{_show('amount', a.amount)} {a.status} {_show('planned_date', a.planned_date)}",
-                         "after": "moved out of the month, cancelled or deleted"})
+                         "after": (f"moved to {_show('planned_date', everywhere[key].planned_date)}"
+                                   if key in everywhere else "deleted")})
             continue
         for f in FIELDS:
             old, new = getattr(a, f), getattr(b, f)

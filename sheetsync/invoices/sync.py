@@ -149,7 +149,7 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
                 problem = "Обязательное поле: " + expected_format(types[fld], locale) if locale == "ru" else \
                     "Required: " + expected_format(types[fld], locale)
             if problem is not None:
-                kept = store[key].get(fld)
+                kept = _show(store[key].get(fld), types[fld], locale)
                 tail = f" Оставлено прежнее значение: {kept}." if locale == "ru" else f" The last good value stays: {kept}."
                 out.errors.append(CellError(key, fld, raw, f"sheetsync: {problem}.{tail}"))
                 continue
@@ -166,6 +166,17 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
                 if winner == "sheet":
                     out.edits.append(Edit(key, fld, value, s))
     return out
+
+
+def _show(value: Canon, ft: FieldType, locale: str) -> str:
+    """A canonical value as a person reads it in the sheet (24.11.2026, Paid)."""
+    if value is None:
+        return "(пусто)" if locale == "ru" else "(empty)"
+    if ft.kind == "date":
+        return f"{dt.date.fromisoformat(value):%d.%m.%Y}"
+    if ft.kind == "enum" and ft.labels and value in ft.labels:
+        return ft.labels[value].get(locale) or value
+    return value
 
 
 @dataclass

@@ -162,12 +162,10 @@ def _only_changes(writes: dict[str, dict[str, Any]], current: dict[str, TaskInfo
 
 
 def write_plan(store: Any, writes: dict[str, dict[str, Any]], actor: str) -> int:
-    """Apply the plan in one transaction through the task repository (change log, origin=planner)."""
+    """Apply the plan in one transaction through the task repository's bulk update (change log, origin=planner)."""
     if not writes:
         return 0
-    with store.session() as s:
-        for key, fields in writes.items():
-            store.tasks.update(key, fields, origin=ORIGIN, actor=actor, session=s)
+    store.tasks.update_many(writes, origin=ORIGIN, actor=actor)
     return len(writes)
 
 

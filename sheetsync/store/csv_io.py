@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .clients import CLIENT_COLUMNS
+from .csv_tasks import import_tasks
 from .errors import StoreError
 from .invoices import INVOICE_COLUMNS
 from .metrics import METRIC_VALUE_COLUMNS
-from .models import Client, Invoice, Task
+from .models import Client, Invoice
 from .tasks import TASK_COLUMNS
 from .values import parse_date
 
@@ -180,31 +181,40 @@ def import_csv(store: Store, kind: str, path: str | Path, *, skip_bad: bool = Fa
             problems.append(f"missing required column(s) {', '.join(missing)}")
         report.errors.append(RowError(1, "; ".join(problems) + f" (the {kind} columns are: {', '.join(COLUMNS[kind])})"))
         raise CsvImportError(report)
-    importer = _IMPORTERS[kind]
     with store.session() as s:
-        for line, raw in rows:
-            if "__error__" in raw:
-                report.errors.append(RowError(line, raw["__error__"]))
-                continue
-            values = {k: v for k, v in raw.items() if k not in READ_ONLY}
-            savepoint = s.begin_nested()
-            try:
-                outcome = importer(store, s, values, origin=origin, actor=actor)
-                savepoint.commit()
-            except (StoreError, ValueError, IntegrityError) as exc:
-                savepoint.rollback()
-                report.errors.append(RowError(line, _reason(exc)))
-                continue
-            except SQLAlchemyError as exc:
-                savepoint.rollback()
-                report.errors.append(RowError(line, f"the database refused the row: {exc.__class__.__name__}"))
-                continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        if kind == "tasks":
+            import_tasks(store, s, rows, report, skip_bad=skip_bad, origin=origin, actor=actor, row_error=RowError)
+        else:
+            _import_rows(store, s, kind, rows, report, origin=origin, actor=actor)
         if report.errors and not skip_bad:
             s.rollback()
             raise CsvImportError(report)
     report.written = True
     return report
+
+
+def _import_rows(store: Store, s: Session, kind: str, rows: list[tuple[int, dict[str, str]]],
+                 report: ImportReport, *, origin: str, actor: str) -> None:
+    """One row at a time, each in its own savepoint (clients, invoices and metric values are few)."""
+    importer = _IMPORTERS[kind]
+    for line, raw in rows:
+        if "__error__" in raw:
+            report.errors.append(RowError(line, raw["__error__"]))
+            continue
+        values = {k: v for k, v in raw.items() if k not in READ_ONLY}
+        savepoint = s.begin_nested()
+        try:
+            outcome = importer(store, s, values, origin=origin, actor=actor)
+            savepoint.commit()
+        except (StoreError, ValueError, IntegrityError) as exc:
+            savepoint.rollback()
+            report.errors.append(RowError(line, _reason(exc)))
+            continue
+        except SQLAlchemyError as exc:
+            savepoint.rollback()
+            report.errors.append(RowError(line, f"the database refused the row: {exc.__class__.__name__}"))
+            continue
+        setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 def _reason(exc: Exception) -> str:
@@ -234,27 +244,6 @@ def _import_client(store: Store, s: Session, values: Mapping[str, str], *, origi
     before = s.scalar(select(Client.updated_at).where(Client.id == exists.id))
     after = store.clients.update(slug, fields, origin=origin, actor=actor, session=s).updated_at
     return "updated" if after != before else "unchanged"
-
-
-def _import_task(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
-    fields = _present(values)
-    key = fields.pop("key", None)
-    client = fields.pop("client", None)
-    if not client:
-        raise StoreError("client: expected a client slug, got an empty cell")
-    fields = {k: v for k, v in fields.items() if not (v is None and k in ("estimate_source", "priority", "status",
-                                                                             "forced"))}
-    if key:
-        existing = s.scalars(select(Task).where(Task.key == key.strip())).first()
-        if existing is not None:
-            if store.clients.get(client, session=s).id != existing.client_id:
-                raise StoreError(f"task {key} belongs to another client; a task cannot move between clients")
-            version = existing.version
-            task = store.tasks.update(key.strip(), fields, origin=origin, actor=actor, session=s)
-            return "updated" if task.version != version else "unchanged"
-    store.tasks.create(client.strip(), fields, key=key.strip() if key else None, origin=origin, actor=actor,
-                       session=s)
-    return "created"
 
 
 def _import_invoice(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
@@ -295,7 +284,6 @@ def _import_metric_value(store: Store, s: Session, values: Mapping[str, str], *,
 
 _IMPORTERS = {
     "clients": _import_client,
-    "tasks": _import_task,
     "invoices": _import_invoice,
     "metric_values": _import_metric_value,
 }

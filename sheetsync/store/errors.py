@@ -19,6 +19,10 @@ class InvalidValueError(StoreError, ValueError):
         super().__init__(f"{field}: expected {expected}, got {value!r}")
 
 
+class DuplicateKeyError(StoreError):
+    """A task or invoice with that key already exists."""
+
+
 class ConcurrentUpdateError(StoreError):
     """Someone else changed the record since the caller read it (optimistic version check)."""
 

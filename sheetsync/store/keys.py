@@ -34,17 +34,24 @@ def parse_key(kind: str, key: str) -> int:
 
 
 def next_key(session: Session, kind: str) -> str:
+    return next_keys(session, kind, 1)[0]
+
+
+def next_keys(session: Session, kind: str, count: int) -> list[str]:
+    """`count` consecutive new keys from one counter bump (one UPDATE, however many keys)."""
     prefix = PREFIXES[kind]
+    if count <= 0:
+        return []
     stmt = (
         update(KeySequence)
         .where(KeySequence.name == prefix)
-        .values(next_value=KeySequence.next_value + 1)
+        .values(next_value=KeySequence.next_value + count)
         .returning(KeySequence.next_value)
     )
     value = session.execute(stmt).scalar_one_or_none()
     if value is None:
         raise StoreError(f"the key sequence {prefix!r} is missing: run `sheetsync db upgrade`")
-    return format_key(prefix, value - 1)
+    return [format_key(prefix, n) for n in range(value - count, value)]
 
 
 def claim_key(session: Session, kind: str, key: str) -> None:

@@ -41,6 +41,9 @@ CHANGE_ACTIONS = ("create", "update", "delete", "restore")
 CHANGE_ENTITIES = ("task", "invoice", "client", "metric_value")
 METRIC_DIRECTIONS = ("up", "down")
 LOCALES = ("ru", "en")
+# task fields that never leave the agency: no client spreadsheet shows them (the provisioning tests check
+# every client template against this list); the store's own CSV export is internal and keeps them
+INTERNAL_TASK_FIELDS = ("internal_note",)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # stable constraint names, so migrations can refer to them on every backend
@@ -444,6 +447,7 @@ __all__ = [
     "DepartmentPlan",
     "Invoice",
     "InvoiceMove",
+    "INTERNAL_TASK_FIELDS",
     "InvoiceSnapshot",
     "KeySequence",
     "Lease",

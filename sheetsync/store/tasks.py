@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import changelog, keys
-from .errors import ConcurrentUpdateError, InvalidValueError, NotFoundError, StoreError
+from . import changelog, keys, task_bulk
+from .errors import ConcurrentUpdateError, DuplicateKeyError, InvalidValueError, NotFoundError, StoreError
 from .models import Client, ReservedId, Task, utcnow
 from .repo import ClientRef, Repository, client_id_of, flush_versioned, get_client
 from .values import clean, settable_fields
@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 TASK_FIELDS = settable_fields(Task)
 # columns of to_dataframe() and the CSV format, in order
 TASK_COLUMNS = ("key", "client", *TASK_FIELDS, "created_at", "updated_at", "version", "deleted_at")
-
-
-class DuplicateKeyError(StoreError):
-    pass
 
 
 class TaskRepository(Repository):
@@ -164,6 +160,42 @@ class TaskRepository(Repository):
                 origin=origin, actor=actor, changes=changes,
             )
             return task
+
+    def create_many(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        origin: str,
+        actor: str,
+        client: ClientRef | None = None,
+        session: Session | None = None,
+    ) -> list[Task]:
+        """Many new tasks in one transaction, as if `create` were called for each, in order.
+
+        Each item holds the task's fields, plus optionally `client` (default: `client=`) and `key` (a reserved
+        or imported key). New keys are drawn with one counter bump for the whole batch; the tasks and their
+        change-log rows are inserted in bulk. All or nothing: one bad item fails the batch, naming the item.
+        """
+        with self._tx(session) as s:
+            return task_bulk.create_many(s, items, client=client, origin=origin, actor=actor)
+
+    def update_many(
+        self,
+        changes: Mapping[str, Mapping[str, Any]],
+        *,
+        origin: str,
+        actor: str,
+        expected_versions: Mapping[str, int] | None = None,
+        session: Session | None = None,
+    ) -> list[Task]:
+        """`update` for many tasks ({key: {field: value}}) in one transaction; returns the tasks that changed.
+
+        Same validation, change-log rows (in the same order), version bumps and updated_at as one `update`
+        per key in mapping order, in a handful of statements. `expected_versions` ({key: version}) refuses
+        the whole batch if any of those tasks was changed since the caller read it.
+        """
+        with self._tx(session) as s:
+            return task_bulk.update_many(s, changes, origin=origin, actor=actor, expected_versions=expected_versions)
 
     def delete(
         self, key: str, *, origin: str, actor: str, expected_version: int | None = None,

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Numeric, String, Text, inspect
@@ -34,11 +35,13 @@ VOCABULARIES: dict[tuple[type, str], tuple[str, ...]] = {
 }
 
 
+@cache  # the mapping never changes at run time; bulk writes call these per field of every row
 def settable_fields(model: type) -> tuple[str, ...]:
     system = _SYSTEM_FIELDS if model in (m.Task, m.Invoice) else _SYSTEM_FIELDS - {"key"}
     return tuple(c.key for c in inspect(model).column_attrs if c.key not in system and not c.columns[0].foreign_keys)
 
 
+@cache
 def _column(model: type, field: str) -> Any:
     attr = inspect(model).column_attrs.get(field)
     if attr is None:

@@ -176,7 +176,16 @@ class SyncEngine:
         sid, slug, locale = client.spreadsheet_id, client.slug, client.locale or "ru"
         layouts = self._layout(sid, locale)
         types = self._types()
-        values = self._read(sid, layouts)
+        try:
+            values = self._read(sid, layouts)
+        except InvalidRequest:  # a synced sheet was renamed or deleted since we looked: look again
+            self._layouts.pop(sid, None)
+            layouts = self._layout(sid, locale)
+            values = self._read(sid, layouts)
+        for kind in SYNCED_KINDS:
+            if kind not in layouts:
+                report.warnings.append(f"{kind}: sheet not found in the spreadsheet; its tasks are left alone "
+                                       f"(not deleted). Run `sheetsync provision {slug}` to restore it.")
         rows = self._rows(sid, layouts, values, types, locale, report)
         for _attempt in range(self.max_replans + 1):
             p = self._plan(client, layouts, rows)

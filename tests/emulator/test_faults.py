@@ -128,3 +128,24 @@ def test_lost_response_of_a_read_when_asked(emu, sh):
     with pytest.raises(requests.ConnectionError):
         sh.sheet1.acell("A1")
     assert sh.sheet1.acell("A1").value is None
+
+
+def test_lost_response_rate_is_reproducible_and_every_write_lands(emu, sh):
+    ws = sh.sheet1
+
+    def run(seed):
+        emu.faults.clear()
+        emu.faults.lose_response_rate(0.5, seed=seed)
+        lost = []
+        for i in range(20):
+            try:
+                ws.update_acell(f"A{i + 1}", i)
+                lost.append(False)
+            except requests.ConnectionError:
+                lost.append(True)
+        emu.faults.clear()
+        return lost
+
+    a = run(3)
+    assert a == run(3) and 3 < a.count(True) < 17
+    assert ws.col_values(1) == [str(i) for i in range(20)]  # lost or not, each write landed

@@ -161,7 +161,7 @@ def test_supported_list_is_documented():
 
 
 def test_parser_rejects_garbage():
-    for bad in ("=1+", "=SUM(1", "=)", "={1,2}", "=1 2"):
+    for bad in ("=1+", "=SUM(1", "=)", "={1,2", "={1,2;3}", "=1 2"):
         with pytest.raises(FormulaError):
             parse(bad)
 
@@ -232,3 +232,14 @@ def test_arithmetic_matches_python_including_precedence():
         assert evaluate(f"={a}+{b}>{c}", ctx) == (a + b > c)
 
     check()
+
+
+def test_hyperlink_sparkline_and_array_literals(owner_gc):
+    """The card's tracker link (HYPERLINK) and the metrics trend (SPARKLINE over an array literal)."""
+    ws = owner_gc.create("links").sheet1
+    ws.update([['=HYPERLINK("https://tracker.test/b/1","board")', '=HYPERLINK("https://x.test")',
+                "=SPARKLINE({1,2,3})", "=SUM({1,2;3,4})", "=SPARKLINE({1,#N/A})", "={1,2"]],
+              "A1", value_input_option="USER_ENTERED")
+    got = ws.get("A1:F1", value_render_option="UNFORMATTED_VALUE")[0]
+    assert got[:4] == ["board", "https://x.test", "", 10]
+    assert got[4] == "#N/A" and got[5] == "#ERROR!"

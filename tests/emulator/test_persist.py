@@ -10,6 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import gspread
 import pytest
 
 from sheetsync.emulator import Emulator
@@ -145,3 +146,59 @@ def test_direct_state_changes_are_saved_by_save(tmp_path):
     emu.files[sh.id].description = "set outside the API"
     emu.save()
     assert Emulator(str(tmp_path)).files[sh.id].description == "set outside the API"
+
+
+def test_everything_a_spreadsheet_holds_survives_a_restart(tmp_path):
+    """Grid data with formats, notes, formulas, validation, merges, protection, metadata, named ranges,
+    filters, frozen rows, Drive fields and permissions: identical after a restart, and still live."""
+    emu = Emulator(str(tmp_path / "data"))
+    gc = emu.gspread_client("owner@agency.test")
+    sh = gc.create("Rich")
+    ws = sh.sheet1
+    ws.update([["id", "hours", "total"], ["T-1", 2, "=SUM(B2:B3)"], ["T-2", 3, ""]], "A1", raw=False)
+    ws.format("A1:C1", {"textFormat": {"bold": True, "strikethrough": True},
+                        "backgroundColor": {"red": 1, "green": 0.5, "blue": 0}})
+    ws.format("B2:B3", {"numberFormat": {"type": "NUMBER", "pattern": "0.0"}})
+    ws.update_note("A2", "first task")
+    ws.freeze(rows=1)
+    ws.merge_cells("D1:E1")
+    ws.set_basic_filter("A1:C3")
+    sh.batch_update({"requests": [
+        {"setDataValidation": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 0,
+                                         "endColumnIndex": 1},
+                               "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
+                                   {"userEnteredValue": "T-1"}, {"userEnteredValue": "T-2"}]}, "strict": True}}},
+        {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 0, "startColumnIndex": 0, "endColumnIndex": 1},
+                                                  "description": "ids", "editors": {"users": ["owner@agency.test"]}}}},
+        {"createDeveloperMetadata": {"developerMetadata": {
+            "metadataKey": "sheetsync.column", "metadataValue": "id", "visibility": "DOCUMENT",
+            "location": {"dimensionRange": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}}}}},
+        {"addNamedRange": {"namedRange": {"name": "Hours", "range": {
+            "sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 1, "endColumnIndex": 2}}}},
+        {"updateDimensionProperties": {"range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 1,
+                                                 "endIndex": 2}, "properties": {"pixelSize": 150},
+                                       "fields": "pixelSize"}},
+    ]})
+    sh.share("mgr@agency.test", perm_type="user", role="writer", notify=False)
+    s = emu.session("owner@agency.test")
+    sheets_url = f"https://sheets.googleapis.com/v4/spreadsheets/{sh.id}"
+    drive_url = f"https://www.googleapis.com/drive/v3/files/{sh.id}"
+    before = (s.get(sheets_url, params={"includeGridData": "true"}).json(),
+              s.get(drive_url, params={"fields": "*"}).json(),
+              s.get(drive_url + "/permissions", params={"fields": "*"}).json())
+    del emu, gc, s
+
+    again = Emulator(str(tmp_path / "data"))
+    s2 = again.session("owner@agency.test")
+    after = (s2.get(sheets_url, params={"includeGridData": "true"}).json(),
+             s2.get(drive_url, params={"fields": "*"}).json(),
+             s2.get(drive_url + "/permissions", params={"fields": "*"}).json())
+    assert after == before
+    # still live: the formula recomputes, the protected column still refuses the manager
+    ws2 = again.gspread_client("owner@agency.test").open_by_key(sh.id).sheet1
+    ws2.update_acell("B3", 10)
+    assert ws2.acell("C2").value == "12"
+    mgr = again.gspread_client("mgr@agency.test").open_by_key(sh.id).sheet1
+    with pytest.raises(gspread.exceptions.APIError) as e:
+        mgr.update_acell("A2", "T-X")
+    assert e.value.response.status_code == 400 and "protected" in e.value.response.json()["error"]["message"]

@@ -107,3 +107,13 @@ def test_reader_can_read_and_stranger_cannot(emu, sh, rest_as):
     assert status == 200 and body["values"] == [["secret"]]
     status, body = rest_as("stranger@else.test").get("A1")
     assert status == 403 and body["error"]["status"] == "PERMISSION_DENIED"
+
+
+def test_batch_get_fails_whole_on_one_bad_range_and_answers_empty_without_ranges(ws, sh, rest):
+    ws.update([["a"]], "A1")
+    status, body = rest.call("GET", "/values:batchGet", params={"ranges": ["A1", "Nope!A1"]})
+    assert (status, body["error"]["message"]) == (400, "Unable to parse range: Nope!A1")
+    status, body = rest.call("GET", "/values:batchGet", params={"ranges": ["A1", "A1:B2000"]})
+    assert status == 400 and "exceeds grid limits" in body["error"]["message"]
+    status, body = rest.call("GET", "/values:batchGet")
+    assert (status, body) == (200, {"spreadsheetId": sh.id})

@@ -63,5 +63,7 @@ def test_refresh_report_diff(tmp_path):
     assert diff.exit_code == 0, diff.output
     assert "since the snapshot of 2026-11-18" in diff.output and "planned" in diff.output and "paid" in diff.output
     assert "fact 0.00 → 300,000.00" in diff.output
+    share = runner.invoke(app, ["invoices", "share", "-c", str(cfg)], env=env)
+    assert share.exit_code == 0 and "added: —; removed: —" in share.output  # shared when it was created
     bad = runner.invoke(app, ["invoices", "report", "--month", "Nov", "-c", str(cfg)], env=env)
     assert bad.exit_code != 0 and "YYYY-MM" in bad.output

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from sheetsync.invoices.layout import (
+    ZERO,
     DepartmentFacts,
     InvoiceFacts,
     MonthError,
@@ -88,3 +89,24 @@ def test_concentration_warnings_last_week_and_last_three_working_days():
     calm = build("2026-11", rows[:2], [DepartmentFacts("dev", "D", Decimal(0))], concentration_share=0.8,
                  working_day=lambda d: d.weekday() < 5)
     assert calm.warnings == []
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_day = st.dates(min_value=D(2026, 10, 1), max_value=D(2027, 1, 31))
+_invoice = st.builds(lambda n, amount, day, status, dep: inv(f"INV-{n}", amount, day, status=status, dep=dep),
+                     st.integers(0, 10**6), st.integers(0, 10**7), _day,
+                     st.sampled_from(["planned", "issued", "paid", "cancelled"]), st.sampled_from(["dev", "ads", None]))
+
+
+@given(st.lists(_invoice, max_size=30, unique_by=lambda i: i.key), st.integers(0, 10**8),
+       st.sampled_from(["2026-11", "2026-12", "2027-02"]))
+def test_totals_conserve_money_and_the_plan(invoices, minimum, month):
+    lay = build(month, invoices, [DepartmentFacts("dev", "D", Decimal(minimum)), DepartmentFacts("ads", "A", ZERO)])
+    live = [i for i in invoices if i.planned_date.strftime("%Y-%m") == month]
+    assert lay.totals.month("forecast") == sum((i.amount for i in live if i.status in ("planned", "issued")), ZERO)
+    assert lay.totals.month("fact") == sum((i.amount for i in live if i.status == "paid"), ZERO)
+    assert lay.totals.month("plan") == minimum
+    assert sum(lay.totals.gap) == minimum - lay.totals.month("forecast") - lay.totals.month("fact")
+    assert sorted(r.invoice.key for r in lay.rows() if r.week is not None) == sorted(i.key for i in live)

@@ -8,7 +8,7 @@ import datetime as dt
 import gspread
 import pytest
 import time_machine
-from conftest import ACCOUNTS, ACTOR, at, cells, values
+from invoice_helpers import ACCOUNTS, ACTOR, at, cells, values
 
 from sheetsync.invoices.render import sheet_id_for
 
@@ -154,3 +154,27 @@ def test_shared_with_accounts_who_may_edit_only_invoice_cells(emu, sheets, refre
     meta = sheets.get_metadata(sid, "sheets(properties(sheetId,title))")
     assert {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta["sheets"]} == {
         "Summary": 1, "2026-11": sheet_id_for("2026-11"), "2026-12": sheet_id_for("2026-12")}
+
+
+def test_a_deleted_spreadsheet_is_made_again_from_the_store(emu, sheets, invoices, refreshed):
+    old = refreshed.spreadsheet_id
+    sheets.request("DELETE", f"https://www.googleapis.com/drive/v3/files/{old}")
+    with time_machine.travel(at(11, 20, 10), tick=False):
+        again = invoices.refresh("2026-11")
+    assert again.spreadsheet_id != old and "was gone" in again.warnings[0]
+    assert values(sheets, again.spreadsheet_id, "2026-11")[2][0] == "INV-000001"
+    assert str(again).startswith("tabs 2026-11, 2026-12: 0 edits pulled, 0 invalid, 0 conflicts")
+
+
+def test_sharing_follows_the_config(sheets, store, refreshed):
+    from sheetsync.config import load_config
+    from sheetsync.invoices import Invoices
+
+    sid = refreshed.spreadsheet_id
+    sheets.share(sid, "intruder@else.test", "reader")
+    cfg = load_config({"agency": {"locale": "en"},
+                       "invoices": {"editor_emails": ["cfo@agency.test", ACCOUNTS.upper()]}})
+    changed = Invoices(store, sheets, cfg).share()
+    assert changed == {"added": ["cfo@agency.test"], "removed": ["intruder@else.test"]}
+    perms = {(p.get("emailAddress"), p["role"]) for p in sheets.list_permissions(sid)}
+    assert perms == {(sheets.identity, "owner"), (ACCOUNTS, "writer"), ("cfo@agency.test", "writer")}

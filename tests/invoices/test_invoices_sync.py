@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from conftest import ACCOUNTS, ACTOR, at, cells, values
+from invoice_helpers import ACCOUNTS, ACTOR, at, cells, populate, values
 
 from sheetsync.store.values import loads
 
@@ -193,5 +193,50 @@ def test_a_nonsense_planned_date_names_the_accepted_forms(store, invoices, tab, 
     assert refresh(invoices).errors == 1
     (err,) = store.sync.errors("initech")
     assert err.message == ("sheetsync: “next week” is not valid. Date as DD.MM.YYYY, e.g. 24.11.2026 or a week: "
-                           "2026-W48, 23.11–29.11. The last good value stays: 2026-11-12.")
+                           "2026-W48, 23.11–29.11. The last good value stays: 12.11.2026.")
     assert store.invoices.get(agency["e"]).planned_date == dt.date(2026, 11, 12)
+
+
+@pytest.mark.postgres
+def test_round_trip_on_postgresql(emu, sheets, config, pg):
+    from sheetsync.invoices import Invoices
+
+    keys = populate(pg)
+    inv = Invoices(pg, sheets, config)
+    sid = refresh(inv, day=18).spreadsheet_id
+    ws = emu.gspread_client(user=ACCOUNTS).open_by_key(sid).worksheet("2026-11")
+    row = next(i + 1 for i, r in enumerate(ws.get_all_values()) if r and r[0] == keys["d"])
+    ws.update([["2026-W48"]], f"F{row}", raw=True)
+    report = refresh(inv, day=19)
+    assert (report.pulled, report.errors, report.snapshot) == (1, 0, None)
+    assert pg.invoices.get(keys["d"]).planned_date == dt.date(2026, 11, 23)
+    assert cells(sheets, sid, f"'2026-11'!J{row}")[0][0]["note"] == \
+        "moved → week of 23.11 on 19.11 (1st move): changed in the sheet"
+    frame = inv.diff("2026-11", since="2026-11-18")
+    assert frame[["key", "change", "after"]].to_dict("records") == [
+        {"key": keys["d"], "change": "planned_date", "after": "23.11.2026"}]
+
+
+def test_russian_sheet_labels_marks_and_edits(emu, store, sheets, agency):
+    from sheetsync.config import load_config
+    from sheetsync.invoices import Invoices
+
+    inv = Invoices(store, sheets, load_config({"agency": {"locale": "ru"}, "invoices": {"editor_emails": [ACCOUNTS]}}))
+    with time_machine.travel(at(11, 19), tick=False):
+        store.invoices.move(agency["e"], "2026-11-24", origin="cli", actor=ACTOR, reason="согласование клиентом")
+    sid = refresh(inv, day=19).spreadsheet_id
+    ws = emu.gspread_client(user=ACCOUNTS).open_by_key(sid).worksheet("2026-11")
+    got = ws.get_all_values()
+    assert got[0][:8] == ["Счёт", "Клиент", "Назначение", "Сумма", "Статус", "Плановая дата", "Дата оплаты",
+                          "Переносы"]
+    r = next(i + 1 for i, row in enumerate(got) if row[0] == agency["e"])
+    assert got[r - 1][4] == "Запланирован"
+    assert cells(sheets, sid, f"'2026-11'!K{r}")[0][0]["note"] == \
+        "перенесён → неделя с 23.11, 19.11 (1-й перенос): согласование клиентом"
+    ws.update([["оплачен"]], f"E{r}", raw=True)
+    ws.update([["1 500,50"]], f"D{r}", raw=True)
+    report = refresh(inv, day=25)
+    assert (report.pulled, report.errors) == (3, 0)  # status, amount and today's paid date
+    got = store.invoices.get(agency["e"])
+    assert (got.status, got.amount, got.paid_date) == ("paid", Decimal("1500.50"), dt.date(2026, 11, 25))
+    assert values(sheets, sid, "2026-11")[r - 1][4] == "Оплачен"

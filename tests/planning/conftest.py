@@ -8,19 +8,13 @@ import uuid
 
 import pytest
 
-from sheetsync.store import Specialist, Store, TaskType
+from sheetsync.store import Store
 
 ACTOR = "pm@agency.test"
 
 
 def at(month: int, day: int) -> dt.datetime:
     return dt.datetime(2026, month, day, 9, tzinfo=dt.UTC)
-
-
-def add_reference(store, row) -> None:
-    """Reference data is normally loaded from the config; here it is added directly."""
-    with store.session() as s:
-        s.add(row)
 
 
 PG_URL = os.environ.get("SHEETSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -83,23 +77,34 @@ def any_agency(any_store):
     return populate(any_store)
 
 
+SPECIALISTS = [
+    ("anna@agency.test", "Анна Смирнова", "design", 40, "mon,tue,wed,thu,fri"),
+    ("boris@agency.test", "Борис Ким", "dev", 40, "mon,tue,wed,thu,fri"),
+    ("vera@agency.test", "Вера Орлова", "dev", 24, "mon,tue,wed"),
+    ("gleb@agency.test", "Глеб Иванов", "marketing", 20, "mon,tue,wed,thu,fri"),
+    ("dina@agency.test", "Дина Ушакова", "copy", 40, "mon,tue,wed,thu,fri"),
+]
+TASK_TYPES = [
+    ("banner", "Баннер", "design", 4),
+    ("landing", "Лендинг", "dev", 24),
+    ("ads_setup", "Настройка рекламы", "marketing", 6),
+    ("article", "Статья", "copy", 5),
+]
+
+
+def reference_config():
+    """The agency's specialists and task types as a config, loaded through the store's public API."""
+    from sheetsync.config import load_config
+
+    return load_config({
+        "specialists": [{"email": e, "name": n, "role": r, "weekly_hours": h, "working_days": d.split(","),
+                         "active": e != "dina@agency.test"} for e, n, r, h, d in SPECIALISTS],  # Dina is on leave
+        "task_types": [{"key": k, "name": n, "role": r, "default_estimate_hours": h} for k, n, r, h in TASK_TYPES],
+    })
+
+
 def populate(store):
-    for email, name, role, hours, days in [
-        ("anna@agency.test", "Анна Смирнова", "design", 40, "mon,tue,wed,thu,fri"),
-        ("boris@agency.test", "Борис Ким", "dev", 40, "mon,tue,wed,thu,fri"),
-        ("vera@agency.test", "Вера Орлова", "dev", 24, "mon,tue,wed"),
-        ("gleb@agency.test", "Глеб Иванов", "marketing", 20, "mon,tue,wed,thu,fri"),
-        ("dina@agency.test", "Дина Ушакова", "copy", 40, "mon,tue,wed,thu,fri"),
-    ]:
-        add_reference(store, Specialist(email=email, name=name, role=role, weekly_hours=hours, working_days=days,
-                                        active=email != "dina@agency.test"))  # Dina is on leave
-    for key, name, role, hours in [
-        ("banner", "Баннер", "design", 4),
-        ("landing", "Лендинг", "dev", 24),
-        ("ads_setup", "Настройка рекламы", "marketing", 6),
-        ("article", "Статья", "copy", 5),
-    ]:
-        add_reference(store, TaskType(key=key, name=name, role=role, default_estimate_hours=hours))
+    store.sync_reference_data(reference_config())
     for slug, name, locale, manager in [
         ("acme", "ООО «Акме»", "ru", "olga@agency.test"),
         ("globex", "Globex Corp", "en", "olga@agency.test"),

@@ -207,3 +207,49 @@ def test_faults_slow_down_but_never_lose_state(engine, store, manager, emu, faul
     assert (t.title, t.priority) == ("edited", 1)
     assert by_key(manager)[k]["Приоритет"] == "1"
     assert len(store.tasks.list("acme")) == 1
+
+
+def test_429_storm_slows_the_cycle_never_loses_state(store, _template):
+    """Tiny per-minute quotas on the emulator, no client-side budget: Google's 429s, honoured and retried."""
+    import copy
+
+    from synchelpers import SA
+
+    from sheetsync.emulator import Emulator
+    from sheetsync.sheets import Backend, QuotaSettings, RetryPolicy, connect
+    from sheetsync.sync.engine import SyncEngine
+
+    now = [1_000_000.0]
+    emu = Emulator(clock=lambda: now[0])
+    emu.files = copy.deepcopy(_template[1])
+    emu.quota.configure(per_user=2)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    sheets = connect(Backend(emulator=emu, user=SA, quota=QuotaSettings(enabled=False),
+                             retry=RetryPolicy(max_attempts=8, max_total_wait=600)), sleep=sleep,
+                     clock=lambda: now[0])
+    engine = SyncEngine(store, sheets)
+    keys = [add(store, f"t{i}") for i in range(3)]
+    start = now[0]
+    first = engine.sync_client("acme")
+    second = engine.sync_client("acme")
+    third = engine.sync_client("acme")
+    assert first.failed is None and second.failed is None and third.failed is None
+    assert sheets.counts().throttled > 0 and now[0] - start >= 60  # slowed down by real 429s
+    assert third.plan.empty
+    emu.quota.configure(enabled=False)  # the check itself is not under test
+    got = {r[0] for r in emu.gspread_client(user=SA).open_by_key(_template[2]).worksheet(BACKLOG).get_all_values()[1:]}
+    assert set(keys) <= got
+
+
+def test_deleted_sheet_is_reported_never_tombstoned(engine, store, owner):
+    kb = add(store, "backlog task")
+    kw = add(store, "work task", status="in_progress")
+    synced(engine, store)
+    owner.del_worksheet(owner.worksheet(IN_WORK))
+    r = engine.sync_client("acme")
+    assert r.failed is None and r.tombstoned == 0
+    assert any("in_work: sheet not found" in w for w in r.warnings)
+    assert store.tasks.find(kw) is not None and store.tasks.find(kb) is not None

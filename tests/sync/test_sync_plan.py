@@ -412,3 +412,41 @@ def test_actions_print_for_people():
     assert "sheet backlog!2 T-000001.priority: '3' -> '1'" in lines
     assert any(line.startswith("create task (new key) from backlog!3") for line in lines)
     assert str(Warn("x")) == "warning: x"
+
+
+def test_pending_write_that_landed_is_not_mistaken_for_a_sheet_edit():
+    """A run pushed status 'backlog' into the sheet and died before recording the base; the team then
+    changed the status again. The cell holds exactly the pending value: our write, not a person's."""
+    from syncsim import Crash
+
+    w = synced_world(1, status="planned")
+    w.tasks["T-000001"]["status"] = "backlog"
+    try:
+        w.apply(w.plan(), crash_after=2)  # store step and sheet write done, base not recorded
+    except Crash:
+        pass
+    assert w.pending and row_of(w, "T-000001")[0] == "backlog"
+    w.tasks["T-000001"]["status"] = "planned"  # the team changes its mind
+    p = w.sync()
+    assert not p.of(RecordConflict) and not p.of(UpdateStoreField)
+    w.check_converged()
+    assert w.tasks["T-000001"]["status"] == "planned" and row_of(w, "T-000001")[0] == "in_work"
+
+
+def test_pulled_value_and_its_base_move_together():
+    """A run pulled a sheet edit and died before the sheet write; the person then typed the old value
+    back. That is a new edit and must flow to the store."""
+    from syncsim import Crash
+
+    w = synced_world(1)
+    sheet, n = row_of(w, "T-000001")
+    w.sheets[sheet][n]["priority"] = "1"
+    try:
+        w.apply(w.plan(), crash_after=1)
+    except Crash:
+        pass
+    assert w.tasks["T-000001"]["priority"] == "1"
+    w.sheets[sheet][n]["priority"] = "3"
+    w.sync()
+    assert w.tasks["T-000001"]["priority"] == "3"
+    w.check_converged()
