@@ -112,6 +112,13 @@ class App:
                     refresh_client_sheets(self.store, self.config, self.sheets, s, period, today=today)
         return report
 
+    @cached_property
+    def invoices(self):
+        """The agency's turnover sheet: ``refresh(month)``, ``report(month)``, ``diff(month, since=)``."""
+        from .invoices import Invoices
+
+        return Invoices(self.store, self.sheets, self.config)
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .jobs import Row
-from .meter import FIGURES, Measure
+from .meter import FIGURES
 
 HEAD = {"calls": "calls", "reads": "reads", "writes": "writes", "drive": "Drive", "cells_written": "cells written",
         "bytes_sent": "bytes sent", "cpu_s": "CPU s", "wall_s": "wall s", "peak_mb": "peak MB"}
@@ -116,6 +116,3 @@ def write(out_root: Path, rows: Sequence[Row], sections: Sequence[tuple[str, Seq
     (folder / "results.md").write_text("\n".join(md), encoding="utf-8")
     return folder
 
-
-def empty() -> Measure:
-    return Measure()

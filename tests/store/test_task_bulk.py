@@ -198,13 +198,13 @@ def test_create_many_refuses_bad_batches_whole(store):
 
 
 def test_many_tasks_take_a_few_statements(store):
-    """1,200 tasks (more than one IN-chunk) created and updated with a bounded number of statements."""
+    """600 tasks (more than one IN-chunk) created and updated with a bounded number of statements."""
     from sqlalchemy import event
 
     store.clients.create("acme", name="Acme", origin="cli", actor=ACTOR)
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    made = store.tasks.create_many([{"title": f"T{i}"} for i in range(1200)], client="acme", origin="import",
+    made = store.tasks.create_many([{"title": f"T{i}"} for i in range(600)], client="acme", origin="import",
                                    actor=ACTOR)
     created_with = len(statements)
     store.tasks.update_many({t.key: {"priority": 1 if i % 2 == 0 else 3} for i, t in enumerate(made)}, origin="cli",
@@ -215,4 +215,4 @@ def test_many_tasks_take_a_few_statements(store):
     with store.session(readonly=True) as s:
         assert s.scalar(select(Task.version).where(Task.key == made[1].key)) == 1  # priority 3 -> 3: unchanged
         assert s.scalar(select(Task.version).where(Task.key == made[0].key)) == 2
-    assert len(store.log(client="acme", entity="task", field="priority")) == 1200 + 600
+    assert len(store.log(client="acme", entity="task", field="priority")) == 600 + 300

@@ -1,0 +1,79 @@
+"""Credentials are never logged (design.md §6): a Google-mode transport built from a service-account key,
+used at DEBUG logging, leaves neither the private key nor the access token in any log record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+import responses
+
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+SA_EMAIL = "sheetsync-bot@agency-project.iam.gserviceaccount.com"
+ACCESS_TOKEN = "ya29.safety-audit-SECRET-TOKEN"
+
+
+@pytest.fixture(scope="module")
+def private_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+@pytest.fixture
+def sa_file(tmp_path, private_key_pem):
+    path = tmp_path / "sa.json"
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "agency-project", "private_key_id": "deadbeefcafe0001",
+        "private_key": private_key_pem, "client_email": SA_EMAIL, "client_id": "1234567890", "token_uri": TOKEN_URI,
+    }))
+    return path
+
+
+def _secrets(pem: str) -> list[str]:
+    body = "".join(pem.strip().splitlines()[1:-1])
+    # any 40-character slice of the key body, the token, the key id
+    return [body[i:i + 40] for i in range(0, len(body) - 40, 40)] + [ACCESS_TOKEN, "deadbeefcafe0001"]
+
+
+@pytest.mark.parametrize("how", ["file", "env"])
+def test_no_credential_in_debug_logs(sa_file, private_key_pem, caplog, monkeypatch, how):
+    from sheetsync.config import load_config
+    from sheetsync.sheets import connect
+    from sheetsync.sheets.client import backend_from_config
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.POST, TOKEN_URI, json={"access_token": ACCESS_TOKEN, "expires_in": 3600,
+                                                  "token_type": "Bearer"})
+        rsps.add(responses.GET, re.compile(r"https://iamcredentials\.googleapis\.com/.*"),
+                 json={"locations": [], "encodedLocations": "0x0"})
+        rsps.add(responses.GET, re.compile(r"https://www\.googleapis\.com/drive/v3/files.*"),
+                 json={"files": [{"id": "abc", "name": "x", "modifiedTime": "2026-11-22T10:00:00.000Z",
+                                  "mimeType": "application/vnd.google-apps.spreadsheet"}]})
+        rsps.add(responses.GET, re.compile(r"https://sheets\.googleapis\.com/v4/spreadsheets/abc.*"),
+                 status=403, json={"error": {"code": 403, "message": "The caller does not have permission",
+                                             "status": "PERMISSION_DENIED"}})
+        backend = {"type": "google"}
+        if how == "file":
+            backend["credentials"] = str(sa_file)
+        else:
+            monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(sa_file))
+        with caplog.at_level(logging.DEBUG):
+            logging.getLogger().setLevel(logging.DEBUG)
+            sheets = connect(backend_from_config(load_config({"backend": backend})))
+            sheets.list_modified()
+            with pytest.raises(Exception) as err:
+                sheets.get_metadata("abc", "properties")
+            repr(sheets)
+        seen = [c.request.headers.get("Authorization", "") for c in rsps.calls]
+    assert any(ACCESS_TOKEN in h for h in seen), "the test never exercised an authenticated call"
+    text = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records) + caplog.text
+    text += str(err.value) + repr(err.value)
+    assert len(caplog.records) > 0
+    leaked = [s for s in _secrets(private_key_pem) if s in text]
+    assert not leaked, f"credentials in the logs: {leaked[:3]}"
