@@ -204,14 +204,19 @@ def script(app: Any, emulator: Any, say: Callable[[str], None]) -> list[Callable
         say(f"manager Anna types «завтра» as {key}'s deadline — not a date: flagged, not applied")
 
     def move_payment() -> None:
-        inv = next(i for i in app.store.invoices.list("vektor") if i.status == "planned") \
-            if any(i.status == "planned" for i in app.store.invoices.list("vektor")) \
-            else app.store.invoices.list("vektor")[0]
+        invoices = app.store.invoices.list("vektor")
+        inv = next((i for i in invoices if i.status in ("planned", "issued")), invoices[0])
         to = inv.planned_date + dt.timedelta(days=7)
-        app.store.invoices.move(inv.key, to, origin="cli", actor=ACCOUNT, reason="клиент согласует акт")
-        state["moved"] = inv.key
-        say(f"account Elena moves payment {inv.key} (vektor, {inv.amount:,.0f} ₽) from {inv.planned_date:%d.%m} "
-            f"to {to:%d.%m} — the old week keeps a trace")
+        sid = app.invoices.spreadsheet_id(create=False)
+        ws = emulator.gspread_client(user=ACCOUNT).open_by_key(sid).worksheet(f"{inv.planned_date:%Y-%m}")
+        grid = ws.get_all_values()
+        col = grid[0].index("Плановая дата") + 1
+        row = next(i for i, r in enumerate(grid, 1) if r and r[0] == inv.key)
+        ws.update_cell(row, col, (to - dt.date(1899, 12, 30)).days)  # a date, as Sheets stores it
+        say(f"account Elena moves payment {inv.key} (vektor, {inv.amount:,.0f} ₽) in the turnover sheet from "
+            f"{inv.planned_date:%d.%m} to {to:%d.%m}")
+        report = app.invoices.refresh()  # the job the daemon runs before the Wednesday meeting
+        say(f"the invoice refresh pulls it: {report} — the old week keeps a trace")
 
     def team_update() -> None:
         key = state.get("retitled")
@@ -263,6 +268,8 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
             for slug, name, _c in CLIENTS:
                 r = app.provision(slug)
                 console.print(f"  provisioned [cyan]{name}[/] ({slug}): spreadsheet {r.spreadsheet_id}")
+            turnover = app.invoices.refresh()
+            console.print(f"  turnover sheet (the Wednesday meeting's): {turnover}")
         steps = script(app, app.emulator, lambda text: console.print(f"  [magenta]✎ {text}[/]"))
 
         def on_cycle(n: int, report: Any) -> None:
@@ -280,6 +287,10 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
             export_xlsx(app.sheets, c.spreadsheet_id, path)
             result.exports.append(path)
             console.print(f"  {path}")
+        path = out / "exports" / "turnover.xlsx"
+        export_xlsx(app.sheets, app.invoices.spreadsheet_id(create=False), path)
+        result.exports.append(path)
+        console.print(f"  {path}  (the agency's turnover plan)")
         _print_moves(console, app)
     finally:
         app.close()
@@ -288,7 +299,7 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
         f"[bold]Where to look[/]\n"
         f"  sync status:   sheetsync status --config {rel}\n"
         f"  conflicts:     sheetsync conflicts --config {rel}\n"
-        f"  spreadsheets:  {_rel(out / 'exports')}/*.xlsx (one per client)\n"
+        f"  spreadsheets:  {_rel(out / 'exports')}/*.xlsx (one per client, and the turnover plan)\n"
         f"  the log:       {_rel(log_path)} (JSON lines)\n"
         f"  run it again:  sheetsync run --config {rel}   (Ctrl-C stops)",
         title="done"))
@@ -318,8 +329,8 @@ def _print_cycle(console: Console, n: int, report: Any, result: DemoResult) -> N
 def _print_moves(console: Console, app: Any) -> None:
     for inv in app.store.invoices.list():
         for m in app.store.invoices.moves(inv.key):
-            console.print(f"  payment {inv.key}: moved {m.from_date:%d.%m} → {m.to_date:%d.%m} by {m.actor} "
-                          f"({m.reason}) — the turnover sheet shows the trace in the old week")
+            console.print(f"  payment {inv.key}: moved {m.from_date:%d.%m} → {m.to_date:%d.%m} by {m.actor}"
+                          + (f" ({m.reason})" if m.reason else "") + " — the turnover sheet keeps a trace in the old week")
 
 
 def _rel(p: Path) -> str:

@@ -7,7 +7,6 @@ failure is the loop's business (logged, counted, retried at its next slot); thes
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
 import zoneinfo
 from pathlib import Path
@@ -58,17 +57,8 @@ def metrics_job(app: Any) -> str:
 
 
 def invoices_job(app: Any) -> str:
-    """Refresh the turnover sheet for this month before the Wednesday planning meeting."""
-    month = today_in(app.config).strftime("%Y-%m")
-    invoices = getattr(app, "invoices", None)
-    if invoices is not None and hasattr(invoices, "refresh"):
-        result = invoices.refresh(month)
-        return f"turnover sheet refreshed for {month}: {result}"
-    if importlib.util.find_spec("sheetsync.invoices.refresh") is not None:  # the package's own entry point
-        from sheetsync.invoices.refresh import refresh  # type: ignore[import-not-found]
-
-        return f"turnover sheet refreshed for {month}: {refresh(app.store, app.config, app.sheets, month)}"
-    return "the invoices module is not available in this build; skipped"
+    """Refresh the turnover sheet for this month before the Wednesday planning meeting (pulls accounts' edits)."""
+    return str(app.invoices.refresh(today_in(app.config).strftime("%Y-%m")))
 
 
 def reminders_job(app: Any) -> str:

@@ -37,7 +37,7 @@ def import_tasks(
     named = [(raw.get("key") or "").strip() for _, raw in rows]
     existing = task_bulk.load(s, [k for k in named if k])
     reserved: dict[str, int] = {}
-    for chunk in task_bulk._chunks([k for k in named if k and k not in existing]):
+    for chunk in task_bulk.chunks([k for k in named if k and k not in existing]):
         reserved.update(s.execute(select(ReservedId.key, ReservedId.client_id).where(ReservedId.key.in_(chunk))).all())
 
     creates: list[dict[str, Any]] = []

@@ -28,7 +28,7 @@ TASK_FIELDS = settable_fields(Task)
 _TASKS = Task.__table__
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), CHUNK):
         yield items[i:i + CHUNK]
 
@@ -44,7 +44,7 @@ def _clean(values: Mapping[str, Any], where: str) -> dict[str, Any]:
 def load(session: Session, task_keys: Sequence[str]) -> dict[str, Task]:
     """Tasks by key (tombstoned ones included), a few SELECTs whatever the number."""
     found: dict[str, Task] = {}
-    for chunk in _chunks(list(task_keys)):
+    for chunk in chunks(list(task_keys)):
         for task in session.scalars(select(Task).where(Task.key.in_(chunk))):
             found[task.key] = task
     return found
@@ -121,12 +121,15 @@ def update_many(
 
 
 def _stale(session: Session, rows: list[dict[str, Any]], key_of: dict[int, str]) -> ConcurrentUpdateError:
-    """The first task another writer changed between our SELECT and our UPDATE."""
-    ids = [r["b_id"] for r in rows]
-    now_at = dict(session.execute(select(_TASKS.c.id, _TASKS.c.version).where(_TASKS.c.id.in_(ids))).all())
+    """The first task another writer changed between our SELECT and our UPDATE (ours carry our timestamp)."""
+    now_at: dict[int, tuple[int, Any]] = {}
+    for chunk in chunks([r["b_id"] for r in rows]):
+        stmt = select(_TASKS.c.id, _TASKS.c.version, _TASKS.c.updated_at).where(_TASKS.c.id.in_(chunk))
+        now_at.update({i: (v, at) for i, v, at in session.execute(stmt)})
     for r in rows:
-        if now_at.get(r["b_id"]) != r["b_next"]:
-            return ConcurrentUpdateError("task", key_of[r["b_id"]], r["b_version"], now_at.get(r["b_id"]))
+        version, at = now_at.get(r["b_id"], (None, None))
+        if (version, at) != (r["b_next"], r["b_now"]):
+            return ConcurrentUpdateError("task", key_of[r["b_id"]], r["b_version"], version)
     return ConcurrentUpdateError("task", "(one of the batch)", None, None)
 
 
@@ -207,7 +210,7 @@ def _claim_explicit(session: Session, explicit: list[str], client_of_key: dict[s
         raise DuplicateKeyError(f"task key(s) {', '.join(twice[:10])} appear more than once in the batch")
     taken: list[str] = []
     reserved: dict[str, ReservedId] = {}
-    for chunk in _chunks(explicit):
+    for chunk in chunks(explicit):
         taken += session.scalars(select(Task.key).where(Task.key.in_(chunk))).all()
         reserved.update({r.key: r for r in session.scalars(select(ReservedId).where(ReservedId.key.in_(chunk)))})
     if taken:

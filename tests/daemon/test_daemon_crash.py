@@ -120,7 +120,8 @@ def test_sigterm_mid_cycle_exits_cleanly_and_loses_nothing(tmp_path, served, pre
     log = tmp_path / "run.log"
     proc = _start(cfg, url, log)
     try:
-        wait_for(lambda: any(e["msg"] == "client synced" for e in read_events(log)), 60, "the first client synced")
+        wait_for(lambda: any(e["msg"] == "client synced" for e in read_events(log)), 120,
+                 "the first client synced")
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
     finally:
@@ -144,11 +145,14 @@ def test_sigkill_at_random_points_then_the_next_start_continues(tmp_path, served
         t0 = time.monotonic()
         proc = _start(cfg, url, log)
         try:
-            wait_for(lambda log=log: any(e["msg"] == "daemon started" for e in read_events(log)), 60,
-                     "the daemon to start")
-            delay = rng.uniform(0.0, 1.2)
+            # kill points spread over the cycle by progress, not by wall time (robust on a loaded machine):
+            # after 0, 1 or 2 clients have finished, plus a random slice of the next one
+            k = rng.choice([0, 0, 1, 2])
+            wait_for(lambda log=log, k=k: sum(e["msg"] == "client synced" for e in read_events(log)) >= k
+                     and any(e["msg"] == "daemon started" for e in read_events(log)), 120,
+                     f"the daemon to start and sync {k} client(s)")
             try:
-                proc.wait(timeout=delay)
+                proc.wait(timeout=rng.uniform(0.0, 0.6))
             except subprocess.TimeoutExpired:
                 pass
             proc.send_signal(signal.SIGKILL)
@@ -161,4 +165,4 @@ def test_sigkill_at_random_points_then_the_next_start_continues(tmp_path, served
         _continue_and_check(cfg, served, expected)
         print(f"kill {i}: daemon ran {t1 - t0:.1f}s, next start + checks {time.monotonic() - t1:.1f}s")
     # the kills spread over the cycle: some before any client finished, some after a few
-    assert min(landed) == 0 and max(landed) >= 1, landed
+    assert min(landed) == 0 and max(landed) >= 2, landed

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from sheetsync.planning import plan_client
 from sheetsync.planning.cells import rgb
@@ -14,7 +13,6 @@ from sheetsync.planning.model import SpecialistInfo
 from sheetsync.planning.schedule import OVERDUE_COLOUR, TODAY_COLUMN, TODAY_HEADER, specialist_colours
 from sheetsync.planning.sheets import refresh_metrics, refresh_plan_schedule
 from sheetsync.sheets.client import connect
-from sheetsync.store import Client, MetricDefinition
 
 D = dt.date
 CONFIG = {"agency": {"holidays_country": "RU"}, "metrics": {"report_threshold": 0.8}}
@@ -38,8 +36,7 @@ def acme_sheet(agency, sheets):
         "properties": {"title": "ООО «Акме» — проект с агентством", "locale": "ru_RU"},
         "sheets": [{"properties": {"title": "План-график"}}, {"properties": {"title": "Метрики"}}],
     })
-    with agency.session() as s:  # normally provisioning records it
-        s.scalars(select(Client).where(Client.slug == "acme")).one().spreadsheet_id = created["spreadsheetId"]
+    agency.clients.set_spreadsheet("acme", created["spreadsheetId"], origin="cli", actor=ACTOR)  # as provisioning does
     return created["spreadsheetId"]
 
 
@@ -119,16 +116,13 @@ def test_plan_schedule_gantt_cell_by_cell(agency, sheets, acme_sheet, reader_gc)
 @time_machine.travel(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC), tick=False)
 def test_metrics_sheet_cell_by_cell(agency, sheets, acme_sheet, reader_gc, tmp_path):
     m = agency.metrics
-    with agency.session() as s:  # definitions normally come from the config / import
-        cid = s.scalars(select(Client.id).where(Client.slug == "acme")).one()
-        for key, name, unit, direction, target in [
-            ("leads", "Лиды с рекламы", "шт", "up", 300),
-            ("calls", "Звонки из соцсетей", "шт", "up", 60),
-            ("cpl", "Цена лида", "₽", "down", 500),
-            ("sales", "Продажи", "шт", "up", 5),
-        ]:
-            s.add(MetricDefinition(client_id=cid, key=key, name=name, unit=unit, direction=direction,
-                                   target=target, period="month"))
+    for key, name, unit, direction, target in [  # as the config's [[clients.metrics]] would define them
+        ("leads", "Лиды с рекламы", "шт", "up", 300),
+        ("calls", "Звонки из соцсетей", "шт", "up", 60),
+        ("cpl", "Цена лида", "₽", "down", 500),
+        ("sales", "Продажи", "шт", "up", 5),
+    ]:
+        m.define("acme", key, name=name, unit=unit, direction=direction, target=target, period="month")
     # leads arrive as a CSV export from the ad cabinet, calls through the library
     csv = tmp_path / "leads.csv"
     csv.write_text("client,metric,date,period,value,source\n"

@@ -77,3 +77,30 @@ def test_no_credential_in_debug_logs(sa_file, private_key_pem, caplog, monkeypat
     assert len(caplog.records) > 0
     leaked = [s for s in _secrets(private_key_pem) if s in text]
     assert not leaked, f"credentials in the logs: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("damage", ["no-email", "bad-key", "not-json"])
+def test_a_damaged_key_file_is_reported_without_its_content(tmp_path, private_key_pem, caplog, damage):
+    """The error (and its whole traceback chain, which a daemon logs) names the file, never its content."""
+    import traceback
+
+    from sheetsync.sheets import Backend, connect
+
+    body = private_key_pem.strip().splitlines()[5]
+    data = {"type": "service_account", "private_key": private_key_pem, "client_email": SA_EMAIL,
+            "token_uri": TOKEN_URI, "private_key_id": "deadbeefcafe0001"}
+    if damage == "no-email":
+        del data["client_email"]
+        text = json.dumps(data)
+    elif damage == "bad-key":
+        data["private_key"] = "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n"
+        text = json.dumps(data)
+    else:
+        text = "{not json " + private_key_pem
+    path = tmp_path / "sa.json"
+    path.write_text(text)
+    with caplog.at_level(logging.DEBUG), pytest.raises(Exception) as err:
+        connect(Backend(kind="google", credentials_file=str(path)))
+    told = "".join(traceback.format_exception(err.value)) + caplog.text
+    assert str(path) in str(err.value), "the error should name the file to fix"
+    assert body[:32] not in told and "deadbeefcafe0001" not in told

@@ -4,7 +4,7 @@ types into the sheet reaches the store as text."""
 from __future__ import annotations
 
 import pytest
-from safetyhelpers import BACKLOG, CARD, DANGEROUS, IN_WORK, MANAGER, SA, cells_of, grid
+from safetyhelpers import BACKLOG, CARD, DANGEROUS, IN_WORK, MANAGER, cells_of, grid
 
 
 def _strings_and_formulas(cells):
@@ -95,4 +95,39 @@ def test_text_a_manager_types_is_stored_as_text_and_stays_text(app, typed, raw, 
     app.sync("acme")
     cells = cells_of(app, sid, BACKLOG)
     assert cells[(2, 2)]["userEnteredValue"] == {"stringValue": stored}
-    assert app.emulator.gspread_client(user=SA)  # the service account wrote nothing formula-like
+
+
+def test_store_text_reaches_the_plan_schedule_as_strings(app):
+    import datetime as dt
+
+    for d in DANGEROUS[:4]:
+        app.store.tasks.create("acme", {"title": d, "task_type": "landing", "estimate_hours": 2,
+                                        "assignee": "oleg@agency.test"}, origin="cli", actor="team")
+    app.plan("acme", period="2026-W48", today=dt.date(2026, 11, 23))
+    sid = app.store.clients.get("acme").spreadsheet_id
+    _assert_text(cells_of(app, sid, "Plan-schedule"), DANGEROUS[:4], "plan-schedule")
+
+
+def test_store_text_reaches_the_metrics_sheet_as_strings(app):
+    import datetime as dt
+
+    app.store.metrics.define("acme", "leads", name=DANGEROUS[0], unit="@home", direction="up", target=10,
+                             period="month")
+    app.plan("acme", period="2026-W48", today=dt.date(2026, 11, 23))
+    sid = app.store.clients.get("acme").spreadsheet_id
+    _assert_text(cells_of(app, sid, "Metrics"), [DANGEROUS[0], "@home"], "metrics")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: sheetsync/sync/normalise.py (text fields): a cell whose formula fails (#NAME?, #REF!, #N/A...) is read "
+    "with UNFORMATTED_VALUE as the string '#NAME?' and pulled into the store as the task's text, overwriting the "
+    "last good value; it should be an invalid value (note + error, store unchanged)"))
+def test_a_formula_error_a_manager_causes_is_not_pulled_as_text(app):
+    k = app.store.tasks.create("acme", {"title": "keep me", "expected_result": "keep me too"},
+                               origin="cli", actor="team").key
+    app.sync("acme")
+    sid = app.store.clients.get("acme").spreadsheet_id
+    ws = app.emulator.gspread_client(user=MANAGER).open_by_key(sid).worksheet(BACKLOG)
+    ws.update([['=IMPORTXML("http://evil.example/x","//a")']], "C2", raw=False)  # typed as a formula
+    app.sync("acme")
+    assert app.store.tasks.get(k).expected_result == "keep me too"

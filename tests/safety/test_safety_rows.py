@@ -35,7 +35,7 @@ def _reshape(app, sid, how):
 
 def _expected(keys):
     """What every task must hold after the sync: each side's edit on its own task, nothing moved."""
-    want = {k: {"title": f"task {c}", "client_comment": f"comment {c}", "priority": 3} for k, c in zip(keys, "abcde")}
+    want = {k: {"title": f"task {c}", "client_comment": f"comment {c}", "priority": 3} for k, c in zip(keys, "abcde", strict=True)}
     want[keys[0]]["title"] = "task a (team)"
     want[keys[3]]["title"] = "task d (team)"
     want[keys[1]]["client_comment"] = "comment b (manager)"

@@ -53,3 +53,15 @@ def test_a_manager_given_owner_rights_elsewhere_is_not_a_reader_of_other_clients
     cto = app.emulator.gspread_client(user="cto@globex.example")
     listed = {f["id"] for f in cto.list_spreadsheet_files()}
     assert listed == {app.store.clients.get("globex").spreadsheet_id}
+
+
+def test_a_viewer_promoted_by_hand_is_put_back_to_reader(app):
+    sid = app.store.clients.get("acme").spreadsheet_id
+    (perm,) = [p for p in app.emulator.files[sid].permissions if p.get("emailAddress") == "boss@acme.example"]
+    owner = app.emulator.gspread_client(user=SA)
+    owner.http_client.request("patch", f"https://www.googleapis.com/drive/v3/files/{sid}/permissions/{perm['id']}",
+                              json={"role": "writer"})
+    assert ("boss@acme.example", "writer") in _people(app, sid)
+    result = app.provision("acme")
+    assert ("boss@acme.example", "reader") in _people(app, sid)
+    assert any("boss@acme.example" in s for s in result.shared), result

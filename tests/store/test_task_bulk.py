@@ -111,7 +111,7 @@ def test_update_many_detects_a_writer_between_read_and_write(store):
     keys = _seed(store, "acme")[:3]
     with pytest.raises(ConcurrentUpdateError, match=keys[1]), store.session() as s:
         held = store.tasks.list("acme", session=s)  # the caller read version 1 of every task
-        s.execute(update(Task.__table__).where(Task.key == keys[1]).values(version=5))  # someone else wrote
+        s.execute(update(Task.__table__).where(Task.key == keys[1]).values(version=2))  # someone else wrote
         store.tasks.update_many({t.key: {"priority": 1} for t in held[:3]}, origin="cli", actor=ACTOR, session=s)
     assert [store.tasks.get(k).version for k in keys] == [1, 1, 1]  # rolled back
 
@@ -216,3 +216,22 @@ def test_many_tasks_take_a_few_statements(store):
         assert s.scalar(select(Task.version).where(Task.key == made[1].key)) == 1  # priority 3 -> 3: unchanged
         assert s.scalar(select(Task.version).where(Task.key == made[0].key)) == 2
     assert len(store.log(client="acme", entity="task", field="priority")) == 600 + 300
+
+
+def test_update_many_against_a_real_second_writer(store, store_db):
+    """PostgreSQL: another connection commits a change after we read; our batch refuses, theirs stays."""
+    if store_db["backend"] != "postgres":
+        pytest.skip("SQLite writers hold the database lock for the whole transaction: no interleaving possible")
+    from store_helpers import reopen
+
+    keys = _seed(store, "acme")[:3]
+    other = reopen(store_db)
+    try:
+        with pytest.raises(ConcurrentUpdateError, match=keys[2]), store.session() as s:
+            held = store.tasks.list("acme", session=s)[:3]
+            other.tasks.update(keys[2], title="Renamed by a manager", origin="sheet", actor="manager@acme.test")
+            store.tasks.update_many({t.key: {"title": f"{t.title}!"} for t in held}, origin="planner", actor=ACTOR,
+                                    session=s)
+    finally:
+        other.close()
+    assert [store.tasks.get(k).title for k in keys] == ["Task 0", "Task 1", "Renamed by a manager"]
