@@ -31,6 +31,7 @@ from .lock import store_lock
 from .scheduler import add_job, describe, sync_spec
 
 log = logging.getLogger("sheetsync.daemon")
+NOT_SYNCED = "not synced"
 
 
 def default_worker_id() -> str:
@@ -67,9 +68,10 @@ class _DaemonEngine(SyncEngine):
     def sync_client(self, slug: str, **kw: Any) -> SyncReport:  # type: ignore[override]
         d = self.daemon
         if d.stopping:
-            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: not synced, shutting down"])
+            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, shutting down"])
         if d.leases is not None and not d.leases.owns(slug):
-            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: lease lost; another worker has it"])
+            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, lease lost to "
+                                                                   f"another worker"])
         started = time.time()
         r = super().sync_client(slug, **kw)
         log.info("client synced", extra={"client": slug, "worker": d.settings.worker_id, "started": started,
@@ -242,8 +244,8 @@ class Daemon:
         now = time.monotonic()
         synced = failed = 0
         for r in report.clients:
-            if r.warnings and r.skipped and not r.failed and "shutting down" in r.warnings[0]:
-                continue
+            if r.skipped and any(NOT_SYNCED in w for w in r.warnings):
+                continue  # left for the next start or the lease holder: neither success nor failure
             if r.failed:
                 failed += 1
                 b = self.backoff.setdefault(r.client, _Backoff())

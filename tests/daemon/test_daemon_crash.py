@@ -44,7 +44,7 @@ def served():
     emu = Emulator()
     server = EmulatorServer(emu).start()
     yield emu, server.url
-    server.stop() if hasattr(server, "stop") else server.httpd.shutdown()
+    server.stop()
 
 
 @pytest.fixture(scope="module")

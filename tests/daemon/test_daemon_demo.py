@@ -18,6 +18,12 @@ def test_demo_runs_end_to_end(tmp_path):
     for slug in ("romashka", "zerno", "ulybka", "vektor"):
         xlsx = out / "exports" / f"{slug}.xlsx"
         assert xlsx.stat().st_size > 1000
+    assert (out / "exports" / "turnover.xlsx").stat().st_size > 1000
+    status = sheetsync("status", "--config", str(out / "sheetsync.toml"), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    s_out, s_err = status.communicate(timeout=60)
+    assert status.returncode == 0, s_err
+    assert all(slug in s_out for slug in ("romashka", "zerno", "ulybka", "vektor")), s_out
     import openpyxl
 
     wb = openpyxl.load_workbook(out / "exports" / "romashka.xlsx")

@@ -52,12 +52,11 @@ def test_store_text_reaches_the_card_as_strings(app):
 
 
 def test_store_text_reaches_the_invoices_sheet_as_strings(app):
-    from sheetsync.invoices import Invoices
 
     for i, d in enumerate(DANGEROUS[:4]):
         app.store.invoices.create("acme", amount=1000 + i, planned_date=f"2026-11-{10 + i}", description=d,
                                   department="dev", origin="cli", actor="test")
-    inv = Invoices(app.store, app.sheets, app.config)
+    inv = app.invoices
     inv.refresh("2026-11")
     sid = inv.spreadsheet_id(create=False)
     g = grid(app, sid)

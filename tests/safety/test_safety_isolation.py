@@ -96,11 +96,10 @@ def test_planning_a_shared_specialist_shows_no_other_clients_work(app):
 
 
 def test_the_turnover_sheet_is_shared_with_accounts_only(app):
-    from sheetsync.invoices import Invoices
 
     app.store.invoices.create("acme", amount=5000, planned_date="2026-11-18", department="dev",
                               description="stage 1", origin="cli", actor="test")
-    inv = Invoices(app.store, app.sheets, app.config)
+    inv = app.invoices
     inv.refresh("2026-11")
     sid = inv.spreadsheet_id(create=False)
     people = {p.get("emailAddress") or p.get("type"): p["role"] for p in app.emulator.files[sid].permissions}
