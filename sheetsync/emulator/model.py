@@ -9,7 +9,7 @@ list operation and row/column metadata can travel with its row.
 
 from __future__ import annotations
 
-import copy
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,4 +165,5 @@ class FileState:
     app_properties: dict[str, str] = field(default_factory=dict)
 
     def clone(self) -> FileState:
-        return copy.deepcopy(self)
+        # a pickle round trip copies the JSON-shaped state several times faster than deepcopy
+        return pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))

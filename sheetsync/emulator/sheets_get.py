@@ -287,7 +287,7 @@ def render_spreadsheet(emulator: Emulator, f: FileState, user: str, *, grid: lis
     """
     ss = f.spreadsheet
     assert ss is not None
-    out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id, "properties": copy.deepcopy(ss.properties)}
+    out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id, "properties": fieldmask.json_copy(ss.properties)}
     windows: dict[int, list[tuple[int, int, int, int]]] = {}
     if isinstance(grid, list):
         for sheet, win in grid:
@@ -307,16 +307,16 @@ def render_spreadsheet(emulator: Emulator, f: FileState, user: str, *, grid: lis
         rendered.append(sh)
     out["sheets"] = rendered
     if ss.named_ranges:
-        out["namedRanges"] = copy.deepcopy(ss.named_ranges)
+        out["namedRanges"] = fieldmask.json_copy(ss.named_ranges)
     out["spreadsheetUrl"] = SPREADSHEET_URL.format(id=ss.spreadsheet_id)
     if ss.developer_metadata:
-        out["developerMetadata"] = copy.deepcopy(ss.developer_metadata)
+        out["developerMetadata"] = fieldmask.json_copy(ss.developer_metadata)
     return out
 
 
 def properties_json(s: SheetState) -> dict[str, Any]:
     """A copy of the sheet's SheetProperties in Google's field order."""
-    props = copy.deepcopy(s.properties)
+    props = fieldmask.json_copy(s.properties)
     ordered = {k: props.pop(k) for k in PROPERTY_ORDER if k in props}
     return {**ordered, **props}
 
@@ -324,13 +324,13 @@ def properties_json(s: SheetState) -> dict[str, Any]:
 def render_sheet(s: SheetState, user: str, *, can_edit: bool, is_owner: bool) -> dict[str, Any]:
     sh: dict[str, Any] = {"properties": properties_json(s)}
     if s.merges:
-        sh["merges"] = copy.deepcopy(s.merges)
+        sh["merges"] = fieldmask.json_copy(s.merges)
     if s.conditional_formats:
-        sh["conditionalFormats"] = copy.deepcopy(s.conditional_formats)
+        sh["conditionalFormats"] = fieldmask.json_copy(s.conditional_formats)
     if s.protected_ranges:
         prs = []
         for pr in s.protected_ranges:
-            p = copy.deepcopy(pr)
+            p = fieldmask.json_copy(pr)
             editors = pr.get("editors", {})
             listed = user.lower() in (u.lower() for u in editors.get("users", []) + editors.get("groups", []))
             mine = is_owner or (can_edit and (listed or pr.get("warningOnly", False)))
@@ -340,9 +340,9 @@ def render_sheet(s: SheetState, user: str, *, can_edit: bool, is_owner: bool) ->
             prs.append({k: p[k] for k in PROTECTED_ORDER if k in p})
         sh["protectedRanges"] = prs
     if s.basic_filter is not None:
-        sh["basicFilter"] = copy.deepcopy(s.basic_filter)
+        sh["basicFilter"] = fieldmask.json_copy(s.basic_filter)
     if s.developer_metadata:
-        sh["developerMetadata"] = copy.deepcopy(s.developer_metadata)
+        sh["developerMetadata"] = fieldmask.json_copy(s.developer_metadata)
     return sh
 
 
@@ -384,7 +384,7 @@ def render_dimension(meta: dict[str, Any], default_px: int) -> dict[str, Any]:
     out: dict[str, Any] = {"pixelSize": meta.get("pixelSize", default_px)}
     for k, v in meta.items():
         if k != "pixelSize" and v not in (False, None, [], {}):
-            out[k] = copy.deepcopy(v)
+            out[k] = fieldmask.json_copy(v)
     return out
 
 

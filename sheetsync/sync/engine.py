@@ -8,14 +8,18 @@ one ``values:batchUpdate`` (plus a ``:batchUpdate`` only for notes, formulas or 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from ..provision.render import layout_of, serial
 from ..sheets.a1 import a1_range
+from ..sheets.a1 import cell as a1_cell
 from ..sheets.errors import InvalidRequest, NotFound, SheetsError
 from ..store.models import ReservedId
 from ..templates import Templates, load_templates
@@ -95,7 +99,8 @@ class SyncEngine:
 
     def __init__(self, store: Any, sheets: Any, *, templates: Templates | None = None, policy: Policy | None = None,
                  actor: str = "sheetsync", max_replans: int = 3,
-                 on_write: Callable[[str], None] | None = None) -> None:
+                 on_write: Callable[[str], None] | None = None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.store = store
         self.sheets = sheets
         self.templates = templates or load_templates()
@@ -103,7 +108,9 @@ class SyncEngine:
         self.actor = actor
         self.max_replans = max_replans
         self.on_write = on_write
+        self.clock = clock
         self._layouts: dict[str, dict[str, SheetLayout]] = {}
+        self._cards: dict[str, str | None] = {}  # spreadsheet id -> the card sheet's title (None: no card)
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -195,7 +202,7 @@ class SyncEngine:
                 report.warnings.extend(p.warnings)
                 return
             ctx = Context(self.store, self.sheets, slug, sid, locale, layouts, types, self.actor, run_id,
-                          templates=self.templates, on_write=self.on_write)
+                          templates=self.templates, on_write=self.on_write, stamp=self._stamp(client))
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread() -> dict[str, list[SheetRow]]:
@@ -219,6 +226,24 @@ class SyncEngine:
         report.pushed, report.pulled = c["pushed"], c["pulled"]
         report.conflicts, report.errors = c["conflicts"], c["errors"]
         report.created, report.tombstoned = c["created"], c["tombstoned"]
+
+    def _stamp(self, client: Any) -> tuple[str, float] | None:
+        """The card's "last successful sync" cell and its value (a serial date-time in the client's zone).
+
+        The executor adds it to the values write it makes anyway, so stamping costs no call; a sync
+        that writes nothing to the sheet does not stamp (docs/sync.md: the card shows the last sync
+        that wrote something).
+        """
+        title = self._cards.get(client.spreadsheet_id)
+        if title is None:
+            return None
+        try:
+            zone = ZoneInfo(client.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        local = self.clock().astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+        r, c = layout_of(self.templates).last_sync
+        return a1_cell(title, r + 1, c + 1), serial(local)
 
     # --- the sides as the planner sees them ----------------------------------------------------------
     def _plan(self, client: Any, layouts: Mapping[str, SheetLayout], rows: Mapping[str, list[SheetRow]]) -> Plan:
@@ -264,10 +289,13 @@ class SyncEngine:
             return cached
         meta = self.sheets.get_metadata(sid, META_FIELDS)
         found: dict[str, SheetLayout] = {}
+        self._cards[sid] = None
         for s in meta.get("sheets") or []:
             props = s.get("properties", {})
             kinds = [m.get("metadataValue") for m in s.get("developerMetadata") or []
                      if m.get("metadataKey") == META_SHEET]
+            if "card" in kinds and self._cards[sid] is None:
+                self._cards[sid] = props["title"]
             for kind in kinds:
                 if kind in SYNCED_KINDS and kind not in found:
                     found[kind] = SheetLayout(kind, props["title"], props.get("sheetId"),

@@ -64,6 +64,7 @@ class Context:
     formula: Callable[[str, str, int], str] | None = None  # (kind, column key, row) -> formula text
     templates: Any = None
     on_write: Callable[[str], None] | None = None  # test hook: called before each write step
+    stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
 
 
 @dataclass
@@ -332,6 +333,8 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
         _step(ctx, "grow")
         ctx.sheets.batch_update(ctx.spreadsheet_id, grow)
     if ranges:
+        if ctx.stamp is not None:  # rides on the write we make anyway: no call of its own
+            ranges.append((ctx.stamp[0], [[ctx.stamp[1]]]))
         _step(ctx, "values")
         ctx.sheets.write_values(ctx.spreadsheet_id, ranges, input_option="RAW")
         out.cells_written += len(ranges)

@@ -110,7 +110,8 @@ class Policy:
     })
     winners: Mapping[str, str] = field(default_factory=lambda: {"team": "store"})
     default_winner: str = "sheet"
-    derived: frozenset[str] = frozenset()  # store -> sheet only; sheet edits are overwritten
+    # store -> sheet only (protected columns the planner writes): sheet edits are overwritten, never pulled
+    derived: frozenset[str] = frozenset({"plan_note"})
     defaults: Mapping[str, Canon] = field(default_factory=lambda: {"priority": "3", "estimate_source": "manual"})
     required: frozenset[str] = frozenset({"title", "priority", "status", "estimate_source"})  # never emptied
     mass_delete_max_rows: int = 10
@@ -513,7 +514,7 @@ def _create(out: Plan, sheet: SheetSnapshot, policy: Policy, free: _Rows, r: She
             error=None) -> None:
     act = out.actions.append
     token = row_token(sheet.spreadsheet_id, r.sheet, r.row, r.values, r.errors)
-    values: dict[str, Canon] = {f: v for f, v in r.values.items() if f != KEY_FIELD}
+    values: dict[str, Canon] = {f: v for f, v in r.values.items() if f != KEY_FIELD and f not in policy.derived}
     for f, v in policy.defaults.items():
         if values.get(f) is None and f not in r.errors:
             values[f] = v

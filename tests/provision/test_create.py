@@ -37,7 +37,7 @@ def test_sheets_headers_and_metadata(emu, sheets, provisioned, templates):
     assert kinds == {"card", "backlog", "in_work", "plan_schedule", "metrics"}
     top = {m["metadataKey"]: m["metadataValue"] for m in meta["developerMetadata"]}
     assert top == {META_CLIENT: "acme", META_TEMPLATE: templates.version}
-    g = grid(sheets, provisioned, "'Бэклог'!A1:K2")
+    g = grid(sheets, provisioned, "'Бэклог'!A1:L2")
     col_keys = [next(m["metadataValue"] for m in cm["developerMetadata"] if m["metadataKey"] == META_COLUMN)
                 for cm in g["columnMetadata"]]
     assert col_keys == list(templates["backlog"].keys)
@@ -45,7 +45,7 @@ def test_sheets_headers_and_metadata(emu, sheets, provisioned, templates):
 
 
 def test_formats_and_validation_cell_by_cell(sheets, provisioned):
-    g = grid(sheets, provisioned, "'Бэклог'!A1:K2")
+    g = grid(sheets, provisioned, "'Бэклог'!A1:L2")
     header, first = g["rowData"][0]["values"], g["rowData"][1]["values"]
     assert all(c["userEnteredFormat"]["textFormat"]["bold"] for c in header)
     assert header[0]["note"].startswith("Номер задачи")

@@ -16,7 +16,7 @@ def test_all_kinds_load_with_versions(templates):
     assert templates.version == ".".join(f"{k}{templates[k].version}" for k in CLIENT_KINDS)
     backlog = templates["backlog"]
     assert backlog.keys == ("key", "title", "expected_result", "task_type", "role", "assignee", "estimate_hours",
-                            "estimate_source", "priority", "status", "client_comment")
+                            "estimate_source", "priority", "status", "client_comment", "plan_note")
     assert templates["in_work"].keys == ("key", "title", "assignee", "estimate_hours", "start_date", "deadline",
                                          "status", "done_date", "actual_hours", "overdue_days", "client_comment")
     assert backlog.id_column == "key" and backlog.column("key").edit == "nobody"

@@ -37,11 +37,13 @@ def test_version_bump_adds_a_column_keeping_every_value(emu, sheets, acme, acces
     d = tmp_path / "tpl"
     shutil.copytree(templates.directory, d)
     p = d / "backlog.toml"
-    text = p.read_text().replace("version = 1", "version = 2", 1)
+    old = f"version = {templates['backlog'].version}"
+    assert old in p.read_text()
+    text = p.read_text().replace(old, f"version = {templates['backlog'].version + 1}", 1)
     at = text.index('[[columns]]\nkey = "status"')
     p.write_text(text[:at] + NEW_COLUMN.lstrip() + "\n" + text[at:])
     t2 = load_templates(d)
-    assert t2["backlog"].index_of("deadline") == 9 and t2.version.startswith("card1.backlog2.")
+    assert t2["backlog"].index_of("deadline") == 9 and t2.version.startswith(f"card1.backlog{templates['backlog'].version + 1}.")
     v2 = build(acme, t2, access=access, dynamic_vocabularies=DYNAMIC, rows=GRID_ROWS)
     out = ensure_spreadsheet(sheets, v2, sid)
     assert "backlog: column 'deadline' missing — inserted at J" in out.plan.repairs

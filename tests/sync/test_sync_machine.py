@@ -12,8 +12,8 @@ smaller than the pure planner machine's: 15 by default, 40 under CI=true, 200 wi
 
 from __future__ import annotations
 
-import copy
 import os
+import pickle
 import shutil
 import tempfile
 
@@ -36,13 +36,20 @@ _TEMPLATE: dict = {}
 
 
 def template():
+    """Provisioning, three tasks and the first clean sync, done once; each example starts from a copy."""
     if not _TEMPLATE:
         d = tempfile.mkdtemp(prefix="sheetsync-machine-")
         st_ = make_store(os.path.join(d, "store.db"))
         emu = Emulator()
-        sid = provision(st_, connect(Backend(emulator=emu, user=SA)))
+        sheets = connect(Backend(emulator=emu, user=SA))
+        sid = provision(st_, sheets)
+        for i in range(3):
+            st_.tasks.create("acme", {"title": f"t{i}"}, origin="cli", actor="team")
+        r = SyncEngine(st_, sheets).sync_client("acme")
+        assert r.failed is None, r.warnings
         st_.close()
-        _TEMPLATE.update(db=os.path.join(d, "store.db"), files=emu.files, sid=sid)
+        _TEMPLATE.update(db=os.path.join(d, "store.db"), files=pickle.dumps(emu.files, pickle.HIGHEST_PROTOCOL),
+                         sid=sid)
     return _TEMPLATE
 
 
@@ -56,7 +63,7 @@ class SyncMachine(RuleBasedStateMachine):
         shutil.copy(t["db"], os.path.join(self.dir, "store.db"))
         self.store = Store.open(os.path.join(self.dir, "store.db"), migrate_schema=False)
         self.emu = Emulator()
-        self.emu.files = copy.deepcopy(t["files"])
+        self.emu.files = pickle.loads(t["files"])  # a deep copy, several times faster than copy.deepcopy
         self.sid = t["sid"]
         self.sheets = connect(Backend(emulator=self.emu, user=SA, retry=RetryPolicy(initial_wait=0.0, jitter=0.0)),
                               sleep=lambda s: None)
@@ -68,9 +75,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.store_edits: dict[tuple[str, str], str] = {}
         self.conflicts_seen = 0
         self.guarded: set[str] = set()
-        for i in range(3):
-            self.store.tasks.create("acme", {"title": f"t{i}"}, origin="cli", actor="team")
-        self._sync_clean()
+        self._ws: dict[tuple[str, str], object] = {}
 
     def teardown(self):
         if hasattr(self, "store"):
@@ -78,13 +83,21 @@ class SyncMachine(RuleBasedStateMachine):
             shutil.rmtree(self.dir, ignore_errors=True)
 
     # --- helpers ----------------------------------------------------------------------------------
-    def _rows(self, kind):
-        return self.own.worksheet(TITLES[kind]).get_all_values()
+    def _ws_of(self, who, kind):
+        """The tab as ``who`` ("mgr"/"own") sees it; looked up once (tabs are never added or removed here)."""
+        ws = self._ws.get((who, kind))
+        if ws is None:
+            ws = self._ws[who, kind] = getattr(self, who).worksheet(TITLES[kind])
+        return ws
 
-    def _keyed(self):
+    def _rows(self, kind):
+        return self._ws_of("own", kind).get_all_values()
+
+    def _keyed(self, rows=None):
+        rows = rows or {kind: self._rows(kind) for kind in TITLES}
         out = []
         for kind in TITLES:
-            for i, r in enumerate(self._rows(kind)[1:], start=2):
+            for i, r in enumerate(rows[kind][1:], start=2):
                 if r and r[0]:
                     out.append((kind, i, r[0]))
         return out
@@ -104,7 +117,7 @@ class SyncMachine(RuleBasedStateMachine):
         if not rows:
             return
         kind, row, key = data.draw(st.sampled_from(rows))
-        ws = self.mgr.worksheet(TITLES[kind])
+        ws = self._ws_of("mgr", kind)
         current = ws.cell(row, 2).value
         if current == title:
             return
@@ -118,7 +131,7 @@ class SyncMachine(RuleBasedStateMachine):
         if not rows:
             return
         kind, row, key = data.draw(st.sampled_from(rows))
-        ws = self.mgr.worksheet(TITLES[kind])
+        ws = self._ws_of("mgr", kind)
         col = self._col(kind, "Статус")
         if ws.cell(row, col).value == LABELS[status]:
             return
@@ -129,7 +142,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule()
     def manager_types_a_new_row(self):
         self.n += 1
-        ws = self.mgr.worksheet(TITLES["backlog"])
+        ws = self._ws_of("mgr", "backlog")
         last = len(self._rows("backlog"))
         ws.update([[f"new-{self.n}"]], f"B{last + 1}", raw=True)
 
@@ -140,19 +153,21 @@ class SyncMachine(RuleBasedStateMachine):
         if len(rows) < 2:
             return
         kind, row, key = data.draw(st.sampled_from(rows))
-        self.own.worksheet(TITLES[kind]).delete_rows(row)
+        self._ws_of("own", kind).delete_rows(row)
         for k in [k for k in self.sheet_edits if k[0] == key]:
             del self.sheet_edits[k]
 
     @rule()
     def owner_wipes_the_backlog(self):
         """An accidental range delete: the mass-delete guard must restore, not tombstone."""
-        rows = [(kind, row, key) for kind, row, key in self._keyed() if kind == "backlog"]
-        n = len(self._rows("backlog"))
+        sheet_rows = {kind: self._rows(kind) for kind in TITLES}
+        keyed = self._keyed(sheet_rows)
+        rows = [(kind, row, key) for kind, row, key in keyed if kind == "backlog"]
+        n = len(sheet_rows["backlog"])
         if len(rows) < 3 or n < 3:
             return
-        total = len(self._keyed())
-        self.own.worksheet(TITLES["backlog"]).delete_rows(2, n)
+        total = len(keyed)
+        self._ws_of("own", "backlog").delete_rows(2, n)
         if Policy().mass_delete(len(rows), total):  # else it is an ordinary delete: tombstones are right
             self.guarded.update(key for _, _, key in rows)
         for k in [k for k in self.sheet_edits if k[0] in self.guarded]:
@@ -160,7 +175,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(kind=st.sampled_from(sorted(TITLES)), desc=st.booleans())
     def owner_sorts(self, kind, desc):
-        ws = self.own.worksheet(TITLES[kind])
+        ws = self._ws_of("own", kind)
         n = len(self._rows(kind))
         if n > 2:
             ws.sort((2, "des" if desc else "asc"), range=f"A2:L{n}")
@@ -204,13 +219,14 @@ class SyncMachine(RuleBasedStateMachine):
         tasks = {t.key: t for t in self.store.tasks.list("acme")}
         titles = [t.title for t in tasks.values() if t.title.startswith(("new-", "team-"))]
         assert len(titles) == len(set(titles)), f"a task twice: {sorted(titles)}"
-        on_sheet = self._keyed()
+        sheet_rows = {kind: self._rows(kind) for kind in TITLES}  # nothing changes while checking
+        on_sheet = self._keyed(sheet_rows)
         keys = [k for _, _, k in on_sheet]
         assert len(keys) == len(set(keys)), f"an ID twice on the sheets: {sorted(keys)}"
         for kind, row, key in on_sheet:
             assert key in tasks, f"{key} on the sheet is no live task"
             assert home_sheet(tasks[key].status) == kind, f"{key} ({tasks[key].status}) on {kind}"
-            r = self._rows(kind)[row - 1]
+            r = sheet_rows[kind][row - 1]
             assert r[1] == tasks[key].title, f"{key}: sheet {r[1]!r} != store {tasks[key].title!r}"
         for key, t in tasks.items():
             if home_sheet(t.status) is not None:
