@@ -39,6 +39,7 @@ from .actions import (
     WriteCell,
 )
 from .layout import SheetLayout
+from . import misplaced, rowmeta
 from .normalise import FieldType, from_store, to_sheet, to_store
 from .plan import KEY_FIELD, Plan, SheetRow, row_token
 
@@ -64,6 +65,7 @@ class Context:
     formula: Callable[[str, str, int], str] | None = None  # (kind, column key, row) -> formula text
     templates: Any = None
     on_write: Callable[[str], None] | None = None  # test hook: called before each write step
+    row_ids: dict[tuple[str, int], int] = field(default_factory=dict)  # row metadata ids, from the ID-check read
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
 
 
@@ -302,7 +304,8 @@ def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome
         out.created[a.token] = key
 
 
-def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> None:
+def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
+                adjust: Mapping[tuple[str, str, str], Any] | None = None) -> None:
     rows: dict[tuple[str, str, str], Any] = {}
     for key, b in plan.base.items():
         for f, v in b.values.items():
@@ -311,6 +314,11 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> None:
         if a.target is not None:
             for f, v in a.base_values.items():
                 rows[(a.target[0], keys[a.token], f)] = v
+    for k, v in (adjust or {}).items():  # writes that fell on another row (misplaced.py)
+        if v is misplaced.DROP:
+            rows.pop(k, None)
+        else:
+            rows[k] = v
     ctx.store.sync.replace_base(ctx.spreadsheet_id, rows)
 
 
@@ -332,20 +340,25 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
     if grow:
         _step(ctx, "grow")
         ctx.sheets.batch_update(ctx.spreadsheet_id, grow)
+    landed = rowmeta.Landed()
     if ranges:
         if ctx.stamp is not None:  # rides on the write we make anyway: no call of its own
             ranges.append((ctx.stamp[0], [[ctx.stamp[1]]]))
         _step(ctx, "values")
-        ctx.sheets.write_values(ctx.spreadsheet_id, ranges, input_option="RAW")
+        landed = rowmeta.write_rows(ctx.sheets, ctx.spreadsheet_id, ctx.layouts, ranges, misplaced.keys_at(before),
+                                    ctx.row_ids)
         out.cells_written += len(ranges)
         out.pushed = len(plan.of(WriteCell)) + sum(len(a.values) for a in plan.of(AppendRow))
+    adjust = misplaced.base_adjustments(ctx, plan, landed, out.warnings)
+    requests = [*requests, *rowmeta.metadata_requests(ctx.layouts, misplaced.keyed_rows(plan, keys, before),
+                                                      ctx.row_ids, landed)]
     if requests:
         _step(ctx, "structure")
         ctx.sheets.batch_update(ctx.spreadsheet_id, requests)
     _step(ctx, "create")
     create_tasks(ctx, plan, keys, out)
     _step(ctx, "base")
-    record_base(ctx, plan, keys)
+    record_base(ctx, plan, keys, adjust)
     return out
 
 

@@ -308,6 +308,7 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
 
     # 2. Every task: merge fields, follow status to its sheet, notice vanished rows.
     vanished: list[str] = []
+    cleared: dict[str, SheetRow] = {}  # vanished keys whose row is still there, emptied but for the ID
     keys = sorted(set(base) | set(store) | set(by_key))
     for key in keys:
         b = base.get(key)
@@ -322,6 +323,17 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
             if r is not None and key in reserved:
                 _create(out, sheet, policy, free, r, key=key)
             continue  # a task gone from the store entirely: nothing to keep in sync
+        if r is not None and cleared_row(r, policy):
+            # a manager's way to delete (they cannot delete a row holding the protected ID): the row
+            # emptied but for its ID counts as a deleted row, with the same guard and the same rules
+            if s.deleted:
+                act(ClearRow(r.sheet, r.row, key, "task deleted (row cleared); removing its ID"))
+            elif b is not None and b.sheet == r.sheet:
+                vanished.append(key)
+                cleared[key] = r
+            else:  # never agreed on: no deletion to honour, put the task back into the row
+                _put_back(out, free, present, sheet.columns, r, s, "row found empty before its first sync")
+            continue
         if r is None:
             if s.deleted or home_sheet(s.values.get("status")) is None:
                 continue  # gone or cancelled on the store side and not on the sheet: agreed
@@ -347,6 +359,9 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                      f"{', '.join(vanished)}"))
             for key in vanished:
                 out.base[key] = base[key]
+                if key in cleared:
+                    act(Warn(f"{key}: row {cleared[key].sheet}!{cleared[key].row} was cleared; kept until the "
+                             f"IDs in doubt are fixed"))
         else:
             guard = policy.mass_delete(len(vanished), total)
             if guard:
@@ -356,7 +371,10 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                 s = store[key]
                 b = base[key]
                 modified = any(s.values.get(f) != v for f, v in b.values.items())
-                if guard or modified:
+                if (guard or modified) and key in cleared:
+                    why = "mass delete guard" if guard else "changed by the team after the row was cleared"
+                    _put_back(out, free, present, sheet.columns, cleared[key], s, why)
+                elif guard or modified:
                     home = home_sheet(s.values.get("status"))
                     assert home is not None
                     if home not in present:
@@ -368,6 +386,9 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                     out.base[key] = BaseRow(home, vals)
                 else:
                     act(Tombstone(key, b.sheet))
+                    if key in cleared:
+                        r = cleared[key]
+                        act(ClearRow(r.sheet, r.row, key, "deleted by clearing the row; removing its ID"))
 
     # 4. New rows.
     for r in keyless:
@@ -500,6 +521,34 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
     act(AppendRow(home, free.take(home), key, vals, f"status {merged.get('status')}: moved from {r.sheet}"))
     act(ClearRow(r.sheet, r.row, key, f"moved to {home}"))
     out.base[key] = BaseRow(home, vals)
+
+
+def cleared_row(r: SheetRow, policy: Policy) -> bool:
+    """A row with an ID whose every other synced cell a person emptied (derived columns aside)."""
+    return bool(r.key) and not r.errors and not r.other and all(
+        v is None for f, v in r.values.items() if f != KEY_FIELD and f not in policy.derived)
+
+
+def _put_back(out: Plan, free: _Rows, present: set[str], columns: Mapping[str, Sequence[str]], r: SheetRow,
+              s: StoreTask, why: str) -> None:
+    """Write the store's task back into a row a person emptied (or to its home sheet if it moved)."""
+    act = out.actions.append
+    home = home_sheet(s.values.get("status"))
+    if home is None:
+        act(ClearRow(r.sheet, r.row, s.key, f"status {s.values.get('status')}: on no sheet"))
+        return
+    if home == r.sheet or home not in present:
+        vals = {f: s.values.get(f) for f in columns[r.sheet] if f != KEY_FIELD}
+        for f, v in vals.items():
+            if r.values.get(f) != v:
+                act(WriteCell(r.sheet, r.row, s.key, f, v, r.values.get(f)))
+        act(Warn(f"{s.key}: row {r.sheet}!{r.row} was cleared; put back ({why})"))
+        out.base[s.key] = BaseRow(r.sheet, vals)
+        return
+    vals = {f: s.values.get(f) for f in columns[home] if f != KEY_FIELD}
+    act(AppendRow(home, free.take(home), s.key, vals, why))
+    act(ClearRow(r.sheet, r.row, s.key, f"moved to {home}"))
+    out.base[s.key] = BaseRow(home, vals)
 
 
 REQUIRED_MESSAGE = "sheetsync: this cell cannot be empty; put a value back (the last one is kept meanwhile)."

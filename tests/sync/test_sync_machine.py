@@ -6,8 +6,9 @@ with injected 5xx and lost responses. After every clean sync: sheet == store (no
 sync writes nothing, no task twice, every edit on some side or in a recorded conflict, and the
 mass-delete guard never lets a wiped sheet tombstone the tasks.
 
-Each step costs real HTTP round trips through gspread into the emulator, so the example count is
-smaller than the pure planner machine's: 15 by default, 40 under CI=true, 200 with SHEETSYNC_LONG=1.
+Each step costs real HTTP round trips through gspread into the emulator; examples follow the
+hypothesis profiles of tests/conftest.py: 200 under CI=true, 2,000 with SHEETSYNC_LONG=1, 15 otherwise.
+Provisioning and the first sync happen once; every example starts from a copy of that state.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from sheetsync.sync.plan import Policy, home_sheet
 
 TITLES = {"backlog": "Бэклог", "in_work": "В работе"}
 LABELS = {"backlog": "Бэклог", "in_progress": "В работе", "done": "Готово"}
-EXAMPLES = 200 if os.environ.get("SHEETSYNC_LONG") else (40 if os.environ.get("CI") else 15)
+# The hypothesis profile tests/conftest.py loaded decides under CI=true ("ci": 200) and SHEETSYNC_LONG=1
+# ("long": 2,000); a plain local run keeps to 15 examples so the sync suite stays quick.
+EXAMPLES = settings.default.max_examples if os.environ.get("CI") or os.environ.get("SHEETSYNC_LONG") else 15
 
 _TEMPLATE: dict = {}
 
