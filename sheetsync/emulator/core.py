@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .cellvalues import current_year, year_at
 from .errors import ApiError, permission_denied
 from .model import FileState, SpreadsheetState
-from .recalc import recalc
+from .recalc import FormulaIndex, recalc
 from .routing import match
 
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
@@ -120,6 +120,7 @@ class Emulator:
         self.log: list[LogEntry] = []
         self.hooks: list[Callable[[Request], None]] = []
         self.outbox: list[dict[str, Any]] = []  # notification e-mails Drive would have sent (sharing)
+        self.formula_index: dict[str, FormulaIndex] = {}  # spreadsheetId -> where its formulas are (recalc)
         self.faults = Faults()
         self.quota = Quota(enabled=quota, clock=self.clock)
         self.path = path
@@ -288,7 +289,7 @@ class Emulator:
                     if f is not None and f.version == version_before and req.changed:
                         self.touch(f)
                         if f.spreadsheet is not None:
-                            recalc(f.spreadsheet, self)
+                            recalc(f.spreadsheet, self, req)
                     if self._store is not None:
                         self._store.save(self, f, full=False)
                 entry.cells_written = req.cells_written

@@ -3,11 +3,16 @@
 The core calls :func:`recalc` after every write that changed content. Every formula cell of the
 spreadsheet is re-evaluated (a cell referenced by a formula is evaluated first, memoised, and a
 cycle is Google's circular-dependency ``#REF!``), and its effectiveValue / formattedValue are
-refreshed. Spreadsheets without formulas cost one scan of their cells.
+refreshed.
+
+Finding the formula cells is a scan of every cell, so the emulator keeps the positions found per
+spreadsheet (:func:`formula_positions`) and reuses them after a values write that cannot have moved
+cells or entered a formula; anything else (batchUpdate, Drive, a body holding ``"=``) rescans.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -16,7 +21,7 @@ from . import cellvalues as cv
 from .formula import Context, DateNum, Err, Range, Ref, evaluate
 
 if TYPE_CHECKING:
-    from .core import Emulator
+    from .core import Emulator, Request
     from .model import SheetState, SpreadsheetState
 
 CIRCULAR = Err("REF", "Circular dependency detected. To resolve with iterative calculation, see File > Settings.")
@@ -34,21 +39,70 @@ def formula_cells(ss: SpreadsheetState) -> list[tuple[SheetState, int, int, dict
 
 _NONE: dict[str, Any] = {}
 
+#: Writes that only put values into cells where they stand: they may turn a formula into a value
+#: (the index drops it when it looks), never a value into a formula unless their body says ``"=``.
+_IN_PLACE = {"sheets.spreadsheets.values.update", "sheets.spreadsheets.values.batchUpdate",
+             "sheets.spreadsheets.values.batchUpdateByDataFilter", "sheets.spreadsheets.values.clear",
+             "sheets.spreadsheets.values.batchClear", "sheets.spreadsheets.values.batchClearByDataFilter",
+             "sheets.spreadsheets.values.append"}
+
+
+@dataclass
+class FormulaIndex:
+    """Where the formula cells of one spreadsheet were at the last scan."""
+
+    ss: SpreadsheetState  # the object scanned: a restored or replaced spreadsheet is another object
+    positions: list[tuple[SheetState, int, int]]
+
+
+def index_still_holds(req: Request | None) -> bool:
+    """Can the formula index survive this write? Only an in-place values write without a formula."""
+    if req is None or req.name not in _IN_PLACE:
+        return False
+    if req.name.endswith("append") and req.param("insertDataOption") == "INSERT_ROWS":
+        return False  # rows inserted: cells below moved
+    body = req.body.lower()
+    return b'"=' not in body and b"\\u003d" not in body and b"formulavalue" not in body
+
+
+def formula_positions(ss: SpreadsheetState, emulator: Emulator | None,
+                      req: Request | None = None) -> list[tuple[SheetState, int, int, dict[str, Any]]]:
+    """The formula cells of ``ss``: from the index when ``req`` cannot have added or moved one, else a scan."""
+    indexes: dict[str, FormulaIndex] | None = getattr(emulator, "formula_index", None)
+    if indexes is None:
+        return formula_cells(ss)
+    idx = indexes.get(ss.spreadsheet_id)
+    # a request hook may have edited cells directly (no request of its own): then trust no index
+    if idx is not None and idx.ss is ss and not getattr(emulator, "hooks", None) and index_still_holds(req):
+        out = []
+        for s, r, c in idx.positions:
+            cell = s.get_cell(r, c)
+            if cell is not None and "formulaValue" in cell.get("userEnteredValue", _NONE):
+                out.append((s, r, c, cell))
+        if len(out) != len(idx.positions):
+            idx.positions = [(s, r, c) for s, r, c, _ in out]
+        return out
+    cells = formula_cells(ss)
+    indexes[ss.spreadsheet_id] = FormulaIndex(ss, [(s, r, c) for s, r, c, _ in cells])
+    return cells
+
 
 _LOCALE_SEEN: dict[str, str] = {}  # spreadsheetId -> the locale its formattedValues were rendered in
 
 
-def recalc(ss: SpreadsheetState, emulator: Emulator) -> None:
+def recalc(ss: SpreadsheetState, emulator: Emulator, req: Request | None = None) -> None:
     """Re-evaluate every formula cell of ``ss`` and refresh effectiveValue/formattedValue.
 
     When the spreadsheet's locale changed since the last pass, every cell's formattedValue is
     re-rendered (decimal and grouping separators, default date patterns follow the locale).
+    ``req`` is the write that changed the spreadsheet, if known: it decides whether the formula
+    index may be reused.
     """
     locale = ss.properties.get("locale") or "en_US"
     if _LOCALE_SEEN.get(ss.spreadsheet_id, locale) != locale:
         refresh_all_formatted(ss)
     _LOCALE_SEEN[ss.spreadsheet_id] = locale
-    cells = formula_cells(ss)
+    cells = formula_positions(ss, emulator, req)
     if not cells:
         return
     Recalc(ss, emulator).run(cells)

@@ -116,6 +116,12 @@ def _collect_ids(value: Any, out: set[int], under_range: bool = False) -> None:
             _collect_ids(v, out, under_range)
 
 
+#: Kinds that rewrite references in formulas on every sheet (rows/columns moved, a sheet renamed or
+#: deleted): they edit cell dicts in place, beyond the sheets they name.
+_REWRITES_FORMULAS = {"insertDimension", "appendDimension", "deleteDimension", "moveDimension", "deleteSheet",
+                      "updateSheetProperties"}
+
+
 def snapshot(f: FileState, sheet_ids: set[int] | None = None, *, shallow: bool = False) -> Snapshot:
     """Snapshot ``f``; only the grids of ``sheet_ids`` (all when None) are copied — row by row
     when ``shallow`` (the batch never edits a cell in place), else cell by cell."""
@@ -187,7 +193,10 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
         else:
             drop_nulls(r[kind])
         kinds.append(kind)
-    snap = snapshot(f, touched_sheets(requests), shallow=all(k in _LIST_ONLY for k in kinds))
+    if any(k in _REWRITES_FORMULAS for k in kinds):  # formula cells of any sheet may be edited in place
+        snap = snapshot(f)
+    else:
+        snap = snapshot(f, touched_sheets(requests), shallow=all(k in _LIST_ONLY for k in kinds))
     replies: list[dict[str, Any]] = []
     try:
         for i, (r, kind) in enumerate(zip(requests, kinds, strict=True)):

@@ -340,7 +340,7 @@ def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any
 def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major: str, opts: tuple[str, str]) -> None:
     from .recalc import recalc
 
-    recalc(ss, req.emulator)
+    recalc(ss, req.emulator, req)
     res = resolve(ss, out["updatedRange"])
     data = value_range(ss, res, major, *opts)
     data["range"] = out["updatedRange"]

@@ -95,4 +95,5 @@ def count_cells(name: str, body: bytes | str | None) -> int:
 def _grid(values: object) -> int:
     if not isinstance(values, list):
         return 0
-    return sum(len(row) if isinstance(row, list) else 1 for row in values)
+    # a null cell is skipped by Google (left unchanged), so it is not a cell written
+    return sum(sum(v is not None for v in row) if isinstance(row, list) else int(row is not None) for row in values)

@@ -28,6 +28,7 @@ from .execute import PENDING, Context, execute
 from .layout import META_COLUMN, META_SHEET, SYNCED_KINDS, SheetLayout, field_types, map_columns, read_rows
 from .normalise import FieldType, from_store
 from .plan import KEY_FIELD, Plan, Policy, SheetRow, SheetSnapshot, StoreTask, plan
+from .rowmeta import read_with_row_ids
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +206,9 @@ class SyncEngine:
                           templates=self.templates, on_write=self.on_write, stamp=self._stamp(client))
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
-            def reread() -> dict[str, list[SheetRow]]:
-                return self._rows(sid, layouts, self._read(sid, layouts), types, locale, None)
+            def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
+                values, ctx.row_ids = read_with_row_ids(self.sheets, sid, layouts)  # + row metadata, same call
+                return self._rows(sid, layouts, values, types, locale, None)
 
             out = execute(ctx, p, before, reread)
             if out.applied:

@@ -25,6 +25,7 @@ from ..sheets.a1 import cell as a1_cell
 from ..sheets.a1 import quote_sheet
 from ..store.errors import StoreError
 from ..store.tasks import DuplicateKeyError
+from . import misplaced, rowmeta
 from .actions import (
     AppendRow,
     ClearRow,
@@ -39,7 +40,6 @@ from .actions import (
     WriteCell,
 )
 from .layout import SheetLayout
-from . import misplaced, rowmeta
 from .normalise import FieldType, from_store, to_sheet, to_store
 from .plan import KEY_FIELD, Plan, SheetRow, row_token
 
@@ -65,7 +65,7 @@ class Context:
     formula: Callable[[str, str, int], str] | None = None  # (kind, column key, row) -> formula text
     templates: Any = None
     on_write: Callable[[str], None] | None = None  # test hook: called before each write step
-    row_ids: dict[tuple[str, int], int] = field(default_factory=dict)  # row metadata ids, from the ID-check read
+    row_ids: dict[tuple[str, int], int] | None = None  # row metadata ids, set by the ID-check read
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
 
 
@@ -168,7 +168,10 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
             out.warnings.append(str(e))
+    recorded = _open_conflicts(ctx) if plan.of(RecordConflict) else set()
     for a in plan.of(RecordConflict):
+        if (a.key, a.field, a.sheet_value, a.store_value, a.base_value, a.winner) in recorded:
+            continue  # recorded by an earlier run that stopped before its sheet write: once is enough
         store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
                                 store_value=a.store_value, base_value=a.base_value, winner=a.winner,
                                 policy=f"{a.winner} wins {a.field}", sync_run_id=ctx.run_id)
@@ -179,6 +182,14 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
         store.sync.resolve_errors(ctx.slug, row_key=row_id, field=a.field)  # one open error per cell
         store.sync.add_error(ctx.slug, message=a.message, spreadsheet_id=ctx.spreadsheet_id, sheet=a.sheet,
                              row_key=row_id, field=a.field, value=a.value, sync_run_id=ctx.run_id)
+
+
+def _open_conflicts(ctx: Context) -> set[tuple[Any, ...]]:
+    """The client's unresolved conflicts as (key, field, sheet, store, base, winner); values are canonical text."""
+    from ..store.values import loads
+
+    return {(c.entity_key, c.field, loads(c.sheet_value), loads(c.store_value), loads(c.base_value), c.winner)
+            for c in ctx.store.sync.conflicts(ctx.slug)}
 
 
 def _put_base(session: Any, spreadsheet_id: str, rows: Mapping[tuple[str, str, str], Any]) -> None:
@@ -346,7 +357,7 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
             ranges.append((ctx.stamp[0], [[ctx.stamp[1]]]))
         _step(ctx, "values")
         landed = rowmeta.write_rows(ctx.sheets, ctx.spreadsheet_id, ctx.layouts, ranges, misplaced.keys_at(before),
-                                    ctx.row_ids)
+                                    ctx.row_ids or {})
         out.cells_written += len(ranges)
         out.pushed = len(plan.of(WriteCell)) + sum(len(a.values) for a in plan.of(AppendRow))
     adjust = misplaced.base_adjustments(ctx, plan, landed, out.warnings)

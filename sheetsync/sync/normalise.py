@@ -11,20 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+# dates are the transport's: one definition of serial numbers and of the date forms people type
+from ..sheets.values import EPOCH as SERIAL_EPOCH  # noqa: F401 - re-exported (invoices use it)
+from ..sheets.values import date_to_serial, parse_date, serial_to_date
+from .cellerrors import formula_error
 
 Canon = str | None
 
 KINDS = ("text", "int", "number", "hours", "date", "enum", "email", "bool", "period")
 
-SERIAL_EPOCH = date(1899, 12, 30)  # Sheets' day zero for serial-number dates
-
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PERIOD = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))$")
-_DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _TRUE = {"true", "yes", "y", "1", "да", "истина", "✓", "x"}
 _FALSE = {"false", "no", "n", "0", "нет", "ложь"}
 
@@ -75,6 +76,9 @@ def from_sheet(raw: Any, ft: FieldType, locale: str = "ru") -> tuple[Canon, str 
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
+    failed = formula_error(raw, locale)  # "#NAME?" is a broken formula, never a value (cellerrors.py)
+    if failed:
+        return None, failed
     if isinstance(raw, str):
         raw = raw.replace("\r\n", "\n").strip().replace("\u00a0", " ")
     fn = _READERS[ft.kind]
@@ -122,18 +126,11 @@ def _read_date(raw: Any, ft: FieldType) -> Canon:
     if isinstance(raw, (int, float)):
         if not 1 <= raw < 2_958_466:  # up to 9999-12-31
             return None
-        return (SERIAL_EPOCH + timedelta(days=int(raw))).isoformat()
-    s = str(raw)
-    m = _DMY.match(s)
+        return serial_to_date(raw).isoformat()
     try:
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
-        m = _ISO.match(s)
-        if m:
-            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        return parse_date(str(raw)).isoformat()
     except ValueError:
         return None
-    return None
 
 
 def _read_enum(raw: Any, ft: FieldType) -> Canon:
@@ -268,7 +265,7 @@ def to_sheet(value: Canon, ft: FieldType, locale: str = "ru") -> Any:
         d = Decimal(value)
         return int(d) if d == d.to_integral_value() else float(d)
     if k == "date":
-        return (date.fromisoformat(value) - SERIAL_EPOCH).days
+        return date_to_serial(date.fromisoformat(value))
     if k == "enum":
         assert ft.labels is not None
         labels = ft.labels.get(value)

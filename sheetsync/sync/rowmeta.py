@@ -166,9 +166,14 @@ def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayo
 
 
 def metadata_requests(layouts: Mapping[str, SheetLayout], keyed_rows: Mapping[RowAt, str],
-                      row_ids: Mapping[RowAt, int], landed: Landed) -> list[dict[str, Any]]:
-    """``createDeveloperMetadata`` for every keyed row (as now placed) that has no row metadata yet."""
-    out = []
+                      row_ids: Mapping[RowAt, int] | None, landed: Landed) -> list[dict[str, Any]]:
+    """``createDeveloperMetadata`` for every keyed row (as now placed) that has no row metadata yet.
+
+    ``row_ids`` None: no ID-check read this cycle, so nothing is known about the rows' metadata.
+    """
+    out: list[dict[str, Any]] = []
+    if row_ids is None:
+        return out
     for (kind, r), key in sorted(keyed_rows.items()):
         if (kind, r) in row_ids:
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from safetyhelpers import BACKLOG, IN_WORK, MANAGER, rows_by_key
 
 from sheetsync.store.values import loads
@@ -99,12 +98,11 @@ def test_a_losing_edit_is_kept_as_a_conflict_and_a_note(app):
     assert "5" in note, f"the losing value is not shown on the cell: {note!r}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: sheetsync/sync/plan.py mass-delete guard counts only rows whose ID vanished; a manager clearing every "
-    "editable cell of many rows (B2:K7, the protected ID column left) is pulled as edits (client comments and "
-    "estimates wiped in the store) and the required cells stay empty in the sheet with a note, never restored"))
 def test_a_cleared_backlog_range_is_not_propagated_and_comes_back(app):
-    """An accidental range delete by a manager is not propagated (design.md §3): the rows are restored."""
+    """An accidental range delete by a manager is not propagated (design.md §3): the rows are restored.
+
+    Was issue #5 bug 2 (cleared rows pulled as edits); fixed by X2's "a cleared row is a deletion, under the
+    mass-delete guard" in sheetsync/sync/plan.py."""
     keys = [app.store.tasks.create("acme", {"title": f"t{i}", "client_comment": f"c{i}", "estimate_hours": 3},
                                    origin="cli", actor="team").key for i in range(6)]
     app.sync("acme")

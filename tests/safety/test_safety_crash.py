@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from safetyhelpers import BACKLOG, IN_WORK, MANAGER, SA
 
-VALUES_WRITE = "sheets.spreadsheets.values.batchUpdate"
+VALUES_WRITE = "sheets.spreadsheets.values.batchUpdateByDataFilter"  # the sync's values write (rows by metadata)
 
 
 def _sheet_keys(app, sid):

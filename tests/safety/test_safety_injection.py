@@ -117,16 +117,20 @@ def test_store_text_reaches_the_metrics_sheet_as_strings(app):
     _assert_text(cells_of(app, sid, "Metrics"), [DANGEROUS[0], "@home"], "metrics")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: sheetsync/sync/normalise.py (text fields): a cell whose formula fails (#NAME?, #REF!, #N/A...) is read "
-    "with UNFORMATTED_VALUE as the string '#NAME?' and pulled into the store as the task's text, overwriting the "
-    "last good value; it should be an invalid value (note + error, store unchanged)"))
 def test_a_formula_error_a_manager_causes_is_not_pulled_as_text(app):
+    """Was issue #5 bug 3: '#NAME?' was pulled as the task's text (fixed in sheetsync/sync/cellerrors.py)."""
     k = app.store.tasks.create("acme", {"title": "keep me", "expected_result": "keep me too"},
                                origin="cli", actor="team").key
     app.sync("acme")
     sid = app.store.clients.get("acme").spreadsheet_id
     ws = app.emulator.gspread_client(user=MANAGER).open_by_key(sid).worksheet(BACKLOG)
     ws.update([['=IMPORTXML("http://evil.example/x","//a")']], "C2", raw=False)  # typed as a formula
-    app.sync("acme")
+    r = app.sync("acme")
     assert app.store.tasks.get(k).expected_result == "keep me too"
+    assert r.errors == 1, r.warnings  # listed, and the cell says why
+    note = cells_of(app, sid, BACKLOG)[(2, 3)].get("note", "")
+    assert "formula in this cell fails" in note and "#" in note, note
+    ws.update([["fixed by hand"]], "C2", raw=True)  # the manager types the value itself: pulled, note gone
+    app.sync("acme")
+    assert app.store.tasks.get(k).expected_result == "fixed by hand"
+    assert not cells_of(app, sid, BACKLOG)[(2, 3)].get("note")

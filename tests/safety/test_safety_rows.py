@@ -62,14 +62,17 @@ def _assert_rows_match_store(app, sid):
     assert set(rows) == live
 
 
+WRITES = ("sheets.spreadsheets.values.batchUpdate", "sheets.spreadsheets.values.batchUpdateByDataFilter")
+READS = ("sheets.spreadsheets.values.batchGet", "sheets.spreadsheets.get")  # the ID-check read is either
+
+
 def _sync_with_person(app, sid, how, on):
     fired = []
 
     def person(req):
         if fired or req.user != SA:
             return
-        if (on == "write" and req.name == "sheets.spreadsheets.values.batchUpdate") or (
-                on == "confirm" and req.name == "sheets.spreadsheets.values.batchGet" and person.reads == 1):
+        if (on == "write" and req.name in WRITES) or (on == "confirm" and req.name in READS and person.reads == 1):
             fired.append(1)
             _reshape(app, sid, how)
         if req.name == "sheets.spreadsheets.values.batchGet":
@@ -95,17 +98,10 @@ def test_reshaped_before_the_id_check_read(app, how):
     _assert_nothing_moved(app, keys)
 
 
-WRITE_RACE = ("BUG: sheetsync/sync/execute.py execute(): the ID re-check read and the values:batchUpdate are two "
-              "calls; a sort/insert/delete landing between them makes the write go to rows found by number "
-              "(A1 ranges), so fields land on another task's row")
-
-
-@pytest.mark.parametrize("how", [
-    pytest.param("sort", marks=pytest.mark.xfail(strict=True, reason=WRITE_RACE)),
-    pytest.param("insert", marks=pytest.mark.xfail(strict=True, reason=WRITE_RACE)),
-    pytest.param("delete", marks=pytest.mark.xfail(strict=True, reason=WRITE_RACE)),
-])
+@pytest.mark.parametrize("how", ["sort", "insert", "delete"])
 def test_reshaped_between_the_id_check_and_the_write(app, how):
+    """Was issue #5 bug 1: the write went to A1 rows found by number. Now rows are addressed by their
+    metadata (follows inserts/deletes) and the write's own response shows a sort (sheetsync/sync/rowmeta.py)."""
     keys, sid = _setup(app)
     _sync_with_person(app, sid, how, "write")
     app.sync("acme")

@@ -28,14 +28,25 @@ def engine_at(store, sheets, when):
 
 
 def test_a_sync_that_writes_stamps_the_card_in_the_same_values_call(emu, sid, store, sheets):
-    store.tasks.create("acme", {"title": "Лендинг"}, origin="cli", actor="team")
+    k = store.tasks.create("acme", {"title": "Лендинг"}, origin="cli", actor="team").key
     assert stamp_cell(emu, sid, store)[1] == "—"  # as provisioned
+    engine = engine_at(store, sheets, WHEN)
+    stamp = engine._stamp
+    engine._stamp = lambda client: None  # control: the same kind of sync without the stamp
+    engine.sync_client("acme")
+    assert stamp_cell(emu, sid, store)[1] == "—"
+    store.tasks.update(k, {"priority": 2}, origin="cli", actor="team")
     before = sheets.counts()
-    r = engine_at(store, sheets, WHEN).sync_client("acme")
+    engine.sync_client("acme")
+    without = sheets.counts() - before
+    engine._stamp = stamp
+    store.tasks.update(k, {"priority": 1}, origin="cli", actor="team")
+    before = sheets.counts()
+    r = engine.sync_client("acme")
     used = sheets.counts() - before
-    assert r.failed is None and r.pushed > 0
-    # one values write carries the new row and the stamp together: no write of its own
-    assert used.writes == 1 and used.by_method["sheets.spreadsheets.values.batchUpdate"] == 1, used.by_method
+    assert r.failed is None and r.pushed == 1
+    assert (used.calls, used.writes) == (without.calls, without.writes), (used.by_method, without.by_method)
+    assert used.cells_written == without.cells_written + 1  # the stamp rode on the values write
     raw, shown = stamp_cell(emu, sid, store)
     assert shown == "2026-11-23 12:41"  # the client's time zone (Europe/Moscow), the card's format
     assert isinstance(raw, float) and abs(raw - 46349.52847) < 1e-4

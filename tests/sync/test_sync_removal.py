@@ -133,3 +133,34 @@ def test_the_share_guard_counts_cleared_rows():
     p = plan(base, SheetSnapshot("SS", COLS, rows), store, Policy())
     assert not p.of(Tombstone) and any("mass delete" in w for w in p.warnings)  # 3 of 4 > half
     assert {a.key for a in p.of(WriteCell)} == {"T-000001", "T-000002", "T-000003"}
+
+
+def test_a_cleared_in_work_row_is_deleted_and_its_formula_cleared_too(engine, store, manager):
+    k = add(store, "Баннер", status="in_progress", deadline="2026-11-01")
+    ok(engine)
+    ws = manager.worksheet("В работе")
+    header = ws.row_values(1)
+    last = gspread.utils.rowcol_to_a1(2, len(header))
+    overdue = header.index("Просрочка, дн") + 1
+    ws.batch_clear([f"B2:{gspread.utils.rowcol_to_a1(2, overdue - 1)}", f"{gspread.utils.rowcol_to_a1(2, overdue + 1)}:{last}"])
+    r = ok(engine)
+    assert r.tombstoned == 1 and store.tasks.find(k) is None
+    assert ws.row_values(2) == []
+
+
+def test_a_crash_after_the_tombstone_still_clears_the_row(store, sheets, manager):
+    from sheetsync.sync.engine import SyncEngine
+
+    k = add(store, "A")
+    ok(SyncEngine(store, sheets))
+    clear_content(manager, 2)
+
+    def crash(step):
+        if step == "values":
+            raise RuntimeError("killed before the values write")
+
+    assert SyncEngine(store, sheets, on_write=crash).sync_client("acme").failed
+    assert store.tasks.find(k) is None  # tombstoned in the store transaction; the row still has its ID
+    assert manager.worksheet(BACKLOG).acell("A2").value == k
+    r = ok(SyncEngine(store, sheets))
+    assert r.tombstoned == 0 and store.tasks.find(k) is None and manager.worksheet(BACKLOG).row_values(2) == []
