@@ -175,6 +175,20 @@ class BackendConfig(_Model):
         return self
 
 
+class QuotaConfig(_Model):
+    """Per-minute request limits the daemon's shared budget keeps under (default: Google's default quotas).
+
+    Raise them only if your Google project's quota was raised; with several daemon workers on one
+    project, give each worker its share of the per-project limits.
+    """
+
+    read_per_user: int | None = Field(None, gt=0, description="a whole number of requests per minute > 0")
+    read_per_project: int | None = Field(None, gt=0, description="a whole number of requests per minute > 0")
+    write_per_user: int | None = Field(None, gt=0, description="a whole number of requests per minute > 0")
+    write_per_project: int | None = Field(None, gt=0, description="a whole number of requests per minute > 0")
+    enabled: bool | None = Field(None, description="true or false (false: no client-side budget)")
+
+
 class SharingConfig(_Model):
     client_role: Literal["reader", "commenter"] = Field("reader", description='"reader" or "commenter"')
     manager_role: Literal["writer"] = "writer"
@@ -258,6 +272,7 @@ class Config(_Model):
     store: StoreConfig = Field(default_factory=StoreConfig)
     backend: BackendConfig = Field(default_factory=BackendConfig)
     sharing: SharingConfig = Field(default_factory=SharingConfig)
+    quota: QuotaConfig | None = None
     sync: SyncConfig = Field(default_factory=SyncConfig)
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)

@@ -127,3 +127,16 @@ def test_sqlite_store_url_relative_to_the_config_file(tmp_path):
     assert load_config(path).store_url == f"sqlite:///{tmp_path / 'cfg' / 'db' / 'store.db'}"
     pg = {"store": {"url": "postgresql+psycopg://u@h/db"}}
     assert load_config(pg).store_url == "postgresql+psycopg://u@h/db"
+
+
+def test_quota_table_reaches_the_transport_budget():
+    """A raised project quota in [quota] becomes the shared request budget's limits."""
+    from sheetsync.config import ConfigError, load_config
+    from sheetsync.sheets.client import backend_from_config
+
+    cfg = load_config({"quota": {"read_per_user": 120, "write_per_project": 600}})
+    q = backend_from_config(cfg).quota
+    assert (q.read_per_user, q.write_per_project, q.write_per_user) == (120, 600, 60)
+    assert backend_from_config(load_config(None)).quota is None  # no table: the backend's own default
+    with pytest.raises(ConfigError, match=r"quota\.read_per_user"):
+        load_config({"quota": {"read_per_user": 0}})
