@@ -361,15 +361,16 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
         out.cells_written += len(ranges)
         out.pushed = len(plan.of(WriteCell)) + sum(len(a.values) for a in plan.of(AppendRow))
     adjust = misplaced.base_adjustments(ctx, plan, landed, out.warnings)
-    requests = [*requests, *rowmeta.metadata_requests(ctx.layouts, misplaced.keyed_rows(plan, keys, before),
-                                                      ctx.row_ids, landed)]
+    meta = rowmeta.metadata_requests(ctx.layouts, misplaced.keyed_rows(plan, keys, before), ctx.row_ids, landed)
     if requests:
         _step(ctx, "structure")
-        ctx.sheets.batch_update(ctx.spreadsheet_id, requests)
+        ctx.sheets.batch_update(ctx.spreadsheet_id, [*requests, *meta])  # row metadata rides along
+        meta = []
     _step(ctx, "create")
     create_tasks(ctx, plan, keys, out)
     _step(ctx, "base")
     record_base(ctx, plan, keys, adjust)
+    rowmeta.add_metadata(ctx.sheets, ctx.spreadsheet_id, meta, out.warnings)  # after the base: may fail harmlessly
     return out
 
 

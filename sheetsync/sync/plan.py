@@ -523,9 +523,16 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
     out.base[key] = BaseRow(home, vals)
 
 
+CLEARED_NEEDS = frozenset({"title", "status"})  # columns that must be visible to call a row cleared
+
+
 def cleared_row(r: SheetRow, policy: Policy) -> bool:
-    """A row with an ID whose every other synced cell a person emptied (derived columns aside)."""
-    return bool(r.key) and not r.errors and not r.other and all(
+    """A row with an ID whose every other synced cell a person emptied (derived columns aside).
+
+    Only when the title and status columns were found: a sheet whose headers went missing must
+    never make its rows look emptied.
+    """
+    return bool(r.key) and not r.errors and not r.other and CLEARED_NEEDS <= r.values.keys() and all(
         v is None for f, v in r.values.items() if f != KEY_FIELD and f not in policy.derived)
 
 

@@ -22,6 +22,7 @@ at another task's row by the time the write arrives. Two things close that gap:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +31,11 @@ from urllib.parse import quote
 from gspread.utils import a1_to_rowcol
 
 from ..sheets.a1 import a1_range, split
+from ..sheets.errors import SheetsError
 from .layout import SheetLayout
 from .plan import KEY_FIELD
+
+log = logging.getLogger(__name__)
 
 META_ROW = "sheetsync.row"
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -188,3 +192,18 @@ def metadata_requests(layouts: Mapping[str, SheetLayout], keyed_rows: Mapping[Ro
             "location": {"dimensionRange": {"sheetId": lay.sheet_id, "dimension": "ROWS",
                                             "startIndex": now - 1, "endIndex": now}}}}})
     return out
+
+
+def add_metadata(sheets: Any, spreadsheet_id: str, requests: Sequence[dict[str, Any]], warnings: list[str]) -> None:
+    """Send row metadata on its own, after the sync's base is recorded.
+
+    A ``:batchUpdate`` is never retried (not idempotent), so it may fail; rows left without metadata
+    are written by position next time and get it then. Failing here must not fail the sync.
+    """
+    if not requests:
+        return
+    try:
+        sheets.batch_update(spreadsheet_id, requests)
+    except SheetsError as e:
+        log.warning("row metadata for %s not added (%s); the next write adds it", spreadsheet_id, e)
+        warnings.append(f"row metadata not added this time ({e}); the next sync that writes adds it")

@@ -68,7 +68,7 @@ def test_healthz_and_metrics_answer(agency):
         code, text = _get(server.url + "/metrics")
         assert code == 200
         assert 'sheetsync_api_calls_total{method="drive.files.list"} 1.0' in text
-        assert 'sheetsync_api_calls_total{method="sheets.spreadsheets.values.batchUpdate"}' in text
+        assert 'sheetsync_api_calls_total{method="sheets.spreadsheets.values.batchUpdate' in text  # (ByDataFilter)
         for slug in ("alfa", "beta", "gamma"):
             assert f'sheetsync_last_successful_sync_timestamp_seconds{{client="{slug}"}}' in text
         assert "sheetsync_cycle_duration_seconds_count 1.0" in text

@@ -164,3 +164,11 @@ def test_a_crash_after_the_tombstone_still_clears_the_row(store, sheets, manager
     assert manager.worksheet(BACKLOG).acell("A2").value == k
     r = ok(SyncEngine(store, sheets))
     assert r.tombstoned == 0 and store.tasks.find(k) is None and manager.worksheet(BACKLOG).row_values(2) == []
+
+
+def test_rows_of_a_sheet_whose_title_or_status_column_is_missing_never_look_cleared():
+    cols = {"backlog": ["priority", "plan_note"]}  # the title and status headers were not found
+    snap_ = SheetSnapshot("SS", cols, [SheetRow("backlog", 2, "T-000001", {"priority": None, "plan_note": None})])
+    p = plan({"T-000001": BaseRow("backlog", {"priority": "3"})}, snap_, {"T-000001": StoreTask("T-000001", FULL)},
+             Policy(required=frozenset()))
+    assert not p.of(Tombstone) and not p.of(ClearRow)
