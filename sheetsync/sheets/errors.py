@@ -80,7 +80,7 @@ class QuotaExhausted(TransientError):
     """429 after every allowed retry. The request was not applied."""
 
     code = "quota_exhausted"
-    default_hint = ("the per-minute Sheets quota is used up; lower `quota.read_per_minute`/`write_per_minute` "
+    default_hint = ("the per-minute Sheets quota is used up; lower the `[quota]` limits (`read_per_user`, `write_per_user`, ...) "
                     "(or the number of workers) so the shared budget matches the project's quota, or ask Google "
                     "for a higher quota")
 
