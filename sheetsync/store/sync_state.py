@@ -81,6 +81,34 @@ class SyncStateRepository(Repository):
             if rows:
                 s.execute(insert(SyncBase), rows)
 
+    def set_base(
+        self, spreadsheet_id: str, values: Mapping[BaseKey, Any], old: Mapping[BaseKey, Any], *,
+        dirty: Iterable[BaseKey] = (), drop_sheets: Iterable[str] = (),
+    ) -> None:
+        """Make the base exactly `values`, writing only what differs from `old` (the base as last read).
+
+        Same rows as ``replace_base`` at a cost proportional to the change. `old` must be what the
+        table held; cells written since then go in `dirty` (always upserted) or, for whole scratch
+        sheets such as ``~pending``, in `drop_sheets` (always deleted unless in `values`).
+        """
+        drop = set(drop_sheets)
+        dirty = set(dirty)
+        changed = {k: v for k, v in values.items()
+                   if k in dirty or k not in old or not _same(old[k], v)}
+        gone = [k for k in old if k not in values and k[0] not in drop]
+        gone += [k for k in dirty if k not in values and k[0] not in drop]
+        with self._tx() as s:
+            t = SyncBase.__table__
+            if drop:
+                s.execute(delete(SyncBase).where(SyncBase.spreadsheet_id == spreadsheet_id,
+                                                 SyncBase.sheet.in_(sorted(drop))))
+            if gone:
+                s.connection().execute(
+                    delete(t).where(t.c.spreadsheet_id == spreadsheet_id, t.c.sheet == bindparam("k_sheet"),
+                                    t.c.row_key == bindparam("k_row"), t.c.field == bindparam("k_field")),
+                    [{"k_sheet": sh, "k_row": rk, "k_field": f} for sh, rk, f in set(gone)])
+            upsert_base(s, spreadsheet_id, changed)
+
     def clear_base(self, spreadsheet_id: str) -> None:
         self.replace_base(spreadsheet_id, {})
 
@@ -220,9 +248,51 @@ class SyncStateRepository(Repository):
             s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
 
 
+def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None:
+    """Insert or update base cells inside the caller's transaction, in bulk.
+
+    SQLite and PostgreSQL use ``INSERT .. ON CONFLICT DO UPDATE`` on the table's unique
+    (spreadsheet_id, sheet, row_key, field); other dialects read the keys once and split.
+    """
+    if not rows:
+        return
+    data = [{"spreadsheet_id": spreadsheet_id, "sheet": sh, "row_key": rk, "field": f, "value": dumps(v)}
+            for (sh, rk, f), v in rows.items()]
+    t = SyncBase.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        for i in range(0, len(data), 500):
+            stmt = dialect_insert(t).values(data[i : i + 500])
+            session.execute(stmt.on_conflict_do_update(
+                index_elements=[t.c.spreadsheet_id, t.c.sheet, t.c.row_key, t.c.field],
+                set_={"value": stmt.excluded.value}))
+        return
+    existing = {(sh, rk, f): i for i, sh, rk, f in session.execute(
+        select(t.c.id, t.c.sheet, t.c.row_key, t.c.field).where(t.c.spreadsheet_id == spreadsheet_id))}
+    new = [d for d in data if (d["sheet"], d["row_key"], d["field"]) not in existing]
+    upd = [{"row_id": existing[(d["sheet"], d["row_key"], d["field"])], "value": d["value"]}
+           for d in data if (d["sheet"], d["row_key"], d["field"]) in existing]
+    if new:
+        session.execute(insert(t), new)
+    if upd:
+        session.connection().execute(update(t).where(t.c.id == bindparam("row_id")).values(value=bindparam("value")),
+                                     upd)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same type: 1, 1.0 and True are different base values (they dump differently)."""
+    if type(a) is not type(b):
+        return False
+    return a == b if a is None or isinstance(a, (str, int, float)) else dumps(a) == dumps(b)
+
+
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-__all__ = ["BaseKey", "SyncStateRepository"]
+__all__ = ["BaseKey", "SyncStateRepository", "upsert_base"]

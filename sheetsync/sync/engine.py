@@ -203,7 +203,8 @@ class SyncEngine:
                 report.warnings.extend(p.warnings)
                 return
             ctx = Context(self.store, self.sheets, slug, sid, locale, layouts, types, self.actor, run_id,
-                          templates=self.templates, on_write=self.on_write, stamp=self._stamp(client))
+                          templates=self.templates, on_write=self.on_write, stamp=self._stamp(client),
+                          old_base=self._base_read.pop(sid, None))
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
@@ -260,7 +261,9 @@ class SyncEngine:
                                           t.deleted_at is not None)
         base: dict[str, BaseRow] = {}
         pending: dict[str, dict[str, Any]] = {}
-        for (sheet, key, f), v in self.store.sync.get_base(sid).items():
+        raw = self.store.sync.get_base(sid)
+        self._base_read[sid] = raw  # record_base writes only the difference from it
+        for (sheet, key, f), v in raw.items():
             if sheet == PENDING:
                 pending.setdefault(key, {})[f] = v
                 continue

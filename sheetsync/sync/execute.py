@@ -67,6 +67,7 @@ class Context:
     on_write: Callable[[str], None] | None = None  # test hook: called before each write step
     row_ids: dict[tuple[str, int], int] | None = None  # row metadata ids, set by the ID-check read
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
+    old_base: Mapping[tuple[str, str, str], Any] | None = None  # the base as read for planning; None: replace it
 
 
 @dataclass
@@ -193,21 +194,10 @@ def _open_conflicts(ctx: Context) -> set[tuple[Any, ...]]:
 
 
 def _put_base(session: Any, spreadsheet_id: str, rows: Mapping[tuple[str, str, str], Any]) -> None:
-    """Upsert base cells inside the caller's transaction."""
-    from sqlalchemy import select
+    """Upsert base cells inside the caller's transaction (one bulk statement, not a query per cell)."""
+    from ..store.sync_state import upsert_base
 
-    from ..store.models import SyncBase
-    from ..store.values import dumps
-
-    for (sheet, key, fld), value in rows.items():
-        found = session.scalars(select(SyncBase).where(
-            SyncBase.spreadsheet_id == spreadsheet_id, SyncBase.row_key == key, SyncBase.field == fld,
-            SyncBase.sheet == sheet)).first()
-        if found is None:
-            session.add(SyncBase(spreadsheet_id=spreadsheet_id, sheet=sheet, row_key=key, field=fld,
-                                 value=dumps(value)))
-        else:
-            found.value = dumps(value)
+    upsert_base(session, spreadsheet_id, rows)
 
 
 def _store_value(fld: str, value: Any, ft: FieldType) -> Any:
@@ -330,7 +320,14 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
             rows.pop(k, None)
         else:
             rows[k] = v
-    ctx.store.sync.replace_base(ctx.spreadsheet_id, rows)
+    if ctx.old_base is None:
+        ctx.store.sync.replace_base(ctx.spreadsheet_id, rows)
+        return
+    # only the difference from the base read for planning; cells written since (pulled values, ~pending)
+    # are named so they are upserted / dropped whatever the old base said
+    dirty = {(plan.base[a.key].sheet if a.key in plan.base else PENDING, a.key, a.field)
+             for a in plan.of(UpdateStoreField)}
+    ctx.store.sync.set_base(ctx.spreadsheet_id, rows, ctx.old_base, dirty=dirty, drop_sheets=(PENDING,))
 
 
 def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow],
