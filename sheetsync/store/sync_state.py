@@ -94,7 +94,7 @@ class SyncStateRepository(Repository):
         drop = set(drop_sheets)
         dirty = set(dirty)
         changed = {k: v for k, v in values.items()
-                   if k in dirty or k not in old or not _same(old[k], v)}
+                   if k in dirty or k[0] in drop or k not in old or not _same(old[k], v)}
         gone = [k for k in old if k not in values and k[0] not in drop]
         gone += [k for k in dirty if k not in values and k[0] not in drop]
         with self._tx() as s:
@@ -265,11 +265,10 @@ def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) 
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         else:
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        for i in range(0, len(data), 500):
-            stmt = dialect_insert(t).values(data[i : i + 500])
-            session.execute(stmt.on_conflict_do_update(
-                index_elements=[t.c.spreadsheet_id, t.c.sheet, t.c.row_key, t.c.field],
-                set_={"value": stmt.excluded.value}))
+        stmt = dialect_insert(t)
+        session.execute(stmt.on_conflict_do_update(  # executemany: one compiled statement, batched by the driver
+            index_elements=[t.c.spreadsheet_id, t.c.sheet, t.c.row_key, t.c.field],
+            set_={"value": stmt.excluded.value}), data)
         return
     existing = {(sh, rk, f): i for i, sh, rk, f in session.execute(
         select(t.c.id, t.c.sheet, t.c.row_key, t.c.field).where(t.c.spreadsheet_id == spreadsheet_id))}

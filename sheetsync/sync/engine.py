@@ -109,6 +109,7 @@ class SyncEngine:
         self.actor = actor
         self.max_replans = max_replans
         self.on_write = on_write
+        self._base_read: dict[str, dict[tuple[str, str, str], Any]] = {}  # sid -> base as read by _plan
         self.clock = clock
         self._layouts: dict[str, dict[str, SheetLayout]] = {}
         self._cards: dict[str, str | None] = {}  # spreadsheet id -> the card sheet's title (None: no card)
@@ -197,6 +198,7 @@ class SyncEngine:
         rows = self._rows(sid, layouts, values, types, locale, report)
         for _attempt in range(self.max_replans + 1):
             p = self._plan(client, layouts, rows)
+            old_base = self._base_read.pop(sid, None)
             report.plan = p
             if dry_run:
                 self._count(report, p)
@@ -204,7 +206,7 @@ class SyncEngine:
                 return
             ctx = Context(self.store, self.sheets, slug, sid, locale, layouts, types, self.actor, run_id,
                           templates=self.templates, on_write=self.on_write, stamp=self._stamp(client),
-                          old_base=self._base_read.pop(sid, None))
+                          old_base=old_base)
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
