@@ -15,14 +15,14 @@ from typing import Any
 from .calendar import Period, WorkCalendar, parse_period
 from .estimates import AUTO_NOTE_PREFIXES, EstimateChange, TypeInfo, apply_estimates, auto_estimates
 from .model import OPEN_IN_WORK_STATUSES, SpecialistInfo, TaskInfo
-from .select import Decision, Load, Selection, select_tasks
+from .select import Decision, DecisionViews, Load, Selection, select_tasks
 from .settings import PlanningSettings
 
 ORIGIN = "planner"
 
 
 @dataclass
-class PlanReport:
+class PlanReport(DecisionViews):
     period: Period
     clients: list[str]
     decisions: list[Decision]
@@ -32,17 +32,6 @@ class PlanReport:
     written: int = 0  # tasks changed in the store
     locales: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def taken(self) -> list[Decision]:
-        return [d for d in self.decisions if d.outcome == "taken"]
-
-    @property
-    def not_fitting(self) -> list[Decision]:
-        return [d for d in self.decisions if d.outcome == "not_fitting"]
-
-    @property
-    def forced(self) -> list[Decision]:
-        return [d for d in self.decisions if d.outcome == "forced"]
 
     def for_client(self, slug: str) -> list[Decision]:
         return [d for d in self.decisions if d.task.client == slug]

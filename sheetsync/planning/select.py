@@ -110,11 +110,10 @@ class Load:
         return self.planned / self.capacity if self.capacity > EPS else None
 
 
-@dataclass
-class Selection:
-    period: Period
+class DecisionViews:
+    """The decisions split by outcome; shared by a Selection and the PlanReport built from it."""
+
     decisions: list[Decision]
-    loads: dict[str, Load]
 
     @property
     def taken(self) -> list[Decision]:
@@ -127,6 +126,14 @@ class Selection:
     @property
     def forced(self) -> list[Decision]:
         return [d for d in self.decisions if d.outcome == "forced"]
+
+
+@dataclass
+class Selection(DecisionViews):
+    period: Period
+    decisions: list[Decision]
+    loads: dict[str, Load]
+
 
 
 def capacity_of(spec: SpecialistInfo, calendar: WorkCalendar, period: Period) -> tuple[list[dt.date], float]:
