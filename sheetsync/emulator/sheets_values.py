@@ -381,9 +381,8 @@ def _totals(ss: SpreadsheetState, responses: list[dict[str, Any]]) -> dict[str, 
     return out
 
 
-@route("POST", SS + r"/values:batchUpdate", api="sheets", name="sheets.spreadsheets.values.batchUpdate",
-       access="writer", quota="write", id_param="spreadsheet_id")
-def values_batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
+def _batch_update_prologue(req: Request, spreadsheet_id: str) -> tuple[Any, dict[str, Any], Any, bool, Any]:
+    """What values:batchUpdate and its ByDataFilter twin both read first: the body and its options."""
     _check_params(req, set())
     ss = req.emulator.spreadsheet(spreadsheet_id)
     body = req.json()
@@ -393,6 +392,13 @@ def values_batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     input_option = _input_option(body.get("valueInputOption"))
     include = _bool(body.get("includeValuesInResponse"), "include_values_in_response")
     opts = _render_opts(body, "responseValueRenderOption", "responseDateTimeRenderOption")
+    return ss, body, input_option, include, opts
+
+
+@route("POST", SS + r"/values:batchUpdate", api="sheets", name="sheets.spreadsheets.values.batchUpdate",
+       access="writer", quota="write", id_param="spreadsheet_id")
+def values_batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
+    ss, body, input_option, include, opts = _batch_update_prologue(req, spreadsheet_id)
     data = body.get("data") or []
     if not isinstance(data, list):
         raise ApiError(400, "Invalid value at 'data': expected a list of ValueRange objects.")
@@ -662,15 +668,7 @@ DF_VALUE_RANGE_FIELDS = {"dataFilter", "majorDimension", "values"}
        name="sheets.spreadsheets.values.batchUpdateByDataFilter", access="writer", quota="write",
        id_param="spreadsheet_id")
 def values_batch_update_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
-    _check_params(req, set())
-    ss = req.emulator.spreadsheet(spreadsheet_id)
-    body = req.json()
-    for k in body:
-        if k not in BATCH_UPDATE_FIELDS:
-            raise unknown_field("", k)
-    input_option = _input_option(body.get("valueInputOption"))
-    include = _bool(body.get("includeValuesInResponse"), "include_values_in_response")
-    opts = _render_opts(body, "responseValueRenderOption", "responseDateTimeRenderOption")
+    ss, body, input_option, include, opts = _batch_update_prologue(req, spreadsheet_id)
     planned = []
     for i, item in enumerate(body.get("data") or []):
         where = f"data[{i}]"
