@@ -163,16 +163,39 @@ class StoreConfig(_Model):
 class BackendConfig(_Model):
     type: Literal["emulator", "google"] = Field("emulator", description='"emulator" or "google"')
     data_dir: Path | None = None
-    credentials: Path | None = None
+    # Google: a service-account key or authorized-user JSON file; unset: $GOOGLE_APPLICATION_CREDENTIALS,
+    # else Application Default Credentials (`gcloud auth application-default login`)
+    credentials: Path | None = Field(None, description="the path of a JSON key file")
+    # domain-wide delegation: the Workspace user the service account acts as
+    subject: Email | None = None
+    shared_drive_id: str | None = None
+    folder_id: str | None = None
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _a_path_not_the_key(cls, v: Any) -> Any:
+        # a key pasted as content (a string, or a TOML table of its fields) must never be echoed back
+        if isinstance(v, Mapping):
+            raise ValueError("backend.credentials holds the key's fields, not a file path: save the JSON key to a "
+                             "file readable only by the daemon's user (chmod 600) and set backend.credentials "
+                             "to that file's path")
+        if isinstance(v, str) and _looks_like_content(v):
+            raise ValueError("backend.credentials holds JSON text, not a file path: save it to a file readable only "
+                             "by the daemon's user (chmod 600) and set backend.credentials to that file's path")
+        return v
 
     @model_validator(mode="after")
-    def _google_needs_credentials(self) -> BackendConfig:
-        if self.type == "google" and self.credentials is None and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
-            raise ValueError(
-                "backend.credentials: expected the path of a service-account JSON key for the google backend "
-                "(or set GOOGLE_APPLICATION_CREDENTIALS), got nothing"
-            )
+    def _subject_needs_google(self) -> BackendConfig:
+        if self.subject is not None and self.type != "google":
+            raise ValueError(f"backend.subject: expected no subject for the {self.type} backend (domain-wide "
+                             "delegation is a Google set-up), got a subject")
         return self
+
+
+def _looks_like_content(text: str) -> bool:
+    from sheetsync.sheets.client import looks_like_content
+
+    return looks_like_content(text)
 
 
 class QuotaConfig(_Model):
@@ -394,7 +417,7 @@ def config_path(option: str | Path | None) -> Path | None:
 def _validate(data: dict[str, Any], source: str, *, base_dir: Path, path: Path | None) -> Config:
     for reserved in ("path", "base_dir"):
         if reserved in data:
-            raise ConfigError([f"{reserved}: expected no such key (it is set by sheetsync), got {data[reserved]!r}"],
+            raise ConfigError([f"{reserved}: expected no such key (it is set by sheetsync), got {_show(data[reserved])}"],
                               source)
     try:
         return Config.model_validate({**data, "base_dir": base_dir, "path": path})
@@ -410,7 +433,7 @@ def _problems(exc: ValidationError) -> list[str]:
         msg = str(err.get("msg", ""))
         if err["type"] == "value_error":  # our own validators already wrote a full sentence or a short reason
             text = msg.removeprefix("Value error, ")
-            if ": expected " in text:
+            if ": expected " in text or text.startswith(f"{path} holds "):
                 out.extend(text.splitlines())
                 continue
         if err["type"] == "missing":
@@ -484,7 +507,26 @@ def _describe(info: Any) -> str | None:
     return None
 
 
+_SECRET_KEYS = frozenset({"private_key", "private_key_id", "client_secret", "refresh_token", "access_token",
+                          "token", "password", "secret"})
+
+
+def _secretish(value: Any) -> bool:
+    """Key material that must never be echoed in an error (design §6), however it was pasted."""
+    if isinstance(value, str):
+        from sheetsync.sheets.client import looks_like_content
+
+        return "PRIVATE KEY" in value or (looks_like_content(value) and any(k in value for k in _SECRET_KEYS))
+    if isinstance(value, Mapping):
+        return any(str(k).lower() in _SECRET_KEYS for k in value) or any(_secretish(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_secretish(v) for v in value)
+    return False
+
+
 def _show(value: Any) -> str:
+    if _secretish(value):
+        return "(a value that holds a secret; not shown)"
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):

@@ -101,9 +101,13 @@ def print_report(report) -> None:
 
 def _refresh(store, cfg, slugs, period, day) -> None:
     from sheetsync.planning.sheets import SheetMissing, refresh_client_sheets
+    from sheetsync.sheets import SheetsError
     from sheetsync.sheets.client import backend_from_config, connect
 
-    client = connect(backend_from_config(cfg))
+    try:
+        client = connect(backend_from_config(cfg))
+    except SheetsError as e:
+        fail(e.message, e.hint)
     for slug in slugs:
         try:
             refresh_client_sheets(store, cfg, client, slug, period, today=day)

@@ -56,7 +56,10 @@ def provision_cmd(
     except TemplateError as e:
         fail(str(e), "fix the template file named above")
     settings = ProvisionSettings.from_config(cfg)
-    sheets = connect(backend_from_config(cfg))
+    try:
+        sheets = connect(backend_from_config(cfg))
+    except SheetsError as e:
+        fail(e.message, e.hint)
     slugs = [c.slug for c in store.clients.list(active=True)] if all_ else [slug]
     if not all_ and store.clients.find(slug) is None:
         known = ", ".join(c.slug for c in store.clients.list(active=None)) or "none yet"

@@ -49,7 +49,10 @@ class Backend:
     emulator_path: str | None = None  # persisted emulator; one instance per path per process, shared by clients
     url: str | None = None  # an emulator served over loopback HTTP (`sheetsync emulator serve`)
     user: str = DEFAULT_EMULATOR_USER  # the identity sheetsync acts as on the emulator
-    credentials_file: str | None = None  # Google: default $GOOGLE_APPLICATION_CREDENTIALS
+    credentials_file: str | None = None  # Google: default $GOOGLE_APPLICATION_CREDENTIALS, else ADC
+    subject: str | None = None  # Google: the Workspace user a service account acts as (domain-wide delegation)
+    shared_drive_id: str | None = None  # where new spreadsheets go: a shared drive ...
+    folder_id: str | None = None  # ... or a folder (in a shared drive, for a service account)
     quota: QuotaSettings | None = None  # None: on for Google, on for the emulator only when it enforces quotas
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -58,28 +61,65 @@ class Backend:
 class CredentialInfo:
     """What the credentials are, without any secret in it (safe to print)."""
 
-    path: str
-    type: str
-    identity: str  # service-account email, or a description of the authorized user
+    path: str  # the file, or "application default credentials"
+    type: str  # service_account | authorized_user | or, from ADC, the google-auth kind (compute_engine, ...)
+    identity: str  # whom Google sees: the service-account email, the delegated subject, or the user
     project_id: str | None
+    subject: str | None = None  # domain-wide delegation: the Workspace user the service account acts as
+    service_account: str | None = None  # the service account's own email (also when acting as `subject`)
+    adc: bool = False  # found by google.auth.default() (nothing configured)
+
+
+ENV_VAR = "GOOGLE_APPLICATION_CREDENTIALS"
+CONFIG_KEY = "backend.credentials"
+ADC_SOURCE = "application default credentials"
+
+
+def looks_like_content(value: str | os.PathLike[str] | None) -> bool:
+    """True when a "path" is really pasted key material (JSON text, a PEM block): never print it."""
+    if value is None:
+        return False
+    text = os.fspath(value)
+    return "{" in text or "\n" in text or "-----BEGIN" in text
+
+
+def pasted_content_error(where: str) -> AuthFailed:
+    """The one-line error for key material pasted where a path belongs (the content is never shown)."""
+    return AuthFailed(f"{where} holds JSON text, not a file path",
+                      hint=f"save it to a file readable only by the daemon's user (chmod 600) and set {where} "
+                           "to that file's path; see docs/google-setup.md")
+
+
+def credentials_source(configured: str | None = None) -> tuple[str | None, str]:
+    """The credentials file to use and where that setting came from (for messages): the configured
+    path (``backend.credentials``), else $GOOGLE_APPLICATION_CREDENTIALS; (None, ...) means ADC."""
+    if configured:
+        return configured, CONFIG_KEY
+    env = os.environ.get(ENV_VAR) or None
+    return env, ENV_VAR if env else ADC_SOURCE
 
 
 def credentials_path(configured: str | None = None) -> str | None:
     """The credentials file to use: the configured path, else $GOOGLE_APPLICATION_CREDENTIALS."""
-    return configured or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or None
+    return credentials_source(configured)[0]
 
 
-def inspect_credentials(path: str | None) -> CredentialInfo:
-    """Check a credentials file exists and is a kind sheetsync can use, without contacting Google."""
+def _read_credentials(path: str | None, where: str = CONFIG_KEY) -> tuple[CredentialInfo, dict[str, Any]]:
     if not path:
         raise AuthFailed("no Google credentials configured",
-                         hint="set GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON key file "
+                         hint=f"set {ENV_VAR} to a service-account JSON key file "
                               "(or `backend.credentials` in the config); see docs/google-setup.md")
+    if looks_like_content(path):
+        raise pasted_content_error(where)
     p = Path(path).expanduser()
-    if not p.is_file():
+    try:
+        exists = p.is_file()
+    except OSError as e:  # e.g. a name too long: say so without echoing it
+        raise AuthFailed(f"{where} is not a usable file path ({e.strerror or type(e).__name__})",
+                         hint=f"set {where} to the path of the JSON key file") from None
+    if not exists:
         raise AuthFailed(f"the credentials file {p} does not exist",
-                         hint="fix GOOGLE_APPLICATION_CREDENTIALS / `backend.credentials` to point to the JSON key "
-                              "you downloaded from the Cloud console")
+                         hint=f"fix {where} to point to the JSON key you downloaded from the Cloud console")
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
@@ -89,7 +129,8 @@ def inspect_credentials(path: str | None) -> CredentialInfo:
         raise AuthFailed(f"the credentials file {p} is not a JSON object")
     kind = str(data.get("type", ""))
     if kind not in CREDENTIAL_TYPES:
-        raise AuthFailed(f"the credentials file {p} has type {kind or '(none)'!r}; sheetsync uses "
+        shown = kind if kind.isidentifier() and len(kind) < 40 else "(unrecognised)"
+        raise AuthFailed(f"the credentials file {p} has type {shown or '(none)'!r}; sheetsync uses "
                          f"{' or '.join(CREDENTIAL_TYPES)}",
                          hint="create a service-account key (JSON) or an authorized-user file "
                               "(`gcloud auth application-default login --scopes=...`)")
@@ -99,29 +140,103 @@ def inspect_credentials(path: str | None) -> CredentialInfo:
     if missing:
         raise AuthFailed(f"the credentials file {p} lacks {', '.join(missing)}",
                          hint="download a fresh key file; do not edit it by hand")
-    identity = data["client_email"] if kind == "service_account" else "the authorized user"
-    return CredentialInfo(str(p), kind, identity, data.get("project_id") or data.get("quota_project_id"))
+    email = data["client_email"] if kind == "service_account" else None
+    identity = email or "the authorized user"
+    return CredentialInfo(str(p), kind, identity, data.get("project_id") or data.get("quota_project_id"),
+                          service_account=email), data
 
 
-def load_credentials(path: str | None) -> tuple[Any, CredentialInfo]:
-    """google-auth credentials with the Sheets + Drive scopes, and their printable description."""
-    info = inspect_credentials(path)
+def inspect_credentials(path: str | None, where: str = CONFIG_KEY) -> CredentialInfo:
+    """Check a credentials file exists and is a kind sheetsync can use, without contacting Google.
+    ``where`` names the setting the path came from, for the messages."""
+    return _read_credentials(path, where)[0]
+
+
+def load_credentials(path: str | None, *, subject: str | None = None,
+                     where: str | None = None) -> tuple[Any, CredentialInfo]:
+    """google-auth credentials with the Sheets + Drive scopes, and their printable description.
+
+    ``path`` None: Application Default Credentials (``google.auth.default()``). ``subject``: domain-wide
+    delegation, the service account acting as that Workspace user (service-account keys only)."""
     from google.auth.exceptions import GoogleAuthError
 
+    if not path:
+        return _default_credentials(subject)
+    info, data = _read_credentials(path, where or CONFIG_KEY)
     try:
         if info.type == "service_account":
             from google.oauth2 import service_account
 
-            creds = service_account.Credentials.from_service_account_file(info.path, scopes=list(SCOPES))
+            creds = service_account.Credentials.from_service_account_info(data, scopes=list(SCOPES))
         else:
             from google.oauth2.credentials import Credentials
 
-            creds = Credentials.from_authorized_user_file(info.path, scopes=list(SCOPES))
+            creds = Credentials.from_authorized_user_info(data, scopes=list(SCOPES))
     except (GoogleAuthError, ValueError, KeyError) as e:
         raise AuthFailed(f"google-auth could not load {info.path} ({type(e).__name__})",
                          hint="download the key again; the file is damaged or of an unsupported kind") from None
-    log.info("Google credentials: %s %s from %s", info.type, info.identity, info.path)
+    if subject:
+        creds, info = _delegate(creds, info, subject)
+    log.info("Google credentials: %s %s from %s", info.type, _described(info), info.path)
     return creds, info
+
+
+def _delegate(creds: Any, info: CredentialInfo, subject: str) -> tuple[Any, CredentialInfo]:
+    if not hasattr(creds, "with_subject"):
+        raise AuthFailed(f"backend.subject is set but the credentials are {info.type}, not a service-account key",
+                         hint="domain-wide delegation needs a service-account key; remove backend.subject for "
+                              "user credentials")
+    from dataclasses import replace
+
+    return creds.with_subject(subject), replace(info, identity=subject, subject=subject)
+
+
+def _described(info: CredentialInfo) -> str:
+    if info.subject:
+        return f"{info.service_account} acting as {info.subject}"
+    return info.identity
+
+
+def _default_credentials(subject: str | None) -> tuple[Any, CredentialInfo]:
+    """Application Default Credentials: gcloud's `application-default login` file, or the metadata
+    server on Google Cloud. A clear error when there are none."""
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
+
+    try:
+        creds, project = google.auth.default(scopes=list(SCOPES))
+    except DefaultCredentialsError:
+        raise AuthFailed(f"no Google credentials found: neither backend.credentials nor {ENV_VAR} is set, and "
+                         "Application Default Credentials found none",
+                         hint="set backend.credentials to a JSON key file, or run `gcloud auth application-default "
+                              "login --scopes=" + ",".join(SCOPES) + "`; see docs/google-setup.md") from None
+    except (GoogleAuthError, ValueError, KeyError) as e:
+        raise AuthFailed(f"Application Default Credentials could not be loaded ({type(e).__name__})",
+                         hint="run `gcloud auth application-default login` again, or set backend.credentials "
+                              "to a JSON key file") from None
+    kind = _adc_kind(creds)
+    email = getattr(creds, "service_account_email", None)
+    email = email if isinstance(email, str) and "@" in email else None
+    identity = email or ("the authorized user" if kind == "authorized_user" else f"the {kind} identity")
+    info = CredentialInfo(ADC_SOURCE, kind, identity, project or getattr(creds, "quota_project_id", None),
+                          service_account=email, adc=True)
+    if subject:
+        creds, info = _delegate(creds, info, subject)
+    log.info("Google credentials: %s %s from %s", info.type, _described(info), info.path)
+    return creds, info
+
+
+def _adc_kind(creds: Any) -> str:
+    module = type(creds).__module__
+    if module.endswith("service_account"):
+        return "service_account"
+    if module == "google.oauth2.credentials":
+        return "authorized_user"
+    if "compute_engine" in module:
+        return "compute_engine"
+    if "impersonated" in module:
+        return "impersonated_service_account"
+    return "external_account" if "external_account" in module or "identity_pool" in module else type(creds).__name__
 
 
 class SheetsClient:
@@ -234,7 +349,8 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
         clock = clock or emu.clock
     elif backend.kind == "google":
         emu = None
-        creds, creds_info = load_credentials(credentials_path(backend.credentials_file))
+        path, where = credentials_source(backend.credentials_file)
+        creds, creds_info = load_credentials(path, subject=backend.subject, where=where)
         gc = gspread.Client(auth=creds)
         identity = creds_info.identity
         quota = backend.quota or QuotaSettings()
@@ -244,7 +360,8 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
                           hint="set `backend.kind` to \"emulator\" or \"google\" in the config")
     if budget is None and quota.enabled:
         if sleep is None and clock_given is None:  # production: every client of this backend shares one budget
-            owner = emu if emu is not None else f"{backend.kind}:{creds_info.path if creds_info else backend.url}"
+            owner = emu if emu is not None else (f"{backend.kind}:{creds_info.path if creds_info else backend.url}"
+                                                      f":{backend.subject or ''}")
             budget = _shared_budget(owner, quota, clock)
         else:
             budget = Budget(quota, clock=clock, sleep=sleep)
@@ -314,8 +431,12 @@ def backend_from_config(config: Any, *, quota: QuotaSettings | None = None,
         q = config.quota
         fields = {f: getattr(q, f) for f in QuotaSettings.__dataclass_fields__ if getattr(q, f, None) is not None}
         quota = QuotaSettings(**fields)
+    b = config.backend
+    where = {"shared_drive_id": getattr(b, "shared_drive_id", None), "folder_id": getattr(b, "folder_id", None)}
     if kind == "google":
-        creds = config.credentials_path
-        return Backend(kind="google", credentials_file=str(creds) if creds else None, quota=quota,
-                       retry=retry or RetryPolicy())
-    return Backend(kind="emulator", emulator_path=str(config.emulator_dir), quota=quota, retry=retry or RetryPolicy())
+        # only the config's own path here: $GOOGLE_APPLICATION_CREDENTIALS is read (and named) by connect()
+        creds = config.resolve(b.credentials) if b.credentials is not None else None
+        return Backend(kind="google", credentials_file=str(creds) if creds else None,
+                       subject=getattr(b, "subject", None), quota=quota, retry=retry or RetryPolicy(), **where)
+    return Backend(kind="emulator", emulator_path=str(config.emulator_dir), quota=quota, retry=retry or RetryPolicy(),
+                   **where)

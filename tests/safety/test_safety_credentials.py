@@ -104,3 +104,94 @@ def test_a_damaged_key_file_is_reported_without_its_content(tmp_path, private_ke
     told = "".join(traceback.format_exception(err.value)) + caplog.text
     assert str(path) in str(err.value), "the error should name the file to fix"
     assert body[:32] not in told and "deadbeefcafe0001" not in told
+
+
+# --- a key or an authorized-user file pasted AS CONTENT instead of a path (issue 13 item 8) ------------
+
+CLIENT_SECRET = "GOCSPX-safety-audit-CLIENT-SECRET"
+REFRESH_TOKEN = "1//0safety-audit-REFRESH-TOKEN-xyz"
+
+
+def _pasted(kind: str, pem: str) -> str:
+    if kind == "service_account":
+        return json.dumps({"type": "service_account", "project_id": "agency-project",
+                           "private_key_id": "deadbeefcafe0001", "private_key": pem, "client_email": SA_EMAIL,
+                           "client_id": "1234567890", "token_uri": TOKEN_URI}, indent=2)
+    return json.dumps({"type": "authorized_user", "client_id": "123-abc.apps.googleusercontent.com",
+                       "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN})
+
+
+def _all_secrets(pem: str) -> list[str]:
+    return _secrets(pem) + [CLIENT_SECRET, REFRESH_TOKEN, "PRIVATE KEY"]
+
+
+def _toml_config(tmp_path, where: str, content: str) -> str:
+    """A config file with the google backend; the content pasted into backend.credentials when asked."""
+    lines = ['data_dir = "data"', "[[clients]]", 'slug = "acme"', 'name = "Acme"', "[backend]", 'type = "google"']
+    if where == "config":
+        lines.append("credentials = '''" + content + "'''")
+    elif where == "table":  # pasted as a TOML table: every JSON key becomes a config key
+        lines.append("[backend.credentials]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in json.loads(content).items()]
+    path = tmp_path / "sheetsync.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["service_account", "authorized_user"])
+@pytest.mark.parametrize("where", ["env", "config"])
+def test_pasted_credentials_never_printed_by_the_library(tmp_path, private_key_pem, caplog, monkeypatch, kind,
+                                                         where):
+    import traceback
+
+    from sheetsync.config import ConfigError, load_config
+    from sheetsync.sheets import connect
+    from sheetsync.sheets.client import backend_from_config
+    from sheetsync.sheets.errors import AuthFailed
+
+    content = _pasted(kind, private_key_pem)
+    backend = {"type": "google"}
+    if where == "env":
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", content)
+    else:
+        monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+        backend["credentials"] = content
+    with caplog.at_level(logging.DEBUG), pytest.raises((AuthFailed, ConfigError)) as err:
+        connect(backend_from_config(load_config({"backend": backend})))
+    told = "".join(traceback.format_exception(err.value)) + caplog.text + repr(err.value)
+    told += str(getattr(err.value, "hint", "") or "")
+    leaked = [s for s in _all_secrets(private_key_pem) if s in told]
+    assert not leaked, f"secrets in the error: {leaked[:3]}"
+    name = "GOOGLE_APPLICATION_CREDENTIALS" if where == "env" else "backend.credentials"
+    assert f"{name} holds JSON text, not a file path" in str(err.value) + told
+
+
+@pytest.mark.parametrize("kind", ["service_account", "authorized_user"])
+@pytest.mark.parametrize("where", ["env", "config", "table"])
+@pytest.mark.parametrize("command", [["doctor"], ["status"], ["sync", "--once"], ["provision", "acme"]])
+def test_pasted_credentials_never_printed_by_the_cli(tmp_path, private_key_pem, monkeypatch, kind, where, command):
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from sheetsync.cli import _COMMANDS, app
+
+    for name in _COMMANDS:
+        importlib.import_module(f"sheetsync.cli.{name}")
+    monkeypatch.chdir(tmp_path)
+    content = _pasted(kind, private_key_pem)
+    config = _toml_config(tmp_path, where, content)
+    env = {"COLUMNS": "300", "GOOGLE_APPLICATION_CREDENTIALS": content if where == "env" else ""}
+    if where != "env":
+        monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    result = CliRunner().invoke(app, [*command, "-c", config], env=env)
+    told = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        told += "".join(traceback.format_exception(result.exception))
+    leaked = [s for s in _all_secrets(private_key_pem) if s in told]
+    assert not leaked, f"secrets printed by `sheetsync {' '.join(command)}`: {leaked[:3]}\n{told[:2000]}"
+    if command[0] in ("doctor", "provision") or where == "table":
+        assert "holds JSON text" in told.replace("\n", " ") or "not a file path" in told, told[:2000]
+        assert result.exit_code != 0

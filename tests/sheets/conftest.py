@@ -59,3 +59,17 @@ def google(sa_file, token_ok, clock):
 
     return connect(Backend(kind="google", credentials_file=str(sa_file), quota=QuotaSettings(enabled=False)),
                    sleep=clock.sleep, clock=clock)
+
+
+@pytest.fixture
+def no_adc(tmp_path, monkeypatch):
+    """Application Default Credentials that find nothing: an empty gcloud config folder and no metadata
+    server probe (google-auth would otherwise ping 169.254.169.254)."""
+    from google.auth.compute_engine import _metadata
+
+    cfg = tmp_path / "gcloud-empty"
+    cfg.mkdir()
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(cfg))
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setattr(_metadata, "_NO_GCE_CHECK", True)
+    return cfg

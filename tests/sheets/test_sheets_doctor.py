@@ -58,10 +58,12 @@ def test_quota_checks():
     assert capacity[1].name == "cycle capacity" and capacity[1].status == WARN
 
 
-def test_google_missing_credentials_fail_offline(tmp_path, monkeypatch, rsps):
+def test_google_missing_credentials_fail_offline(tmp_path, monkeypatch, rsps, no_adc):
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     checks = by_name(diagnose(Backend(kind="google")))
-    assert checks["credentials"].status == FAIL and "GOOGLE_APPLICATION_CREDENTIALS" in checks["credentials"].fix
+    cred = checks["credentials"]
+    assert cred.status == FAIL and "GOOGLE_APPLICATION_CREDENTIALS" in cred.detail
+    assert "Application Default Credentials found none" in cred.detail and "application-default login" in cred.fix
     assert "api access" not in checks and len(rsps.calls) == 0
 
 
@@ -91,7 +93,10 @@ def test_google_service_account_all_good(sa_file, token_ok):
                  json={"id": "sid1", "name": "Acme", "capabilities": {"canEdit": True}})
     token_ok.add(responses.GET, "https://sheets.googleapis.com/v4/spreadsheets/sid1", json={"spreadsheetId": "sid1"})
     checks = diagnose(Backend(kind="google", credentials_file=str(sa_file)), [("acme", "sid1")])
-    assert [c.status for c in checks] == [OK] * len(checks)
+    # a service account alone cannot create spreadsheets (no Drive storage): doctor says what is missing
+    setup = by_name(checks).pop("set-up")
+    assert setup.status == FAIL and "own no Drive storage" in setup.fix and "backend.shared_drive_id" in setup.fix
+    assert [c.status for c in checks if c.name != "set-up"] == [OK] * (len(checks) - 1)
     assert SA_EMAIL in by_name(checks)["credentials"].detail
 
 
