@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -100,6 +100,8 @@ def _credential_checks(backend: Backend) -> tuple[list[Check], CredentialInfo | 
         return [Check("credentials", FAIL, f"backend.subject is set but {info.path} holds {info.type} credentials",
                       "domain-wide delegation needs a service-account key; remove backend.subject for user "
                       "credentials")], info, False
+    if backend.subject and not info.subject:
+        info = replace(info, identity=backend.subject, subject=backend.subject)
     source = "Application Default Credentials" if info.adc else info.path
     out = [Check("credentials", OK, f"{info.type} {info.service_account or info.identity} from {source}"
                  + (f" (project {info.project_id})" if info.project_id else ""))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 
+import pytest
 import responses
 from typer.testing import CliRunner
 
@@ -139,3 +140,113 @@ def test_backend_from_config(tmp_path, sa_file):
     assert b.kind == "emulator" and b.emulator_path == str(tmp_path / "d" / "emulator")
     g = backend_from_config(load_config({"backend": {"type": "google", "credentials": str(sa_file)}}))
     assert g.kind == "google" and g.credentials_file == str(sa_file)
+
+
+# --- which set-up is in place, and what is missing (each against the emulator as the Drive) ---------------
+
+FOLDER = "application/vnd.google-apps.folder"
+DRIVE = "https://www.googleapis.com/drive/v3"
+BOSS = "boss@agency.example"
+
+
+def _folder(client, name="Clients"):
+    return client.request("POST", f"{DRIVE}/files", json_body={"name": name, "mimeType": FOLDER})["id"]
+
+
+def _google_diagnose(backend, emu, user):
+    """The Google set-up's offline credential checks, its online checks answered by the emulator as `user`."""
+    return by_name(diagnose(backend, client=connect(Backend(emulator=emu, user=user))))
+
+
+def test_setup_embedded_emulator(emu):
+    setup = by_name(diagnose(Backend(emulator=emu)))["set-up"]
+    assert setup.status == OK and "embedded emulator" in setup.detail
+
+
+def test_setup_service_account_without_shared_drive_says_what_is_missing(emu, sa_file):
+    from sheets_fakes import SA_EMAIL
+
+    checks = _google_diagnose(Backend(kind="google", credentials_file=str(sa_file)), emu, SA_EMAIL)
+    setup = checks["set-up"]
+    assert setup.status == FAIL and SA_EMAIL in setup.detail
+    assert setup.fix.startswith("service accounts own no Drive storage: set backend.shared_drive_id")
+
+
+def test_setup_service_account_folder_in_my_drive_is_not_enough(emu, sa_file):
+    from sheets_fakes import SA_EMAIL
+
+    fid = _folder(connect(Backend(emulator=emu, user="someone@agency.test")))
+    connect(Backend(emulator=emu, user="someone@agency.test")).share(fid, SA_EMAIL, "writer")
+    checks = _google_diagnose(Backend(kind="google", credentials_file=str(sa_file), folder_id=fid), emu, SA_EMAIL)
+    assert checks["set-up"].status == OK and "shared drive + service account" in checks["set-up"].detail
+    folder = checks["folder"]
+    assert folder.status == FAIL and "My Drive, not in a shared drive" in folder.detail
+    assert "own no Drive storage" in folder.fix
+
+
+def test_setup_shared_drive_the_account_cannot_see(emu, sa_file):
+    from sheets_fakes import SA_EMAIL
+
+    checks = _google_diagnose(Backend(kind="google", credentials_file=str(sa_file), shared_drive_id="0Anope"),
+                              emu, SA_EMAIL)
+    drive = checks["shared drive"]
+    assert drive.status == FAIL and f"0Anope does not exist or {SA_EMAIL} is not a member" in drive.detail
+    assert "Content manager" in drive.fix
+
+
+def test_setup_shared_drive_with_service_account(emu, sa_file):
+    from sheets_fakes import SA_EMAIL
+
+    from sheetsync.sheets.errors import NotFound
+
+    organizer = connect(Backend(emulator=emu, user="admin@agency.test"))
+    try:
+        d = organizer.request("POST", f"{DRIVE}/drives", params={"requestId": "doctor-1"},
+                              json_body={"name": "Clients"})
+    except NotFound:
+        pytest.skip("this emulator has no shared drives yet (drives.create)")
+    organizer.request("POST", f"{DRIVE}/files/{d['id']}/permissions", params={"supportsAllDrives": "true"},
+                      json_body={"type": "user", "role": "fileOrganizer", "emailAddress": SA_EMAIL})
+    checks = _google_diagnose(Backend(kind="google", credentials_file=str(sa_file), shared_drive_id=d["id"]),
+                              emu, SA_EMAIL)
+    assert checks["set-up"].status == OK and "shared drive + service account" in checks["set-up"].detail
+    assert checks["shared drive"].status == OK and "can list and add files" in checks["shared drive"].detail
+
+
+def test_setup_oauth_user_with_folder(emu, tmp_path):
+    p = tmp_path / "user.json"
+    p.write_text(json.dumps({"type": "authorized_user", "client_id": "id", "client_secret": "s",
+                             "refresh_token": "1//r"}))
+    me = "manager@agency.test"
+    fid = _folder(connect(Backend(emulator=emu, user=me)))
+    checks = _google_diagnose(Backend(kind="google", credentials_file=str(p), folder_id=fid), emu, me)
+    setup = checks["set-up"]
+    assert setup.status == OK and setup.detail.startswith("OAuth user credentials")
+    assert "expire after 7 days" in setup.detail
+    assert checks["folder"].status == OK
+
+
+def test_setup_domain_wide_delegation(emu, sa_file):
+    from sheets_fakes import SA_EMAIL
+
+    checks = _google_diagnose(Backend(kind="google", credentials_file=str(sa_file), subject=BOSS), emu, BOSS)
+    setup = checks["set-up"]
+    assert setup.status == OK and setup.detail.startswith("domain-wide delegation")
+    assert f"{SA_EMAIL} acting as {BOSS}" in setup.detail
+    assert checks["api access"].status == OK
+
+
+def test_setup_adc(emu, no_adc, tmp_path):
+    (no_adc / "application_default_credentials.json").write_text(json.dumps({
+        "type": "authorized_user", "client_id": "id", "client_secret": "s", "refresh_token": "1//r"}))
+    checks = _google_diagnose(Backend(kind="google"), emu, "me@agency.test")
+    assert checks["credentials"].status == OK and "Application Default Credentials" in checks["credentials"].detail
+    assert "found by Application Default Credentials" in checks["set-up"].detail
+
+
+def test_setup_subject_with_user_credentials(tmp_path):
+    p = tmp_path / "user.json"
+    p.write_text(json.dumps({"type": "authorized_user", "client_id": "id", "client_secret": "s",
+                             "refresh_token": "1//r"}))
+    cred = by_name(diagnose(Backend(kind="google", credentials_file=str(p), subject=BOSS)))["credentials"]
+    assert cred.status == FAIL and "needs a service-account key" in cred.fix
