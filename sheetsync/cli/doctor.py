@@ -66,8 +66,19 @@ def doctor(
     spreadsheet: list[str] = typer.Option(
         [], "--spreadsheet", "-s", help="Also check SLUG=SPREADSHEET_ID (repeatable)."),
     credentials: Path = typer.Option(None, "--credentials", help="Check this credentials file (Google backend)."),
+    deep: bool = typer.Option(
+        False, "--deep", help="Also run the sync's own request kinds against a scratch spreadsheet in the configured "
+                              "drive/folder (deleted afterwards) and report every answer whose shape differs from "
+                              "the emulator's. Google backend; about a dozen requests."),
+    share_with: str = typer.Option(
+        None, "--share-with", help="--deep: the address the scratch spreadsheet is shared with (no email is sent; "
+                                   "default: the first client manager in the config; none: that step is skipped)."),
+    emulator_url: str = typer.Option(None, "--emulator-url", hidden=True,
+                                     help="--deep against a served emulator standing in for Google (for tests)."),
 ) -> None:
-    """Check credentials, scopes, quota settings and access to every client spreadsheet; say what to fix."""
+    """Check credentials, the Google set-up (shared drive + service account, OAuth user, domain-wide delegation,
+    ADC), quota settings and access to every client spreadsheet; say what to fix. --deep also compares Google's
+    answers with the emulator's."""
     from sheetsync.config import ConfigError, config_path, load_config
 
     try:
@@ -85,7 +96,54 @@ def doctor(
             fail(f"--spreadsheet {item!r} is not SLUG=SPREADSHEET_ID", "write it like --spreadsheet acme=1AbC...")
         pairs[slug] = sid
     interval = _interval_seconds(cfg.schedule.sync)
-    raise typer.Exit(run(backend, sorted(pairs.items()), interval_seconds=interval))
+    code = run(backend, sorted(pairs.items()), interval_seconds=interval)
+    if deep:
+        target = backend
+        if emulator_url:
+            target = Backend(kind="emulator", url=emulator_url, user=backend.user, retry=backend.retry,
+                             shared_drive_id=backend.shared_drive_id, folder_id=backend.folder_id)
+        elif backend.kind != "google":
+            fail("--deep compares Google's answers with the emulator's; this config uses the emulator",
+                 "set `backend.type = \"google\"` (see docs/google-setup.md), then run `sheetsync doctor --deep`")
+        if share_with is None:
+            share_with = next((c.manager_email for c in cfg.clients if c.manager_email), None)
+        code = max(code, run_deep(target, share_with=share_with))
+    raise typer.Exit(code)
+
+
+def render_deep(report) -> Table:
+    table = Table(title="sheetsync doctor --deep: answers whose shape differs (Google vs the emulator)")
+    table.add_column("request")
+    table.add_column("where in the answer")
+    table.add_column("Google")
+    table.add_column("emulator")
+    for d in report.differences:
+        table.add_row(d.step, d.path, d.google, d.emulator)
+    return table
+
+
+def run_deep(backend: Backend, *, share_with: str | None = None) -> int:
+    """Run the deep check against ``backend`` and print the differences; 1 when there are any."""
+    from sheetsync.sheets import SheetsError, connect
+    from sheetsync.sheets.deepcheck import deep_check
+
+    try:
+        client = connect(backend)
+    except SheetsError as e:
+        fail(e.message, e.hint)
+    report = deep_check(client, backend, share_with=share_with)
+    for note in report.notes:
+        console.print(f"[dim]{note}[/]")
+    if not report.scratch_removed:
+        console.print("[bold red]the scratch spreadsheet could not be deleted[/] (see the note above)")
+    if report.differences:
+        console.print(render_deep(report))
+        console.print(f"[bold red]{len(report.differences)} difference(s)[/] in {len(report.steps)} request kinds: "
+                      "Google answers differently from what sheetsync was built and tested against; "
+                      "report them (with this table) before syncing for real.")
+        return 1
+    console.print(f"[green]deep check: {len(report.steps)} request kinds, every answer has the emulator's shape[/]")
+    return 0 if report.scratch_removed else 1
 
 
 def _interval_seconds(spec: str) -> float | None:
