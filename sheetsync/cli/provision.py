@@ -35,6 +35,10 @@ def provision_cmd(
     all_: Annotated[bool, typer.Option("--all", help="Every active client.")] = False,
     recreate: Annotated[bool, typer.Option("--recreate", help="Make a new spreadsheet even if one is recorded "
                                                                "(use when the old one was deleted).")] = False,
+    adopt: Annotated[str | None, typer.Option(
+        "--adopt", metavar="SPREADSHEET_ID",
+        help="Take over an existing spreadsheet for this client (it must be shared with sheetsync as editor): "
+             "record its id, then add and repair sheetsync's sheets in it.")] = None,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Create a client's spreadsheet from the templates, or repair and upgrade it; share it as configured.
@@ -64,6 +68,8 @@ def provision_cmd(
     if not all_ and store.clients.find(slug) is None:
         known = ", ".join(c.slug for c in store.clients.list(active=None)) or "none yet"
         fail(f"no client {slug!r}", escape(f"add it to the config's [[clients]] (known: {known})"))
+    if adopt:
+        _adopt(store, slug, adopt, all_=all_, recreate=recreate)
     results, failed = [], []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=not all_, transient=True) as progress:
@@ -81,6 +87,22 @@ def provision_cmd(
         err_console.print(f"[bold red]{s}:[/] {msg}")
     if failed:
         raise typer.Exit(1)
+
+
+def _adopt(store, slug: str | None, spreadsheet_id: str, *, all_: bool, recreate: bool) -> None:
+    """Record an existing spreadsheet as ``slug``'s; provisioning then repairs it into shape."""
+    if all_ or recreate or not slug:
+        fail("--adopt takes one client and no --all/--recreate", "e.g. `sheetsync provision acme --adopt 1AbC...`")
+    current = store.clients.get(slug).spreadsheet_id
+    if current and current != spreadsheet_id:
+        fail(f"{slug} already has spreadsheet {current}",
+             "--adopt is for a client without one; to replace it, clear it first (`sheetsync provision "
+             f"{slug} --recreate` makes a new one)")
+    other = store.clients.by_spreadsheet(spreadsheet_id)
+    if other is not None and other.slug != slug:
+        fail(f"spreadsheet {spreadsheet_id} is already {other.slug}'s", "give each client its own spreadsheet")
+    if current != spreadsheet_id:
+        store.clients.set_spreadsheet(slug, spreadsheet_id, origin="cli", actor="provision --adopt")
 
 
 def _summary(results) -> None:
