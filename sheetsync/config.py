@@ -163,13 +163,15 @@ class StoreConfig(_Model):
 class BackendConfig(_Model):
     type: Literal["emulator", "google"] = Field("emulator", description='"emulator" or "google"')
     data_dir: Path | None = None
-    # Google: a service-account key or authorized-user JSON file; unset: $GOOGLE_APPLICATION_CREDENTIALS,
-    # else Application Default Credentials (`gcloud auth application-default login`)
-    credentials: Path | None = Field(None, description="the path of a JSON key file")
-    # domain-wide delegation: the Workspace user the service account acts as
+    credentials: Path | None = None
+    # Where provisioning creates spreadsheets: a shared drive (required for a service account, which owns
+    # no Drive storage) and/or a folder (in that drive, or in the OAuth user's My Drive).
+    shared_drive_id: str | None = Field(None, min_length=1, description="a shared drive id (from its URL)")
+    folder_id: str | None = Field(None, min_length=1, description="a Drive folder id (from its URL)")
+    # Google credentials: `credentials` is the path of a service-account key or authorized-user JSON file;
+    # unset: $GOOGLE_APPLICATION_CREDENTIALS, else Application Default Credentials. `subject`: domain-wide
+    # delegation, the Workspace user the service account acts as.
     subject: Email | None = None
-    shared_drive_id: str | None = None
-    folder_id: str | None = None
 
     @field_validator("credentials", mode="before")
     @classmethod

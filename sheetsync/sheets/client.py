@@ -51,10 +51,10 @@ class Backend:
     user: str = DEFAULT_EMULATOR_USER  # the identity sheetsync acts as on the emulator
     credentials_file: str | None = None  # Google: default $GOOGLE_APPLICATION_CREDENTIALS, else ADC
     subject: str | None = None  # Google: the Workspace user a service account acts as (domain-wide delegation)
-    shared_drive_id: str | None = None  # where new spreadsheets go: a shared drive ...
-    folder_id: str | None = None  # ... or a folder (in a shared drive, for a service account)
     quota: QuotaSettings | None = None  # None: on for Google, on for the emulator only when it enforces quotas
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    shared_drive_id: str | None = None  # provisioning creates spreadsheets in this shared drive; the listing covers it
+    folder_id: str | None = None  # ... in this folder (inside the shared drive, or in a user's My Drive)
 
 
 @dataclass(frozen=True)
@@ -431,12 +431,12 @@ def backend_from_config(config: Any, *, quota: QuotaSettings | None = None,
         q = config.quota
         fields = {f: getattr(q, f) for f in QuotaSettings.__dataclass_fields__ if getattr(q, f, None) is not None}
         quota = QuotaSettings(**fields)
-    b = config.backend
-    where = {"shared_drive_id": getattr(b, "shared_drive_id", None), "folder_id": getattr(b, "folder_id", None)}
+    place = {"shared_drive_id": getattr(config.backend, "shared_drive_id", None),
+             "folder_id": getattr(config.backend, "folder_id", None)}
     if kind == "google":
         # only the config's own path here: $GOOGLE_APPLICATION_CREDENTIALS is read (and named) by connect()
-        creds = config.resolve(b.credentials) if b.credentials is not None else None
-        return Backend(kind="google", credentials_file=str(creds) if creds else None,
-                       subject=getattr(b, "subject", None), quota=quota, retry=retry or RetryPolicy(), **where)
+        creds = config.resolve(config.backend.credentials) if config.backend.credentials is not None else None
+        return Backend(kind="google", credentials_file=str(creds) if creds else None, quota=quota,
+                       retry=retry or RetryPolicy(), subject=getattr(config.backend, "subject", None), **place)
     return Backend(kind="emulator", emulator_path=str(config.emulator_dir), quota=quota, retry=retry or RetryPolicy(),
-                   **where)
+                   **place)
