@@ -117,3 +117,11 @@ def test_config_carries_subject_drive_and_folder(sa_file, monkeypatch):
         load_config({"backend": {"type": "google", "subject": "not an email"}})
     with pytest.raises(ConfigError, match="backend.subject: expected no subject for the emulator backend"):
         load_config({"backend": {"subject": BOSS}})
+
+
+def test_a_delegated_service_account_acts_as_a_user_with_storage(sa_file, rsps):
+    """With `subject` the files belong to the Workspace user: nothing may treat the client as a storage-less
+    service account (e.g. refuse to create a spreadsheet outside a shared drive)."""
+    client = connect(Backend(kind="google", credentials_file=str(sa_file), subject=BOSS))
+    assert client.identity == BOSS and client.credentials.subject == BOSS
+    assert getattr(client, "is_service_account", False) is False
