@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from .batch import LIST_FIELDS, SPREADSHEET_MIME
 from .client import DRIVE_API, SHEETS_API, Backend, SheetsClient, connect
-from .errors import SheetsError
+from .errors import PermissionDenied, SheetsError
 
 TITLE_PREFIX = "sheetsync doctor --deep scratch"
 FOLDER_MIME = "application/vnd.google-apps.folder"
@@ -146,6 +146,7 @@ class _Context:
     sheet_id: int | None = None
     metadata_id: int | None = None
     deleted: bool = False
+    trashed: bool = False
 
 
 Step = tuple[str, Callable[[SheetsClient, _Context], Any]]
@@ -281,9 +282,43 @@ def _permission_create(c: SheetsClient, ctx: _Context) -> Any:
 
 
 def _delete(c: SheetsClient, ctx: _Context) -> Any:
+    if ctx.parent:
+        # In a shared drive only an organizer (Manager) may delete permanently ("If the file belongs to a
+        # shared drive, the user must be an organizer on the parent folder", Drive API files.delete); a
+        # Content manager moves it to the drive's trash, which is what sheetsync's identity can count on.
+        body = c.request("PATCH", f"{DRIVE_API}/files/{_sid(ctx)}", params={"supportsAllDrives": "true",
+                                                                           "fields": "id,trashed"},
+                         json_body={"trashed": True})
+        ctx.trashed = True
+        return body
     body = c.request("DELETE", f"{DRIVE_API}/files/{_sid(ctx)}", params={"supportsAllDrives": "true"})
     ctx.deleted = True
     return body
+
+
+def _remove(client: SheetsClient, ctx: _Context, notes: list[str]) -> None:
+    """Best effort, after the steps: delete the scratch file for good, or at least trash it."""
+    url = f"{DRIVE_API}/files/{quote(ctx.sid or '', safe='')}"
+    try:
+        client.request("DELETE", url, params={"supportsAllDrives": "true"}, what="the scratch spreadsheet")
+        ctx.deleted = True
+        return
+    except PermissionDenied:
+        pass  # a Content manager of a shared drive: trash is the most it may do
+    except Exception as e:  # noqa: BLE001 - reported: the person must remove it by hand
+        notes.append(f"could not delete the scratch spreadsheet {ctx.sid} ({type(e).__name__}): "
+                     f"delete “{ctx.title}” by hand")
+        return
+    try:
+        if not ctx.trashed:
+            client.request("PATCH", url, params={"supportsAllDrives": "true", "fields": "id,trashed"},
+                           json_body={"trashed": True}, what="the scratch spreadsheet")
+            ctx.trashed = True
+        notes.append(f"the scratch spreadsheet “{ctx.title}” is in the shared drive's trash (only a Manager of the "
+                     "drive may delete for good; Drive empties the trash after 30 days)")
+    except Exception as e:  # noqa: BLE001 - reported: the person must remove it by hand
+        notes.append(f"could not delete or trash the scratch spreadsheet {ctx.sid} ({type(e).__name__}): "
+                     f"delete “{ctx.title}” by hand")
 
 
 STEPS: tuple[Step, ...] = (
@@ -298,7 +333,7 @@ STEPS: tuple[Step, ...] = (
     ("drive files.list", _file_list),
     ("drive permissions.list", _permissions_list),
     ("drive permissions.create", _permission_create),
-    ("drive files.delete", _delete),
+    ("drive files.delete (trash in a shared drive)", _delete),
 )
 
 
@@ -322,14 +357,8 @@ def run_sequence(client: SheetsClient, ctx: _Context, steps: tuple[Step, ...] = 
                 break  # nothing to work on
     finally:
         if ctx.sid and not ctx.deleted:
-            try:
-                client.request("DELETE", f"{DRIVE_API}/files/{quote(ctx.sid, safe='')}",
-                               params={"supportsAllDrives": "true"}, what="the scratch spreadsheet")
-                ctx.deleted = True
-            except Exception as e:  # noqa: BLE001 - reported: the person must remove it by hand
-                notes.append(f"could not delete the scratch spreadsheet {ctx.sid} ({type(e).__name__}): "
-                             f"delete “{ctx.title}” by hand")
-    return answers, (ctx.deleted or not ctx.sid), notes
+            _remove(client, ctx, notes)
+    return answers, (ctx.deleted or ctx.trashed or not ctx.sid), notes
 
 
 def _reference_client(backend: Backend) -> tuple[SheetsClient, str | None, str | None]:
