@@ -147,3 +147,30 @@ def test_cli_deep_needs_google(tmp_path, monkeypatch):
     runner = _cli(tmp_path, monkeypatch)
     result = runner.invoke(app, ["doctor", "--deep"], env={"COLUMNS": "200"})
     assert result.exit_code == 1 and "this config uses the emulator" in result.output
+
+
+def test_where_delete_is_refused_the_scratch_file_is_trashed(google, monkeypatch):
+    """A Content manager of a shared drive may not delete for good (Drive files.delete: "the user must be an
+    organizer"): the 'Google' side refuses every DELETE; the scratch file ends in the trash, and it says so."""
+    from sheetsync.emulator.core import Response
+
+    emu, url = google
+    me = connect(Backend(url=url, user=BOT))
+    fid = me.request("POST", "https://www.googleapis.com/drive/v3/files",
+                     json_body={"name": "Clients", "mimeType": "application/vnd.google-apps.folder"})["id"]
+    real = emu.dispatch
+
+    def no_delete(method, url_, headers, body):
+        if method == "DELETE":
+            err = {"error": {"code": 403, "message": "The user does not have sufficient permissions for this file.",
+                             "errors": [{"reason": "insufficientFilePermissions", "domain": "global",
+                                         "message": "The user does not have sufficient permissions for this file."}]}}
+            return Response(403, json.dumps(err).encode())
+        return real(method, url_, headers, body)
+
+    monkeypatch.setattr(emu, "dispatch", no_delete)
+    report = deep_check(me, Backend(kind="google", folder_id=fid))
+    assert report.differences == [] and report.scratch_removed
+    scratch = _scratch_files(emu)
+    assert len(scratch) == 1 and scratch[0].trashed
+    assert any("in the shared drive's trash" in n for n in report.notes)
