@@ -168,7 +168,8 @@ def test_pasted_credentials_never_printed_by_the_library(tmp_path, private_key_p
 
 @pytest.mark.parametrize("kind", ["service_account", "authorized_user"])
 @pytest.mark.parametrize("where", ["env", "config", "table"])
-@pytest.mark.parametrize("command", [["doctor"], ["status"], ["sync", "--once"], ["provision", "acme"]])
+@pytest.mark.parametrize("command", [["doctor"], ["doctor", "--deep"], ["status"], ["sync", "--once"], ["provision", "acme"],
+                                     ["run"]])
 def test_pasted_credentials_never_printed_by_the_cli(tmp_path, private_key_pem, monkeypatch, kind, where, command):
     import importlib
 
@@ -192,6 +193,6 @@ def test_pasted_credentials_never_printed_by_the_cli(tmp_path, private_key_pem, 
         told += "".join(traceback.format_exception(result.exception))
     leaked = [s for s in _all_secrets(private_key_pem) if s in told]
     assert not leaked, f"secrets printed by `sheetsync {' '.join(command)}`: {leaked[:3]}\n{told[:2000]}"
-    if command[0] in ("doctor", "provision") or where == "table":
+    if command[0] in ("doctor", "provision", "run") or where == "table":
         assert "holds JSON text" in told.replace("\n", " ") or "not a file path" in told, told[:2000]
         assert result.exit_code != 0
