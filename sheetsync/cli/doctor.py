@@ -76,9 +76,13 @@ def doctor(
     emulator_url: str = typer.Option(None, "--emulator-url", hidden=True,
                                      help="--deep against a served emulator standing in for Google (for tests)."),
 ) -> None:
-    """Check credentials, the Google set-up (shared drive + service account, OAuth user, domain-wide delegation,
-    ADC), quota settings and access to every client spreadsheet; say what to fix. --deep also compares Google's
-    answers with the emulator's."""
+    """Check credentials, which Google set-up is in place, quotas and access to every client spreadsheet; say what to fix.
+
+    The set-ups: shared drive + service account, OAuth user credentials, domain-wide delegation
+    (backend.subject), Application Default Credentials, or the embedded emulator (docs/google-setup.md).
+    --deep also runs sheetsync's request kinds on a scratch spreadsheet and compares Google's answers
+    with the emulator's.
+    """
     from sheetsync.config import ConfigError, config_path, load_config
 
     try:

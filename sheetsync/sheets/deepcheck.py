@@ -400,9 +400,13 @@ def deep_check(target: SheetsClient, backend: Backend, *, share_with: str | None
                      share_with=share_with and "someone@sheetsync.test")
     report.emulator, _, notes = run_sequence(reference, e_ctx, steps)
     report.notes += [f"emulator: {n}" for n in notes]
+    stopped = "create" in report.google and report.google["create"].error is not None
+    if stopped:
+        report.notes.append("Google: the scratch spreadsheet could not be created, so no other request ran "
+                            "(see the doctor rows above for the set-up)")
     for name in report.steps:
         g, e = report.google.get(name), report.emulator.get(name)
-        if g is None and e is None:
+        if (g is None and e is None) or (g is None and stopped):
             continue
         if g is None or e is None:
             report.differences.append(Difference(name, "(step)", "not run" if g is None else "answered",

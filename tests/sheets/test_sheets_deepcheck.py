@@ -174,3 +174,23 @@ def test_where_delete_is_refused_the_scratch_file_is_trashed(google, monkeypatch
     scratch = _scratch_files(emu)
     assert len(scratch) == 1 and scratch[0].trashed
     assert any("in the shared drive's trash" in n for n in report.notes)
+
+
+def test_a_create_google_refuses_is_one_row(google, monkeypatch):
+    emu, url = google
+    from sheetsync.emulator.core import Response
+
+    real = emu.dispatch
+
+    def refuse_create(method, url_, headers, body):
+        if method == "POST" and url_.split("?")[0].endswith("/v4/spreadsheets"):
+            err = {"error": {"code": 403, "message": "The user's Drive storage quota has been exceeded.",
+                             "status": "PERMISSION_DENIED"}}
+            return Response(403, json.dumps(err).encode())
+        return real(method, url_, headers, body)
+
+    monkeypatch.setattr(emu, "dispatch", refuse_create)
+    report = deep_check(connect(Backend(url=url, user=BOT)), Backend(kind="google"))
+    assert [(d.step, d.path) for d in report.differences] == [("create", "(status)")]
+    assert report.differences[0].google.startswith("HTTP 403") and report.scratch_removed
+    assert any("could not be created" in n for n in report.notes)
