@@ -40,9 +40,15 @@ def merge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> Non
             raise ApiError(400, "You can't merge frozen and non-frozen rows.")
         if fc and b0 < fc < b1:
             raise ApiError(400, "You can't merge frozen and non-frozen columns.")
+        inside = []
         for m in sheet.merges:
             if _intersects(m, a0, a1, b0, b1, sheet):
-                raise ApiError(400, "You can't merge cells that overlap an existing merge; unmerge them first.")
+                if not _within(m, a0, a1, b0, b1, sheet):
+                    raise ApiError(400, "You must select all cells in a merged range to merge or unmerge them.")
+                inside.append(m)
+        # merging over merges it covers replaces them, as Google does (CellTest.test_merge_cells.json:
+        # MERGE_ROWS on A1:B2, then MERGE_ALL on A1:B2 reads back one merge A1:B2)
+        sheet.merges[:] = [m for m in sheet.merges if not any(m is x for x in inside)]
         # only the top-left value survives a merge
         for r in range(a0, min(a1, len(sheet.rows))):
             row = sheet.rows[r]
@@ -56,6 +62,11 @@ def merge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> Non
                              "startColumnIndex": b0, "endColumnIndex": b1})
     req.changed = True
     return None
+
+
+def _within(gr: dict[str, Any], r0: int, r1: int, c0: int, c1: int, sheet: SheetState) -> bool:
+    return (r0 <= gr.get("startRowIndex", 0) and gr.get("endRowIndex", sheet.row_count) <= r1
+            and c0 <= gr.get("startColumnIndex", 0) and gr.get("endColumnIndex", sheet.col_count) <= c1)
 
 
 def _intersects(gr: dict[str, Any], r0: int, r1: int, c0: int, c1: int, sheet: SheetState) -> bool:
@@ -276,7 +287,10 @@ def set_basic_filter(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -
     if "tableId" in bf:
         raise unsupported("filter.tableId (tables are not modelled).")
     sheet, r0, r1, c0, c1 = grid_range(ss, bf.get("range", {"sheetId": 0}), "filter.range")
-    bf["range"] = clean_range(bf.get("range", {}), sheet)
+    # Google keeps the filter's range bounded to the grid it was set on: a whole-sheet filter on a
+    # 20x20 sheet reads back 0..20 x 0..20 (WorksheetTest.test_basic_filters.json in burnash/gspread)
+    bf["range"] = {"sheetId": sheet.sheet_id, "startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0,
+                   "endColumnIndex": c1}
     for key, field in (("filterSpecs", "columnIndex"), ("sortSpecs", "dimensionIndex")):
         for i, spec in enumerate(bf.get(key, [])):
             if "dataSourceColumnReference" in spec:

@@ -23,6 +23,7 @@ from . import fields as fieldmask
 from .errors import ApiError, unknown_field, unsupported
 from .fields import check_body, drop_nulls, schema_properties
 from .routing import route
+from .wire import omit_zero_sheet_ids
 
 if TYPE_CHECKING:
     from .core import Emulator, Request
@@ -209,7 +210,8 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
                     e.message = f"Invalid requests[{i}].{kind}: {e.message}"
                     e.args = (e.message,)
                 raise
-            replies.append(reply or {})
+            # a reply may hold stored state: Google's shape is made on a copy
+            replies.append(omit_zero_sheet_ids(fieldmask.json_copy(reply)) if reply else {})
     except BaseException:
         restore(f, snap)
         req.changed = False

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cellvalues as cv
 from . import fields as fieldmask
+from . import wire
 from .a1 import Resolved, from_grid_range, index_to_col, quote_title
 from .errors import ApiError, unsupported
 from .formula import shift_formula
@@ -83,12 +84,16 @@ def _put(ss: SpreadsheetState, sheet: SheetState, r: int, c: int, src: dict[str,
     cell = sheet.get_cell(r, c)
     target = cell if cell is not None else {}
     src = {k: v for k, v in src.items() if k in WRITABLE_CELL_FIELDS}
+    formats = "userEnteredFormat" in mask or "*" in mask
+    before = wire.format_snapshot(target.get("userEnteredFormat")) if formats else None
     if "*" in mask and mask["*"] is None:
         for k in WRITABLE_CELL_FIELDS:
             target.pop(k, None)
         target.update(copy.deepcopy(src))
     else:
         fieldmask.apply_tree(target, src, mask)  # one parsed mask for many cells
+    if formats and target.get("userEnteredFormat"):
+        wire.twin_format(target["userEnteredFormat"], before)
     _derive(target, loc)
     sheet.set_cell(r, c, target if _has_content(target) else None)
 
@@ -242,6 +247,7 @@ def update_borders(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> 
             borders.pop(side, None)
         else:
             b = copy.deepcopy(border)
+            wire.twin(b, "color", "colorStyle")
             b.setdefault("width", {"DOTTED": 1, "DASHED": 1, "SOLID": 1, "SOLID_MEDIUM": 2, "SOLID_THICK": 3,
                                    "DOUBLE": 3}.get(b.get("style", ""), 1))
             borders[side] = b

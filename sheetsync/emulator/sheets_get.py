@@ -22,6 +22,7 @@ from .model import (
     SpreadsheetState,
 )
 from .routing import route
+from .wire import DEFAULT_THEME, omit_zero_sheet_ids
 
 if TYPE_CHECKING:
     from .core import Emulator, Request
@@ -177,7 +178,7 @@ def new_spreadsheet_file(emulator: Emulator, owner: str, body: dict[str, Any]) -
     props_in = body.get("properties") or {}
     check_keys(props_in, SPREADSHEET_PROPERTY_FIELDS, "spreadsheet.properties")
     props = {"title": "Untitled spreadsheet", "locale": "en_US", "autoRecalc": "ON_CHANGE", "timeZone": "Etc/GMT",
-             "defaultFormat": copy.deepcopy(DEFAULT_FORMAT)}
+             "defaultFormat": copy.deepcopy(DEFAULT_FORMAT), "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME)}
     props.update(copy.deepcopy(props_in))
     if props["autoRecalc"] not in AUTO_RECALC:
         raise ApiError(400, f"Invalid value at 'spreadsheet.properties.auto_recalc' ({props['autoRecalc']!r}); "
@@ -288,6 +289,8 @@ def render_spreadsheet(emulator: Emulator, f: FileState, user: str, *, grid: lis
     ss = f.spreadsheet
     assert ss is not None
     out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id, "properties": fieldmask.json_copy(ss.properties)}
+    if "spreadsheetTheme" not in out["properties"]:  # spreadsheets stored before the theme was modelled
+        out["properties"]["spreadsheetTheme"] = copy.deepcopy(DEFAULT_THEME)
     windows: dict[int, list[tuple[int, int, int, int]]] = {}
     if isinstance(grid, list):
         for sheet, win in grid:
@@ -307,7 +310,7 @@ def render_spreadsheet(emulator: Emulator, f: FileState, user: str, *, grid: lis
         rendered.append(sh)
     out["sheets"] = rendered
     if ss.named_ranges:
-        out["namedRanges"] = fieldmask.json_copy(ss.named_ranges)
+        out["namedRanges"] = omit_zero_sheet_ids(fieldmask.json_copy(ss.named_ranges))
     out["spreadsheetUrl"] = SPREADSHEET_URL.format(id=ss.spreadsheet_id)
     if ss.developer_metadata:
         out["developerMetadata"] = fieldmask.json_copy(ss.developer_metadata)
@@ -341,6 +344,7 @@ def render_sheet(s: SheetState, user: str, *, can_edit: bool, is_owner: bool) ->
         sh["protectedRanges"] = prs
     if s.basic_filter is not None:
         sh["basicFilter"] = fieldmask.json_copy(s.basic_filter)
+    omit_zero_sheet_ids(sh)  # GridRanges of sheet 0 come without sheetId (developerMetadata is skipped)
     if s.developer_metadata:
         sh["developerMetadata"] = fieldmask.json_copy(s.developer_metadata)
     return sh

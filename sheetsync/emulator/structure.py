@@ -8,6 +8,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
+from . import wire
 from .errors import ApiError, unsupported
 from .formula_refs import follow_delete, follow_rename
 from .geometry import COL_KEYS, ROW_KEYS, DimOp, apply_dim_op, as_int, cell_text, dim_range, sheet_of
@@ -183,6 +184,8 @@ def update_sheet_properties(req: Request, ss: SpreadsheetState, body: dict[str, 
         elif want > have:
             apply_dim_op(ss, sheet, DimOp("insert", dim, have, want - have))
     grid.update({k: v for k, v in sheet.grid.items() if k in ("rowCount", "columnCount")})
+    wire.twin(new, "tabColor", "tabColorStyle", (sheet.properties.get("tabColor"),
+                                                 sheet.properties.get("tabColorStyle")))
     for flag in ("hidden", "rightToLeft", "hideGridlines"):
         if new.get(flag) is False:
             del new[flag]

@@ -183,7 +183,7 @@ def test_conditional_formats_named_ranges_and_protection_follow_rows(sh):
     ]})
     meta = sh.fetch_sheet_metadata()
     s = meta["sheets"][0]
-    want = {"sheetId": 0, "startRowIndex": 4, "endRowIndex": 6}
+    want = {"startRowIndex": 4, "endRowIndex": 6}  # Google omits sheetId 0 in GridRanges
     assert s["conditionalFormats"][0]["ranges"] == [want]
     assert s["protectedRanges"][0]["range"] == want
     assert [(n["name"], n["range"]) for n in meta["namedRanges"]] == [("block", want)]

@@ -58,8 +58,8 @@ def test_add_protected_range_defaults(emu, sh):
 def test_gspread_add_protected_range(sh):
     sh.sheet1.add_protected_range("A1:A10", editor_users_emails=[TRUSTED], description="ids")
     [pr] = protected(sh)
-    assert pr["range"] == {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 10, "startColumnIndex": 0,
-                           "endColumnIndex": 1}
+    assert pr["range"] == {"startRowIndex": 0, "endRowIndex": 10, "startColumnIndex": 0,
+                           "endColumnIndex": 1}  # Google omits sheetId 0 in GridRanges
     assert set(pr["editors"]["users"]) == {OWNER, TRUSTED}
 
 

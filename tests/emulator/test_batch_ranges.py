@@ -25,7 +25,11 @@ def sheet0(sh):
 
 
 def gr(r0, r1, c0, c1, sid=0):
-    return {"sheetId": sid, "startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0, "endColumnIndex": c1}
+    """A GridRange as Google echoes it: no sheetId for sheet 0 (CellTest.test_merge_cells.json in burnash/gspread)."""
+    out = {"sheetId": sid, "startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0, "endColumnIndex": c1}
+    if sid == 0:
+        del out["sheetId"]
+    return out
 
 
 def test_merge_types_and_unmerge(sh):
@@ -45,8 +49,8 @@ def test_merge_types_and_unmerge(sh):
 
 def test_merge_errors(sh):
     sh.sheet1.merge_cells("A1:B2")
-    with pytest.raises(gspread.exceptions.APIError, match="overlap"):
-        sh.sheet1.merge_cells("B2:C3")
+    with pytest.raises(gspread.exceptions.APIError, match="select all cells in a merged range"):
+        sh.sheet1.merge_cells("B2:C3")  # overlaps A1:B2 without covering it
     sh.sheet1.freeze(rows=3)
     with pytest.raises(gspread.exceptions.APIError, match="frozen and non-frozen"):
         sh.sheet1.merge_cells("A3:A5")

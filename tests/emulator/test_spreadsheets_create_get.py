@@ -103,7 +103,8 @@ def test_create_with_initial_structure(emu):
     }], "namedRanges": [{"name": "ids", "range": {"sheetId": 0, "startColumnIndex": 0, "endColumnIndex": 1}}]})
     assert status == 200, ss
     sheet = ss["sheets"][0]
-    assert sheet["merges"][0]["sheetId"] == sheet["properties"]["sheetId"]
+    # sheet 0's GridRanges come without sheetId, as on Google
+    assert sheet["merges"][0].get("sheetId", 0) == sheet["properties"]["sheetId"]
     assert sheet["protectedRanges"][0]["description"] == "ids"
     assert sheet["developerMetadata"][0]["location"] == {"locationType": "SHEET", "sheetId": 0}
     assert ss["namedRanges"][0]["name"] == "ids"
