@@ -177,6 +177,11 @@ def parse_number(s: str, loc: Locale) -> tuple[float, dict[str, Any] | None] | N
         fmt = None
         if re.search(r"[eE]", s):
             fmt = {"type": "SCIENTIFIC", "pattern": "0.00E+00"}
+        elif _group_re(loc.group).search(s):
+            # typed with digit grouping: Google keeps it grouped ("2,000,000.01" reads back as typed,
+            # CellTest.test_numeric_value.json in burnash/gspread); decimals as typed
+            decimals = s.rpartition(loc.decimal)[2] if loc.decimal in s else ""
+            fmt = {"type": "NUMBER", "pattern": "#,##0" + ("." + "0" * len(decimals) if decimals else "")}
         return x, fmt
     if s.endswith("%"):
         x = _plain_number(s[:-1].strip(), loc)
@@ -219,6 +224,10 @@ def parse_datetime(s: str, loc: Locale) -> tuple[float, dict[str, Any]] | None:
     if d is None:
         return None
     serial = to_serial(d)
+    if not time_part.strip() and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", date_part):
+        # an ISO date keeps its ISO look: "2020-01-01" reads back "2020-01-01", not "1/1/2020"
+        # (WorksheetTest.test_get_all_values_date_time_render_options.json in burnash/gspread)
+        return serial, {"type": "DATE", "pattern": "yyyy-mm-dd"}
     if time_part.strip():
         m = re.fullmatch(_TIME, time_part.strip())
         if not m:

@@ -11,7 +11,7 @@ EN, RU = cv.LOCALES["en_US"], cv.LOCALES["ru_RU"]
 
 @pytest.mark.parametrize(("typed", "value", "fmt_type"), [
     ("42", 42, None),
-    ("1,234.5", 1234.5, None),
+    ("1,234.5", 1234.5, "NUMBER"),  # grouped input keeps a grouped format (CellTest.test_numeric_value.json)
     ("-3.25", -3.25, None),
     ("(5)", -5, None),
     ("1e3", 1000, "SCIENTIFIC"),
@@ -29,8 +29,8 @@ def test_user_entered_numbers_en(typed, value, fmt_type):
 
 
 @pytest.mark.parametrize(("typed", "value", "fmt_type"), [
-    ("1 234,5", 1234.5, None),
-    ("1\u00a0234,5", 1234.5, None),
+    ("1 234,5", 1234.5, "NUMBER"),
+    ("1\u00a0234,5", 1234.5, "NUMBER"),
     ("0,5", 0.5, None),
     ("22.11.2026", 46348, "DATE"),
     ("5%", 0.05, "PERCENT"),
@@ -110,7 +110,8 @@ def test_user_entered_in_ru_locale(ru_sh):
     ws = ru_sh.sheet1
     ws.update([["1 234,5", "22.11.2026", "1234.56", "ИСТИНА", "0,5%"]], "A1", raw=False)
     assert ws.get("A1:E1", value_render_option="UNFORMATTED_VALUE") == [[1234.5, 46348, "1234.56", True, 0.005]]
-    assert ws.get("A1:E1") == [["1234,5", "22.11.2026", "1234.56", "TRUE", "0,50%"]]
+    # grouped input keeps a grouped format (the locale's grouping: a no-break space in ru_RU)
+    assert ws.get("A1:E1") == [["1\u00a0234,5", "22.11.2026", "1234.56", "TRUE", "0,50%"]]
 
 
 def test_number_format_applies_to_formatted_value_in_ru(ru_sh):

@@ -40,10 +40,11 @@ def test_datetime_render_option(ws, rest):
     _, body = rest.get("A1:A3", valueRenderOption="UNFORMATTED_VALUE")
     assert body["values"] == [[46348], [0.6041666666666666], [5]]
     _, body = rest.get("A1:A3", valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="FORMATTED_STRING")
-    assert body["values"] == [["11/22/2026"], ["2:30:00 PM"], [5]]
+    # an ISO date keeps its ISO format (WorksheetTest.test_get_all_values_date_time_render_options.json)
+    assert body["values"] == [["2026-11-22"], ["2:30:00 PM"], [5]]
     # ignored with FORMATTED_VALUE
     _, body = rest.get("A1:A3", dateTimeRenderOption="SERIAL_NUMBER")
-    assert body["values"] == [["11/22/2026"], ["2:30:00 PM"], ["5"]]
+    assert body["values"] == [["2026-11-22"], ["2:30:00 PM"], ["5"]]
 
 
 def test_integral_numbers_come_back_as_json_integers(ws, rest):
