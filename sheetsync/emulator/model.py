@@ -39,6 +39,9 @@ class SheetState:
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None
     developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # sheet-located
+    # DimensionGroup dicts (rowGroups / columnGroups); see dimension_groups.py
+    row_groups: list[dict[str, Any]] = field(default_factory=list)
+    col_groups: list[dict[str, Any]] = field(default_factory=list)
 
     # --- geometry -------------------------------------------------------------------------
     @property

@@ -56,7 +56,8 @@ _SHEET_NAMED = {"addSheet", "deleteSheet", "duplicateSheet", "updateSheetPropert
                 "updateConditionalFormatRule", "deleteConditionalFormatRule", "addNamedRange", "updateNamedRange",
                 "deleteNamedRange", "setBasicFilter", "clearBasicFilter", "createDeveloperMetadata",
                 "updateDeveloperMetadata", "deleteDeveloperMetadata", "updateCells", "repeatCell", "updateBorders",
-                "copyPaste", "cutPaste", "sortRange", "appendCells"}
+                "copyPaste", "cutPaste", "sortRange", "appendCells", "addDimensionGroup", "deleteDimensionGroup",
+                "updateDimensionGroup"}
 
 
 @dataclass
@@ -96,7 +97,8 @@ _LIST_ONLY = {"addSheet", "deleteSheet", "duplicateSheet", "updateSheetPropertie
               "autoResizeDimensions", "unmergeCells", "addProtectedRange", "updateProtectedRange",
               "deleteProtectedRange", "addConditionalFormatRule", "updateConditionalFormatRule",
               "deleteConditionalFormatRule", "addNamedRange", "updateNamedRange", "deleteNamedRange",
-              "clearBasicFilter", "createDeveloperMetadata", "updateDeveloperMetadata", "deleteDeveloperMetadata"}
+              "clearBasicFilter", "createDeveloperMetadata", "updateDeveloperMetadata", "deleteDeveloperMetadata",
+              "addDimensionGroup", "deleteDimensionGroup", "updateDimensionGroup"}
 
 
 # Cell payloads never name sheets; skipping them keeps large updateCells bodies cheap.
@@ -253,7 +255,7 @@ def batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
 
 def _load_kind_modules() -> None:
     """Import every module that registers request kinds (the cell kinds may not exist yet)."""
-    for name in ("structure", "range_features", "protected_ranges", "metadata", "sheets_cells"):
+    for name in ("structure", "range_features", "protected_ranges", "metadata", "sheets_cells", "dimension_groups"):
         try:
             importlib.import_module(f"{__package__}.{name}")
         except ModuleNotFoundError as e:

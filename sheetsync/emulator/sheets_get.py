@@ -344,6 +344,9 @@ def render_sheet(s: SheetState, user: str, *, can_edit: bool, is_owner: bool) ->
         sh["protectedRanges"] = prs
     if s.basic_filter is not None:
         sh["basicFilter"] = fieldmask.json_copy(s.basic_filter)
+    from .dimension_groups import render as render_groups
+
+    render_groups(s, sh)
     omit_zero_sheet_ids(sh)  # GridRanges of sheet 0 come without sheetId (developerMetadata is skipped)
     if s.developer_metadata:
         sh["developerMetadata"] = fieldmask.json_copy(s.developer_metadata)

@@ -96,6 +96,9 @@ def copy_sheet_content(src: SheetState, dst: SheetState, ss: SpreadsheetState, *
     dst.col_meta = [_strip_metadata(m, keep_metadata, ss) for m in src.col_meta]
     sid = dst.sheet_id
     dst.merges = [{**copy.deepcopy(m), "sheetId": sid} for m in src.merges]
+    for attr in ("row_groups", "col_groups"):  # groups come along (a copy keeps its outline)
+        setattr(dst, attr, [{**copy.deepcopy(g), "range": {**g["range"], "sheetId": sid}}
+                            for g in getattr(src, attr, None) or []])
     dst.conditional_formats = []
     for rule in src.conditional_formats:
         r = copy.deepcopy(rule)

@@ -76,6 +76,11 @@ def _every_kind() -> list[dict]:
         {"findReplace": {"find": "x", "replacement": "y", "allSheets": True}},
         {"copyPaste": {"source": _grid(0, 1, 0, 1), "destination": _grid(9, 10, 0, 1)}},
         {"cutPaste": {"source": _grid(9, 10, 0, 1), "destination": {"sheetId": 7, "rowIndex": 0, "columnIndex": 0}}},
+        {"addDimensionGroup": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 3}}},
+        {"updateDimensionGroup": {"dimensionGroup": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1,
+                                                               "endIndex": 3}, "depth": 1, "collapsed": True},
+                                  "fields": "collapsed"}},
+        {"deleteDimensionGroup": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 3}}},
     ]
 
 
@@ -122,5 +127,8 @@ def test_every_kind_in_one_batch_replies_like_google(sh, owner_gc):
     assert got["deleteConditionalFormatRule"]["rule"]["booleanRule"]["format"]["textFormat"]["bold"] is True
     assert got["updateConditionalFormatRule"]["newIndex"] == 0
     assert got["findReplace"]["occurrencesChanged"] >= 1
+    assert got["addDimensionGroup"]["dimensionGroups"] == [
+        {"range": {"dimension": "ROWS", "startIndex": 1, "endIndex": 3}, "depth": 1}]
+    assert got["deleteDimensionGroup"] == {}  # no group left: Google's reply is empty (test_group_rows.json)
     assert [w.title for w in sh.worksheets()] == ["Sheet1", "Second"]
     assert owner_gc.open_by_key(sh.id).title == "All kinds"
