@@ -144,7 +144,18 @@ class _Raw:
         self.raw = raw
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Raw)  # export bytes: formats and timestamps inside differ by nature
+        if not isinstance(other, _Raw):
+            return False
+        if self.text() is not None and other.text() is not None:
+            return self.text() == other.text()  # CSV / TSV exports: byte for byte
+        return True  # xlsx / PDF bytes hold timestamps and ids: compared by kind only
+
+    def text(self) -> str | None:
+        try:
+            s = self.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return s if "\x00" not in s and not s.startswith("PK") and not s.startswith("%PDF") else None
 
     def __repr__(self) -> str:
         return f"<{len(self.raw)} bytes>"

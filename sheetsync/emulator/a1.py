@@ -214,6 +214,11 @@ def resolve(ss: SpreadsheetState, a1: str) -> Resolved:
         sheet = found
         if part is None:
             return _whole(sheet)
+        for nr in ss.named_ranges:
+            # 'Sheet1'!NamedRange names a named range on that sheet: Google reads it as the range
+            # itself (WorksheetTest.test_get_values_merge_cells_with_named_range.json in burnash/gspread)
+            if nr.get("name") == part.strip() and nr["range"].get("sheetId", 0) == sheet.sheet_id:
+                return from_grid_range(ss, nr["range"])
     assert part is not None
     b = parse_bounds(part, a1)
     r0 = b.r0 if b.r0 is not None else 0

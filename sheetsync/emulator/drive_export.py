@@ -62,7 +62,9 @@ def sheet_as_text(f: FileState, delimiter: str) -> str:
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     for r in rows:
         w.writerow(r + [""] * (width - len(r)) if len(r) < width else r[:width])
-    return buf.getvalue()
+    # no line end after the last row: Google's export of one row is exactly "a1,B2"
+    # (ClientTest.test_client_export_spreadsheet.json in burnash/gspread)
+    return buf.getvalue().removesuffix("\r\n")
 
 
 def display_text(cell: dict[str, Any] | None) -> str:

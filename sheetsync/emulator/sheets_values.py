@@ -452,12 +452,27 @@ def find_table(res: Resolved) -> tuple[int, int, int, int] | None:
     while r < len(s.rows) and _row_has_value(s, r, c0, c1):
         r += 1
     t1 = r
-    first, last = wide, c0
+    filled: set[int] = set()
     for rr in range(t0, t1):
         row = s.rows[rr]
         for cc in range(c0, min(wide, len(row))):
             if row[cc] and "userEnteredValue" in row[cc]:  # type: ignore[operator]
-                first, last = min(first, cc), max(last, cc + 1)
+                filled.add(cc)
+    # A column empty in every row of the table splits it: Google sees two tables side by side. A
+    # whole-sheet (or multi-cell) range appends to the last of them, a single cell to the one it
+    # starts: after "x", "", "y" in row 1, appending to 'Sheet1' reports tableRange Sheet1!C1 and
+    # writes C2:E2, appending to 'Sheet1!A1' reports Sheet1!A1 and writes A2:C2
+    # (WorksheetTest.test_append_row_with_empty_value[_and_table_range].json in burnash/gspread).
+    runs: list[list[int]] = []
+    for cc in sorted(filled):
+        if runs and cc == runs[-1][1]:
+            runs[-1][1] = cc + 1
+        else:
+            runs.append([cc, cc + 1])
+    if res.single_cell:
+        first, last = next((r for r in runs if r[1] > c0), runs[-1])
+    else:
+        first, last = runs[-1]
     return t0, t1, first, last
 
 
