@@ -71,9 +71,15 @@ def _read_upload(req: Request) -> tuple[dict[str, Any], bytes | None, str | None
 def import_table(f: FileState, data: bytes, media_type: str) -> None:
     """Replace the spreadsheet's content with a CSV/TSV upload, as Drive's conversion does.
 
-    Like Google, the first sheet keeps its id and is refilled; the other sheets go.
-    Values are typed the way a person typing them would get (numbers, TRUE/FALSE, formulas).
+    Like Google, every sheet goes and one new sheet holds the table: a new sheetId, the file's
+    name as its title, at least 1000 x 26 cells (ClientTest.test_import_csv.json in
+    burnash/gspread: after the upload the only sheet is "Test ClientTest test_import_csv" with
+    sheetId 845285688, and reading the old "Sheet1" fails). Named ranges on the old sheets go with
+    them. Values are typed the way a person typing them would get (numbers, TRUE/FALSE, formulas).
     """
+    from .model import DEFAULT_COLS, DEFAULT_ROWS, SheetState
+    from .sheets_get import _new_sheet_id
+
     ss = f.spreadsheet
     assert ss is not None
     base = media_type.split(";")[0].strip()
@@ -81,15 +87,15 @@ def import_table(f: FileState, data: bytes, media_type: str) -> None:
         raise unsupported(f"converting an upload of type {base!r} to a spreadsheet (send text/csv)")
     text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter="\t" if base == TSV_MIME else ","))
-    first = ss.sheets[0]
+    old_ids = {s.sheet_id for s in ss.sheets}
+    first = SheetState(properties={"sheetId": _new_sheet_id(ss), "title": f.name, "index": 0, "sheetType": "GRID",
+                                   "gridProperties": {}})
     ss.sheets = [first]
+    ss.named_ranges = [nr for nr in ss.named_ranges if nr.get("range", {}).get("sheetId", 0) not in old_ids]
     ss.reindex()
-    first.rows = []
-    first.merges = []
-    first.basic_filter = None
-    n_rows = max(len(rows), first.row_count)
+    n_rows = max(len(rows), DEFAULT_ROWS)
     n_cols = max((len(r) for r in rows), default=0)
-    first.set_size(n_rows, max(n_cols, first.col_count))
+    first.set_size(n_rows, max(n_cols, DEFAULT_COLS))
     from .cellvalues import locale_of
 
     loc = locale_of(ss.properties)
