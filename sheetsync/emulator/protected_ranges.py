@@ -61,10 +61,14 @@ def _normalise_protection(req: Request, ss: SpreadsheetState, pr: dict[str, Any]
         pr["unprotectedRanges"][i] = clean_range(u, usheet)
     f = req.emulator.files[ss.spreadsheet_id]
     if pr.get("warningOnly"):
-        if pr.get("editors"):
+        ed = pr.get("editors") or {}
+        if ed.get("groups") or ed.get("domainUsersCanEdit") or any(
+                u.lower() != f.owner.lower() for u in ed.get("users", [])):
             raise ApiError(400, "Editors are not supported with warningOnly protection; drop editors or "
                                 "warningOnly.")
-        pr.pop("editors", None)
+        # Google lists the owner as the editor of a warning-only range
+        # (WorksheetTest.test_add_protected_range_warning.json in burnash/gspread)
+        pr["editors"] = {"users": [f.owner]}
     else:
         pr.pop("warningOnly", None)
         editors = pr.get("editors")
@@ -103,7 +107,13 @@ def add_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]
     sheet = _normalise_protection(req, ss, pr, creating=True)
     sheet.protected_ranges.append(pr)
     req.changed = True
-    return {"addProtectedRange": {"protectedRange": _as_seen(req, ss, sheet, pr)}}
+    seen = _as_seen(req, ss, sheet, pr)
+    if "editors" in seen:
+        # the reply echoes the editors as requested, without the owner Google adds to the stored range:
+        # editors {"users": []} or none come back as {} (WorksheetTest.test_add_protected_range_*.json)
+        asked = (body.get("protectedRange") or {}).get("editors") or {}
+        seen["editors"] = {k: list(dict.fromkeys(v)) if isinstance(v, list) else v for k, v in asked.items() if v}
+    return {"addProtectedRange": {"protectedRange": seen}}
 
 
 def _as_seen(req: Request, ss: SpreadsheetState, sheet: SheetState, pr: dict[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,8 @@ def _put(ss: SpreadsheetState, sheet: SheetState, r: int, c: int, src: dict[str,
         fieldmask.apply_tree(target, src, mask)  # one parsed mask for many cells
     if formats and target.get("userEnteredFormat"):
         wire.twin_format(target["userEnteredFormat"], before)
+    if target.get("note") == "":
+        del target["note"]  # an empty note is no note (WorksheetTest.test_worksheet_notes.json: clear_note)
     _derive(target, loc)
     sheet.set_cell(r, c, target if _has_content(target) else None)
 

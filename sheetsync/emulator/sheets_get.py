@@ -124,6 +124,11 @@ def new_sheet_properties(ss: SpreadsheetState, given: dict[str, Any], where: str
     for flag in ("hidden", "rightToLeft"):
         if props.get(flag) is False:
             del props[flag]
+    from . import wire
+
+    if "tabColor" in props or "tabColorStyle" in props:
+        wire.twin(props, "tabColor", "tabColorStyle")
+        wire.tab_color(props)
     return props
 
 

@@ -372,8 +372,19 @@ def _totals(ss: SpreadsheetState, responses: list[dict[str, Any]]) -> dict[str, 
     out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
     rows = sum(r.get("updatedRows", 0) for r in responses)
     if rows:
-        out["totalUpdatedRows"] = rows
-        out["totalUpdatedColumns"] = sum(r.get("updatedColumns", 0) for r in responses)
+        # rows and columns "where at least one cell was updated" (BatchUpdateValuesResponse): A1:D1 and
+        # A4:D4 make 2 rows and 4 columns (WorksheetTest.test_batch_update.json in burnash/gspread)
+        row_set: set[tuple[int, int]] = set()
+        col_set: set[tuple[int, int]] = set()
+        for r in responses:
+            if not r.get("updatedCells"):
+                continue
+            got = resolve(ss, r["updatedRange"])
+            sid = got.sheet.sheet_id
+            row_set.update((sid, i) for i in range(got.r0, got.r1))
+            col_set.update((sid, i) for i in range(got.c0, got.c1))
+        out["totalUpdatedRows"] = len(row_set)
+        out["totalUpdatedColumns"] = len(col_set)
         out["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
         out["totalUpdatedSheets"] = len({r["updatedRange"].rpartition("!")[0] for r in responses
                                          if r.get("updatedCells")})

@@ -189,6 +189,7 @@ def update_sheet_properties(req: Request, ss: SpreadsheetState, body: dict[str, 
     grid.update({k: v for k, v in sheet.grid.items() if k in ("rowCount", "columnCount")})
     wire.twin(new, "tabColor", "tabColorStyle", (sheet.properties.get("tabColor"),
                                                  sheet.properties.get("tabColorStyle")))
+    wire.tab_color(new)
     for flag in ("hidden", "rightToLeft", "hideGridlines"):
         if new.get(flag) is False:
             del new[flag]

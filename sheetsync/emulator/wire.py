@@ -62,6 +62,22 @@ def color(c: Any) -> Any:
     return out
 
 
+def tab_color(props: dict[str, Any]) -> None:
+    """Tab colours are kept in 8 bits per channel: blue 0.5 reads back 0.49803922 (127/255)
+    (WorksheetTest.test_update_tab_color.json in burnash/gspread). Applied in place to SheetProperties."""
+    def q(c: Any) -> Any:
+        if not isinstance(c, dict):
+            return c
+        return color({k: (int(v * 255 + 1e-6) / 255 if k in ("red", "green", "blue") and isinstance(v, int | float)
+                          and not isinstance(v, bool) else v) for k, v in c.items()})
+
+    if isinstance(props.get("tabColor"), dict):
+        props["tabColor"] = q(props["tabColor"])
+    style = props.get("tabColorStyle")
+    if isinstance(style, dict) and isinstance(style.get("rgbColor"), dict):
+        props["tabColorStyle"] = {**style, "rgbColor": q(style["rgbColor"])}
+
+
 def color_style(cs: Any) -> Any:
     if isinstance(cs, dict) and isinstance(cs.get("rgbColor"), dict):
         return {**cs, "rgbColor": color(cs["rgbColor"])}

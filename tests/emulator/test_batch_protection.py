@@ -48,11 +48,14 @@ def dim(a, b, d="ROWS"):
 def test_add_protected_range_defaults(emu, sh):
     pr = protect(sh, range={"sheetId": 0, "startColumnIndex": 0, "endColumnIndex": 1}, description="ids")
     assert pr["protectedRangeId"] > 0 and pr["requestingUserCanEdit"] is True
-    assert pr["editors"] == {"users": [OWNER]}
+    # the reply echoes the editors asked for (none: {}); the stored range lists the owner
+    # (WorksheetTest.test_add_protected_range_normal.json in burnash/gspread)
+    assert pr["editors"] == {}
+    assert protected(sh)[0]["editors"] == {"users": [OWNER]}
     # added by a writer: the owner and that writer become the editors
-    pr2 = as_user(emu, sh, MANAGER).batch_update({"requests": [{"addProtectedRange": {"protectedRange": {
-        "range": {"sheetId": 0, "startRowIndex": 9}}}}]})["replies"][0]["addProtectedRange"]["protectedRange"]
-    assert pr2["editors"] == {"users": [OWNER, MANAGER]}
+    as_user(emu, sh, MANAGER).batch_update({"requests": [{"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0, "startRowIndex": 9}}}}]})
+    assert protected(sh)[1]["editors"] == {"users": [OWNER, MANAGER]}
 
 
 def test_gspread_add_protected_range(sh):
@@ -104,7 +107,8 @@ def test_a_protected_sheet_blocks_structure_except_its_unprotected_ranges(emu, s
 
 def test_warning_only_protection_blocks_nobody(emu, sh):
     pr = protect(sh, range={"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}, warningOnly=True)
-    assert "editors" not in pr
+    # Google lists the owner as the editor of a warning-only range (test_add_protected_range_warning.json)
+    assert pr["editors"] == {} and protected(sh)[0]["editors"] == {"users": [OWNER]}
     as_user(emu, sh, MANAGER).batch_update({"requests": [{"deleteDimension": {"range": dim(0, 1)}}]})
     assert protected(sh) == []  # its only row is gone, and so is the protection
     with pytest.raises(gspread.exceptions.APIError, match="warningOnly"):
