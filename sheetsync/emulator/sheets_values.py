@@ -8,6 +8,8 @@ ranges such as ``A:A`` end at the grid's edge; append grows the grid, as Google'
 
 from __future__ import annotations
 
+import json
+
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -217,11 +219,22 @@ def _drop_auto_format(cell: dict[str, Any]) -> None:
             cell.pop("effectiveFormat")
 
 
+def _list_value_error(where: str, got: Any) -> ApiError:
+    """Google's 400 for a JSON value where a list was due (WorksheetTest.test_add_validation.json:
+    ``"values": "X"`` -> ``Invalid value at 'data.values' (type.googleapis.com/google.protobuf.ListValue), "X"``)."""
+    msg = f"Invalid value at '{where}' (type.googleapis.com/google.protobuf.ListValue), {json.dumps(got)}"
+    return ApiError(400, msg, details=[{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                        "fieldViolations": [{"field": where, "description": msg}]}])
+
+
 def _matrix(values: Any, major: str, where: str) -> list[list[Any]]:
     if values is None:
         return []
-    if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
-        raise ApiError(400, f"Invalid value at '{where}': values must be a list of lists (ListValue of ListValue).")
+    if not isinstance(values, list):
+        raise _list_value_error(where, values)
+    for i, r in enumerate(values):
+        if not isinstance(r, list):
+            raise _list_value_error(f"{where}[{i}]", r)
     if major == "COLUMNS":
         height = max((len(col) for col in values), default=0)
         return [[col[i] if i < len(col) else None for col in values] for i in range(height)]
@@ -323,6 +336,10 @@ def _check_value_range(vr_body: Any, where: str) -> dict[str, Any]:
 
 def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any], input_option: str,
                where: str) -> tuple[Resolved, list[list[Any]]]:
+    # the body is read (and its JSON types checked) before the range is parsed: a bad range with a
+    # non-list "values" answers the values error (WorksheetTest.test_get_values_merge_cells_outside_of_range.json)
+    major = _enum(body.get("majorDimension"), MAJOR, "major_dimension", "Dimension", "ROWS")
+    values = _matrix(body.get("values"), major, where + ".values")  # type: ignore[arg-type]
     res = resolve(ss, rng)
     if body.get("range") is not None and body["range"] != rng:
         other = resolve(ss, body["range"])
@@ -330,8 +347,6 @@ def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any
                                                                                           res.c1)):
             raise ApiError(400, f"Invalid {where}: Requested range [{body['range']}] does not match the range in the "
                                 f"request URL [{rng}]. Send the same range in both, or omit it from the body.")
-    major = _enum(body.get("majorDimension"), MAJOR, "major_dimension", "Dimension", "ROWS")
-    values = _matrix(body.get("values"), major, where + ".values")  # type: ignore[arg-type]
     target = plan_write(ss, res, values)
     check_can_edit(req, ss, target.sheet, target.r0, target.r1, target.c0, target.c1)
     return target, values
