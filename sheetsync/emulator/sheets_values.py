@@ -9,7 +9,6 @@ ranges such as ``A:A`` end at the grid's edge; append grows the grid, as Google'
 from __future__ import annotations
 
 import json
-
 import re
 from typing import TYPE_CHECKING, Any
 
