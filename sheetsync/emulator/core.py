@@ -21,11 +21,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .cellvalues import current_year, year_at
 from .errors import ApiError, permission_denied
-from .model import FileState, SpreadsheetState
+from .model import DriveState, FileState, SpreadsheetState
 from .recalc import FormulaIndex, recalc
 from .routing import match
 
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
+
+# Drive methods that answer 404 for a shared-drive file unless the caller sends supportsAllDrives=true
+# (Drive v3 "Implement shared drive support": "supportsAllDrives=true ... otherwise the request fails").
+NEEDS_ALL_DRIVES = frozenset({"drive.files.get", "drive.files.update", "drive.files.copy", "drive.files.delete",
+                              "drive.v2.files.update", "drive.permissions.create", "drive.permissions.list",
+                              "drive.permissions.get", "drive.permissions.update", "drive.permissions.delete"})
+SERVICE_ACCOUNT_SUFFIX = ".iam.gserviceaccount.com"
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
@@ -117,6 +124,8 @@ class Emulator:
         self.lock = threading.RLock()
         self.clock = clock or time.time
         self.files: dict[str, FileState] = {}
+        self.drives: dict[str, DriveState] = {}  # shared drives by id
+        self.service_accounts: set[str] = set()  # identities marked as service accounts (besides *.iam.gserviceaccount.com)
         self.log: list[LogEntry] = []
         self.hooks: list[Callable[[Request], None]] = []
         self.outbox: list[dict[str, Any]] = []  # notification e-mails Drive would have sent (sharing)
@@ -153,6 +162,14 @@ class Emulator:
         """
         self.hooks.append(hook)
         return lambda: self.hooks.remove(hook) if hook in self.hooks else None
+
+    def mark_service_account(self, email: str) -> None:
+        """Treat ``email`` as a service account (no Drive storage of its own), whatever its domain."""
+        self.service_accounts.add(email.lower())
+
+    def is_service_account(self, user: str) -> bool:
+        u = user.lower()
+        return u.endswith(SERVICE_ACCOUNT_SUFFIX) or u in self.service_accounts
 
     # --- counting -------------------------------------------------------------------------
     def calls(self, since: int = 0, *, user: str | None = None) -> Counter[str]:
@@ -199,13 +216,15 @@ class Emulator:
 
     def role_of(self, f: FileState, user: str) -> str | None:
         best: str | None = None
-        for p in f.permissions:
-            kind = p.get("type")
-            ok = (kind in ("user", "group") and p.get("emailAddress", "").lower() == user.lower()) or kind == "anyone" \
-                or (kind == "domain" and user.lower().endswith("@" + p.get("domain", "").lower()))
-            if ok and (best is None or ROLE_RANK[p["role"]] > ROLE_RANK[best]):
-                best = p["role"]
-        return best
+        if f.drive_id is not None:  # a shared drive's members have their role on every file in it
+            drive = self.drives.get(f.drive_id)
+            if drive is not None:
+                best = best_role(drive.permissions, user)
+        return best_role(f.permissions, user, best)
+
+    def drive_role(self, drive: DriveState, user: str) -> str | None:
+        """``user``'s membership role in a shared drive (None: not a member)."""
+        return best_role(drive.permissions, user)
 
     def require_role(self, f: FileState, user: str, need: str, api: str) -> None:
         if need == "none":
@@ -272,11 +291,17 @@ class Emulator:
                 f = None
                 if rt.id_param:
                     f = self.files.get(params[rt.id_param])
-                    if f is None or (rt.api == "sheets" and f.spreadsheet is None):
+                    if f is not None and f.drive_id and rt.name in NEEDS_ALL_DRIVES \
+                            and not (req.bool_param("supportsAllDrives") or req.bool_param("supportsTeamDrives")):
+                        raise ApiError(404, f"File not found: {f.id}.", reason="notFound")
+                    if f is None and rt.name.startswith("drive.permissions.") and params[rt.id_param] in self.drives:
+                        pass  # a shared drive's members: the handler checks the drive and the caller's role
+                    elif f is None or (rt.api == "sheets" and f.spreadsheet is None):
                         if rt.api == "drive":
                             raise ApiError(404, f"File not found: {params[rt.id_param]}.", reason="notFound")
                         raise ApiError(404, "Requested entity was not found.")
-                    self.require_role(f, user, rt.access, rt.api)
+                    if f is not None:
+                        self.require_role(f, user, rt.access, rt.api)
                 version_before = f.version if f is not None else None
                 tz = f.spreadsheet.properties.get("timeZone") if f is not None and f.spreadsheet else None
                 with current_year(year_at(self.now(), tz)):
@@ -313,6 +338,17 @@ class Emulator:
         if self._store is not None:
             with self.lock:
                 self._store.save(self)
+
+
+def best_role(permissions: list[dict[str, Any]], user: str, best: str | None = None) -> str | None:
+    """The highest role ``permissions`` give ``user`` (starting from ``best``)."""
+    for p in permissions:
+        kind = p.get("type")
+        ok = (kind in ("user", "group") and p.get("emailAddress", "").lower() == user.lower()) or kind == "anyone" \
+            or (kind == "domain" and user.lower().endswith("@" + p.get("domain", "").lower()))
+        if ok and (best is None or ROLE_RANK[p["role"]] > ROLE_RANK[best]):
+            best = p["role"]
+    return best
 
 
 def _user_from(headers: dict[str, str]) -> str:

@@ -4,6 +4,12 @@ Shapes follow the Drive v3 reference: a File resource (``drive#file``), ``drive#
 ``nextPageToken``, default partial responses (``kind,id,name,mimeType``) unless ``fields`` asks
 for more, and Drive's error envelope (``errors[].reason``). A user sees a file only through a
 permission: no permission is a 404 ``File not found``, as Drive says it.
+
+Shared drives (``drive_shared``): a file whose parent is a shared drive, or a folder in one, carries
+``driveId``; the drive's members have their role on it; it is reached only with
+``supportsAllDrives=true`` and listed only with ``includeItemsFromAllDrives=true``. A service
+account owns no storage: it may create files only inside a shared drive (403 storageQuotaExceeded
+elsewhere).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
+from .core import best_role
 from .drive_query import compile_query, order_key
 from .errors import ApiError, unsupported
 from .model import FOLDER_MIME, SPREADSHEET_MIME, FileState
@@ -43,6 +50,24 @@ LIST_FIELDS = {"kind", "nextPageToken", "incompleteSearch", "files"}
 DEFAULT_FILE_MASK = "kind,id,name,mimeType"
 DEFAULT_LIST_MASK = "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)"
 WRITABLE_FILE_FIELDS = {"name", "mimeType", "parents", "description", "appProperties", "starred", "trashed"}
+
+
+# Google's answer to a service account creating a file outside a shared drive (see docs/emulator.md, "Shared
+# drives and service accounts", for the public reports that quote it).
+STORAGE_QUOTA_MESSAGE = ("Service Accounts do not have storage quota. Leverage shared drives "
+                         "(https://developers.google.com/workspace/drive/api/guides/about-shareddrives), or use OAuth "
+                         "delegation (http://support.google.com/a/answer/7281227) instead.")
+
+
+def refuse_service_account_storage(emu: Emulator, user: str, drive_id: str | None) -> None:
+    """A service account may own nothing: a new file must go into a shared drive."""
+    if drive_id is None and emu.is_service_account(user):
+        raise ApiError(403, STORAGE_QUOTA_MESSAGE, reason="storageQuotaExceeded", domain="usageLimits")
+
+
+def all_drives(req: Request) -> bool:
+    """Whether the caller says it supports shared drives (``supportsAllDrives`` or its deprecated twin)."""
+    return req.bool_param("supportsAllDrives") or req.bool_param("supportsTeamDrives")
 
 
 # --- helpers shared with drive_permissions ---------------------------------------------
@@ -99,14 +124,17 @@ def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | Non
     res: dict[str, Any] = {"kind": "drive#file", "id": f.id, "name": f.name, "mimeType": f.mime_type,
                            "starred": False, "trashed": f.trashed, "explicitlyTrashed": f.trashed,
                            "version": str(f.version), "createdTime": f.created_time, "modifiedTime": f.modified_time,
-                           "ownedByMe": f.owner.lower() == user.lower(), "shared": len(f.permissions) > 1,
+                           "ownedByMe": f.drive_id is None and f.owner.lower() == user.lower(),
+                           "shared": len(f.permissions) > 1,
                            "writersCanShare": True, "copyRequiresWriterPermission": False,
                            "viewersCanCopyContent": True, "quotaBytesUsed": "0"}
     if want("parents"):
         res["parents"] = list(f.parents)
     if want("spaces"):
         res["spaces"] = ["drive"]
-    if want("owners"):
+    if f.drive_id is not None:  # shared-drive items have no owner
+        res["driveId"] = f.drive_id
+    elif want("owners"):
         res["owners"] = [user_ref(f.owner, user)]
     if want("lastModifyingUser"):
         res["lastModifyingUser"] = user_ref(f.owner, user)
@@ -175,23 +203,52 @@ def _check_body(body: dict[str, Any], allowed: set[str]) -> None:
                                 "(or not supported by the sheetsync emulator).", reason="invalid")
 
 
-def _check_parents(emu: Emulator, user: str, parents: Any) -> list[str]:
+def _check_parents(emu: Emulator, user: str, parents: Any, req: Request | None = None) -> list[str]:
+    return _place(emu, user, parents, req)[0]
+
+
+def _place(emu: Emulator, user: str, parents: Any, req: Request | None = None) -> tuple[list[str], str | None]:
+    """The checked parents and the shared drive they are in (None: My Drive).
+
+    A parent in a shared drive (the drive itself, or a folder in it) is found only with
+    ``supportsAllDrives=true``; adding to it needs a member role of writer (Contributor) or more.
+    """
     if parents is None:
-        return []
+        return [], None
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
         raise ApiError(400, "Invalid Value: parents must be a list of folder ids.", reason="invalid")
     if len(parents) > 1:
         raise ApiError(403, "Increasing the number of parents is not allowed.", reason="cannotAddParent")
+    drive_id: str | None = None
+    supports = req is not None and all_drives(req)
     for pid in parents:
         if pid == "root":
             continue
+        drive = emu.drives.get(pid)
+        if drive is not None:
+            role = emu.drive_role(drive, user)
+            if not supports or role is None:
+                raise ApiError(404, f"File not found: {pid}.", reason="notFound")
+            if role not in ("organizer", "fileOrganizer", "writer"):
+                raise ApiError(403, f"The user does not have sufficient permissions for file {pid}.",
+                               reason="insufficientFilePermissions")
+            drive_id = pid
+            continue
         p = emu.files.get(pid)
-        if p is None or emu.role_of(p, user) is None:
+        if p is None or emu.role_of(p, user) is None or (p.drive_id and not supports):
             raise ApiError(404, f"File not found: {pid}.", reason="notFound")
         if p.mime_type != FOLDER_MIME:
             raise ApiError(400, f"The parent {pid} is not a folder.", reason="invalidParent")
         emu.require_role(p, user, "writer", "drive")
-    return [p for p in parents if p != "root"]
+        drive_id = p.drive_id
+    return [p for p in parents if p != "root"], drive_id
+
+
+def into_drive(f: FileState, drive_id: str | None) -> None:
+    """Place a new file: in a shared drive it has no owner permission (the drive's members reach it)."""
+    f.drive_id = drive_id
+    if drive_id is not None:
+        f.permissions = [p for p in f.permissions if p.get("role") != "owner"]
 
 
 # --- files.create -----------------------------------------------------------------------
@@ -206,7 +263,8 @@ def files_create(req: Request) -> dict[str, Any]:
 def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type: str | None) -> FileState:
     emu = req.emulator
     _check_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
-    parents = _check_parents(emu, req.user, body.get("parents"))
+    parents, drive_id = _place(emu, req.user, body.get("parents"), req)
+    refuse_service_account_storage(emu, req.user, drive_id)
     mime = body.get("mimeType")
     name = body.get("name")
     if mime == SPREADSHEET_MIME:
@@ -231,6 +289,7 @@ def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type:
                       permissions=[owner_permission(req.user)])
         emu.files[f.id] = f
     f.parents = parents
+    into_drive(f, drive_id)
     if "description" in body:
         f.description = body["description"]
     if "appProperties" in body:
@@ -252,11 +311,13 @@ def files_list(req: Request) -> dict[str, Any]:
     check_params(req, {"q", "pageSize", "pageToken", "orderBy", "corpora", "corpus", "spaces", "driveId",
                        "teamDriveId"})
     emu = req.emulator
-    corpora = req.param("corpora", "user")
-    if corpora not in ("user", "allDrives", "domain"):
-        raise unsupported(f"corpora={corpora!r}: the emulator has no shared drives (use 'user' or 'allDrives')")
-    if req.param("driveId") or req.param("teamDriveId"):
-        raise unsupported("driveId: the emulator has no shared drives")
+    corpora = req.param("corpora")
+    if corpora is not None and req.param("corpus") is not None:
+        raise ApiError(400, "Corpus and corpora are mutually exclusive options.", reason="invalid")
+    corpora = corpora or req.param("corpus") or "user"
+    include = req.bool_param("includeItemsFromAllDrives") or req.bool_param("includeTeamDriveItems")
+    drive_id = req.param("driveId") or req.param("teamDriveId")
+    in_view = _corpus(emu, req.user, corpora, drive_id, include)
     spaces = req.param("spaces", "drive")
     if spaces != "drive":
         raise unsupported(f"spaces={spaces!r} (only 'drive')")
@@ -264,10 +325,10 @@ def files_list(req: Request) -> dict[str, Any]:
     q = req.param("q")
     pred = compile_query(q, emu, req.user)
     sorter = order_key(req.param("orderBy"))
-    visible = [f for f in emu.files.values() if emu.role_of(f, req.user) is not None and pred(f)]
+    visible = [f for f in emu.files.values() if in_view(f) and pred(f)]
     if sorter is not None:
         visible = sorter(visible)
-    token_key = _token_key(q, req.param("orderBy"), req.user)
+    token_key = _token_key(q, req.param("orderBy"), req.user, corpora, drive_id, str(include))
     start = _read_token(req.param("pageToken"), token_key)
     page = visible[start:start + size]
     wanted = wanted_fields(req, DEFAULT_LIST_MASK, "files")
@@ -276,6 +337,40 @@ def files_list(req: Request) -> dict[str, Any]:
     if start + size < len(visible):
         out["nextPageToken"] = _make_token(start + size, token_key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
+
+
+def _corpus(emu: Emulator, user: str, corpora: str, drive_id: str | None, include: bool) -> Any:
+    """Which files a listing covers (Drive v3 files.list: ``corpora``, ``driveId``, ``includeItemsFromAllDrives``).
+
+    ``user`` (the default): My Drive files the user can open, plus, only with includeItemsFromAllDrives,
+    shared-drive files they created or were given directly; ``drive``: every file of one shared drive
+    (``driveId``) the user is a member of; ``allDrives``: ``user`` plus every file of every shared drive
+    the user is a member of. ``domain`` is treated as ``user`` (the emulator has no domains).
+    """
+    if corpora not in ("user", "drive", "allDrives", "domain"):
+        raise ApiError(400, f"Invalid value for corpora: {corpora!r}; use user, drive, allDrives or domain.",
+                       reason="invalid")
+    if (corpora == "drive") != bool(drive_id):
+        raise ApiError(400, "The driveId parameter must be specified if and only if corpora is set to drive.",
+                       reason="teamDriveIdRequiresTeamDriveCorpora")
+    if (corpora in ("drive", "allDrives") or drive_id) and not include:
+        raise ApiError(403, "The includeItemsFromAllDrives parameter must be set to true when driveId is specified "
+                            "or corpora contains drive or allDrives.", reason="invalid")
+    if drive_id is not None:
+        drive = emu.drives.get(drive_id)
+        if drive is None or emu.drive_role(drive, user) is None:
+            raise ApiError(404, f"Shared drive not found: {drive_id}", reason="notFound")
+        return lambda f: f.drive_id == drive_id
+
+    def direct(f: FileState) -> bool:  # the user corpus: created by, or shared directly with, the user
+        if f.drive_id is None:
+            return emu.role_of(f, user) is not None
+        return include and (f.owner.lower() == user.lower() or best_role(f.permissions, user) is not None)
+
+    if corpora != "allDrives":
+        return direct
+    member_of = {d.id for d in emu.drives.values() if emu.drive_role(d, user) is not None}
+    return lambda f: (f.drive_id in member_of) if f.drive_id is not None else direct(f)
 
 
 def _page_size(text: str | None, default: int, maximum: int) -> int:
@@ -349,7 +444,7 @@ def files_update(req: Request, file_id: str) -> dict[str, Any]:
 def _apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
     emu = req.emulator
     if "trashed" in body and bool(body["trashed"]) != f.trashed:
-        emu.require_role(f, req.user, "owner", "drive")
+        require_organizer(emu, f, req.user, ("organizer", "fileOrganizer"))
         f.trashed = bool(body["trashed"])
         bump_version(f)
     if "name" in body and body["name"] != f.name:
@@ -373,13 +468,30 @@ def _apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
     remove = [p for p in (req.param("removeParents") or "").split(",") if p]
     if add or remove:
         parents = [p for p in f.parents if p not in remove]
-        for p in _check_parents(emu, req.user, add):
+        placed, drive_id = _place(emu, req.user, add, req)
+        if add and drive_id != f.drive_id:
+            raise unsupported("moving a file between My Drive and a shared drive, or between shared drives")
+        for p in placed:
             if p not in parents:
                 parents.append(p)
         if len(parents) > 1:
             raise ApiError(403, "Increasing the number of parents is not allowed.", reason="cannotAddParent")
         f.parents = parents
         bump_version(f)
+
+
+def require_organizer(emu: Emulator, f: FileState, user: str, roles: tuple[str, ...]) -> None:
+    """Deleting or trashing: the owner of a My Drive file; in a shared drive, one of ``roles`` (files.delete:
+    "the user must be an organizer"; trashing is a Content manager's right too)."""
+    if f.drive_id is None:
+        emu.require_role(f, user, "owner", "drive")
+        return
+    have = emu.role_of(f, user)
+    if have is None:
+        raise ApiError(404, f"File not found: {f.id}.", reason="notFound")
+    if have not in roles:
+        raise ApiError(403, f"The user does not have sufficient permissions for file {f.id}.",
+                       reason="insufficientFilePermissions")
 
 
 @route("DELETE", FILE, api="drive", name="drive.files.delete", access="reader", quota="write", id_param="file_id")
@@ -389,11 +501,12 @@ def files_delete(req: Request, file_id: str) -> Any:
     check_params(req, set())
     emu = req.emulator
     f = emu.files[file_id]
-    emu.require_role(f, req.user, "owner", "drive")
+    require_organizer(emu, f, req.user, ("organizer",))
     doomed = [f.id]
     i = 0
-    while i < len(doomed):  # a folder takes what its owner keeps in it along
-        doomed.extend(c.id for c in emu.files.values() if doomed[i] in c.parents and c.owner == f.owner)
+    while i < len(doomed):  # a folder takes what its owner keeps in it along (in a shared drive: everything)
+        doomed.extend(c.id for c in emu.files.values()
+                      if doomed[i] in c.parents and (c.owner == f.owner or f.drive_id is not None))
         i += 1
     for fid in doomed:
         emu.files.pop(fid, None)
@@ -412,7 +525,13 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
         raise ApiError(403, "This file cannot be copied by the user.", reason="cannotCopyFile")
     if body.get("mimeType") not in (None, src.mime_type):
         raise ApiError(400, f"Copying cannot convert {src.mime_type} to {body['mimeType']}.", reason="badRequest")
-    parents = _check_parents(emu, req.user, body["parents"]) if "parents" in body else []
+    if "parents" in body:
+        parents, drive_id = _place(emu, req.user, body["parents"], req)
+    elif src.drive_id is not None:  # "the copy inherits any discoverable parents of the source file"
+        parents, drive_id = _place(emu, req.user, list(src.parents) or [src.drive_id], req)
+    else:
+        parents, drive_id = [], None
+    refuse_service_account_storage(emu, req.user, drive_id)
     new = src.clone()
     new.id = emu.new_file_id()
     new.name = body.get("name") or f"Copy of {src.name}"
@@ -422,6 +541,7 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     new.trashed = False
     new.parents = parents
     new.permissions = [owner_permission(req.user)]
+    into_drive(new, drive_id)
     if "description" in body:
         new.description = body["description"]
     if new.spreadsheet is not None:
@@ -435,4 +555,4 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
 
 
 # the permissions, comments, upload and export routes live next door
-from . import drive_export, drive_permissions, drive_upload  # noqa: E402,F401
+from . import drive_export, drive_permissions, drive_shared, drive_upload  # noqa: E402,F401

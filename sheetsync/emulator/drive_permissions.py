@@ -4,6 +4,11 @@ Sharing follows Drive's rules for My Drive files: writers and owners may share (
 have ``writersCanShare`` on), readers and commenters may not; only the owner may hand
 ownership over, and only with ``transferOwnership=true``; the owner's own permission cannot
 be removed or downgraded. Permission ids are stable per user across files, as Drive's are.
+
+A shared drive's id takes the place of a file id (with ``supportsAllDrives=true``) to manage its
+members (organizer, fileOrganizer, writer, commenter, reader); only organizers change them. On a file
+in a shared drive, ``permissions.list`` shows the drive's members too, marked
+``permissionDetails[].inherited``; an inherited permission is removed from the drive, not the file.
 Notification e-mails Drive would send are recorded in ``Emulator.outbox`` for tests to read.
 """
 
@@ -11,13 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .drive import FILE, bump_version, check_params, respond
+from .drive import FILE, all_drives, bump_version, check_params, respond
 from .errors import ApiError, unsupported
 from .routing import route
 
 if TYPE_CHECKING:
     from .core import Request
-    from .model import FileState
+    from .model import DriveState, FileState
 
 PERMS = FILE + r"/permissions"
 PERM = PERMS + r"/(?P<permission_id>[^/]+)"
@@ -35,9 +40,55 @@ WRITABLE = {"type", "role", "emailAddress", "domain", "allowFileDiscovery", "pen
             "expirationTime", "view"}
 
 
+DRIVE_ROLES = ("organizer", "fileOrganizer", "writer", "commenter", "reader")
+
+
+def _target(req: Request, file_id: str, *, change: bool) -> FileState | DriveState:
+    """The file, or the shared drive whose members are managed; checks the caller may see / change it."""
+    emu = req.emulator
+    f = emu.files.get(file_id)
+    if f is not None:
+        _perm_check(req, f)
+        return f
+    drive = emu.drives[file_id]  # the core let only a file or a drive id through
+    role = emu.drive_role(drive, req.user)
+    if not all_drives(req) or role is None:
+        raise ApiError(404, f"File not found: {file_id}.", reason="notFound")
+    if change and role != "organizer":
+        raise ApiError(403, f"The user does not have sufficient permissions for file {file_id}.",
+                       reason="insufficientFilePermissions")
+    return drive
+
+
+def _is_drive(t: FileState | DriveState) -> bool:
+    return not hasattr(t, "mime_type")
+
+
 def _perm_check(req: Request, f: FileState) -> None:
     """Only someone who can share may see or change the sharing list (Drive's ``canShare``)."""
     req.emulator.require_role(f, req.user, "writer", "drive")
+
+
+def _listed(req: Request, t: FileState | DriveState) -> list[dict[str, Any]]:
+    """The permissions as Drive lists them: on a shared-drive file, the drive's members come too (inherited)."""
+    drive = None if _is_drive(t) else req.emulator.drives.get(t.drive_id) if t.drive_id else None  # type: ignore[union-attr]
+    if drive is None:
+        return [dict(p) for p in t.permissions]
+    out: dict[str, dict[str, Any]] = {}
+    for p, inherited in [(p, True) for p in drive.permissions] + [(p, False) for p in t.permissions]:
+        detail = {"permissionType": "member" if inherited else "file", "role": p["role"], "inherited": inherited}
+        if inherited:
+            detail["inheritedFrom"] = drive.id
+        got = out.get(p["id"])
+        if got is None:
+            got = out[p["id"]] = {**p, "permissionDetails": []}
+        elif _RANK_OF[p["role"]] > _RANK_OF[got["role"]]:
+            got["role"] = p["role"]
+        got["permissionDetails"].append(detail)
+    return list(out.values())
+
+
+_RANK_OF = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
 
 
 def _find(f: FileState, permission_id: str) -> dict[str, Any]:
@@ -45,6 +96,15 @@ def _find(f: FileState, permission_id: str) -> dict[str, Any]:
         if p["id"] == permission_id:
             return p
     raise ApiError(404, f"Permission not found: {permission_id}.", reason="notFound")
+
+
+def _find_own(req: Request, f: FileState | DriveState, permission_id: str) -> dict[str, Any]:
+    """A permission on the file itself; one the file only inherits from its shared drive is refused."""
+    if not any(p["id"] == permission_id for p in f.permissions) and not _is_drive(f) \
+            and any(p["id"] == permission_id for p in _listed(req, f)):
+        raise ApiError(403, "The permission is inherited from the shared drive; change it among the shared drive's "
+                            "members.", reason="cannotModifyInheritedPermission")
+    return _find(f, permission_id)  # type: ignore[arg-type]
 
 
 def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
@@ -63,8 +123,7 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"emailMessage", "sendNotificationEmail", "transferOwnership", "moveToNewOwnersRoot",
                        "useDomainAdminAccess", "enforceExpansiveAccess"})
     emu = req.emulator
-    f = emu.files[file_id]
-    _perm_check(req, f)
+    f = _target(req, file_id, change=True)
     body = req.json()
     for k in body:
         if k not in WRITABLE:
@@ -88,7 +147,15 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     if kind not in TYPES:
         raise ApiError(400, f"The permission type {kind!r} is invalid; use one of {', '.join(TYPES)}.",
                        reason="invalid")
-    if role not in ROLES or role in ("organizer", "fileOrganizer"):
+    if _is_drive(f):
+        if role not in DRIVE_ROLES or kind == "anyone":
+            raise ApiError(400, f"The permission role {role!r} (type {kind!r}) is invalid for a shared drive member; "
+                                f"use a user, group or domain with one of {', '.join(DRIVE_ROLES)}.", reason="invalid")
+    elif f.drive_id is not None and role in ("owner", "organizer"):  # type: ignore[union-attr]
+        raise ApiError(403, f"The role {role!r} cannot be given on a shared drive item: items in shared drives "
+                            "have no owner; make the person a member of the shared drive instead.",
+                       reason="invalidSharingRequest")
+    elif f.drive_id is None and (role not in ROLES or role in ("organizer", "fileOrganizer")):  # type: ignore[union-attr]
         raise ApiError(400, f"The permission role {role!r} is invalid for a My Drive file; use owner, writer, "
                             "commenter or reader.", reason="invalid")
     value: str | None = None
@@ -137,7 +204,7 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
         perm = existing
     else:
         f.permissions.append(perm)
-    if kind in ("user", "group") and (notify or role == "owner"):
+    if kind in ("user", "group") and (notify or role == "owner") and not _is_drive(f):
         emu.outbox.append({"to": value, "file_id": f.id, "role": role, "from": req.user,
                            "message": req.param("emailMessage") or ""})
     bump_version(f)
@@ -146,17 +213,17 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
 
 @route("GET", PERMS, api="drive", name="drive.permissions.list", access="reader", quota="read", id_param="file_id")
 def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
-    check_params(req, {"pageSize", "pageToken", "useDomainAdminAccess"})
-    f = req.emulator.files[file_id]
-    _perm_check(req, f)
+    check_params(req, {"pageSize", "pageToken", "useDomainAdminAccess", "includePermissionsForView"})
+    f = _target(req, file_id, change=False)
     from .drive import _make_token, _page_size, _read_token, _token_key
 
     size = _page_size(req.param("pageSize"), 100, 100)
     key = _token_key(file_id, req.user)
     start = _read_token(req.param("pageToken"), key)
-    page = f.permissions[start:start + size]
-    out: dict[str, Any] = {"kind": "drive#permissionList", "permissions": [dict(p) for p in page]}
-    if start + size < len(f.permissions):
+    listed = _listed(req, f)
+    page = listed[start:start + size]
+    out: dict[str, Any] = {"kind": "drive#permissionList", "permissions": page}
+    if start + size < len(listed):
         out["nextPageToken"] = _make_token(start + size, key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
 
@@ -164,9 +231,11 @@ def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
 @route("GET", PERM, api="drive", name="drive.permissions.get", access="reader", quota="read", id_param="file_id")
 def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
-    f = req.emulator.files[file_id]
-    _perm_check(req, f)
-    return respond(req, dict(_find(f, permission_id)), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
+    f = _target(req, file_id, change=False)
+    for p in _listed(req, f):
+        if p["id"] == permission_id:
+            return respond(req, p, DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
+    raise ApiError(404, f"Permission not found: {permission_id}.", reason="notFound")
 
 
 @route("PATCH", PERM, api="drive", name="drive.permissions.update", access="reader", quota="write",
@@ -174,9 +243,8 @@ def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str,
 def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
     check_params(req, {"transferOwnership", "removeExpiration", "useDomainAdminAccess", "enforceExpansiveAccess"})
     emu = req.emulator
-    f = emu.files[file_id]
-    _perm_check(req, f)
-    perm = _find(f, permission_id)
+    f = _target(req, file_id, change=True)
+    perm = _find_own(req, f, permission_id)
     body = req.json()
     for k in body:
         if k not in ("role", "pendingOwner", "expirationTime"):
@@ -188,7 +256,13 @@ def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[s
     if body.get("expirationTime"):
         raise unsupported("permission.expirationTime")
     role = body.get("role", perm["role"])
-    if role not in ("owner", "writer", "commenter", "reader"):
+    if _is_drive(f):
+        if role not in DRIVE_ROLES:
+            raise ApiError(400, f"The permission role {role!r} is invalid for a shared drive member.", reason="invalid")
+        perm["role"] = role
+        bump_version(f)
+        return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
+    if role not in ("owner", "writer", "commenter", "reader") or (f.drive_id and role == "owner"):
         raise ApiError(400, f"The permission role {role!r} is invalid.", reason="invalid")
     if perm["role"] == "owner" and role != "owner":
         raise ApiError(403, "The owner of a file cannot be downgraded; transfer ownership to someone else first.",
@@ -223,12 +297,18 @@ def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
     from .core import Response
 
     check_params(req, {"useDomainAdminAccess", "enforceExpansiveAccess"})
-    f = req.emulator.files[file_id]
+    f = req.emulator.files.get(file_id)
+    if f is None:  # a shared drive's member
+        t = _target(req, file_id, change=True)
+        perm = _find(t, permission_id)  # type: ignore[arg-type]
+        t.permissions.remove(perm)
+        bump_version(t)  # type: ignore[arg-type]
+        return Response(204, b"", {})
     perm = next((p for p in f.permissions if p["id"] == permission_id), None)
     mine = perm is not None and perm.get("emailAddress", "").lower() == req.user.lower()
     if not mine:  # anyone may remove their own access; removing others' needs sharing rights
         _perm_check(req, f)
-    perm = _find(f, permission_id)
+    perm = _find_own(req, f, permission_id)
     if perm["role"] == "owner":
         raise ApiError(403, "The owner of a file cannot be removed.", reason="cannotRemoveOwner")
     f.permissions.remove(perm)

@@ -34,8 +34,9 @@ _DRIVE_REASON = {
 class ApiError(Exception):
     def __init__(self, code: int, message: str, status: str | None = None,
                  details: list[dict[str, Any]] | None = None, reason: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, domain: str = "global") -> None:
         super().__init__(message)
+        self.domain = domain
         self.code = code
         self.message = message
         self.status = status or _STATUS.get(code, "UNKNOWN")
@@ -46,7 +47,7 @@ class ApiError(Exception):
     def body(self, api: str) -> dict[str, Any]:
         err: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
         if api == "drive":
-            err["errors"] = [{"domain": "global", "reason": self.reason or _DRIVE_REASON.get(self.code, "unknown"),
+            err["errors"] = [{"domain": self.domain, "reason": self.reason or _DRIVE_REASON.get(self.code, "unknown"),
                               "message": self.message}]
         if self.details:
             err["details"] = self.details

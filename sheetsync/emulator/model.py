@@ -166,7 +166,23 @@ class FileState:
     permissions: list[dict[str, Any]] = field(default_factory=list)  # Permission resources
     spreadsheet: SpreadsheetState | None = None
     app_properties: dict[str, str] = field(default_factory=dict)
+    drive_id: str | None = None  # the shared drive holding the file (Drive's ``driveId``); None: a My Drive file
 
     def clone(self) -> FileState:
         # a pickle round trip copies the JSON-shaped state several times faster than deepcopy
         return pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@dataclass
+class DriveState:
+    """A shared drive (Drive v3 ``Drive`` resource): its members are Permission dicts whose role is one of
+    organizer, fileOrganizer, writer, commenter, reader, and each grants that role on every file in it."""
+
+    id: str
+    name: str
+    created_time: str
+    creator: str
+    permissions: list[dict[str, Any]] = field(default_factory=list)
+    request_id: str = ""
+    version: int = 1
+    color_rgb: str = "#4986e7"

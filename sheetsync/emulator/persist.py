@@ -1,4 +1,4 @@
-"""Crash-safe persistence for ``Emulator(path)``: one SQLite database, one row per file.
+"""Crash-safe persistence for ``Emulator(path)``: one SQLite database, one row per file (and per shared drive).
 
 After every write request the emulator saves the files that may have changed — the one the
 request named, files created or deleted, and any file whose ``version``/``modifiedTime`` moved
@@ -48,8 +48,10 @@ class Persistence:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, state BLOB NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS drives (id TEXT PRIMARY KEY, state BLOB NOT NULL)")
         self._saved: dict[str, bytes] = {}
         self._seen: dict[str, tuple[int, int, str]] = {}  # file id -> fingerprint at the last save
+        self._saved_drives: dict[str, bytes] = {}  # shared drives (few, small): compared whole at every save
         self.saves = 0  # transactions committed, for tests and benchmarks
         self.rows_written = 0
 
@@ -68,6 +70,13 @@ class Persistence:
                                    "database aside (or delete it) to start from an empty emulator.") from None
             self._saved[fid] = bytes(blob)
         emu.files.update(files)
+        for did, blob in self._db.execute("SELECT id, state FROM drives"):
+            try:
+                emu.drives[did] = pickle.loads(blob)
+            except Exception as e:  # noqa: BLE001 - any unpickling failure means the same thing
+                raise RuntimeError(f"Cannot read shared drive {did} from the emulator data in {self.path} ({e}). "
+                                   "Move the database aside (or delete it) to start from an empty emulator.") from None
+            self._saved_drives[did] = bytes(blob)
         self._seen = {fid: _fingerprint(f) for fid, f in files.items()}
 
     def save(self, emu: Emulator, touched: FileState | None = None, *, full: bool = True) -> None:
@@ -91,7 +100,10 @@ class Persistence:
             gone = [fid for fid in self._saved if fid not in files]
             for fid in gone:
                 self._seen.pop(fid, None)
-            if not changed and not gone:
+            drives = {did: pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for did, d in emu.drives.items()}
+            drives_changed = [(did, blob) for did, blob in drives.items() if self._saved_drives.get(did) != blob]
+            drives_gone = [did for did in self._saved_drives if did not in drives]
+            if not changed and not gone and not drives_changed and not drives_gone:
                 return
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -99,6 +111,8 @@ class Persistence:
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
                 db.executemany("INSERT OR REPLACE INTO files (id, state) VALUES (?, ?)", changed)
                 db.executemany("DELETE FROM files WHERE id = ?", [(g,) for g in gone])
+                db.executemany("INSERT OR REPLACE INTO drives (id, state) VALUES (?, ?)", drives_changed)
+                db.executemany("DELETE FROM drives WHERE id = ?", [(g,) for g in drives_gone])
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -107,8 +121,12 @@ class Persistence:
                 self._saved[fid] = blob
             for fid in gone:
                 del self._saved[fid]
+            for did, blob in drives_changed:
+                self._saved_drives[did] = blob
+            for did in drives_gone:
+                del self._saved_drives[did]
             self.saves += 1
-            self.rows_written += len(changed) + len(gone)
+            self.rows_written += len(changed) + len(gone) + len(drives_changed) + len(drives_gone)
 
     def close(self) -> None:
         self._db.close()

@@ -424,6 +424,8 @@ def create(req: Request) -> dict[str, Any]:
         fieldmask.check_known(tree, "Spreadsheet")
     body = fieldmask.drop_nulls(req.json())
     fieldmask.check_body(body, "Spreadsheet", "spreadsheet")
+    if req.emulator.is_service_account(req.user):  # it lands in the caller's My Drive: none for a service account
+        raise ApiError(403, "The user's Drive storage quota has been exceeded.")
     f = new_spreadsheet_file(req.emulator, req.user, body)
     req.changed = True
     out = render_spreadsheet(req.emulator, f, req.user)

@@ -17,7 +17,7 @@ from sheetsync.emulator.sheets_batch import REQUEST_KINDS
 Emulator()
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text()
 PARAM_NAMES = {"spreadsheet_id": "spreadsheetId", "file_id": "fileId", "permission_id": "permissionId",
-               "sheet_id": "sheetId", "metadata_id": "metadataId", "rng": "range"}
+               "sheet_id": "sheetId", "metadata_id": "metadataId", "rng": "range", "drive_id": "driveId"}
 
 
 def _section(title: str) -> str:

@@ -28,8 +28,10 @@ BODY_ROUTES = [r for r in ROUTES if r.method in ("POST", "PUT", "PATCH") and not
 def _url(route, sh, emu) -> str:
     pid = emu.session("owner@agency.test").get(
         f"https://www.googleapis.com/drive/v3/files/{sh.id}/permissions").json()["permissions"][0]["id"]
+    drive_id = next(iter(emu.drives), None) or emu.session("owner@agency.test").post(
+        "https://www.googleapis.com/drive/v3/drives", params={"requestId": "loud-gaps"}, json={"name": "D"}).json()["id"]
     vals = {"spreadsheet_id": sh.id, "file_id": sh.id, "sheet_id": "0", "metadata_id": "1", "permission_id": pid,
-            "rng": "A1"}
+            "rng": "A1", "drive_id": drive_id}
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: vals[m.group(1)], route.pattern.pattern.strip("^$"))
     host = "https://www.googleapis.com" if route.api == "drive" else "https://sheets.googleapis.com"
     return host + path.replace("\\", "")
