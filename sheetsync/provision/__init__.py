@@ -95,6 +95,12 @@ def provision_client(*, store: Any, sheets: Any, slug: str, templates: Templates
     except WrongSpreadsheet as e:
         raise ProvisionError(str(e)) from None
     except (NotFound, PermissionDenied) as e:
+        if existing is None:  # creating: the configured drive or folder is the problem
+            parent = getattr(sheets, "folder_id", None) or getattr(sheets, "shared_drive_id", None)
+            raise ProvisionError(
+                f"cannot create {slug}'s spreadsheet in Drive folder or shared drive {parent}: {sheets.identity} "
+                f"cannot add files there ({e.message}); check backend.shared_drive_id / backend.folder_id and add "
+                f"{sheets.identity} to the shared drive as Content manager") from None
         raise ProvisionError(
             f"{slug}'s spreadsheet {existing} cannot be opened by {sheets.identity} ({e.message}); if it was "
             f"deleted, run `sheetsync provision {slug} --recreate` to make a new one, otherwise share it with "

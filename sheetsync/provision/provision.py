@@ -4,6 +4,11 @@ A new spreadsheet costs one ``spreadsheets.create`` and one ``batchUpdate`` (eve
 format, validation, protection, conditional format and the card, in one batch) plus sharing. An
 existing one costs two reads (the structure, then each sheet's header rows / the card) and, when
 nothing drifted, no write at all.
+
+With ``[backend] shared_drive_id`` / ``folder_id`` the new spreadsheet is created by Drive
+``files.create`` in that drive or folder (the Sheets API can only create in the caller's My Drive,
+and a service account has none), then one structure read and the same one ``batchUpdate``. A
+service account with neither configured is stopped before any call, with what to do.
 """
 
 from __future__ import annotations
@@ -30,6 +35,14 @@ DATA_FIELDS = ("sheets(properties(sheetId),data(startRow,startColumn,"
 
 class ProvisionError(RuntimeError):
     """Provisioning cannot go on; the message says what to do."""
+
+
+def no_storage_message(identity: str, what: str) -> str:
+    """What to do when a service account would have to own a new spreadsheet (Google refuses it)."""
+    return (f"cannot create {what}: {identity} is a service account, and Google gives service accounts no Drive "
+            "storage of their own. Set backend.shared_drive_id to a shared drive where it is a Content manager "
+            "(docs/google-setup.md, \"Route 1: a shared drive\"), or use OAuth user credentials or domain-wide "
+            "delegation.")
 
 
 @dataclass
@@ -89,7 +102,19 @@ def ensure_spreadsheet(sheets: Any, desired: DesiredSpreadsheet, spreadsheet_id:
     ``on_created(spreadsheet_id)`` runs right after creation, before anything else, so the id is
     recorded even if a later step fails.
     """
-    if spreadsheet_id is None:
+    parent = getattr(sheets, "folder_id", None) or getattr(sheets, "shared_drive_id", None)
+    if spreadsheet_id is None and parent:
+        spreadsheet_id = _create_in(sheets, desired, parent)
+        if on_created is not None:
+            on_created(spreadsheet_id)
+        actual = sheets.get_metadata(spreadsheet_id, STRUCTURE_FIELDS)
+        plan = diff(desired, actual, fresh=[s["properties"]["sheetId"] for s in actual.get("sheets", []) or []])
+        _drop_default_sheets(desired, actual, plan)
+        plan.repairs.clear()  # a new spreadsheet: nothing drifted
+        created = True
+    elif spreadsheet_id is None:
+        if getattr(sheets, "is_service_account", False):
+            raise ProvisionError(no_storage_message(sheets.identity, f"{desired.client_slug}'s spreadsheet"))
         resp = sheets.create_spreadsheet(create_body(desired))
         spreadsheet_id = resp["spreadsheetId"]
         if on_created is not None:
@@ -107,6 +132,28 @@ def ensure_spreadsheet(sheets: Any, desired: DesiredSpreadsheet, spreadsheet_id:
     for why in plan.repairs:
         log.info("%s: %s", desired.client_slug, why)
     return Outcome(spreadsheet_id, created, plan)
+
+
+def _create_in(sheets: Any, desired: DesiredSpreadsheet, parent: str) -> str:
+    from sheetsync.sheets.errors import PermissionDenied
+
+    try:
+        return str(sheets.create_spreadsheet_file(desired.title, parent))
+    except PermissionDenied as e:
+        if "storage quota" in e.message.lower():  # a folder in someone's My Drive does not help a service account
+            raise ProvisionError(no_storage_message(sheets.identity, f"{desired.client_slug}'s spreadsheet in "
+                                                    f"folder {parent}")) from None
+        raise
+
+
+def _drop_default_sheets(desired: DesiredSpreadsheet, actual: dict[str, Any], plan: Plan) -> None:
+    """Drive makes a spreadsheet with one empty default sheet; it goes once the template's sheets exist."""
+    titles = {s.title for s in desired.sheets}
+    for s in actual.get("sheets", []) or []:
+        props = s.get("properties", {})
+        if props.get("title") not in titles and not any(
+                m.get("metadataKey") == META_SHEET for m in s.get("developerMetadata", []) or []):
+            plan.add({"deleteSheet": {"sheetId": props.get("sheetId", 0)}})
 
 
 def share(sheets: Any, spreadsheet_id: str, wanted: dict[str, str], *, notify: bool = False) -> SharingPlan:

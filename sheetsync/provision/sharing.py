@@ -1,7 +1,9 @@
 """Sharing a client's spreadsheet exactly as the config says, and nothing else.
 
 ``plan_sharing`` is pure: wanted people and roles vs the file's Drive permissions -> creates,
-role changes and removals. The file's owner and the service account are never touched.
+role changes and removals. The file's owner and the service account are never touched, nor are
+the members of a shared drive holding the file (their access is inherited from the drive, managed
+there, and cannot be removed from one file).
 """
 
 from __future__ import annotations
@@ -49,38 +51,60 @@ def _who(p: Mapping[str, Any]) -> str:
     return str(p.get("type", "?"))
 
 
+_MEMBER_RANK = {**ROLE_RANK, "fileOrganizer": 4, "organizer": 5}
+
+
+def _roles(p: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(the role given on the file itself, the role inherited from a shared drive); either may be None.
+
+    A permission without ``permissionDetails`` (a My Drive file) is all the file's own."""
+    details = p.get("permissionDetails") or []
+    if not details:
+        return p.get("role"), None
+    own = next((d.get("role") for d in details if not d.get("inherited")), None)
+    inherited = max((d.get("role") for d in details if d.get("inherited")), key=lambda r: _MEMBER_RANK.get(r, 0),
+                    default=None)
+    return own, inherited
+
+
 def plan_sharing(wanted: Mapping[str, str], permissions: Sequence[Mapping[str, Any]], *,
                  service_account: str) -> SharingPlan:
     plan = SharingPlan()
     sa = service_account.lower()
-    have: dict[str, Mapping[str, Any]] = {}
+    have: dict[str, tuple[str, str]] = {}  # who -> (permission id, the file's own role)
+    member: dict[str, str] = {}  # who -> role inherited from the shared drive
     for p in permissions:
         who = _who(p)
-        if p.get("role") == "owner" or who == sa:
+        own, inherited = _roles(p)
+        if inherited is not None:
+            member[who] = inherited
+        if p.get("role") == "owner" or who == sa or own is None:
             continue
         if who in wanted and p.get("type") in ("user", "group") and who not in have:
-            have[who] = p
+            have[who] = (str(p["id"]), own)
         else:
             plan.remove.append((str(p["id"]), who))
     for email, role in sorted(wanted.items()):
         if email == sa:
             continue
-        p = have.get(email)
-        if p is None:
-            plan.create.append((email, role))
-        elif p.get("role") != role:
-            plan.update.append((str(p["id"]), email, role))
+        got = have.get(email)
+        if got is None:
+            if _MEMBER_RANK.get(member.get(email, ""), 0) < ROLE_RANK[role]:  # a drive member may have enough
+                plan.create.append((email, role))
+        elif got[1] != role:
+            plan.update.append((got[0], email, role))
     return plan
 
 
 def apply_sharing(sheets: Any, file_id: str, plan: SharingPlan, *, notify: bool = False) -> None:
     """Carry out ``plan`` with the transport (one Drive call per change)."""
-    from sheetsync.sheets.batch import DRIVE_FILES
+    from sheetsync.sheets.batch import ALL_DRIVES, DRIVE_FILES
 
     for email, role in plan.create:
         sheets.share(file_id, email, role, notify=notify)
     for perm_id, who, role in plan.update:
         sheets.request("PATCH", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions/{quote(perm_id, safe='')}",
-                       params={"fields": "id,role"}, json_body={"role": role}, what=f"changing {who}'s access")
+                       params={"fields": "id,role", **ALL_DRIVES}, json_body={"role": role},
+                       what=f"changing {who}'s access")
     for perm_id, _ in plan.remove:
         sheets.remove_permission(file_id, perm_id)

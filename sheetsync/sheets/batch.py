@@ -25,6 +25,9 @@ SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 LIST_FIELDS = "nextPageToken,files(id,name,modifiedTime,version)"
 PAGE_SIZE = 1000
+# Drive answers 404 for a shared-drive file unless the call says it supports shared drives; harmless for
+# My Drive files, so every Drive call on a file sends it (Drive v3 "Implement shared drive support").
+ALL_DRIVES = {"supportsAllDrives": "true"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,18 @@ def create_spreadsheet(client: SheetsClient, body: dict[str, Any]) -> dict[str, 
     return client.request("POST", SHEETS_API, json_body=body, what="a new spreadsheet") or {}
 
 
+def create_spreadsheet_file(client: SheetsClient, name: str, parent: str) -> str:
+    """One Drive ``files.create`` of an empty spreadsheet in ``parent`` (a shared drive or a folder); its id.
+
+    The Sheets API cannot place a new spreadsheet anywhere but the caller's My Drive, which a service
+    account does not have; Drive can. Never retried (not idempotent).
+    """
+    data = client.request("POST", DRIVE_FILES, params={**ALL_DRIVES, "fields": "id"},
+                          json_body={"name": name, "mimeType": SPREADSHEET_MIME, "parents": [parent]},
+                          what=f"a new spreadsheet in Drive folder {parent}") or {}
+    return str(data["id"])
+
+
 def _rfc3339(since: datetime | str) -> str:
     if isinstance(since, str):
         return since
@@ -120,11 +135,12 @@ def _q_literal(value: str) -> str:
 
 
 def list_modified(client: SheetsClient, mime: str = SPREADSHEET_MIME, since: datetime | str | None = None, *,
-                  query: str | None = None) -> list[DriveFile]:
+                  query: str | None = None, drive_id: str | None = None) -> list[DriveFile]:
     """Every non-trashed file of ``mime`` the account can see, modified after ``since``.
 
     One ``files.list`` call per page of 1,000 files; this is the whole change-detection cost of a
-    sync cycle for unchanged clients.
+    sync cycle for unchanged clients. With ``drive_id`` the listing is that shared drive's files
+    (``corpora=drive``); without, the account's own corpus, shared-drive files it created included.
     """
     q = f"mimeType = {_q_literal(mime)} and trashed = false"
     if since is not None:
@@ -134,7 +150,10 @@ def list_modified(client: SheetsClient, mime: str = SPREADSHEET_MIME, since: dat
     out: list[DriveFile] = []
     token: str | None = None
     while True:
-        params: dict[str, Any] = {"q": q, "pageSize": PAGE_SIZE, "fields": LIST_FIELDS}
+        params: dict[str, Any] = {"q": q, "pageSize": PAGE_SIZE, "fields": LIST_FIELDS, **ALL_DRIVES,
+                                  "includeItemsFromAllDrives": "true"}
+        if drive_id:
+            params.update(corpora="drive", driveId=drive_id)
         if token:
             params["pageToken"] = token
         data = client.request("GET", DRIVE_FILES, params=params, what="the Drive file listing") or {}
@@ -149,7 +168,8 @@ def share(client: SheetsClient, file_id: str, email: str, role: str, *, notify: 
     """Give ``email`` ``role`` (reader/commenter/writer) on a file; one ``permissions.create``."""
     if role not in ("reader", "commenter", "writer"):
         raise InvalidRequest(f"role {role!r} is not reader, commenter or writer")
-    params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id,type,role,emailAddress"}
+    params = {"sendNotificationEmail": "true" if notify else "false", "fields": "id,type,role,emailAddress",
+              **ALL_DRIVES}
     return client.request("POST", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions", params=params,
                           json_body={"type": "user", "role": role, "emailAddress": email},
                           what=f"sharing file {file_id}") or {}
@@ -159,7 +179,8 @@ def list_permissions(client: SheetsClient, file_id: str) -> list[dict[str, Any]]
     out: list[dict[str, Any]] = []
     token: str | None = None
     while True:
-        params: dict[str, Any] = {"fields": "nextPageToken,permissions(id,type,role,emailAddress,domain)"}
+        params: dict[str, Any] = {"fields": "nextPageToken,permissions(id,type,role,emailAddress,domain,"
+                                            "permissionDetails(inherited,role))", **ALL_DRIVES}
         if token:
             params["pageToken"] = token
         data = client.request("GET", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions", params=params,
@@ -172,8 +193,9 @@ def list_permissions(client: SheetsClient, file_id: str) -> list[dict[str, Any]]
 
 def remove_permission(client: SheetsClient, file_id: str, permission_id: str) -> None:
     client.request("DELETE", f"{DRIVE_FILES}/{quote(file_id, safe='')}/permissions/{quote(permission_id, safe='')}",
-                   what=f"removing a permission of file {file_id}")
+                   params=ALL_DRIVES, what=f"removing a permission of file {file_id}")
 
 
-__all__ = ["DriveFile", "a1_range", "batch_update", "create_spreadsheet", "get_metadata", "list_modified",
+__all__ = ["DriveFile", "a1_range", "batch_update", "create_spreadsheet", "create_spreadsheet_file", "get_metadata",
+           "list_modified",
            "list_permissions", "remove_permission", "share", "snapshot", "write_values"]

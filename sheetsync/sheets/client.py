@@ -38,6 +38,7 @@ SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_API = "https://www.googleapis.com/drive/v3"
 CREDENTIAL_TYPES = ("service_account", "authorized_user")
 DEFAULT_EMULATOR_USER = "sheetsync@agency.test"
+SERVICE_ACCOUNT_SUFFIX = ".iam.gserviceaccount.com"
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,8 @@ class SheetsClient:
 
     def __init__(self, gc: gspread.Client, *, backend: str, identity: str, stats: CallStats,
                  budget: Budget | None, emulator: Emulator | None = None,
-                 credentials: CredentialInfo | None = None) -> None:
+                 credentials: CredentialInfo | None = None, shared_drive_id: str | None = None,
+                 folder_id: str | None = None) -> None:
         self.gc = gc
         self.http: gspread.HTTPClient = gc.http_client
         self.session: requests.Session = gc.http_client.session
@@ -254,6 +256,14 @@ class SheetsClient:
         self.budget = budget
         self.emulator = emulator
         self.credentials = credentials
+        self.shared_drive_id = shared_drive_id
+        self.folder_id = folder_id
+
+    @property
+    def is_service_account(self) -> bool:
+        """Whether sheetsync acts as a service account (which owns no Drive storage of its own)."""
+        return (self.credentials is not None and self.credentials.type == "service_account") \
+            or self.identity.lower().endswith(SERVICE_ACCOUNT_SUFFIX)
 
     def __repr__(self) -> str:
         return f"<SheetsClient {self.backend} as {self.identity}>"
@@ -300,10 +310,13 @@ class SheetsClient:
     def create_spreadsheet(self, body: dict[str, Any]) -> dict[str, Any]:
         return batch.create_spreadsheet(self, body)
 
+    def create_spreadsheet_file(self, name: str, parent: str) -> str:
+        return batch.create_spreadsheet_file(self, name, parent)
+
     # --- drive -------------------------------------------------------------------------------
     def list_modified(self, mime: str = batch.SPREADSHEET_MIME, since: Any = None, *,
                       query: str | None = None) -> list[batch.DriveFile]:
-        return batch.list_modified(self, mime, since, query=query)
+        return batch.list_modified(self, mime, since, query=query, drive_id=self.shared_drive_id)
 
     def share(self, file_id: str, email: str, role: str, *, notify: bool = False) -> dict[str, Any]:
         return batch.share(self, file_id, email, role, notify=notify)
@@ -370,7 +383,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
     gc.set_timeout(policy.timeout)
     install(gc.http_client.session, identity=identity, policy=policy, budget=budget, stats=stats, sleep=sleep)
     return SheetsClient(gc, backend=backend.kind, identity=identity, stats=stats, budget=budget, emulator=emu,
-                        credentials=creds_info)
+                        credentials=creds_info, shared_drive_id=backend.shared_drive_id, folder_id=backend.folder_id)
 
 
 _shared_lock = threading.Lock()
