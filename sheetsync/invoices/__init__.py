@@ -170,7 +170,9 @@ class Invoices:
         have = {}
         for p in self.sheets.list_permissions(sid):
             email = (p.get("emailAddress") or "").lower()
-            if p.get("role") == "owner" or email == self.sheets.identity.lower():
+            details = p.get("permissionDetails") or []
+            if p.get("role") == "owner" or email == self.sheets.identity.lower() or (
+                    details and all(d.get("inherited") for d in details)):  # a shared drive's member: the drive's
                 continue
             if email in want and p.get("role") == "writer":
                 have[email] = p

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .a1 import a1_range
-from .errors import InvalidRequest
+from .errors import InvalidRequest, PermissionDenied
 
 if TYPE_CHECKING:
     from .client import SheetsClient
@@ -106,8 +106,54 @@ def get_metadata(client: SheetsClient, spreadsheet_id: str, fields: str | None =
 
 
 def create_spreadsheet(client: SheetsClient, body: dict[str, Any]) -> dict[str, Any]:
-    """One ``spreadsheets.create`` with the whole initial body (properties, sheets). Never retried."""
+    """One ``spreadsheets.create`` with the whole initial body (properties, sheets). Never retried.
+
+    With a shared drive or folder configured on the client, the spreadsheet is made there instead
+    (Drive ``files.create``, then one ``batchUpdate`` giving it ``body``'s properties and sheets) and
+    the answer has the same shape. A service account with neither is refused before any call:
+    Google gives it no Drive storage to hold the file.
+    """
+    parent = getattr(client, "folder_id", None) or getattr(client, "shared_drive_id", None)
+    if parent:
+        return _create_placed(client, body, parent)
+    if getattr(client, "is_service_account", False):
+        raise PermissionDenied(no_storage(client.identity), hint=NO_STORAGE_HINT, status=403,
+                               reason="storageQuotaExceeded")
     return client.request("POST", SHEETS_API, json_body=body, what="a new spreadsheet") or {}
+
+
+NO_STORAGE_HINT = ("set backend.shared_drive_id to a shared drive where it is a Content manager (docs/google-setup.md, "
+                   "\"Route 1: a shared drive\"), or use OAuth user credentials or domain-wide delegation")
+
+
+def no_storage(identity: str) -> str:
+    """Why a service account cannot create a spreadsheet (the hint says what to do)."""
+    return (f"{identity} is a service account, and Google gives service accounts no Drive storage of their own, "
+            "so it cannot create a spreadsheet outside a shared drive")
+
+
+def _create_placed(client: SheetsClient, body: dict[str, Any], parent: str) -> dict[str, Any]:
+    props = dict(body.get("properties") or {})
+    sid = create_spreadsheet_file(client, props.get("title") or "Untitled spreadsheet", parent)
+    requests: list[dict[str, Any]] = []
+    if props:
+        requests.append({"updateSpreadsheetProperties": {"properties": props, "fields": ",".join(props)}})
+    wanted = [dict(sh.get("properties") or {}) for sh in body.get("sheets") or []]
+    for p in wanted:  # Drive's new spreadsheet has one default sheet, id 0: reshape it or add beside it
+        if p.get("sheetId") == 0:
+            fields = ",".join(k for k in p if k != "sheetId")
+            if fields:
+                requests.append({"updateSheetProperties": {"properties": p, "fields": fields}})
+        else:
+            requests.append({"addSheet": {"properties": p}})
+    if wanted and not any(p.get("sheetId") == 0 for p in wanted):
+        requests.append({"deleteSheet": {"sheetId": 0}})
+    if not requests:
+        return get_metadata(client, sid)
+    data = client.request("POST", f"{SHEETS_API}/{_sid(sid)}:batchUpdate",
+                          json_body={"requests": requests, "includeSpreadsheetInResponse": True,
+                                     "responseIncludeGridData": False}, what=f"spreadsheet {sid}") or {}
+    return data.get("updatedSpreadsheet") or {"spreadsheetId": sid}
 
 
 def create_spreadsheet_file(client: SheetsClient, name: str, parent: str) -> str:

@@ -181,3 +181,40 @@ def test_the_config_carries_the_drive_and_folder_to_the_transport(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config({"backend": {"shared_drive_id": ""}})
     assert "backend.shared_drive_id" in str(e.value)
+
+
+def test_any_new_spreadsheet_of_a_service_account_goes_into_the_drive(emu):
+    """The transport's create (the turnover sheet uses it) places the file too, with the body's sheets."""
+    from sheetsync.sheets.errors import PermissionDenied
+
+    body = {"properties": {"title": "Оборот", "locale": "ru_RU", "timeZone": "Europe/Moscow"},
+            "sheets": [{"properties": {"sheetId": 7, "title": "Итоги"}}]}
+    lone = connect(Backend(emulator=emu, user=SA))
+    mark = emu.mark()
+    with pytest.raises(PermissionDenied) as e:
+        lone.create_spreadsheet(body)
+    assert "\n" not in str(e.value) and "backend.shared_drive_id" in str(e.value) and emu.calls(mark) == {}
+    drive = shared_drive(emu, (SA, "fileOrganizer"))
+    sheets = connect(Backend(emulator=emu, user=SA, shared_drive_id=drive))
+    got = sheets.create_spreadsheet(body)
+    assert got["properties"]["title"] == "Оборот" and got["properties"]["locale"] == "ru_RU"
+    assert [s["properties"]["sheetId"] for s in got["sheets"]] == [7]
+    assert [s["properties"]["title"] for s in got["sheets"]] == ["Итоги"]
+    assert file_meta(emu, got["spreadsheetId"])["driveId"] == drive
+    first = sheets.create_spreadsheet({"sheets": [{"properties": {"sheetId": 0, "title": "Main"}}]})
+    assert [(s["properties"]["sheetId"], s["properties"]["title"]) for s in first["sheets"]] == [(0, "Main")]
+
+
+def test_the_turnover_sheet_of_a_service_account_lives_in_the_drive_and_keeps_its_members(emu, store):
+    from sheetsync.config import load_config
+    from sheetsync.invoices import Invoices
+
+    drive = shared_drive(emu, (SA, "fileOrganizer"), (MANAGER, "reader"))
+    sheets = connect(Backend(emulator=emu, user=SA, shared_drive_id=drive))
+    cfg = load_config({"agency": {"locale": "en", "timezone": "Europe/Moscow"},
+                       "invoices": {"editor_emails": ["accounts@agency.test"]}})
+    inv = Invoices(store, sheets, cfg)
+    sid = inv.spreadsheet_id()
+    assert file_meta(emu, sid)["driveId"] == drive
+    assert inv.share() == {"added": [], "removed": []}  # the drive's members are not the file's to remove
+    assert emu.session("accounts@agency.test").get(f"https://sheets.googleapis.com/v4/spreadsheets/{sid}").ok
