@@ -28,7 +28,7 @@ from .routing import match
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
 
 # Drive methods that answer 404 for a shared-drive file unless the caller sends supportsAllDrives=true
-# (Drive v3 "Implement shared drive support": "supportsAllDrives=true ... otherwise the request fails").
+# (Drive v3 guide "Implement shared drive support"; seattleflu/id3c#214: "without this parameter ... we get a 404").
 NEEDS_ALL_DRIVES = frozenset({"drive.files.get", "drive.files.update", "drive.files.copy", "drive.files.delete",
                               "drive.v2.files.update", "drive.permissions.create", "drive.permissions.list",
                               "drive.permissions.get", "drive.permissions.update", "drive.permissions.delete"})
