@@ -32,7 +32,7 @@ ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "orga
 NEEDS_ALL_DRIVES = frozenset({"drive.files.get", "drive.files.update", "drive.files.copy", "drive.files.delete",
                               "drive.v2.files.update", "drive.permissions.create", "drive.permissions.list",
                               "drive.permissions.get", "drive.permissions.update", "drive.permissions.delete"})
-SERVICE_ACCOUNT_SUFFIX = ".iam.gserviceaccount.com"
+SERVICE_ACCOUNT_SUFFIXES = (".iam.gserviceaccount.com", "@appspot.gserviceaccount.com")  # the latter: legacy App Engine
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
@@ -169,7 +169,7 @@ class Emulator:
 
     def is_service_account(self, user: str) -> bool:
         u = user.lower()
-        return u.endswith(SERVICE_ACCOUNT_SUFFIX) or u in self.service_accounts
+        return u.endswith(SERVICE_ACCOUNT_SUFFIXES) or u in self.service_accounts
 
     # --- counting -------------------------------------------------------------------------
     def calls(self, since: int = 0, *, user: str | None = None) -> Counter[str]:

@@ -38,7 +38,7 @@ SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_API = "https://www.googleapis.com/drive/v3"
 CREDENTIAL_TYPES = ("service_account", "authorized_user")
 DEFAULT_EMULATOR_USER = "sheetsync@agency.test"
-SERVICE_ACCOUNT_SUFFIX = ".iam.gserviceaccount.com"
+SERVICE_ACCOUNT_SUFFIXES = (".iam.gserviceaccount.com", "@appspot.gserviceaccount.com")
 
 
 @dataclass(frozen=True)
@@ -261,9 +261,12 @@ class SheetsClient:
 
     @property
     def is_service_account(self) -> bool:
-        """Whether sheetsync acts as a service account (which owns no Drive storage of its own)."""
-        return (self.credentials is not None and self.credentials.type == "service_account") \
-            or self.identity.lower().endswith(SERVICE_ACCOUNT_SUFFIX)
+        """Whether sheetsync acts as a service account (which owns no Drive storage of its own).
+
+        Decided by the identity it acts as (``…@….iam.gserviceaccount.com``, or the legacy
+        ``…@appspot.gserviceaccount.com``), so a service account impersonating a user through
+        domain-wide delegation — whose identity is that user — is not one."""
+        return self.identity.lower().endswith(SERVICE_ACCOUNT_SUFFIXES)
 
     def __repr__(self) -> str:
         return f"<SheetsClient {self.backend} as {self.identity}>"

@@ -218,3 +218,10 @@ def test_the_turnover_sheet_of_a_service_account_lives_in_the_drive_and_keeps_it
     assert file_meta(emu, sid)["driveId"] == drive
     assert inv.share() == {"added": [], "removed": []}  # the drive's members are not the file's to remove
     assert emu.session("accounts@agency.test").get(f"https://sheets.googleapis.com/v4/spreadsheets/{sid}").ok
+
+
+@pytest.mark.parametrize("identity, expected", [(SA, True), ("agency-prod@appspot.gserviceaccount.com", True),
+                                                ("sheetsync@agency.test", False), ("anna@agency.test", False)])
+def test_what_counts_as_a_service_account(emu, identity, expected):
+    assert connect(Backend(emulator=emu, user=identity)).is_service_account is expected
+    assert emu.is_service_account(identity) is expected
