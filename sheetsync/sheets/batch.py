@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .a1 import a1_range
-from .errors import InvalidRequest, PermissionDenied
+from .errors import InvalidRequest
 
 if TYPE_CHECKING:
     from .client import SheetsClient
@@ -110,26 +110,13 @@ def create_spreadsheet(client: SheetsClient, body: dict[str, Any]) -> dict[str, 
 
     With a shared drive or folder configured on the client, the spreadsheet is made there instead
     (Drive ``files.create``, then one ``batchUpdate`` giving it ``body``'s properties and sheets) and
-    the answer has the same shape. A service account with neither is refused before any call:
-    Google gives it no Drive storage to hold the file.
+    the answer has the same shape. A service account with neither gets Google's 403
+    storageQuotaExceeded, which :mod:`.errors` turns into a :class:`PermissionDenied` saying what to do.
     """
     parent = getattr(client, "folder_id", None) or getattr(client, "shared_drive_id", None)
     if parent:
         return _create_placed(client, body, parent)
-    if getattr(client, "is_service_account", False):
-        raise PermissionDenied(no_storage(client.identity), hint=NO_STORAGE_HINT, status=403,
-                               reason="storageQuotaExceeded")
     return client.request("POST", SHEETS_API, json_body=body, what="a new spreadsheet") or {}
-
-
-NO_STORAGE_HINT = ("set backend.shared_drive_id to a shared drive where it is a Content manager (docs/google-setup.md, "
-                   "\"Route 1: a shared drive\"), or use OAuth user credentials or domain-wide delegation")
-
-
-def no_storage(identity: str) -> str:
-    """Why a service account cannot create a spreadsheet (the hint says what to do)."""
-    return (f"{identity} is a service account, and Google gives service accounts no Drive storage of their own, "
-            "so it cannot create a spreadsheet outside a shared drive")
 
 
 def _create_placed(client: SheetsClient, body: dict[str, Any], parent: str) -> dict[str, Any]:

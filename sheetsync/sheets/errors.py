@@ -97,6 +97,11 @@ class WriteOutcomeUnknown(SheetsError):
                     "sheetsync's sync does this by itself on the next cycle")
 
 
+NO_STORAGE_HINT = ("a service account owns no Drive storage: set backend.shared_drive_id to a shared drive where it is "
+                   "a Content manager (docs/google-setup.md, \"Route 1: a shared drive\"), or use OAuth user "
+                   "credentials or domain-wide delegation; a person's Drive may simply be full")
+
+
 def _error_body(resp: requests.Response) -> dict[str, Any]:
     try:
         data = resp.json()
@@ -144,6 +149,9 @@ def from_response(resp: requests.Response, *, identity: str | None = None, metho
         return AuthFailed(f"the API is not enabled for the credentials' Google Cloud project ({g_message})",
                           hint="enable the Google Sheets API and the Google Drive API in the Cloud console "
                                "for the project that owns the credentials", **common)
+    if status == 403 and ("storageQuotaExceeded" in reasons or "storage quota" in g_message.lower()):
+        return PermissionDenied(f"Google refused to store {target} for {who} ({g_message})", hint=NO_STORAGE_HINT,
+                                **common)
     if status == 403 and ({"rateLimitExceeded", "userRateLimitExceeded"} & reasons):
         return QuotaExhausted(f"Drive rate limit hit for {target} ({g_message})", attempts=attempts, **common)
     if status == 403:

@@ -191,9 +191,10 @@ def test_any_new_spreadsheet_of_a_service_account_goes_into_the_drive(emu):
             "sheets": [{"properties": {"sheetId": 7, "title": "Итоги"}}]}
     lone = connect(Backend(emulator=emu, user=SA))
     mark = emu.mark()
-    with pytest.raises(PermissionDenied) as e:
+    with pytest.raises(PermissionDenied) as e:  # Google's 403, told as what to do, never retried
         lone.create_spreadsheet(body)
-    assert "\n" not in str(e.value) and "backend.shared_drive_id" in str(e.value) and emu.calls(mark) == {}
+    assert "\n" not in str(e.value) and "backend.shared_drive_id" in str(e.value) and "storage" in str(e.value)
+    assert emu.calls(mark) == {"sheets.spreadsheets.create": 1} and emu.files == {}
     drive = shared_drive(emu, (SA, "fileOrganizer"))
     sheets = connect(Backend(emulator=emu, user=SA, shared_drive_id=drive))
     got = sheets.create_spreadsheet(body)
