@@ -365,7 +365,9 @@ def _corpus(emu: Emulator, user: str, corpora: str, drive_id: str | None, includ
     def direct(f: FileState) -> bool:  # the user corpus: created by, or shared directly with, the user
         if f.drive_id is None:
             return emu.role_of(f, user) is not None
-        return include and (f.owner.lower() == user.lower() or best_role(f.permissions, user) is not None)
+        if not include or emu.role_of(f, user) is None:
+            return False
+        return f.owner.lower() == user.lower() or best_role(f.permissions, user) is not None
 
     if corpora != "allDrives":
         return direct

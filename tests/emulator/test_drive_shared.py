@@ -329,3 +329,12 @@ def test_drives_and_membership_survive_a_restart(tmp_path):
     again.session(ADMIN).delete(f"{DRIVE}/drives/{drive}")
     again._store.close()
     assert Emulator(tmp_path / "emu").drives == {}
+
+
+def test_a_former_member_no_longer_lists_what_it_created(emu):
+    drive = new_drive(emu)
+    pid = add_member(emu, drive, SA, "fileOrganizer")["id"]
+    create(emu, SA, parents=[drive], name="Mine")
+    assert names(emu.session(SA).get(f"{DRIVE}/files", params=LISTALL)) == {"Mine"}
+    emu.session(ADMIN).delete(f"{DRIVE}/files/{drive}/permissions/{pid}", params=ALL)
+    assert names(emu.session(SA).get(f"{DRIVE}/files", params=LISTALL)) == set()
