@@ -41,7 +41,7 @@ def no_storage_message(identity: str, what: str) -> str:
     """What to do when a service account would have to own a new spreadsheet (Google refuses it)."""
     return (f"cannot create {what}: {identity} is a service account, and Google gives service accounts no Drive "
             "storage of their own. Set backend.shared_drive_id to a shared drive where it is a Content manager "
-            "(docs/google-setup.md, \"Route 1: a shared drive\"), or use OAuth user credentials or domain-wide "
+            "(docs/google-setup.md, 2a \"The shared drive\"), or use OAuth user credentials or domain-wide "
             "delegation.")
 
 

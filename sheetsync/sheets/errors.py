@@ -98,7 +98,7 @@ class WriteOutcomeUnknown(SheetsError):
 
 
 NO_STORAGE_HINT = ("a service account owns no Drive storage: set backend.shared_drive_id to a shared drive where it is "
-                   "a Content manager (docs/google-setup.md, \"Route 1: a shared drive\"), or use OAuth user "
+                   "a Content manager (docs/google-setup.md, 2a \"The shared drive\"), or use OAuth user "
                    "credentials or domain-wide delegation; a person's Drive may simply be full")
 
 
