@@ -23,7 +23,7 @@ SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
-LIST_FIELDS = "nextPageToken,files(id,name,modifiedTime,version)"
+LIST_FIELDS = "nextPageToken,incompleteSearch,files(id,name,modifiedTime,version)"
 PAGE_SIZE = 1000
 # Drive answers 404 for a shared-drive file unless the call says it supports shared drives; harmless for
 # My Drive files, so every Drive call on a file sends it (Drive v3 "Implement shared drive support").
@@ -172,29 +172,47 @@ def list_modified(client: SheetsClient, mime: str = SPREADSHEET_MIME, since: dat
     """Every non-trashed file of ``mime`` the account can see, modified after ``since``.
 
     One ``files.list`` call per page of 1,000 files; this is the whole change-detection cost of a
-    sync cycle for unchanged clients. With ``drive_id`` the listing is that shared drive's files
-    (``corpora=drive``); without, the account's own corpus, shared-drive files it created included.
+    sync cycle for unchanged clients. Without ``drive_id``: the account's own corpus (``user``: its
+    files, those shared with it, and shared-drive files it created). With ``drive_id`` (a shared drive
+    is configured): ``corpora=allDrives``, so spreadsheets adopted from outside the drive are seen as
+    well as every file of the drives the account is a member of. Should Google answer that such a
+    search was incomplete (``incompleteSearch``, which the files.list reference says can happen with
+    allDrives), the listing is redone as the two complete ones it covers: the drive, then the user corpus.
     """
     q = f"mimeType = {_q_literal(mime)} and trashed = false"
     if since is not None:
         q += f" and modifiedTime > {_q_literal(_rfc3339(since))}"
     if query:
         q += f" and ({query})"
+    if not drive_id:
+        return _list_files(client, q, {})[0]
+    out, incomplete = _list_files(client, q, {"corpora": "allDrives"})
+    if not incomplete:
+        return out
+    seen: dict[str, DriveFile] = {}
+    for corpus in ({"corpora": "drive", "driveId": drive_id}, {"corpora": "user"}):
+        for f in _list_files(client, q, corpus)[0]:
+            seen.setdefault(f.id, f)
+    return list(seen.values())
+
+
+def _list_files(client: SheetsClient, q: str, corpus: dict[str, str]) -> tuple[list[DriveFile], bool]:
+    """Every page of one listing, and whether Google said any page's search was incomplete."""
     out: list[DriveFile] = []
+    incomplete = False
     token: str | None = None
     while True:
         params: dict[str, Any] = {"q": q, "pageSize": PAGE_SIZE, "fields": LIST_FIELDS, **ALL_DRIVES,
-                                  "includeItemsFromAllDrives": "true"}
-        if drive_id:
-            params.update(corpora="drive", driveId=drive_id)
+                                  "includeItemsFromAllDrives": "true", **corpus}
         if token:
             params["pageToken"] = token
         data = client.request("GET", DRIVE_FILES, params=params, what="the Drive file listing") or {}
+        incomplete = incomplete or bool(data.get("incompleteSearch"))
         for f in data.get("files") or []:
             out.append(DriveFile(f["id"], f.get("name", ""), f.get("modifiedTime", ""), int(f.get("version", 0))))
         token = data.get("nextPageToken")
         if not token:
-            return out
+            return out, incomplete
 
 
 def share(client: SheetsClient, file_id: str, email: str, role: str, *, notify: bool = False) -> dict[str, Any]:

@@ -141,13 +141,18 @@ def test_a_service_account_syncs_a_client_in_a_shared_drive_end_to_end(emu, stor
 
 
 def test_the_change_listing_covers_the_drive_in_one_paged_call(emu, store, monkeypatch):
-    """One listing per cycle (corpora=drive + driveId), paging counted like any listing."""
+    """One listing per cycle (corpora=allDrives: the drive and what was adopted from outside it), paging
+    counted like any listing."""
     from sheetsync.sheets import batch
 
     drive = shared_drive(emu, (SA, "fileOrganizer"))
     sheets = connect(Backend(emulator=emu, user=SA, shared_drive_id=drive))
-    for i in range(5):
+    for i in range(4):
         sheets.create_spreadsheet_file(f"c{i}", drive)
+    emu.session(ADMIN).post(f"{DRIVE}/files", params=ALL, json={  # made in the drive by a person
+        "name": "by a person", "mimeType": "application/vnd.google-apps.spreadsheet", "parents": [drive]})
+    adopted = emu.gspread_client(MANAGER).create("adopted from My Drive")
+    adopted.share(SA, perm_type="user", role="writer", notify=False)
     sent = []
     real = sheets.request
 
@@ -159,12 +164,35 @@ def test_the_change_listing_covers_the_drive_in_one_paged_call(emu, store, monke
     monkeypatch.setattr(batch, "PAGE_SIZE", 2)
     mark = emu.mark()
     files = sheets.list_modified()
-    assert sorted(f.name for f in files) == [f"c{i}" for i in range(5)]
+    assert sorted(f.name for f in files) == ["adopted from My Drive", "by a person", "c0", "c1", "c2", "c3"]
     assert emu.calls(mark) == {"drive.files.list": 3}
-    assert all(p["corpora"] == "drive" and p["driveId"] == drive and p["includeItemsFromAllDrives"] == "true"
+    assert all(p["corpora"] == "allDrives" and p["includeItemsFromAllDrives"] == "true"
                and p["supportsAllDrives"] == "true" for p in sent)
-    # without a configured drive the account's own corpus still includes what it created in drives
+    # without a configured drive: the account's own corpus, which has what it created in drives
     assert len(connect(Backend(emulator=emu, user=SA)).list_modified()) == 5
+
+
+def test_an_incomplete_all_drives_search_is_redone_as_the_complete_listings(emu, monkeypatch):
+    """Google may answer an allDrives search with incompleteSearch=true; nothing may then go missing."""
+    drive = shared_drive(emu, (SA, "fileOrganizer"))
+    sheets = connect(Backend(emulator=emu, user=SA, shared_drive_id=drive))
+    ids = {sheets.create_spreadsheet_file(f"c{i}", drive) for i in range(3)}
+    adopted = emu.gspread_client(MANAGER).create("adopted")
+    adopted.share(SA, perm_type="user", role="writer", notify=False)
+    real = sheets.request
+    corpora = []
+
+    def flaky(method, url, **kw):  # Google searched only part of the drives: one file short, and says so
+        data = real(method, url, **kw)
+        corpora.append(kw["params"]["corpora"])
+        if kw["params"]["corpora"] == "allDrives":
+            data = {**data, "files": data["files"][1:], "incompleteSearch": True}
+        return data
+
+    monkeypatch.setattr(sheets, "request", flaky)
+    got = {f.id for f in sheets.list_modified()}
+    assert got == ids | {adopted.id}
+    assert corpora == ["allDrives", "drive", "user"]
 
 
 def test_the_config_carries_the_drive_and_folder_to_the_transport(tmp_path):
