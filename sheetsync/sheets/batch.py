@@ -23,7 +23,7 @@ SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
-LIST_FIELDS = "nextPageToken,incompleteSearch,files(id,name,modifiedTime,version)"
+LIST_FIELDS = "nextPageToken,files(id,name,modifiedTime,version)"
 PAGE_SIZE = 1000
 # Drive answers 404 for a shared-drive file unless the call says it supports shared drives; harmless for
 # My Drive files, so every Drive call on a file sends it (Drive v3 "Implement shared drive support").
@@ -202,7 +202,8 @@ def _list_files(client: SheetsClient, q: str, corpus: dict[str, str]) -> tuple[l
     incomplete = False
     token: str | None = None
     while True:
-        params: dict[str, Any] = {"q": q, "pageSize": PAGE_SIZE, "fields": LIST_FIELDS, **ALL_DRIVES,
+        fields = LIST_FIELDS if not corpus else LIST_FIELDS.replace("nextPageToken,", "nextPageToken,incompleteSearch,")
+        params: dict[str, Any] = {"q": q, "pageSize": PAGE_SIZE, "fields": fields, **ALL_DRIVES,
                                   "includeItemsFromAllDrives": "true", **corpus}
         if token:
             params["pageToken"] = token
