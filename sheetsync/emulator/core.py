@@ -117,7 +117,7 @@ class Emulator:
     validators: list[Callable[[Request, int], None]] = []
 
     def __init__(self, path: str | None = None, *, clock: Callable[[], float] | None = None,
-                 quota: bool = False) -> None:
+                 quota: bool = False, metadata_limit: int | None = 30_000) -> None:
         from .faults import Faults
         from .quota import Quota
 
@@ -132,6 +132,8 @@ class Emulator:
         self.formula_index: dict[str, FormulaIndex] = {}  # spreadsheetId -> where its formulas are (recalc)
         self.faults = Faults()
         self.quota = Quota(enabled=quota, clock=self.clock)
+        #: developer-metadata characters allowed per spreadsheet and per sheet (Google: 30,000); None: no limit
+        self.metadata_limit = metadata_limit
         self.path = path
         self._store = None
         if path is not None:

@@ -8,6 +8,13 @@ its row or column on insert and move and dies with it on delete, as Google's doe
 
 Visibility is recorded but not enforced: every caller sees PROJECT metadata too (the emulator
 has users, not Cloud projects).
+
+Storage limits (:class:`Meter`): Google allows 30,000 characters of metadata for the spreadsheet
+and 30,000 for each sheet, counting "each character in the metadataKey and metadataValue fields"
+(Sheets API guide "Read, write, and search metadata", section "Metadata storage limits"). Row,
+column and sheet metadata count toward their sheet's allowance, spreadsheet metadata toward the
+spreadsheet's; characters are counted as UTF-16 code units (see docs/emulator.md for what the
+public sources leave open and the reading chosen). ``Emulator(metadata_limit=...)`` sets both.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ if TYPE_CHECKING:
 
 DM_FIELDS = {"metadataId", "metadataKey", "metadataValue", "location", "visibility"}
 VISIBILITIES = {"DOCUMENT", "PROJECT"}
+GOOGLE_LIMIT = 30_000  # characters per spreadsheet, and per sheet
+INT32_MAX = 2**31 - 1
 
 
 # --- where metadata lives -----------------------------------------------------------------
@@ -113,6 +122,119 @@ def find(ss: SpreadsheetState, metadata_id: int) -> dict[str, Any] | None:
         if dm.get("metadataId") == metadata_id:
             return dm
     return None
+
+
+# --- storage limits -----------------------------------------------------------------------
+
+def chars(dm: dict[str, Any]) -> int:
+    """What one metadata costs: the characters of its key and value (UTF-16 code units)."""
+    n = 0
+    for k in ("metadataKey", "metadataValue"):
+        text = dm.get(k) or ""
+        n += len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+    return n
+
+
+def usage(ss: SpreadsheetState) -> tuple[int, dict[int, int]]:
+    """(characters of spreadsheet-located metadata, {sheetId: characters of that sheet's metadata})."""
+    per_sheet: dict[int, int] = {}
+    for s in ss.sheets:
+        n = sum(chars(dm) for dm in s.developer_metadata)
+        for metas in (s.row_meta, s.col_meta):
+            for m in metas:
+                if "developerMetadata" in m:
+                    n += sum(chars(dm) for dm in m["developerMetadata"])
+        per_sheet[s.sheet_id] = n
+    return sum(chars(dm) for dm in ss.developer_metadata), per_sheet
+
+
+def _bucket(dm: dict[str, Any]) -> int | None:
+    """The sheetId whose allowance ``dm`` uses; None: the spreadsheet's."""
+    loc = dm.get("location") or {}
+    if "dimensionRange" in loc:
+        return int(loc["dimensionRange"].get("sheetId", 0))
+    if "sheetId" in loc:
+        return int(loc["sheetId"])
+    return None
+
+
+class Meter:
+    """Holds one batchUpdate to the metadata storage limits, request by request.
+
+    Counted once when the batch starts, then kept current: a create adds what its reply shows, a
+    delete subtracts; kinds that move or drop metadata wholesale (update, deleteDimension,
+    deleteSheet, duplicateSheet) recount. A request that leaves the spreadsheet or a sheet over the
+    limit fails (so the whole batch does: it is atomic). ``limit`` None: count nothing, only keep
+    ``ids`` (the metadataIds in use, so creating thousands of metadata in one batch stays linear).
+    """
+
+    #: Kinds after which the totals may have changed.
+    KINDS = frozenset({"createDeveloperMetadata", "updateDeveloperMetadata", "deleteDeveloperMetadata",
+                       "deleteDimension", "deleteSheet", "duplicateSheet"})
+    #: Kinds that can add characters or ids (a batch without them needs no meter).
+    GROWS = frozenset({"createDeveloperMetadata", "updateDeveloperMetadata", "duplicateSheet"})
+
+    _active: dict[int, Meter] = {}  # id(spreadsheet state) -> the meter of the batch running on it
+
+    def __init__(self, ss: SpreadsheetState, limit: int | None) -> None:
+        self.ss = ss
+        self.limit = limit
+        self.ids = {dm["metadataId"] for dm, _ in entries(ss) if "metadataId" in dm}
+        self.spreadsheet, self.sheets = usage(ss) if limit is not None else (0, {})
+
+    def __enter__(self) -> Meter:
+        self._active[id(self.ss)] = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._active.pop(id(self.ss), None)
+
+    @classmethod
+    def of(cls, ss: SpreadsheetState) -> Meter | None:
+        return cls._active.get(id(ss))
+
+    def after(self, kind: str, reply: dict[str, Any] | None) -> None:
+        if kind not in self.KINDS or self.limit is None:
+            return
+        body = (reply or {}).get(kind) or {}
+        if kind == "createDeveloperMetadata":
+            dm = body.get("developerMetadata") or {}
+            where = _bucket(dm)
+            if where is None:
+                self.spreadsheet += chars(dm)
+            else:
+                self.sheets[where] = self.sheets.get(where, 0) + chars(dm)
+            self._check(where)
+        elif kind == "deleteDeveloperMetadata":
+            for dm in body.get("deletedDeveloperMetadata") or []:
+                where = _bucket(dm)
+                if where is None:
+                    self.spreadsheet -= chars(dm)
+                elif where in self.sheets:
+                    self.sheets[where] -= chars(dm)
+        else:
+            was_spreadsheet, was_sheets = self.spreadsheet, self.sheets
+            self.spreadsheet, self.sheets = usage(self.ss)
+            if self.spreadsheet > was_spreadsheet:
+                self._check(None)
+            for sid, n in self.sheets.items():  # only what grew: an old excess elsewhere is not this request's
+                if n > was_sheets.get(sid, 0):
+                    self._check(sid)
+
+    def _check(self, where: int | None) -> None:
+        assert self.limit is not None
+        used = self.spreadsheet if where is None else self.sheets.get(where, 0)
+        if used <= self.limit:
+            return
+        if where is None:
+            raise ApiError(400, f"The developer metadata of this spreadsheet would total {used:,} characters, "
+                                f"over the limit of {self.limit:,} characters per spreadsheet (the characters of "
+                                "every metadataKey and metadataValue count).")
+        sheet = self.ss.sheet_by_id(where)
+        title = sheet.properties.get("title", "") if sheet is not None else ""
+        raise ApiError(400, f"The developer metadata of sheet '{title}' (sheetId {where}) would total {used:,} "
+                            f"characters, over the limit of {self.limit:,} characters per sheet (the characters "
+                            "of every metadataKey and metadataValue count).")
 
 
 # --- matching -----------------------------------------------------------------------------
@@ -267,14 +389,20 @@ def create_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str
         mid = int(dm["metadataId"])
         if mid <= 0:
             raise ApiError(400, f"developerMetadata.metadataId must be positive, got {mid}.")
+        if mid > INT32_MAX:  # Discovery: metadataId is int32
+            raise ApiError(400, f"Invalid value at 'developer_metadata.metadata_id' (TYPE_INT32), {mid}")
         if find(ss, mid) is not None:
             raise ApiError(400, f"Developer metadata with id {mid} already exists; omit metadataId to get a new one.")
         dm["metadataId"] = mid
     else:
+        meter = Meter.of(ss)
         mid = ss.new_id()
-        while find(ss, mid) is not None:
+        while (mid in meter.ids) if meter is not None else (find(ss, mid) is not None):
             mid = ss.new_id()
         dm["metadataId"] = mid
+    meter = Meter.of(ss)
+    if meter is not None:
+        meter.ids.add(mid)
     home = _place(ss, dm, "developerMetadata")
     ordered = {k: dm[k] for k in ("metadataId", "metadataKey", "metadataValue", "location", "visibility") if k in dm}
     home.append(ordered)

@@ -201,12 +201,21 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
     else:
         snap = snapshot(f, touched_sheets(requests), shallow=all(k in _LIST_ONLY for k in kinds))
     replies: list[dict[str, Any]] = []
+    from .metadata import Meter
+
+    meter = None  # developer-metadata storage limits and ids in use, for batches that can add metadata
+    if f.spreadsheet is not None and any(k in Meter.GROWS for k in kinds):
+        meter = Meter(f.spreadsheet, getattr(emulator, "metadata_limit", None))
     try:
+        if meter is not None:
+            meter.__enter__()
         for i, (r, kind) in enumerate(zip(requests, kinds, strict=True)):
             ss = f.spreadsheet
             assert ss is not None
             try:
                 reply = REQUEST_KINDS[kind](req, ss, r[kind])
+                if meter is not None:
+                    meter.after(kind, reply)
             except ApiError as e:
                 if e.code == 400 and not e.message.startswith(("Invalid requests[", "Invalid JSON payload")):
                     e.message = f"Invalid requests[{i}].{kind}: {e.message}"
@@ -218,6 +227,9 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
         restore(f, snap)
         req.changed = False
         raise
+    finally:
+        if meter is not None:
+            meter.__exit__()
     if f.spreadsheet is not None:
         f.name = f.spreadsheet.properties.get("title", f.name)
     return replies
