@@ -351,10 +351,14 @@ def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any
     return target, values
 
 
-def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major: str, opts: tuple[str, str]) -> None:
+def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major: str, opts: tuple[str, str],
+                  *, fresh: bool = False) -> None:
+    """``out["updatedData"]``: the written range as it reads now. ``fresh``: formulas were already
+    recalculated after the last write (a batch recalculates once, not once per range)."""
     from .recalc import recalc
 
-    recalc(ss, req.emulator, req)
+    if not fresh:
+        recalc(ss, req.emulator, req)
     res = resolve(ss, out["updatedRange"])
     data = value_range(ss, res, major, *opts)
     data["range"] = out["updatedRange"]
@@ -435,8 +439,8 @@ def values_batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
         planned.append((vr_body, *_write_one(req, ss, vr_body["range"], vr_body, input_option, f"data[{i}]")))
     responses = [apply_write(req, ss, target, values, input_option) for _, target, values in planned]
     if include:
-        for (vr_body, _, _), out in zip(planned, responses, strict=True):
-            _updated_data(req, ss, out, vr_body.get("majorDimension") or "ROWS", opts)
+        for i, ((vr_body, _, _), out) in enumerate(zip(planned, responses, strict=True)):
+            _updated_data(req, ss, out, vr_body.get("majorDimension") or "ROWS", opts, fresh=i > 0)
     return _mask(req, _totals(ss, responses))
 
 
@@ -724,13 +728,14 @@ def values_batch_update_by_data_filter(req: Request, spreadsheet_id: str) -> dic
             check_can_edit(req, ss, target.sheet, target.r0, target.r1, target.c0, target.c1)
             planned.append((item, major, target, values))
     responses = []
-    for item, major, target, values in planned:
+    for item, _major, target, values in planned:
         r = apply_write(req, ss, target, values, input_option)
         r.pop("spreadsheetId", None)
-        if include:
-            _updated_data(req, ss, r, major, opts)
         r["dataFilter"] = item.get("dataFilter")
         responses.append(r)
+    if include:  # as values:batchUpdate: every range as it reads after the whole batch, one recalculation
+        for i, ((_, major, _, _), r) in enumerate(zip(planned, responses, strict=True)):
+            _updated_data(req, ss, r, major, opts, fresh=i > 0)
     out = _totals(ss, responses)
     return _mask(req, out)
 
