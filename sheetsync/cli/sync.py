@@ -143,5 +143,8 @@ def status_cmd(
     console.print(table)
     for s in rows:
         for e in s["errors"]:
+            if e.row_key is None:  # about a whole sheet (e.g. its developer metadata is full)
+                console.print(f"[red]{s['client']}[/] {e.sheet}: {escape(e.message)}")
+                continue
             console.print(f"[red]{s['client']}[/] {e.sheet}: {e.row_key}.{e.field} = "
                           f"{escape(repr(loads(e.value)))} — {escape(e.message)}")

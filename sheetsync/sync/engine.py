@@ -28,7 +28,7 @@ from .execute import PENDING, Context, execute
 from .layout import META_COLUMN, META_SHEET, SYNCED_KINDS, SheetLayout, field_types, map_columns, read_rows
 from .normalise import FieldType, from_store
 from .plan import KEY_FIELD, Plan, Policy, SheetRow, SheetSnapshot, StoreTask, plan
-from .rowmeta import read_with_row_ids
+from .rowmeta import GOOGLE_LIMIT, LIMIT_FIELD, Anchors, budget_notice, read_with_row_ids
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ class SyncEngine:
     def __init__(self, store: Any, sheets: Any, *, templates: Templates | None = None, policy: Policy | None = None,
                  actor: str = "sheetsync", max_replans: int = 3,
                  on_write: Callable[[str], None] | None = None,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 metadata_limit: int = GOOGLE_LIMIT) -> None:
         self.store = store
         self.sheets = sheets
         self.templates = templates or load_templates()
@@ -113,6 +114,9 @@ class SyncEngine:
         self.clock = clock
         self._layouts: dict[str, dict[str, SheetLayout]] = {}
         self._cards: dict[str, str | None] = {}  # spreadsheet id -> the card sheet's title (None: no card)
+        self.metadata_limit = metadata_limit  # developer-metadata characters per sheet (rowmeta.py's budget)
+        self._meta_caps: dict[str, dict[str, int]] = {}  # sid -> kind -> budget learnt from Google refusing more
+        self._no_migration: set[str] = set()  # sids where Google refused rewriting old-encoding row metadata
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -210,7 +214,9 @@ class SyncEngine:
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
-                values, ctx.row_ids = read_with_row_ids(self.sheets, sid, layouts)  # + row metadata, same call
+                values, ctx.row_ids = read_with_row_ids(  # + row metadata and its budget, same call
+                    self.sheets, sid, layouts, limit=self.metadata_limit, caps=self._meta_caps.get(sid),
+                    migrate=sid not in self._no_migration)
                 return self._rows(sid, layouts, values, types, locale, None)
 
             out = execute(ctx, p, before, reread)
@@ -218,12 +224,38 @@ class SyncEngine:
                 self._count(report, p)
                 report.pulled = out.pulled
                 report.warnings.extend([*p.warnings, *out.warnings])
+                self._row_identity(client, layouts, ctx.row_ids, report, run_id)
                 return
             report.replans += 1
             assert out.fresh is not None
             rows = out.fresh
         report.warnings.append(f"{slug}: the sheet kept changing during the sync ({report.replans} re-plans); "
                                f"nothing written this cycle, the next one tries again")
+
+    def _row_identity(self, client: Any, layouts: Mapping[str, SheetLayout], anchors: Any, report: SyncReport,
+                      run_id: int | None) -> None:
+        """Learn from this cycle's row metadata; say so (report + `sheetsync status`) while rows go without."""
+        if not isinstance(anchors, Anchors):
+            return  # no ID-check read this cycle: nothing new is known
+        sid, slug = client.spreadsheet_id, client.slug
+        if anchors.refused:
+            self._meta_caps.setdefault(sid, {}).update(anchors.refused)
+        if anchors.migration_refused:
+            self._no_migration.add(sid)
+        full: dict[str, str] = {}
+        for kind, lay in layouts.items():
+            line = budget_notice(kind, lay.title, anchors)
+            if line is not None:
+                report.warnings.append(f"{slug}: {line}")
+                full[kind] = budget_notice(kind, lay.title, anchors, counts=False) or line
+        open_ = {e.sheet for e in self.store.sync.errors(slug) if e.field == LIMIT_FIELD}
+        if open_ - set(full):  # a sheet has room again: close the notices, re-open those still full
+            self.store.sync.resolve_errors(slug, field=LIMIT_FIELD)
+            open_ = set()
+        for kind, message in full.items():
+            if kind not in open_:
+                self.store.sync.add_error(slug, message=message, spreadsheet_id=sid, sheet=kind, field=LIMIT_FIELD,
+                                          sync_run_id=run_id)
 
     @staticmethod
     def _count(report: SyncReport, p: Plan) -> None:

@@ -361,13 +361,15 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
     meta = rowmeta.metadata_requests(ctx.layouts, misplaced.keyed_rows(plan, keys, before), ctx.row_ids, landed)
     if requests:
         _step(ctx, "structure")
-        ctx.sheets.batch_update(ctx.spreadsheet_id, [*requests, *meta])  # row metadata rides along
+        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, requests, meta, ctx.row_ids,
+                                  out.warnings)  # row metadata rides along (dropped if Google refuses it)
         meta = []
     _step(ctx, "create")
     create_tasks(ctx, plan, keys, out)
     _step(ctx, "base")
     record_base(ctx, plan, keys, adjust)
-    rowmeta.add_metadata(ctx.sheets, ctx.spreadsheet_id, meta, out.warnings)  # after the base: may fail harmlessly
+    rowmeta.add_metadata(ctx.sheets, ctx.spreadsheet_id, meta, out.warnings,  # after the base: may fail harmlessly
+                         ctx.row_ids)
     return out
 
 

@@ -8,7 +8,7 @@ from synchelpers import SA
 
 BACKLOG = "Бэклог"
 WRITE = "sheets.spreadsheets.values.batchUpdateByDataFilter"
-META = "sheetsync.row"
+META = "s"  # the row anchor's key (rowmeta.META_ROW): one character, no value
 
 
 def add(store, title, **kw):
@@ -21,7 +21,7 @@ def by_key(manager):
 
 
 def row_meta(emu, sid):
-    """{row (1-based): metadata value} of every ``sheetsync.row`` metadata on the backlog sheet."""
+    """{row (1-based): metadataId} of every row anchor (key ``s``) on the backlog sheet."""
     s = emu.session(SA)
     url = f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/developerMetadata:search"
     got = s.post(url, json={"dataFilters": [{"developerMetadataLookup": {"metadataKey": META}}]}).json()
@@ -29,7 +29,8 @@ def row_meta(emu, sid):
     for m in got.get("matchedDeveloperMetadata", []):
         md = m["developerMetadata"]
         assert md["visibility"] == "DOCUMENT" and md["location"]["locationType"] == "ROW"
-        out[md["location"]["dimensionRange"]["startIndex"] + 1] = md["metadataValue"]
+        assert "metadataValue" not in md  # one character per row: the key alone
+        out[md["location"]["dimensionRange"]["startIndex"] + 1] = md["metadataId"]
     return out
 
 
@@ -49,8 +50,7 @@ def test_every_synced_row_gets_row_metadata_and_later_writes_use_it(engine, stor
     keys = [add(store, t) for t in ("a", "b", "c")]
     r = engine.sync_client("acme")
     assert r.failed is None and r.writes == 2  # the new rows, then their metadata (structure: new rows only)
-    rows = {v: k for k, v in row_meta(emu, sid).items()}
-    assert sorted(rows) == sorted(keys) and sorted(rows.values()) == [2, 3, 4]
+    assert sorted(row_meta(emu, sid)) == [2, 3, 4] and sorted(by_key(manager)) == sorted(keys)
     store.tasks.update(keys[1], {"title": "b2"}, origin="cli", actor="team")
     remove, seen = on_write(emu, lambda: None)
     r = engine.sync_client("acme")
@@ -125,7 +125,7 @@ def test_rows_synced_before_row_metadata_existed_get_it_on_the_next_write(engine
     store.tasks.update(keys[0], {"title": "a2"}, origin="cli", actor="team")
     r = engine.sync_client("acme")
     assert r.writes == 2 and by_key(manager)[keys[0]]["Задача"] == "a2"  # written by position, metadata added
-    assert sorted(row_meta(emu, sid).values()) == sorted(keys)
+    assert sorted(row_meta(emu, sid)) == [2, 3]
 
 
 def test_calls_for_one_changed_cell_and_fifty_changed_rows(engine, store, emu, sid, capsys):
