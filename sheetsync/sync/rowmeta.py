@@ -308,6 +308,9 @@ def _note_refusal(anchors: Anchors, requests: Sequence[dict[str, Any]], e: Excep
     """After a refusal: assume half of what was asked fits from now on (on the sheet named, if any)."""
     m = re.search(r"requests\[(\d+)\]", str(e))
     kinds = set(anchors.tried)
+    if not kinds and anchors.migrating:
+        anchors.migration_refused = True  # the rewrite was all there was to refuse
+        return
     if m:
         i = int(m.group(1)) - offset
         if 0 <= i < len(requests) and "updateDeveloperMetadata" in requests[i]:
@@ -386,6 +389,6 @@ def budget_notice(kind: str, title: str, anchors: Anchors, *, counts: bool = Tru
     else:
         why, rows = f"{anchors.used[kind]:,} of {anchors.google:,} characters used", f"{short} row(s)"
     return (f"sheet {title!r}: developer metadata full ({why}); {rows} are synced without row metadata, each "
-            f"write confirmed by the row's ID (safe, but a row inserted or deleted during a write is put right "
-            f"one sync later). To make room, delete the empty rows at the end of the sheet or other tools' "
-            f"developer metadata on it")
+            f"write confirmed by the row's ID (a sort or row deletion during a write is put right by the next "
+            f"sync; a row the owner inserts at that moment may come back as a duplicate task). To make room, "
+            f"delete empty rows or other tools' developer metadata on the sheet")

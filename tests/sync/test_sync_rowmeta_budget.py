@@ -122,7 +122,7 @@ def test_past_the_budget_rows_sync_without_row_metadata_safely_and_the_sync_says
     used, anchors = sheet_metadata(emu, sid, BACKLOG)
     assert len(anchors) == 63 and used == 387 <= 400
     (line,) = [w for w in r.warnings if "developer metadata full" in w]
-    assert "17 row(s) are synced without row metadata" in line and "delete the empty rows" in line
+    assert "17 row(s) are synced without row metadata" in line and "delete empty rows" in line
     # `sheetsync status` shows it, one line
     from sheetsync.cli import sync as cli_sync
 
@@ -266,3 +266,28 @@ def test_a_sheet_full_of_old_encoding_makes_room_for_new_rows_in_the_same_write(
     used, anchors = sheet_metadata(emu, sid, BACKLOG)
     assert len(anchors) == 42 and used == 324 + 42 and {k for k, _, _ in anchors.values()} == {META_ROW}
     assert set(more) <= set(shown(manager))
+
+
+def test_a_refused_rewrite_of_old_anchors_is_not_sent_again(engine, store, emu, sid, manager):
+    """If Google ever refused the in-place rewrite, old anchors keep working as they are."""
+    from sheetsync.emulator.errors import ApiError
+
+    keys = tasks(store, 3)
+    engine.sync_client("acme")
+    old_encoding(emu, sid, manager)
+    sent = []
+
+    def refuse(req):
+        if req.name == "sheets.spreadsheets.batchUpdate" and b"updateDeveloperMetadata" in (req.body or b""):
+            sent.append(1)
+            raise ApiError(400, "Invalid requests[0].updateDeveloperMetadata: refused")
+
+    remove = emu.on_request(refuse)
+    for i in range(3):
+        store.tasks.update(keys[i], {"title": f"edit {i}"}, origin="cli", actor="team")
+        r = engine.sync_client("acme")
+        assert r.failed is None and not r.warnings, r.warnings
+    remove()
+    assert len(sent) == 1
+    assert {k for k, _, _ in sheet_metadata(emu, sid, BACKLOG)[1].values()} == {META_ROW_V1}
+    assert [row["Задача"] for _, row in sorted(shown(manager).values())] == ["edit 0", "edit 1", "edit 2"]
