@@ -64,7 +64,7 @@ def run(rows: int, limit: int, engine_limit: int | None) -> dict:
     one = engine.sync_client("acme")
     store.tasks.update_many({k: {"priority": 1} for k in keys[-50:]}, origin="cli", actor="bench")
     fifty = engine.sync_client("acme")
-    engine.sync_client("acme")  # our own write moved modifiedTime: one read to see nothing to do
+    engine.cycle()  # our own write moved modifiedTime: one read to see nothing to do
     idle = engine.cycle()
     shown = {r[0] for r in emu.gspread_client(user=SA).open_by_key(sid).worksheet(BACKLOG).get_all_values()[1:]
              if r and r[0]}

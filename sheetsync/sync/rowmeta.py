@@ -112,6 +112,8 @@ class Anchors(dict[RowAt, int]):
         self.tried: dict[str, int] = {}  # kind -> characters of anchors asked for this cycle
         self.refused: dict[str, int] = {}  # kind -> cap learnt from a refusal (characters in all)
         self.sheet_ids: dict[int, str] = {}  # sheetId -> kind
+        self.after: dict[str, int] = {}  # kind -> characters in use once old anchors are rewritten
+        self.capped: set[str] = set()  # kinds whose budget is a cap learnt from an earlier refusal
         self.migration_refused = False  # Google refused the rewrite of old-encoding anchors
 
     @property
@@ -165,12 +167,14 @@ def read_with_row_ids(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, Sh
                             old[0] += 1
                             old[1] += chars(m)
         budget = max(0, limit - min(RESERVE, limit // 30))
-        if caps and kind in caps:
-            budget = min(budget, caps[kind])
+        if caps and kind in caps and caps[kind] < budget:
+            budget = caps[kind]
+            ids.capped.add(kind)
         ids.used[kind] = used
         ids.limit[kind] = budget
         ids.v1[kind] = (old[0], old[1]) if migrate else (0, 0)
         after = used - ids.v1[kind][1] + ids.v1[kind][0] * len(META_ROW)  # once old anchors are rewritten
+        ids.after[kind] = after
         ids.free[kind] = max(0, budget - after)
     return values, ids
 
@@ -320,8 +324,7 @@ def _note_refusal(anchors: Anchors, requests: Sequence[dict[str, Any]], e: Excep
             loc = requests[i]["createDeveloperMetadata"]["developerMetadata"]["location"]["dimensionRange"]
             kinds = {anchors.sheet_ids.get(loc.get("sheetId"), "")} & set(anchors.tried) or kinds
     for kind in kinds:
-        base = anchors.used[kind] - anchors.v1[kind][1] + anchors.v1[kind][0] * len(META_ROW)
-        anchors.refused[kind] = base + anchors.tried[kind] // 2
+        anchors.refused[kind] = anchors.after[kind] + anchors.tried[kind] // 2
         anchors.short[kind] = anchors.short.get(kind, 0) + anchors.tried[kind] // len(META_ROW)
 
 
@@ -382,12 +385,14 @@ def budget_notice(kind: str, title: str, anchors: Anchors, *, counts: bool = Tru
     short = anchors.short.get(kind, 0)
     if not short:
         return None
-    if not counts:
-        why, rows = f"Google's limit of {anchors.google:,} characters per sheet", "rows past it"
-    elif kind in anchors.refused:
-        why, rows = f"Google refused more; {anchors.used[kind]:,} characters visible", f"{short} row(s)"
+    rows = f"{short} row(s)" if counts else "rows past it"
+    if kind in anchors.refused or kind in anchors.capped:
+        why = f"Google refused more{' earlier' if kind not in anchors.refused else ''}; " + (
+            f"{anchors.after[kind]:,} characters visible" if counts else "it counts metadata sheetsync cannot see")
+    elif counts:  # what the sheet holds once this cycle's anchors are in
+        why = f"{anchors.after[kind] + anchors.tried.get(kind, 0):,} of {anchors.google:,} characters used"
     else:
-        why, rows = f"{anchors.used[kind]:,} of {anchors.google:,} characters used", f"{short} row(s)"
+        why = f"Google's limit of {anchors.google:,} characters per sheet"
     return (f"sheet {title!r}: developer metadata full ({why}); {rows} are synced without row metadata, each "
             f"write confirmed by the row's ID (a sort or row deletion during a write is put right by the next "
             f"sync; a row the owner inserts at that moment may come back as a duplicate task). To make room, "
