@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from .calendar import Period, WorkCalendar
 from .cells import cell, conform_to_template, grid_rewrite, status_label
-from .model import IN_WORK_STATUSES, SpecialistInfo, TaskInfo
+from .model import IN_WORK_STATUSES, OPEN_IN_WORK_STATUSES, SpecialistInfo, TaskInfo
+from .select import EPS, task_hours
 
 PALETTE = ("#A4C2F4", "#B6D7A8", "#F9CB9C", "#D5A6BD", "#A2C4C9", "#FFE599", "#B4A7D6", "#EA9999")
 UNASSIGNED_COLOUR = "#CCCCCC"
@@ -65,6 +66,53 @@ def _t(locale: str, ru: str, en: str) -> str:
 
 def is_overdue(task: TaskInfo, today: dt.date) -> bool:
     return task.deadline is not None and task.deadline < today and task.status not in ("done", "cancelled")
+
+
+def booked_per_day(
+    tasks: Sequence[TaskInfo], spec: SpecialistInfo, calendar: WorkCalendar, period: Period
+) -> dict[dt.date, float]:
+    """Hours per day of the period booked for ``spec`` by in-work tasks of every client.
+
+    The planner stores a task's dates, not its day-by-day booking, so the booking is replayed
+    the way the planner made it (``select._book``): tasks in order of start date, each filling
+    its working days from its first day up to the specialist's daily hours. Hours that do not
+    fit within the task's days (a forced task, dates a manager typed) are spread evenly over
+    them. Days before the period are replayed too (they take daily room); only days inside the
+    period are returned. A task without dates but labelled with this period is booked over the
+    period's working days.
+    """
+    daily = spec.daily_hours
+    used: dict[dt.date, float] = {}
+    spans: list[tuple[dt.date, dt.date, str, list[dt.date], float]] = []
+    for t in tasks:
+        if t.assignee != spec.email or t.status not in OPEN_IN_WORK_STATUSES | {"done"}:
+            continue
+        hours = task_hours(t)
+        if hours <= 0:
+            continue
+        if t.start_date and t.deadline and t.deadline >= t.start_date:
+            if t.deadline < period.start or t.start_date > period.end:
+                continue
+            days = calendar.working_days(Period(t.start_date, t.deadline, "", "span"), spec.weekdays) or [t.start_date]
+        elif t.period == period.label:
+            days = calendar.working_days(period, spec.weekdays)
+        else:
+            continue
+        if days:
+            spans.append((days[0], days[-1], t.key, days, hours))
+    for _, _, _, days, hours in sorted(spans, key=lambda x: x[:3]):
+        left = hours
+        for d in days:
+            take = min(max(0.0, daily - used.get(d, 0.0)), left)
+            if take > EPS:
+                used[d] = used.get(d, 0.0) + take
+                left -= take
+            if left <= EPS:
+                break
+        if left > EPS:
+            for d in days:
+                used[d] = used.get(d, 0.0) + left / len(days)
+    return {d: h for d, h in used.items() if d in period}
 
 
 def specialist_colours(specialists: Sequence[SpecialistInfo]) -> dict[str, str]:

@@ -16,8 +16,8 @@ from .calendar import Period, WorkCalendar, current_period, parse_period
 from .metrics import COLUMNS as METRIC_COLUMNS
 from .metrics import MetricInfo, build_rows, evaluate_all, metrics_requests, parse_typed_value
 from .run import ORIGIN, read_snapshot
-from .schedule import SpecialistLoad, build_gantt, gantt_requests
-from .select import capacity_of, existing_load
+from .schedule import SpecialistLoad, booked_per_day, build_gantt, gantt_requests
+from .select import capacity_of
 from .settings import PlanningSettings
 
 SHEET_META_KEY = "sheetsync.sheet"
@@ -67,11 +67,11 @@ def find_sheet(sheets: Any, spreadsheet_id: str, kind: str) -> tuple[int, str]:
 
 
 def specialist_loads(snap: Any, period: Period, calendar: WorkCalendar) -> dict[str, SpecialistLoad]:
-    """Every specialist's load in the period over all clients' in-work tasks."""
+    """Every specialist's load in the period over all clients' in-work tasks, as the planner booked it."""
     out = {}
     for s in snap.specialists:
         days, cap = capacity_of(s, calendar, period)
-        per_day = existing_load(snap.tasks, s, calendar, period)
+        per_day = booked_per_day(snap.tasks, s, calendar, period)
         out[s.email] = SpecialistLoad(sum(per_day.values()), cap, per_day, s.daily_hours)
     return out
 

@@ -87,7 +87,7 @@ def test_plan_schedule_gantt_cell_by_cell(agency, sheets, acme_sheet, reader_gc)
     assert raw[anna_load][2] == "Загрузка: 12 ч из 32 ч"
     assert raw[anna_load][3] == pytest.approx(12 / 32)
     assert shown[anna_load][3] == "38%"
-    assert raw[anna_load][6:10] == ["", "", 6, 6]  # hours per day: a task is spread evenly over its days
+    assert raw[anna_load][6:10] == ["", "", 8, 4]  # hours per day as the planner booked them (8 h a day)
     assert raw[banner_row][1:4] == [banner, "Баннер", 12]
     assert shown[banner_row][4:6] == ["05.11.2026", "06.11.2026"]  # from today; the template's date format
     colours = specialist_colours([SpecialistInfo.of(s) for s in agency.specialists.list()])
@@ -191,3 +191,27 @@ def test_generated_sheets_agree_with_provisioning(agency, sheets, reader_gc):
     assert any(row[:2] == [waiting, "Логины от CMS"] for row in card)
     # per sheet one metadata read and one structural write; the metrics sheet also reads its inputs
     assert (calls.reads, calls.writes) == (4, 3)
+
+
+@time_machine.travel(dt.datetime(2026, 11, 9, 9, tzinfo=dt.UTC), tick=False)
+def test_load_row_shows_the_hours_the_planner_booked(agency, sheets, acme_sheet, reader_gc):
+    """Two 12-hour tasks booked 8/8/8 show 8/8/8 (not re-spread as 6/12/6 with a false red day)."""
+    t = agency.tasks
+    first = t.create("acme", title="Баннер 1", assignee="anna@agency.test", estimate_hours=12, priority=1,
+                     origin="cli", actor=ACTOR).key
+    second = t.create("acme", title="Баннер 2", assignee="anna@agency.test", estimate_hours=12, priority=2,
+                      origin="cli", actor=ACTOR).key
+    report = plan_client(agency, CONFIG, "acme", "2026-W46")  # today: Monday 9 Nov (frozen)
+    booked = {d.task.key: dict(d.days) for d in report.taken}
+    assert booked[first] == {D(2026, 11, 9): 8, D(2026, 11, 10): 4}
+    assert booked[second] == {D(2026, 11, 10): 4, D(2026, 11, 11): 8}
+    refresh_plan_schedule(agency, CONFIG, sheets, "acme", "2026-W46")
+
+    raw, _, cells, _ = grid(reader_gc, acme_sheet, "План-график")
+    anna_load = 2
+    assert raw[anna_load][0] == "Анна Смирнова" and raw[anna_load][2] == "Загрузка: 24 ч из 40 ч"
+    assert raw[anna_load][6:9] == [8, 8, 8]  # Mon, Tue, Wed: what the planner booked
+    assert raw[anna_load][9:11] in ([], [""], ["", ""])
+    for c in range(6, 9):  # no day over Anna's 8 daily hours: nothing red or bold
+        fmt = cells[anna_load][c].get("userEnteredFormat", {}).get("textFormat", {})
+        assert not fmt.get("bold") and "foregroundColor" not in fmt
