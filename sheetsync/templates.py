@@ -155,6 +155,7 @@ class CardWaiting(_Spec):
     title: L10n
     headers: tuple[L10n, L10n, L10n, L10n]
     rows: Annotated[int, Field(ge=1, le=200)] = 15
+    days_format: Annotated[str, Field(min_length=1, max_length=40)] = "0"  # NUMBER pattern of the "days" column
     empty: L10n
 
 

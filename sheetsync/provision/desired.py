@@ -53,6 +53,16 @@ def formula_cell(formula: str, **fmt: Any) -> dict[str, Any]:
     return cell
 
 
+def days_cell(spec: SheetSpec) -> dict[str, Any]:
+    """The format of the card's "days waiting" cells (TODAY() minus a date is a number, not a date)."""
+    assert spec.card is not None
+    return {"userEnteredFormat": {"numberFormat": {"type": "NUMBER", "pattern": spec.card.waiting.days_format}}}
+
+
+#: the mask that repairs the "days waiting" format and nothing else (the values belong to the sync)
+DAYS_FIELDS = "userEnteredFormat.numberFormat"
+
+
 def quote_sheet(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
@@ -128,6 +138,7 @@ class DesiredCell:
     col: int
     data: dict[str, Any]  # CellData
     managed: bool = True  # False: written when the sheet is created, then owned by the sync/planner
+    fields: str | None = None  # the mask a repair writes with (None: the sheet's whole mask)
 
 
 @dataclass(frozen=True)
@@ -398,6 +409,8 @@ def _card_cells(spec: SheetSpec, layout: CardLayout, *, client: ClientInfo, temp
         cells.append(DesiredCell(layout.waiting_first_row - 1, i,
                                  text_cell(h.get(loc), textFormat={"bold": True}, backgroundColor=rgb(HEADER_BG))))
     cells.append(DesiredCell(layout.waiting_first_row, 1, text_cell(w.empty.get(loc)), managed=False))
+    for r in range(layout.waiting_first_row, layout.waiting_first_row + layout.waiting_rows):
+        cells.append(DesiredCell(r, 3, days_cell(spec), fields=DAYS_FIELDS))
     # legend
     lg = card.legend
     cells.append(DesiredCell(layout.legend_first_row - 1, 0, text_cell(lg.title.get(loc), **bold)))

@@ -466,7 +466,7 @@ def _key_at(d: DesiredSheet, c: DesiredCell) -> str:
 
 def _write_cell(sid: int, c: DesiredCell, mask: str) -> dict[str, Any]:
     return {"updateCells": {"range": _grid(sid, c.row, c.row + 1, c.col, c.col + 1), "rows": [{"values": [c.data]}],
-                            "fields": mask}}
+                            "fields": c.fields or mask}}
 
 
 def _protections(d: DesiredSheet, a: _Actual, plan: Plan) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..templates import SheetSpec, Templates
-from .desired import HEADER_BG, META_SHEET, CardLayout, card_layout, header_cell, rgb
+from .desired import HEADER_BG, META_SHEET, CardLayout, card_layout, days_cell, header_cell, rgb
 
 EPOCH = dt.date(1899, 12, 30)
 GENERATED_FIELDS = "userEnteredValue,userEnteredFormat,note"
@@ -122,20 +122,21 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
     layout = layout_of(templates)
     n = layout.waiting_rows
     date_fmt = {"type": "DATE", "pattern": "dd.mm.yyyy" if locale == "ru" else "yyyy-mm-dd"}
+    days = days_cell(spec)  # every row of the column, so provisioning finds no drift
     items = sorted(tasks, key=lambda t: (t.since, t.key))
     shown = items if len(items) <= n else items[: n - 1]
     rows: list[dict[str, Any]] = []
     for i, t in enumerate(shown):
         r = layout.waiting_first_row + i + 1  # 1-based row for the formula
         rows.append({"values": [cell_data(t.key), cell_data(t.title), cell_data(t.since, number_format=date_fmt),
-                                cell_data(Formula(f'=IF(C{r}="","",TODAY()-C{r})'))]})
+                                {**cell_data(Formula(f'=IF(C{r}="","",TODAY()-C{r})')), **days}]})
     if len(items) > len(shown):
         more = len(items) - len(shown)
-        rows.append({"values": [{}, cell_data(f"… +{more}" if locale != "ru" else f"… и ещё {more}"), {}, {}]})
+        rows.append({"values": [{}, cell_data(f"… +{more}" if locale != "ru" else f"… и ещё {more}"), {}, days]})
     if not items:
-        rows.append({"values": [{}, cell_data(spec.card.waiting.empty.get(locale)), {}, {}]})
+        rows.append({"values": [{}, cell_data(spec.card.waiting.empty.get(locale)), {}, days]})
     while len(rows) < n:
-        rows.append({"values": [{}, {}, {}, {}]})
+        rows.append({"values": [{}, {}, {}, days]})
     return [{"updateCells": {"range": {"sheetId": sheet_id, "startRowIndex": layout.waiting_first_row,
                                        "endRowIndex": layout.waiting_first_row + n, "startColumnIndex": 0,
                                        "endColumnIndex": 4},

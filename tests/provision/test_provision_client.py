@@ -169,3 +169,55 @@ def test_a_deleted_spreadsheet_is_reported_then_recreated_on_request(emu, store,
     new = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST, recreate=True)
     assert new.created and new.spreadsheet_id != old
     assert store.clients.get("acme").spreadsheet_id == new.spreadsheet_id
+
+
+def _days_shown(emu, spreadsheet_id, layout):
+    """The "days waiting" column of the card's waiting list, as a person sees it (FORMATTED_VALUE)."""
+    card = emu.gspread_client(SA).open_by_key(spreadsheet_id).worksheet("Карточка")
+    first = layout.waiting_first_row + 1
+    rng = f"D{first}:D{first + layout.waiting_rows - 1}"
+    shown = card.get(rng, value_render_option=ValueRenderOption.formatted)
+    raw = card.get(rng, value_render_option=ValueRenderOption.unformatted)
+    return [r[0] if r else "" for r in shown], [r[0] if r else "" for r in raw]
+
+
+def test_days_waiting_shows_a_number_not_a_date(emu, store, sheets, templates):
+    """Issue 13 item 12: TODAY()-since showed as a date (06.01.1900) for want of a number format."""
+    r = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
+    meta = sheets.get_metadata(r.spreadsheet_id, "sheets(properties(sheetId,title),developerMetadata)")
+    card_id = find_sheet_id(meta, "card")
+    layout = layout_of(templates)
+    today = dt.date.fromtimestamp(emu.now())
+    tasks = [WaitingTask("T-000001", "согласовать макет", today - dt.timedelta(days=6)),
+             WaitingTask("T-000002", "прислать доступы", today - dt.timedelta(days=40))]
+    sheets.batch_update(r.spreadsheet_id, waiting_block(templates, card_id, tasks, locale="ru"))
+    shown, raw = _days_shown(emu, r.spreadsheet_id, layout)
+    assert raw[:2] == [40, 6]
+    assert shown[:2] == ["40", "6"]  # a number of days, not "08.02.1900" / "05.01.1900"
+    # provisioning agrees with what the sync wrote: nothing to repair
+    assert provision_client(store=store, sheets=sheets, slug="acme", settings=FAST).requests_applied == 0
+
+
+def test_provision_repairs_the_days_format_of_an_existing_card(emu, store, sheets, templates):
+    r = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
+    meta = sheets.get_metadata(r.spreadsheet_id, "sheets(properties(sheetId,title),developerMetadata)")
+    card_id = find_sheet_id(meta, "card")
+    layout = layout_of(templates)
+    today = dt.date.fromtimestamp(emu.now())
+    first = layout.waiting_first_row + 1
+    # a card written by the old code: the formula without any number format
+    sheets.batch_update(r.spreadsheet_id, waiting_block(templates, card_id, [
+        WaitingTask("T-000001", "согласовать макет", today - dt.timedelta(days=6))], locale="ru") + [
+        {"repeatCell": {"range": {"sheetId": card_id, "startRowIndex": layout.waiting_first_row,
+                                  "endRowIndex": layout.waiting_first_row + layout.waiting_rows,
+                                  "startColumnIndex": 3, "endColumnIndex": 4},
+                        "cell": {}, "fields": "userEnteredFormat.numberFormat"}}])
+    shown, _ = _days_shown(emu, r.spreadsheet_id, layout)
+    assert shown[0] == "05.01.1900"  # what people saw
+    again = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
+    assert again.requests_applied > 0 and any("card" in x for x in again.repairs)
+    shown, raw = _days_shown(emu, r.spreadsheet_id, layout)
+    assert (shown[0], raw[0]) == ("6", 6)
+    card = emu.gspread_client(SA).open_by_key(r.spreadsheet_id).worksheet("Карточка")
+    assert card.acell(f"B{first}").value == "согласовать макет"  # the repair touched the format only
+    assert provision_client(store=store, sheets=sheets, slug="acme", settings=FAST).requests_applied == 0
