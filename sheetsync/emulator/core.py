@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .cellvalues import current_year, year_at
 from .errors import ApiError, permission_denied
 from .model import DriveState, FileState, SpreadsheetState
-from .recalc import FormulaIndex, recalc
+from .recalc import FormulaIndex, forget, recalc
 from .routing import match
 
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
@@ -57,6 +57,7 @@ class Request:
     name: str = ""
     changed: bool = False  # a handler sets this when content changed (bumps modifiedTime/version)
     cells_written: int = 0
+    recalculated: bool = False  # formulas already brought up to date for this request's writes (recalc)
 
     def json(self) -> dict[str, Any]:
         if not self.body:
@@ -129,7 +130,8 @@ class Emulator:
         self.log: list[LogEntry] = []
         self.hooks: list[Callable[[Request], None]] = []
         self.outbox: list[dict[str, Any]] = []  # notification e-mails Drive would have sent (sharing)
-        self.formula_index: dict[str, FormulaIndex] = {}  # spreadsheetId -> where its formulas are (recalc)
+        self.formula_index: dict[str, FormulaIndex] = {}  # spreadsheetId -> its formulas' dependency graph
+        self.recalc_stats: Counter[str] = Counter()  # formulas evaluated, full and incremental passes (recalc)
         self.faults = Faults()
         self.quota = Quota(enabled=quota, clock=self.clock)
         #: developer-metadata characters allowed per spreadsheet and per sheet (Google: 30,000); None: no limit
@@ -271,6 +273,7 @@ class Emulator:
         entry = LogEntry(self.now(), user, req.method, path, "", "", 0, len(body), 0)
         with self.lock:
             self.log.append(entry)
+            rt, params = None, {}
             try:
                 if not user:
                     raise ApiError(401, "Request is missing required authentication credential. Expected OAuth 2 access "
@@ -315,13 +318,15 @@ class Emulator:
                 if rt.quota == "write":
                     if f is not None and f.version == version_before and req.changed:
                         self.touch(f)
-                        if f.spreadsheet is not None:
+                        if f.spreadsheet is not None and not req.recalculated:
                             recalc(f.spreadsheet, self, req)
                     if self._store is not None:
                         self._store.save(self, f, full=False)
                 entry.cells_written = req.cells_written
                 lost = self.faults.after(req)
             except ApiError as e:
+                if req.changed and rt is not None and rt.id_param and rt.quota == "write":
+                    forget(self, params[rt.id_param])  # a write that failed half-way: rebuild the graph
                 resp = Response(e.code, json.dumps(e.body(api), ensure_ascii=False).encode())
                 resp.headers.update(e.headers)
                 lost = None

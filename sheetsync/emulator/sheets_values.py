@@ -16,6 +16,7 @@ from . import cellvalues as cv
 from .a1 import Resolved, from_grid_range, grid_limit_error, resolve, to_a1
 from .errors import ApiError, unknown_field
 from .protection import check_can_edit
+from .recalc import note_written
 from .routing import route
 
 if TYPE_CHECKING:
@@ -308,6 +309,7 @@ def apply_write(req: Request, ss: SpreadsheetState, target: Resolved, values: li
         out.update(updatedRows=len(rows_touched), updatedColumns=len(cols_touched), updatedCells=cells)
         req.changed = True
         req.cells_written += cells
+        note_written(req, ss, sheet, target.r0, target.r0 + height, target.c0, target.c0 + max(width, 1))
     return out
 
 
@@ -351,14 +353,13 @@ def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any
     return target, values
 
 
-def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major: str, opts: tuple[str, str],
-                  *, fresh: bool = False) -> None:
-    """``out["updatedData"]``: the written range as it reads now. ``fresh``: formulas were already
-    recalculated after the last write (a batch recalculates once, not once per range)."""
+def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major: str, opts: tuple[str, str]) -> None:
+    """The values of the block written, after the whole request's writes (one recalculation)."""
     from .recalc import recalc
 
-    if not fresh:
+    if not req.recalculated:
         recalc(ss, req.emulator, req)
+        req.recalculated = True
     res = resolve(ss, out["updatedRange"])
     data = value_range(ss, res, major, *opts)
     data["range"] = out["updatedRange"]
@@ -439,8 +440,8 @@ def values_batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
         planned.append((vr_body, *_write_one(req, ss, vr_body["range"], vr_body, input_option, f"data[{i}]")))
     responses = [apply_write(req, ss, target, values, input_option) for _, target, values in planned]
     if include:
-        for i, ((vr_body, _, _), out) in enumerate(zip(planned, responses, strict=True)):
-            _updated_data(req, ss, out, vr_body.get("majorDimension") or "ROWS", opts, fresh=i > 0)
+        for (vr_body, _, _), out in zip(planned, responses, strict=True):
+            _updated_data(req, ss, out, vr_body.get("majorDimension") or "ROWS", opts)
     return _mask(req, _totals(ss, responses))
 
 
@@ -608,6 +609,8 @@ def clear_block(req: Request, ss: SpreadsheetState, res: Resolved) -> str:
                 n += 1
     req.changed = True
     req.cells_written += n
+    if n:
+        note_written(req, ss, s, c.r0, c.r1, c.c0, c.c1)
     return c.a1()
 
 
@@ -728,14 +731,14 @@ def values_batch_update_by_data_filter(req: Request, spreadsheet_id: str) -> dic
             check_can_edit(req, ss, target.sheet, target.r0, target.r1, target.c0, target.c1)
             planned.append((item, major, target, values))
     responses = []
-    for item, _major, target, values in planned:
+    for _, _, target, values in planned:
         r = apply_write(req, ss, target, values, input_option)
         r.pop("spreadsheetId", None)
-        r["dataFilter"] = item.get("dataFilter")
         responses.append(r)
-    if include:  # as values:batchUpdate: every range as it reads after the whole batch, one recalculation
-        for i, ((_, major, _, _), r) in enumerate(zip(planned, responses, strict=True)):
-            _updated_data(req, ss, r, major, opts, fresh=i > 0)
+    for (item, major, _, _), r in zip(planned, responses, strict=True):
+        if include:  # after every write of the request, as Google answers
+            _updated_data(req, ss, r, major, opts)
+        r["dataFilter"] = item.get("dataFilter")
     out = _totals(ss, responses)
     return _mask(req, out)
 

@@ -3,6 +3,7 @@ or entered one, and whatever happened, the values it computes equal a full resca
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -220,3 +221,107 @@ def test_a_failed_batch_puts_rewritten_formulas_back_on_every_sheet(emu, sh, gri
     grid.update([[10]], "A1", raw=True)
     assert value(other, "A1") == 13 and value(grid, "B1") == 20
     assert_agrees_with_a_rescan(emu, sh)
+
+
+# --- the dependency graph: recalculation in proportion to what changed (issue 13 item 15) ----------
+
+@pytest.fixture
+def evaluations(monkeypatch):
+    """How many formula evaluations recalc made (counted around formula.evaluate, as recalc calls it)."""
+    seen = []
+    real = rc.evaluate
+
+    def count(formula, ctx):
+        seen.append(formula)
+        return real(formula, ctx)
+
+    monkeypatch.setattr(rc, "evaluate", count)
+    return seen
+
+
+@pytest.fixture
+def board(sh):
+    """A backlog of 200 rows with a formula per row, and a card counting it with open ranges."""
+    data = sh.sheet1
+    data.update_title("Data")
+    data.resize(rows=210, cols=6)
+    data.update([[f"t{i}", "open" if i % 3 else "done", i, f"=C{i + 2}*2"] for i in range(200)], "A2", raw=False)
+    card = sh.add_worksheet("Card", rows=20, cols=4)
+    card.update([['=COUNTIF(Data!$B$2:$B,"open")'], ['=COUNTA(Data!A2:A)'], ["=SUM(Data!D:D)"], ["=A1+A2"],
+                 ["=Data!D5+1"], ['=A4&" tasks"']], "A1", raw=False)
+    return data, card
+
+
+def test_a_write_re_evaluates_only_the_formulas_that_read_it(emu, sh, board, evaluations):
+    data, card = board
+    data.update([["zz"]], "F50", raw=True)  # read by no formula
+    assert evaluations == []
+    data.update([[1000]], "C5", raw=True)  # D5 reads it; SUM(D:D) reads D5; A5 of the card reads D5
+    assert sorted(evaluations) == sorted(["=C5*2", "=SUM(Data!D:D)", "=Data!D5+1"])
+    assert value(card, "A3") == sum(2 * i for i in range(200)) - 6 + 2000 and value(card, "A5") == 2001
+    evaluations.clear()
+    data.update([["done"]], "B9", raw=True)  # the open-range COUNTIF, then what reads it, transitively
+    assert sorted(evaluations) == sorted(['=COUNTIF(Data!$B$2:$B,"open")', "=A1+A2", '=A4&" tasks"'])
+    assert value(card, "A6") == f"{sum(1 for i in range(200) if i % 3) - 1 + 200} tasks"
+    assert_agrees_with_a_rescan(emu, sh)
+
+
+def test_one_recalculation_per_request_however_many_ranges_it_writes(emu, sh, board, evaluations):
+    """The sync writes one range per row in one values:batchUpdateByDataFilter with includeValuesInResponse:
+    the formulas are brought up to date once, after the whole request (was: once per range)."""
+    data, _ = board
+    rest = emu.session(OWNER_USER)
+    body = {"valueInputOption": "RAW", "includeValuesInResponse": True,
+            "data": [{"dataFilter": {"a1Range": f"Data!B{r}"}, "values": [["done"]]} for r in range(2, 202)]}
+    r = rest.post(f"https://sheets.googleapis.com/v4/spreadsheets/{sh.id}/values:batchUpdateByDataFilter", json=body)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["responses"]) == 200
+    assert len(evaluations) == 3  # the COUNTIF and its two readers, once
+    assert value(board[1], "A1") == 0
+    assert_agrees_with_a_rescan(emu, sh)
+
+
+OWNER_USER = "owner@agency.test"
+GRAPH_CELLS = st.sampled_from(["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C4", "D2", "A7"])
+GRAPH_FORMULAS = st.sampled_from([
+    "=A1+1", "=SUM(A1:A5)", "=B1*2", '=COUNTIF(A:A,">1")', "=COUNTA(B2:B)", "=Other!A1+A2", "=SUM(Other!B:B)",
+    "=C1+D2", "=A1+B1+C1", "=TODAY()-A1", "=IF(A2>0,B2,C4)", "=D2", "=Other!C1*3", '=A3&"!"', "=SUM(2:2)",
+])
+GRAPH_VALUES = st.tuples(st.just("values"), st.lists(st.tuples(GRAPH_CELLS, st.one_of(st.integers(-3, 9), st.just("x"))),
+                                          min_size=1, max_size=4), st.booleans(), st.booleans())
+GRAPH_OPS = st.one_of(
+    GRAPH_VALUES, GRAPH_VALUES, GRAPH_VALUES,  # mostly the writes the graph handles incrementally
+    st.tuples(st.just("formula"), st.sampled_from(["E1", "E3", "F5", "A7", "B3"]), GRAPH_FORMULAS, st.booleans()),
+    st.tuples(st.just("clear"), GRAPH_CELLS, st.booleans()),
+    st.tuples(st.just("batch"), st.sampled_from(["insert rows", "delete rows", "move rows", "sort", "cutPaste"]),
+              st.booleans()),
+    st.tuples(st.just("rename"),),
+)
+
+
+@settings(max_examples=int(os.environ.get("SHEETSYNC_GRAPH_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=st.lists(GRAPH_OPS, min_size=1, max_size=10))
+def test_incremental_recalculation_equals_a_full_one(emu, owner_gc, ops):
+    """After any sequence of value writes (on either sheet), formulas entered or removed, structural
+    changes and renamed sheets, every formula's value equals a from-scratch recalculation's."""
+    sh = owner_gc.create("graph property")
+    ws = sh.sheet1
+    other = sh.add_worksheet("Other", rows=20, cols=8)
+    ws.update([[1, "=A1*2", "=SUM(A:A)", "=C1+B1"], [2, "=A2*2", '=COUNTIF(A:A,">1")', "=Other!A1"]], "A1", raw=False)
+    other.update([[5, "=Sheet1!A1+Sheet1!B1"], ["=SUM(Sheet1!A:A)", 3]], "A1", raw=False)
+    titles = ["Other", "Renamed"]
+    for op in ops:
+        target = ws if op[-1] else other
+        if op[0] == "values":
+            target.batch_update([{"range": a1, "values": [[v]]} for a1, v in op[1]], raw=op[2])
+        elif op[0] == "formula":
+            (ws if op[3] else other).update([[op[2]]], op[1], raw=False)
+        elif op[0] == "clear":
+            (ws if op[2] else other).batch_clear([op[1]])
+        elif op[0] == "rename":
+            other.update_title(titles[1])
+            titles.reverse()
+        else:
+            sh.batch_update({"requests": [STRUCTURAL[op[1]](target.id)]})
+        assert_agrees_with_a_rescan(emu, sh)
