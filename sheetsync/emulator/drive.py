@@ -49,7 +49,8 @@ FILE_FIELDS = {"kind", "id", "name", "mimeType", "description", "parents", "tras
 LIST_FIELDS = {"kind", "nextPageToken", "incompleteSearch", "files"}
 DEFAULT_FILE_MASK = "kind,id,name,mimeType"
 DEFAULT_LIST_MASK = "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)"
-WRITABLE_FILE_FIELDS = {"name", "mimeType", "parents", "description", "appProperties", "starred", "trashed"}
+WRITABLE_FILE_FIELDS = {"name", "mimeType", "parents", "description", "appProperties", "starred", "trashed",
+                        "writersCanShare"}
 
 
 # Google's answer to a service account creating a file outside a shared drive (see docs/emulator.md, "Shared
@@ -126,7 +127,7 @@ def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | Non
                            "version": str(f.version), "createdTime": f.created_time, "modifiedTime": f.modified_time,
                            "ownedByMe": f.drive_id is None and f.owner.lower() == user.lower(),
                            "shared": len(f.permissions) > 1,
-                           "writersCanShare": True, "copyRequiresWriterPermission": False,
+                           "writersCanShare": f.writers_can_share, "copyRequiresWriterPermission": False,
                            "viewersCanCopyContent": True, "quotaBytesUsed": "0"}
     if want("parents"):
         res["parents"] = list(f.parents)
@@ -145,6 +146,8 @@ def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | Non
     if want("capabilities") or want("permissions") or want("permissionIds"):
         rank = ROLE_RANK[emu.role_of(f, user) or "reader"]
         res["capabilities"] = _capabilities(rank)
+        if rank < 4 and not f.writers_can_share:
+            res["capabilities"]["canShare"] = False  # writersCanShare off: only the owner shares
         if rank >= 3:  # Drive shows the sharing list only to those who can share
             res["permissions"] = [dict(p) for p in f.permissions]
             res["permissionIds"] = [p["id"] for p in f.permissions]
@@ -459,6 +462,13 @@ def _apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
     if "description" in body and body["description"] != f.description:
         f.description = body["description"]
         content_changed(req, f)
+    if "writersCanShare" in body:  # who may re-share is the owner's setting (docs/emulator.md)
+        if not isinstance(body["writersCanShare"], bool):
+            raise ApiError(400, "Invalid Value: writersCanShare must be true or false.", reason="invalid")
+        if body["writersCanShare"] != f.writers_can_share:
+            emu.require_role(f, req.user, "owner", "drive")
+            f.writers_can_share = body["writersCanShare"]
+            bump_version(f)
     if "appProperties" in body:
         for k, v in (body["appProperties"] or {}).items():
             if v is None:

@@ -1,7 +1,8 @@
 """Drive v3 ``permissions`` (create, list, get, update, delete) and the ``comments`` list gspread reads.
 
-Sharing follows Drive's rules for My Drive files: writers and owners may share (files
-have ``writersCanShare`` on), readers and commenters may not; only the owner may hand
+Sharing follows Drive's rules for My Drive files: owners may share, writers only while the file's
+``writersCanShare`` is on (the default; ``files.update`` by the owner turns it off), readers and
+commenters never; only the owner may hand
 ownership over, and only with ``transferOwnership=true``; the owner's own permission cannot
 be removed or downgraded. Permission ids are stable per user across files, as Drive's are.
 
@@ -48,7 +49,10 @@ def _target(req: Request, file_id: str, *, change: bool) -> FileState | DriveSta
     emu = req.emulator
     f = emu.files.get(file_id)
     if f is not None:
-        _perm_check(req, f)
+        if change:
+            _perm_check(req, f)
+        else:  # seeing the list is not changing it: writers may list while writersCanShare is off
+            emu.require_role(f, req.user, "writer", "drive")
         return f
     drive = emu.drives[file_id]  # the core let only a file or a drive id through
     role = emu.drive_role(drive, req.user)
@@ -65,8 +69,13 @@ def _is_drive(t: FileState | DriveState) -> bool:
 
 
 def _perm_check(req: Request, f: FileState) -> None:
-    """Only someone who can share may see or change the sharing list (Drive's ``canShare``)."""
-    req.emulator.require_role(f, req.user, "writer", "drive")
+    """Only someone who can share may change the sharing list (Drive's ``capabilities.canShare``):
+    the owner, and writers while the file's ``writersCanShare`` is on."""
+    emu = req.emulator
+    emu.require_role(f, req.user, "writer", "drive")
+    if not f.writers_can_share and emu.role_of(f, req.user) != "owner":
+        raise ApiError(403, f"The user does not have sufficient permissions for file {f.id}.",
+                       reason="insufficientFilePermissions")
 
 
 def _listed(req: Request, t: FileState | DriveState) -> list[dict[str, Any]]:

@@ -167,6 +167,7 @@ class FileState:
     spreadsheet: SpreadsheetState | None = None
     app_properties: dict[str, str] = field(default_factory=dict)
     drive_id: str | None = None  # the shared drive holding the file (Drive's ``driveId``); None: a My Drive file
+    writers_can_share: bool = True  # Drive's writersCanShare: off, only the owner changes permissions
 
     def clone(self) -> FileState:
         # a pickle round trip copies the JSON-shaped state several times faster than deepcopy
