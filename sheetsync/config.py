@@ -218,6 +218,9 @@ class SharingConfig(_Model):
     client_role: Literal["reader", "commenter"] = Field("reader", description='"reader" or "commenter"')
     manager_role: Literal["writer"] = "writer"
     notify: bool = False
+    # the daemon's sharing check: every N minutes, one Drive permissions.list per client; 0 = off
+    check_interval_minutes: int = Field(60, ge=0, le=10_080,
+                                        description="a whole number of minutes from 0 (off) to 10080 (a week)")
 
 
 class SyncConfig(_Model):

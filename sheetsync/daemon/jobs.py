@@ -1,4 +1,5 @@
-"""The daemon's periodic jobs besides the sync cycle: planning, the invoice refresh, reminders, metrics.
+"""The daemon's periodic jobs besides the sync cycle: planning, the invoice refresh, reminders, metrics,
+the sharing check.
 
 Each takes the daemon's :class:`~sheetsync.app.App` and returns a short summary for the log. A job's
 failure is the loop's business (logged, counted, retried at its next slot); these just do the work.
@@ -76,4 +77,36 @@ def reminders_job(app: Any) -> str:
     return f"{len(out)} digests written to {folder}" if out else "nothing to chase"
 
 
-JOBS = {"plan": plan_job, "invoices": invoices_job, "reminders": reminders_job, "metrics": metrics_job}
+def sharing_job(app: Any) -> str:
+    """Take back access to clients' spreadsheets that the config does not list (one Drive listing per client).
+
+    Provisioning turns ``writersCanShare`` off, so editors cannot share; this catches what was shared
+    anyway (someone with owner rights, a spreadsheet provisioned before that). One client's failure is
+    logged and the others are still checked.
+    """
+    from sheetsync.provision import ProvisionSettings
+    from sheetsync.provision.sharing import check_sharing
+
+    settings = ProvisionSettings.from_config(app.config)
+    checked, reverted, failed = 0, 0, 0
+    for c in app.store.clients.list(active=True):
+        if not c.spreadsheet_id:
+            continue
+        try:
+            found = check_sharing(app.store, app.sheets, c, viewer_role=settings.viewer_role,
+                                  managers=settings.managers)
+        except Exception as e:  # noqa: BLE001 - one client's failure never stops the others
+            failed += 1
+            log.warning("sharing check failed", extra={"client": c.slug, "error": str(e)})
+            continue
+        checked += 1
+        reverted += len(found.reverted)
+        if found.missing:
+            log.warning("sharing: people the config lists have no access; run `sheetsync provision`",
+                        extra={"client": c.slug, "missing": found.missing})
+    summary = f"{checked} spreadsheets checked, {reverted} permissions taken back"
+    return summary + (f", {failed} could not be checked" if failed else "")
+
+
+JOBS = {"plan": plan_job, "invoices": invoices_job, "reminders": reminders_job, "metrics": metrics_job,
+        "sharing": sharing_job}

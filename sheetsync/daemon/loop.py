@@ -28,7 +28,7 @@ from .health import DaemonMetrics, HealthServer
 from .jobs import JOBS
 from .lease import LeaseKeeper
 from .lock import store_lock
-from .scheduler import add_job, describe, sync_spec
+from .scheduler import add_job, describe, job_spec, sync_spec
 
 log = logging.getLogger("sheetsync.daemon")
 NOT_SYNCED = "not synced"
@@ -181,7 +181,9 @@ class Daemon:
         add_job(sched, sync_spec(cfg, self.settings.interval), self.sync_cycle, name="sync")
         if self.settings.jobs:
             for name, func in JOBS.items():
-                spec = getattr(cfg.schedule, name)
+                spec = job_spec(cfg, name)
+                if spec is None:
+                    continue
                 if name == "invoices" and spec == "wed 09:00":  # default: before the configured meeting
                     spec = f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
                 add_job(sched, spec, lambda n=name, f=func: self.run_job(n, f), name=name,

@@ -53,6 +53,15 @@ def sync_spec(config: object, interval: float | None = None) -> str:
     return f"every {getattr(getattr(config, 'sync', None), 'interval_seconds', 60)}s"
 
 
+def job_spec(config: object, name: str) -> str | None:
+    """A periodic job's spec: ``[schedule] <name>``; the sharing check's is ``[sharing]
+    check_interval_minutes`` (None: the job is off)."""
+    if name == "sharing":
+        minutes = getattr(getattr(config, "sharing", None), "check_interval_minutes", 60)
+        return f"every {minutes}m" if minutes else None
+    return getattr(getattr(config, "schedule", None), name)
+
+
 def describe(scheduler: schedule.Scheduler) -> list[tuple[str, str]]:
     """(job name, next run) for logging at start-up."""
     out = []

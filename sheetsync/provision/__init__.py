@@ -16,7 +16,7 @@ from ..templates import Templates, load_templates
 from .desired import Access, ClientInfo, DesiredSpreadsheet, build
 from .diff import Plan, WrongSpreadsheet, diff
 from .provision import ProvisionError, ensure_spreadsheet, managers_of, read_actual, share
-from .sharing import plan_sharing, wanted_roles
+from .sharing import check_sharing, lock_writers, plan_sharing, wanted_roles
 
 
 @dataclass(frozen=True)
@@ -110,12 +110,15 @@ def provision_client(*, store: Any, sheets: Any, slug: str, templates: Templates
                                                           manager_email=client.manager_email),
                                                (*(client.editor_emails or ()), *settings.managers)))
     sharing = share(sheets, outcome.spreadsheet_id, wanted, notify=settings.notify)
+    repairs = list(outcome.plan.repairs)
+    if lock_writers(sheets, outcome.spreadsheet_id, new=outcome.created) and not outcome.created:
+        repairs.append("sharing: editors could share the spreadsheet; turned off (writersCanShare)")
     used = sheets.counts() - before
     return ProvisionResult(
         slug=slug, spreadsheet_id=outcome.spreadsheet_id, created=outcome.created,
         requests_applied=len(outcome.plan.requests), api_calls=used.calls,
         shared=[f"{e}:{r}" for e, r in sharing.create] + [f"{w}:{r}" for _, w, r in sharing.update],
-        unshared=[w for _, w in sharing.remove], repairs=list(outcome.plan.repairs))
+        unshared=[w for _, w in sharing.remove], repairs=repairs)
 
 
 def provision_all(*, store: Any, sheets: Any, slugs: Sequence[str] | None = None, **kw: Any) -> list[ProvisionResult]:
@@ -124,5 +127,6 @@ def provision_all(*, store: Any, sheets: Any, slugs: Sequence[str] | None = None
 
 
 __all__ = ["Access", "ClientInfo", "DesiredSpreadsheet", "Plan", "ProvisionError", "ProvisionResult",
-           "ProvisionSettings", "WrongSpreadsheet", "build", "desired_for", "diff", "plan_sharing",
+           "ProvisionSettings", "WrongSpreadsheet", "build", "check_sharing", "desired_for", "diff", "lock_writers",
+           "plan_sharing",
            "provision_all", "provision_client", "read_actual", "wanted_roles"]

@@ -4,14 +4,20 @@
 role changes and removals. The file's owner and the service account are never touched, nor are
 the members of a shared drive holding the file (their access is inherited from the drive, managed
 there, and cannot be removed from one file).
+``lock_writers`` turns the file's ``writersCanShare`` off (provisioning), so an editor cannot share
+the spreadsheet; ``check_sharing`` is the daemon's scheduled check that takes back whatever was
+shared anyway (by someone with owner rights, or on a file provisioned before the lock existed).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
+
+log = logging.getLogger(__name__)
 
 ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3}
 VIEWER_ROLES = ("reader", "commenter")
@@ -108,3 +114,73 @@ def apply_sharing(sheets: Any, file_id: str, plan: SharingPlan, *, notify: bool 
                        what=f"changing {who}'s access")
     for perm_id, _ in plan.remove:
         sheets.remove_permission(file_id, perm_id)
+
+
+# --- editors cannot re-share, and the daemon takes back what they shared anyway -----------------
+
+def lock_writers(sheets: Any, file_id: str, *, new: bool = False) -> bool:
+    """Turn the file's Drive ``writersCanShare`` off, so editors (managers, client editors) cannot share it.
+
+    One Drive ``files.get`` to see the setting (skipped for a file just created, where Drive's default
+    is on), one ``files.update`` when it is on. True when it was turned off. Files in a shared drive do
+    not have the field (Drive leaves it out): their drive's sharing restrictions apply, and nothing is
+    changed here.
+    """
+    from sheetsync.sheets.batch import DRIVE_FILES
+
+    url = f"{DRIVE_FILES}/{quote(file_id, safe='')}"
+    params = {"fields": "writersCanShare", "supportsAllDrives": "true"}
+    if not new:
+        got = sheets.request("GET", url, params=params, what=f"reading who may share file {file_id}") or {}
+        if got.get("writersCanShare") is not True:
+            return False
+    sheets.request("PATCH", url, params=params, json_body={"writersCanShare": False},
+                   what=f"stopping editors from sharing file {file_id}")
+    return True
+
+
+def client_wanted(client: Any, *, viewer_role: str = "reader", managers: Iterable[str] = ()) -> dict[str, str]:
+    """Who the config gives access to ``client``'s spreadsheet (a store client row), email -> role."""
+    people = [client.manager_email] if getattr(client, "manager_email", None) else []
+    people += [e for e in (*(client.editor_emails or ()), *managers) if e]
+    return wanted_roles(viewers=client.viewer_emails or (), viewer_role=viewer_role,
+                        managers=tuple(dict.fromkeys(e.lower() for e in people)))
+
+
+@dataclass
+class SharingCheck:
+    """What one client's sharing check found and did."""
+
+    slug: str
+    reverted: list[str] = field(default_factory=list)  # "who: role -> role" taken back ("-" = removed)
+    missing: list[str] = field(default_factory=list)  # config people without access: `sheetsync provision` adds them
+
+
+def check_sharing(store: Any, sheets: Any, client: Any, *, viewer_role: str = "reader",
+                  managers: Iterable[str] = (), actor: str = "sharing-check", dry_run: bool = False) -> SharingCheck:
+    """Compare ``client``'s spreadsheet permissions with the config and take back what it does not list.
+
+    One Drive ``permissions.list``; then one Drive call per permission removed or role reset. People
+    the config lists but who have no access are only reported (provisioning shares, and sends the
+    e-mails). What was taken back is logged and written to the store's change log (entity client,
+    field ``sharing``, origin daemon).
+    """
+    out = SharingCheck(client.slug)
+    wanted = client_wanted(client, viewer_role=viewer_role, managers=managers)
+    current = sheets.list_permissions(client.spreadsheet_id)
+    plan = plan_sharing(wanted, current, service_account=sheets.identity)
+    roles = {str(p.get("id")): str(p.get("role")) for p in current}
+    out.missing = [f"{e}:{r}" for e, r in plan.create]
+    taken = SharingPlan(update=plan.update, remove=plan.remove)
+    if taken.empty:
+        return out
+    changes = [(who, roles.get(pid, "?"), role) for pid, who, role in plan.update]
+    changes += [(who, roles.get(pid, "?"), None) for pid, who in plan.remove]
+    out.reverted = [f"{who}: {old} -> {new or '-'}" for who, old, new in changes]
+    if dry_run:
+        return out
+    apply_sharing(sheets, client.spreadsheet_id, taken)
+    log.warning("sharing reverted", extra={"client": client.slug, "spreadsheet": client.spreadsheet_id,
+                                           "reverted": out.reverted})
+    store.clients.record_sharing(client.slug, changes, origin="daemon", actor=actor)
+    return out

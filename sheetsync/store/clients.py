@@ -102,6 +102,17 @@ class ClientRepository(Repository):
                         actor: str = "") -> Client:
         return self.update(client, spreadsheet_id=spreadsheet_id, origin=origin, actor=actor)
 
+    def record_sharing(self, client: ClientRef, changes: Sequence[tuple[str, str, str | None]], *, origin: str,
+                       actor: str, session: Session | None = None) -> None:
+        """Log access taken back from the client's spreadsheet: (who, role they had, role now or None)."""
+        changelog.check_origin(origin, actor)
+        with self._tx(session) as s:
+            obj = get_client(s, client)
+            for who, old, new in changes:
+                changelog.record(s, entity="client", entity_key=obj.slug, client_id=obj.id, action="update",
+                                 origin=origin, actor=actor,
+                                 changes={"sharing": (f"{who}:{old}", f"{who}:{new}" if new else None)})
+
     def archive(self, client: ClientRef, *, origin: str, actor: str) -> Client:
         return self.update(client, active=False, origin=origin, actor=actor)
 

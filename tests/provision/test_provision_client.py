@@ -28,13 +28,15 @@ def test_provision_creates_records_and_shares_then_reruns_for_free(emu, store, s
     r = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
     assert r.created and r.spreadsheet_id == store.clients.get("acme").spreadsheet_id
     assert emu.calls(since=m) == {"sheets.spreadsheets.create": 1, "sheets.spreadsheets.batchUpdate": 1,
-                                  "drive.permissions.list": 1, "drive.permissions.create": 3}
-    assert r.api_calls == 6 and r.requests_applied > 100
+                                  "drive.permissions.list": 1, "drive.permissions.create": 3,
+                                  "drive.files.update": 1}  # writersCanShare off: editors cannot re-share
+    assert r.api_calls == 7 and r.requests_applied > 100
+    assert emu.files[r.spreadsheet_id].writers_can_share is False
     assert sorted(r.shared) == ["anna@agency.test:writer", "ceo@acme.test:reader", "pm@acme.test:writer"]
     m = emu.mark()
     again = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
     assert (again.created, again.requests_applied, again.api_calls, again.shared, again.unshared) == (
-        False, 0, 3, [], [])
+        False, 0, 4, [], [])  # the 4th: Drive files.get finds writersCanShare already off
     assert writes(emu, m) == 0
 
 
