@@ -16,7 +16,7 @@ from ..templates import Templates, load_templates
 from .desired import Access, ClientInfo, DesiredSpreadsheet, build
 from .diff import Plan, WrongSpreadsheet, diff
 from .provision import ProvisionError, ensure_spreadsheet, managers_of, read_actual, share
-from .sharing import check_sharing, lock_writers, plan_sharing, wanted_roles
+from .sharing import check_sharing, client_wanted, lock_writers, plan_sharing, wanted_roles
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,7 @@ def provision_client(*, store: Any, sheets: Any, slug: str, templates: Templates
             f"{slug}'s spreadsheet {existing} cannot be opened by {sheets.identity} ({e.message}); if it was "
             f"deleted, run `sheetsync provision {slug} --recreate` to make a new one, otherwise share it with "
             f"{sheets.identity} as editor") from None
-    wanted = wanted_roles(viewers=client.viewer_emails or (), viewer_role=settings.viewer_role,
-                          managers=managers_of(ClientInfo(slug=slug, name=client.name,
-                                                          manager_email=client.manager_email),
-                                               (*(client.editor_emails or ()), *settings.managers)))
+    wanted = client_wanted(client, viewer_role=settings.viewer_role, managers=settings.managers)
     sharing = share(sheets, outcome.spreadsheet_id, wanted, notify=settings.notify)
     repairs = list(outcome.plan.repairs)
     if lock_writers(sheets, outcome.spreadsheet_id, new=outcome.created) and not outcome.created:
