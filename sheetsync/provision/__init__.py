@@ -108,8 +108,13 @@ def provision_client(*, store: Any, sheets: Any, slug: str, templates: Templates
     wanted = client_wanted(client, viewer_role=settings.viewer_role, managers=settings.managers)
     sharing = share(sheets, outcome.spreadsheet_id, wanted, notify=settings.notify)
     repairs = list(outcome.plan.repairs)
-    if lock_writers(sheets, outcome.spreadsheet_id, new=outcome.created) and not outcome.created:
+    locked = lock_writers(sheets, outcome.spreadsheet_id)
+    if locked == "locked" and not outcome.created:
         repairs.append("sharing: editors could share the spreadsheet; turned off (writersCanShare)")
+    elif locked == "not_owner":
+        repairs.append(f"sharing: editors can still share the spreadsheet and only its owner can stop that; ask "
+                       f"the owner to transfer ownership to {sheets.identity} or to untick \"Editors can change "
+                       f"permissions and share\" (the daemon's sharing check still takes back what they share)")
     used = sheets.counts() - before
     return ProvisionResult(
         slug=slug, spreadsheet_id=outcome.spreadsheet_id, created=outcome.created,

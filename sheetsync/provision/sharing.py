@@ -118,25 +118,30 @@ def apply_sharing(sheets: Any, file_id: str, plan: SharingPlan, *, notify: bool 
 
 # --- editors cannot re-share, and the daemon takes back what they shared anyway -----------------
 
-def lock_writers(sheets: Any, file_id: str, *, new: bool = False) -> bool:
+def lock_writers(sheets: Any, file_id: str) -> str:
     """Turn the file's Drive ``writersCanShare`` off, so editors (managers, client editors) cannot share it.
 
-    One Drive ``files.get`` to see the setting (skipped for a file just created, where Drive's default
-    is on), one ``files.update`` when it is on. True when it was turned off. Files in a shared drive do
-    not have the field (Drive leaves it out): their drive's sharing restrictions apply, and nothing is
-    changed here.
+    One Drive ``files.get`` to see the setting, plus one ``files.update`` when it is on. Answers
+    ``"locked"`` (turned off now), ``"already"`` (it was off, or the file is in a shared drive, where
+    Drive leaves the field out and the drive's own sharing restrictions apply) or ``"not_owner"``
+    (it is on but only the file's owner may change it, e.g. an adopted spreadsheet someone else owns).
     """
     from sheetsync.sheets.batch import DRIVE_FILES
+    from sheetsync.sheets.errors import PermissionDenied
 
     url = f"{DRIVE_FILES}/{quote(file_id, safe='')}"
-    params = {"fields": "writersCanShare", "supportsAllDrives": "true"}
-    if not new:
-        got = sheets.request("GET", url, params=params, what=f"reading who may share file {file_id}") or {}
-        if got.get("writersCanShare") is not True:
-            return False
-    sheets.request("PATCH", url, params=params, json_body={"writersCanShare": False},
-                   what=f"stopping editors from sharing file {file_id}")
-    return True
+    got = sheets.request("GET", url, params={"fields": "writersCanShare,ownedByMe", "supportsAllDrives": "true"},
+                         what=f"reading who may share file {file_id}") or {}
+    if got.get("writersCanShare") is not True:
+        return "already"
+    if not got.get("ownedByMe", True):
+        return "not_owner"
+    try:
+        sheets.request("PATCH", url, params={"fields": "writersCanShare", "supportsAllDrives": "true"},
+                       json_body={"writersCanShare": False}, what=f"stopping editors from sharing file {file_id}")
+    except PermissionDenied:
+        return "not_owner"
+    return "locked"
 
 
 def client_wanted(client: Any, *, viewer_role: str = "reader", managers: Iterable[str] = ()) -> dict[str, str]:

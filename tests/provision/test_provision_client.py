@@ -29,8 +29,8 @@ def test_provision_creates_records_and_shares_then_reruns_for_free(emu, store, s
     assert r.created and r.spreadsheet_id == store.clients.get("acme").spreadsheet_id
     assert emu.calls(since=m) == {"sheets.spreadsheets.create": 1, "sheets.spreadsheets.batchUpdate": 1,
                                   "drive.permissions.list": 1, "drive.permissions.create": 3,
-                                  "drive.files.update": 1}  # writersCanShare off: editors cannot re-share
-    assert r.api_calls == 7 and r.requests_applied > 100
+                                  "drive.files.get": 1, "drive.files.update": 1}  # writersCanShare off
+    assert r.api_calls == 8 and r.requests_applied > 100
     assert emu.files[r.spreadsheet_id].writers_can_share is False
     assert sorted(r.shared) == ["anna@agency.test:writer", "ceo@acme.test:reader", "pm@acme.test:writer"]
     m = emu.mark()
@@ -223,3 +223,19 @@ def test_provision_repairs_the_days_format_of_an_existing_card(emu, store, sheet
     card = emu.gspread_client(SA).open_by_key(r.spreadsheet_id).worksheet("Карточка")
     assert card.acell(f"B{first}").value == "согласовать макет"  # the repair touched the format only
     assert provision_client(store=store, sheets=sheets, slug="acme", settings=FAST).requests_applied == 0
+
+
+def test_a_spreadsheet_someone_else_owns_is_provisioned_with_a_note(emu, store, sheets):
+    """Only the owner may turn writersCanShare off (an adopted spreadsheet): provisioning says so, never fails."""
+    r = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
+    f = emu.files[r.spreadsheet_id]
+    f.writers_can_share = True
+    for p in f.permissions:  # as if someone else had created it and shared it with the service account
+        if p.get("emailAddress") == SA:
+            p["role"] = "writer"
+    f.permissions.append({"kind": "drive#permission", "id": "boss", "type": "user", "role": "owner",
+                          "emailAddress": "boss@agency.test"})
+    f.owner = "boss@agency.test"
+    again = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
+    assert any("only its owner can stop that" in x and SA in x for x in again.repairs), again.repairs
+    assert f.writers_can_share is True
