@@ -127,8 +127,10 @@ def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | Non
                            "version": str(f.version), "createdTime": f.created_time, "modifiedTime": f.modified_time,
                            "ownedByMe": f.drive_id is None and f.owner.lower() == user.lower(),
                            "shared": len(f.permissions) > 1,
-                           "writersCanShare": f.writers_can_share, "copyRequiresWriterPermission": False,
+                           "copyRequiresWriterPermission": False,
                            "viewersCanCopyContent": True, "quotaBytesUsed": "0"}
+    if f.drive_id is None:  # "Not populated for items in shared drives" (writersCanShare, drive.v3 Discovery)
+        res["writersCanShare"] = f.writers_can_share
     if want("parents"):
         res["parents"] = list(f.parents)
     if want("spaces"):
