@@ -20,6 +20,10 @@ def serve(
     data: Path | None = typer.Option(None, "--data", help="Directory to keep the emulator's state in across "
                                      "restarts (default: in memory, gone when the server stops)."),
     quota: bool = typer.Option(False, "--quota/--no-quota", help="Enforce Google's per-minute read/write quotas."),
+    drive_lag: float = typer.Option(0.0, "--drive-lag", min=0.0, metavar="SECONDS",
+                                    help="Publish a spreadsheet's Drive modifiedTime/version this many seconds "
+                                         "after its first change, coalescing the changes in between, as Google "
+                                         "does (about 180). 0: at once."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every request."),
 ) -> None:
     """Serve the emulator over HTTP until Ctrl-C (or SIGTERM); state is saved on the way out.
@@ -31,7 +35,7 @@ def serve(
     from sheetsync.emulator.server import EmulatorServer
 
     try:
-        emu = Emulator(str(data) if data else None, quota=quota)
+        emu = Emulator(str(data) if data else None, quota=quota, drive_lag=drive_lag)
     except (RuntimeError, OSError) as e:
         fail(f"cannot open the emulator data in {data}: {e}", "check the path, or start with another --data directory")
         return
@@ -42,6 +46,8 @@ def serve(
              "pick another --port (0 picks a free one) or stop whatever is using it")
         return
     where = f"persisting to {data}" if data else "in memory (use --data DIR to keep state)"
+    if drive_lag:
+        where += f"; Drive modifiedTime/version lag {drive_lag:g} s"
     console.print(f"sheetsync emulator serving on [bold]{server.url}[/] — {where}")
     console.print(f"gspread: [cyan]loopback_client('{server.url}', user='you@example.com')[/] "
                   "from sheetsync.emulator")

@@ -118,7 +118,7 @@ class Emulator:
     validators: list[Callable[[Request, int], None]] = []
 
     def __init__(self, path: str | None = None, *, clock: Callable[[], float] | None = None,
-                 quota: bool = False, metadata_limit: int | None = 30_000) -> None:
+                 quota: bool = False, metadata_limit: int | None = 30_000, drive_lag: float = 0.0) -> None:
         from .faults import Faults
         from .quota import Quota
 
@@ -136,6 +136,11 @@ class Emulator:
         self.quota = Quota(enabled=quota, clock=self.clock)
         #: developer-metadata characters allowed per spreadsheet and per sheet (Google: 30,000); None: no limit
         self.metadata_limit = metadata_limit
+        #: Drive lag, seconds: a spreadsheet's content change reaches Drive's ``modifiedTime``/``version``
+        #: only at the file's next refresh, ``drive_lag`` s after the first change since its last one
+        #: (changes in between are coalesced). 0 (the default): Drive shows every change at once.
+        self.drive_lag = float(drive_lag or 0.0)
+        self._lagging: set[str] = set()  # ids of files with a Drive refresh pending
         self.path = path
         self._store = None
         if path is not None:
@@ -143,6 +148,7 @@ class Emulator:
 
             self._store = Persistence(path)
             self._store.load(self)
+            self._lagging = {f.id for f in self.files.values() if f.refresh_at is not None}
         _load_handlers()
 
     # --- people ---------------------------------------------------------------------------
@@ -245,8 +251,16 @@ class Emulator:
             raise permission_denied("The caller does not have permission")
 
     def touch(self, f: FileState) -> None:
-        """A content change: bump version and modifiedTime (strictly increasing)."""
+        """A content change: bump version and modifiedTime (strictly increasing).
+
+        Under Drive lag the first change since the file's last refresh freezes what Drive shows and
+        schedules the refresh ``drive_lag`` seconds later; later changes join that refresh.
+        """
         now = self.now()
+        if self.drive_lag > 0 and f.refresh_at is None:
+            f.shown = (f.modified_time, f.version)
+            f.refresh_at = now + self.drive_lag
+            self._lagging.add(f.id)
         prev = f.modified_time
         stamp = rfc3339(now)
         if stamp <= prev:
@@ -254,6 +268,18 @@ class Emulator:
             stamp = _bump(prev)
         f.modified_time = stamp
         f.version += 1
+
+    def refresh_drive(self) -> None:
+        """Publish to Drive every pending refresh that is due (all of them when lag is off)."""
+        if not self._lagging:
+            return
+        now = self.now()
+        for fid in list(self._lagging):
+            f = self.files.get(fid)
+            if f is None or f.refresh_at is None or f.refresh_at <= now or self.drive_lag <= 0:
+                if f is not None:
+                    f.shown, f.refresh_at = None, None
+                self._lagging.discard(fid)
 
     # --- the one entry point --------------------------------------------------------------
     def dispatch(self, method: str, url: str, headers: dict[str, str] | None = None,
@@ -293,6 +319,8 @@ class Emulator:
                         self.hooks = hooks + self.hooks
                 self.faults.before(req)
                 self.quota.charge(user, rt.quota, rt.api)
+                if rt.api == "drive":
+                    self.refresh_drive()
                 f = None
                 if rt.id_param:
                     f = self.files.get(params[rt.id_param])

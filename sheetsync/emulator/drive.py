@@ -124,7 +124,8 @@ def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | Non
 
     res: dict[str, Any] = {"kind": "drive#file", "id": f.id, "name": f.name, "mimeType": f.mime_type,
                            "starred": False, "trashed": f.trashed, "explicitlyTrashed": f.trashed,
-                           "version": str(f.version), "createdTime": f.created_time, "modifiedTime": f.modified_time,
+                           "version": str(f.drive_version), "createdTime": f.created_time,
+                           "modifiedTime": f.drive_modified_time,
                            "ownedByMe": f.drive_id is None and f.owner.lower() == user.lower(),
                            "shared": len(f.permissions) > 1,
                            "copyRequiresWriterPermission": False,
@@ -552,6 +553,7 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     new.owner = req.user
     new.created_time = new.modified_time = _stamp(emu)
     new.version = 1
+    new.shown = new.refresh_at = None  # a copy is a new file: Drive shows it as it is
     new.trashed = False
     new.parents = parents
     new.permissions = [owner_permission(req.user)]

@@ -234,7 +234,7 @@ class _Parser:
             # stored stamps are canonical RFC 3339 in UTC with milliseconds, so they compare as text
             t = rfc3339(_parse_time(value.text, self.q).timestamp())
             stamp: Callable[[FileState], str] = (
-                (lambda f: f.modified_time) if field == "modifiedTime" else (lambda f: f.created_time))
+                (lambda f: f.drive_modified_time) if field == "modifiedTime" else (lambda f: f.created_time))
             ops: dict[str, Callable[[str, str], bool]] = {
                 "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
                 "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
@@ -299,8 +299,8 @@ def order_key(order_by: str | None) -> Callable[[list[Any]], list[Any]] | None:
 _SORT: dict[str, Callable[[Any], Any]] = {
     "name": lambda f: f.name,
     "name_natural": lambda f: [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", f.name)],
-    "modifiedTime": lambda f: f.modified_time,
-    "recency": lambda f: f.modified_time,
+    "modifiedTime": lambda f: f.drive_modified_time,
+    "recency": lambda f: f.drive_modified_time,
     "createdTime": lambda f: f.created_time,
     "folder": lambda f: f.mime_type != "application/vnd.google-apps.folder",
     "starred": lambda f: False,

@@ -168,6 +168,20 @@ class FileState:
     app_properties: dict[str, str] = field(default_factory=dict)
     drive_id: str | None = None  # the shared drive holding the file (Drive's ``driveId``); None: a My Drive file
     writers_can_share: bool = True  # Drive's writersCanShare: off, only the owner changes permissions
+    # Drive lag (Emulator(drive_lag=...)): while a refresh is pending, Drive still shows ``shown`` —
+    # the (modifiedTime, version) of its last refresh — until ``refresh_at`` (emulator clock).
+    shown: tuple[str, int] | None = None
+    refresh_at: float | None = None
+
+    @property
+    def drive_modified_time(self) -> str:
+        """``modifiedTime`` as Drive's files.list/files.get publish it (lags the content under Drive lag)."""
+        return self.shown[0] if self.shown is not None else self.modified_time
+
+    @property
+    def drive_version(self) -> int:
+        """``version`` as Drive publishes it (lags with ``modifiedTime``)."""
+        return self.shown[1] if self.shown is not None else self.version
 
     def clone(self) -> FileState:
         # a pickle round trip copies the JSON-shaped state several times faster than deepcopy
