@@ -277,6 +277,13 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
             if n - 1 < len(steps) and n < cycles:
                 steps[n - 1]()
 
+        # Drive lag as on Google (docs/emulator.md "Drive lag"), scaled to the demo's pace: Drive shows a
+        # spreadsheet's modifiedTime half a cycle after an edit (Google: about 3 minutes), so detection
+        # works on late news, as it will in production, and every edit still lands in the next cycle.
+        if app.emulator is not None:
+            app.emulator.drive_lag = interval / 2
+            console.print(f"  Drive lag on: modifiedTime/version published {interval / 2:g} s after an edit "
+                          "(Google: about 180 s)")
         console.rule("the daemon runs; people edit between cycles")
         settings = DaemonSettings(worker_id="demo", interval=interval, max_cycles=cycles, jobs=False)
         Daemon(app, settings, on_cycle=on_cycle).run()
