@@ -167,6 +167,7 @@ class SyncMachine(RuleBasedStateMachine):
             return
         kind, row, key = data.draw(st.sampled_from(rows))
         self._ws_of("own", kind).delete_rows(row)
+        self.guarded.discard(key)  # restored after a wipe, now deleted on purpose: a tombstone is right
         for k in [k for k in self.sheet_edits if k[0] == key]:
             del self.sheet_edits[k]
 
