@@ -125,6 +125,10 @@ class SyncEngine:
         One Drive listing finds the changed spreadsheets; the store's change counters the changed
         clients. A client unchanged on both sides costs no Sheets call. One client's failure is
         reported and never stops the others.
+
+        Lossless under Drive lag (docs/sync.md "Change detection under Drive lag"): a run records the
+        ``modifiedTime`` this listing showed, before its snapshot — never one produced by our own write
+        or read after the snapshot — so any later edit is published with a value not seen before.
         """
         before = self.sheets.counts()
         clients = [c for c in self.store.clients.list(active=True) if c.spreadsheet_id]
