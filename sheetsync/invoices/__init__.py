@@ -30,6 +30,7 @@ from ..store.models import AgencySpreadsheet, Client, Department, Invoice
 from ..sync.normalise import from_store
 from ..templates import Templates, load_templates
 from . import layout as lay
+from . import repair as fix
 from . import report as rep
 from . import snapshot as snap
 from . import sync as isync
@@ -94,6 +95,7 @@ class Invoices:
         self.locale = config.agency.locale
         self.tz = config.agency.timezone
         self._working_day: Any = None
+        self.unusable: list[str] = []  # set by facts()
 
     # --- time and calendar ------------------------------------------------------------------
     def today(self) -> dt.date:
@@ -117,18 +119,31 @@ class Invoices:
 
     # --- the store, as plain facts ----------------------------------------------------------
     def facts(self) -> list[lay.InvoiceFacts]:
+        """The live invoices the sheet can show; one with a value it cannot use (left by an old version,
+        see repair.py) is left out and named in ``self.unusable``; so is a move to or from such a date."""
+        self.unusable = []
         with self.store.session(readonly=True) as s:
             clients = {c.id: (c.slug, c.name) for c in s.scalars(select(Client))}
             deps = dict(s.execute(select(Department.id, Department.key)).all())
             invoices = s.scalars(select(Invoice).options(selectinload(Invoice.moves))
                                  .where(Invoice.deleted_at.is_(None)).order_by(Invoice.id)).all()
-            return [lay.InvoiceFacts(
-                key=i.key, client=clients[i.client_id][0], client_name=clients[i.client_id][1],
-                department=deps.get(i.department_id) if i.department_id else None, description=i.description or "",
-                amount=Decimal(i.amount), status=i.status, planned_date=i.planned_date, paid_date=i.paid_date,
-                currency=i.currency, moves=tuple(lay.MoveFacts(m.from_date, m.to_date, m.moved_at, m.actor or "",
-                                                               m.reason or "") for m in i.moves),
-            ) for i in invoices]
+            out = []
+            for i in invoices:
+                bad = [f for f in fix.FIELDS if not fix.usable(f, getattr(i, f))]
+                if bad:
+                    self.unusable.append(
+                        f"invoice {i.key} left out of the sheet: {', '.join(f'{f} {getattr(i, f)}' for f in bad)} "
+                        f"cannot be used and the change log has no good value; set it with the CLI or a CSV import")
+                    continue
+                out.append(lay.InvoiceFacts(
+                    key=i.key, client=clients[i.client_id][0], client_name=clients[i.client_id][1],
+                    department=deps.get(i.department_id) if i.department_id else None,
+                    description=i.description or "", amount=Decimal(i.amount), status=i.status,
+                    planned_date=i.planned_date, paid_date=i.paid_date, currency=i.currency,
+                    moves=tuple(lay.MoveFacts(m.from_date, m.to_date, m.moved_at, m.actor or "", m.reason or "")
+                                for m in i.moves if fix.usable("planned_date", m.from_date)
+                                and fix.usable("planned_date", m.to_date))))
+            return out
 
     def departments(self, month: str) -> list[lay.DepartmentFacts]:
         return [lay.DepartmentFacts(d.key, d.name, Decimal(self.store.departments.minimum_for(d.key, month)))
@@ -194,6 +209,7 @@ class Invoices:
         sid = self.spreadsheet_id()
         assert sid is not None
         out = RefreshReport(month, sid)
+        out.warnings += fix.repair(self.store)  # values an older version let into the store
         try:
             meta = self.sheets.get_metadata(sid, META_FIELDS)
         except NotFound:  # deleted in Drive: it is generated from the store, so make a new one
@@ -216,6 +232,7 @@ class Invoices:
                     touched.add(m)
                 touched.update(new for _old, new in applied.moved.values())
             requests, updates, bases = self._render_all(month, tabs, pulled, touched, out)
+            unusable = self.unusable
             if not ranges:
                 break
             again = self.sheets.snapshot(sid, list(ranges.values()))  # confirm: nobody typed since the read
@@ -226,6 +243,7 @@ class Invoices:
                 out.warnings.append("the turnover sheet kept changing while it was refreshed; the last edits are "
                                     "taken on the next refresh")
                 return out
+        out.warnings += unusable
         self.sheets.batch_update(sid, requests)
         self.sheets.write_values(sid, updates)
         for m, base in bases.items():  # only after the writes landed

@@ -22,9 +22,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..store.errors import ConcurrentUpdateError, StoreError
+from ..store.values import MAX_MONEY
+from ..sync.cellerrors import formula_error
 from ..sync.normalise import DATE, Canon, FieldType, expected_format, from_sheet, to_store
 from ..templates import Vocabulary
 from .render import COL, EDITABLE
@@ -34,6 +37,25 @@ _ISO_WEEK = re.compile(r"^(?:(\d{4})-?)?W(\d{1,2})$", re.IGNORECASE)
 _WEEK_LABEL = re.compile(r"^(\d{1,2})\.(\d{1,2})\s*[–—-]\s*\d{1,2}\.\d{1,2}$")
 AMOUNT = FieldType("number")
 REQUIRED = frozenset({"amount", "status", "planned_date"})
+YEARS = 5  # a date typed into a month's tab must lie within this many years of the tab's year
+MAX_AMOUNT = Decimal(MAX_MONEY)  # the store's numeric(14, 2)
+
+
+def date_window(month: str) -> tuple[dt.date, dt.date]:
+    """The dates a month tab accepts: 1 January five years before the tab's year to 31 December five years
+    after (``2026-11``: 01.01.2021–31.12.2031); a wider one is a typo that would open a far month's tab."""
+    year = int(month[:4])
+    return dt.date(year - YEARS, 1, 1), dt.date(year + YEARS, 12, 31)
+
+
+def _date_expected(raw: Any, locale: str, window: tuple[dt.date, dt.date], week: bool) -> str:
+    ru, (lo, hi) = locale == "ru", window
+    got = "" if raw is None else (f"«{raw}» не подходит. " if ru else f"“{raw}” is not valid. ")
+    if ru:
+        return (f"{got}Дата в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, например 24.11.2026"
+                + (", или неделя: 2026-W48, 23.11–29.11" if week else ""))
+    return (f"{got}Date as DD.MM.YYYY from {lo:%d.%m.%Y} to {hi:%d.%m.%Y}, e.g. 24.11.2026"
+            + (", or a week: 2026-W48, 23.11–29.11" if week else ""))
 
 
 def field_types(vocab: Vocabulary) -> dict[str, FieldType]:
@@ -140,11 +162,18 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
                 week = parse_week(raw, month)
                 if week is not None:
                     value, problem = week, None
-                else:
-                    problem += (" или неделя: 2026-W48, 23.11–29.11" if locale == "ru"
-                                else " or a week: 2026-W48, 23.11–29.11")
+            if types[fld].kind == "date" and month is not None and formula_error(raw) is None:
+                window = date_window(month)
+                if problem is not None or (value is not None
+                                           and not window[0].isoformat() <= value <= window[1].isoformat()):
+                    shown = _show(value, types[fld], locale) if isinstance(raw, (int, float)) and value else raw
+                    problem = _date_expected(shown, locale, window, fld == "planned_date")
             if problem is None and fld == "amount" and value is not None and value.startswith("-"):
                 problem = expected_format(types[fld], locale, raw) + (" ≥ 0" if locale != "ru" else " не меньше 0")
+            if problem is None and fld == "amount" and value is not None and Decimal(value) >= MAX_AMOUNT:
+                problem = expected_format(types[fld], locale, raw) + (
+                    f", не больше {MAX_AMOUNT - Decimal('0.01'):,.2f}".replace(",", " ") if locale == "ru"
+                    else f", at most {MAX_AMOUNT - Decimal('0.01'):,.2f}")
             if problem is None and value is None and fld in REQUIRED:
                 problem = "Обязательное поле: " + expected_format(types[fld], locale) if locale == "ru" else \
                     "Required: " + expected_format(types[fld], locale)

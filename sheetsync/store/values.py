@@ -22,6 +22,15 @@ from .errors import InvalidValueError
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PERIOD = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# What the store accepts, whatever the way in (sheet, CSV, CLI, API): values every part of sheetsync can
+# use. A number beyond them breaks Decimal arithmetic, PostgreSQL's numeric(14,2) or a double; a date
+# beyond them makes no sense for an agency's tasks and invoices (and 9999-12-31 overflows date arithmetic).
+MAX_NUMBER = Decimal("1e15")
+MAX_MONEY = Decimal("1e12")  # Money is numeric(14, 2): below 1,000,000,000,000.00
+DATE_MIN, DATE_MAX = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+HOURS_MAX = {"estimate_hours": 1000, "default_estimate_hours": 1000, "actual_hours": 10000, "weekly_hours": 168}
 
 # per model: fields a caller may set; the rest (ids, keys, versions, timestamps, tombstones) are the store's
 _SYSTEM_FIELDS = {"id", "key", "client_id", "created_at", "updated_at", "version", "deleted_at"}
@@ -54,14 +63,25 @@ def parse_date(field: str, value: Any) -> dt.date | None:
         return None
     if isinstance(value, dt.datetime):
         raise InvalidValueError(field, value, "a date without a time (YYYY-MM-DD)")
+    day: dt.date | None = None
     if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InvalidValueError(field, value, "a date as YYYY-MM-DD")
+    if day is None:
+        raise InvalidValueError(field, value, "a date as YYYY-MM-DD")
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise InvalidValueError(field, value, f"a date from {DATE_MIN} to {DATE_MAX}")
+    return day
+
+
+def clean_text(text: str) -> str:
+    """NUL and the other C0 control characters removed (tab and line breaks stay): PostgreSQL refuses NUL
+    in text, and none of them is something a person meant to type."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
 def coerce(model: type, field: str, value: Any) -> Any:
@@ -104,7 +124,7 @@ def coerce(model: type, field: str, value: Any) -> Any:
             number = Decimal(str(value))
         except InvalidOperation:
             raise InvalidValueError(label, value, "a whole number") from None
-        if number != number.to_integral_value():
+        if not number.is_finite() or abs(number) >= MAX_NUMBER or number != number.to_integral_value():
             raise InvalidValueError(label, value, "a whole number")
         return int(number)
     if isinstance(t, (Float, Numeric)):
@@ -114,8 +134,9 @@ def coerce(model: type, field: str, value: Any) -> Any:
             number = Decimal(str(value).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
         except InvalidOperation:
             raise InvalidValueError(label, value, "a number") from None
-        if not number.is_finite():
-            raise InvalidValueError(label, value, "a finite number")
+        limit = MAX_NUMBER if isinstance(t, Float) else MAX_MONEY
+        if not number.is_finite() or abs(number) >= limit:
+            raise InvalidValueError(label, value, f"a number below {limit:,.0f} in size")
         if isinstance(t, Float):
             return float(number)
         return number.quantize(Decimal("0.01"))
@@ -129,7 +150,7 @@ def coerce(model: type, field: str, value: Any) -> Any:
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             return str(value)
         raise InvalidValueError(label, value, "text")
-    return value
+    return clean_text(value)
 
 
 def check_rules(model: type, values: Mapping[str, Any]) -> None:
@@ -139,9 +160,9 @@ def check_rules(model: type, values: Mapping[str, Any]) -> None:
     def bad(field: str, expected: str) -> None:
         raise InvalidValueError(f"{name}.{field}", values[field], expected)
 
-    for field in ("estimate_hours", "actual_hours", "weekly_hours", "default_estimate_hours"):
-        if values.get(field) is not None and values[field] < 0:
-            bad(field, "a number of hours that is not negative")
+    for field, most in HOURS_MAX.items():
+        if values.get(field) is not None and not 0 <= values[field] <= most:
+            bad(field, f"a number of hours that is not negative and at most {most}")
     if model is m.Task:
         if "title" in values and not str(values["title"]).strip():
             bad("title", "a non-empty title")

@@ -28,3 +28,14 @@ def formula_error(raw: Any, locale: str = "ru") -> str | None:
     if token not in ERROR_TOKENS:
         return None
     return _MESSAGE.get(locale, _MESSAGE["en"]).format(token=token)
+
+
+_REQUIRED = {
+    "ru": "sheetsync: эта ячейка не может быть пустой; впишите значение (пока остаётся прежнее).",
+    "en": "sheetsync: this cell cannot be empty; put a value back (the last one is kept meanwhile).",
+}
+
+
+def required_message(locale: str = "en") -> str:
+    """The note on an emptied required cell (title, priority, status…), in the sheet's language."""
+    return _REQUIRED.get(locale, _REQUIRED["en"])

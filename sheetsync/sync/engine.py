@@ -291,7 +291,7 @@ class SyncEngine:
         sid = client.spreadsheet_id
         types = self._types()
         snapshot = SheetSnapshot(sid, {k: lay.fields for k, lay in layouts.items() if KEY_FIELD in lay.columns},
-                                 [r for rs in rows.values() for r in rs])
+                                 [r for rs in rows.values() for r in rs], locale=client.locale or "ru")
         fields = sorted(types)
         store_rows = {}
         for t in self.store.tasks.list(client.slug, include_deleted=True):

@@ -49,8 +49,8 @@ def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Sequence[s
         return FieldType("enum", labels=labels)
     kind = {"int": "int", "number": "number", "hours": "hours", "date": "date", "text": "text", "bool": "bool",
             "email": "email", "period": "period"}.get(col.type, "text")
-    if kind == "int":
-        return FieldType("int", min=lo, max=hi)
+    if kind in ("int", "number", "hours"):  # the sheet's own validation bounds what the sync accepts
+        return FieldType(kind, min=lo, max=hi)
     return FieldType(kind)
 
 

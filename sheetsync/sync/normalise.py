@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 # dates are the transport's: one definition of serial numbers and of the date forms people type
@@ -29,6 +29,14 @@ _PERIOD = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))$")
 _TRUE = {"true", "yes", "y", "1", "да", "истина", "✓", "x"}
 _FALSE = {"false", "no", "n", "0", "нет", "ложь"}
 
+# Values a cell may hold and still be used (docs/sync.md, "Invalid values"). Beyond them a value is an
+# invalid value — noted, listed, the last good one kept — never an exception that stops the client.
+MAX_NUMBER = Decimal("1e15")  # |x| below this: a double holds it exactly to the cent; Decimal never overflows
+DATE_MIN = date(1970, 1, 1)  # dates typed into a sheet: a wider window is a typo (31.12.9999, 01.01.1900)
+DATE_MAX = date(2199, 12, 31)
+MAX_TEXT = 50_000  # Google's limit for one cell's text
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and other C0 controls (tab, LF, CR stay)
+
 
 @dataclass(frozen=True)
 class FieldType:
@@ -37,7 +45,7 @@ class FieldType:
     kind: str
     labels: Mapping[str, Mapping[str, str]] | None = None
     allowed: frozenset[str] | None = None  # extra vocabulary (known assignees, task types)
-    min: int | None = None
+    min: int | None = None  # bounds of int, number and hours columns (the template's validation)
     max: int | None = None
 
     def __post_init__(self) -> None:
@@ -80,7 +88,9 @@ def from_sheet(raw: Any, ft: FieldType, locale: str = "ru") -> tuple[Canon, str 
     if failed:
         return None, failed
     if isinstance(raw, str):
-        raw = raw.replace("\r\n", "\n").strip().replace("\u00a0", " ")
+        raw = clean_text(raw).strip().replace("\u00a0", " ")
+        if not raw:
+            return None, None
     fn = _READERS[ft.kind]
     value = fn(raw, ft)
     if value is None:
@@ -91,46 +101,76 @@ def from_sheet(raw: Any, ft: FieldType, locale: str = "ru") -> tuple[Canon, str 
 def _read_text(raw: Any, ft: FieldType) -> Canon:
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and (raw != raw or raw in (float("inf"), float("-inf"))):
+        return None
     if isinstance(raw, (int, float)):
         return canon_number(raw)
-    return str(raw)
+    text = str(raw)
+    return text if len(text) <= MAX_TEXT else None
+
+
+def clean_text(text: str) -> str:
+    """Text as the store keeps it: CRLF/CR as LF, NUL and the other C0 control characters removed.
+
+    PostgreSQL cannot store NUL in text at all, and no control character is something a person meant
+    to type (they arrive pasted from other programs); tab and line breaks are kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def _in_bounds(d: Decimal | None, ft: FieldType) -> Decimal | None:
+    """``d`` if a sheet may hold it in this column: finite, below MAX_NUMBER, within the column's bounds."""
+    if d is None or abs(d) >= MAX_NUMBER:
+        return None
+    if (ft.min is not None and d < ft.min) or (ft.max is not None and d > ft.max):
+        return None
+    return d
 
 
 def _read_int(raw: Any, ft: FieldType) -> Canon:
-    d = _to_decimal(raw)
+    d = _in_bounds(_to_decimal(raw), ft)
     if d is None or d != d.to_integral_value():
         return None
-    n = int(d)
-    if (ft.min is not None and n < ft.min) or (ft.max is not None and n > ft.max):
-        return None
-    return str(n)
+    return str(int(d))
 
 
 def _read_number(raw: Any, ft: FieldType) -> Canon:
-    d = _to_decimal(raw)
+    d = _in_bounds(_to_decimal(raw), ft)
     return None if d is None else _fmt(d)
 
 
-def _read_hours(raw: Any, ft: FieldType) -> Canon:
+def _strip_hours_unit(raw: Any) -> Any:
     if isinstance(raw, str):
-        raw = re.sub(r"\s*(h|ч|час(а|ов)?|hours?)\.?$", "", raw, flags=re.IGNORECASE)
-    d = _to_decimal(raw)
+        return re.sub(r"\s*(h|ч|час(а|ов)?|hours?)\.?$", "", raw, flags=re.IGNORECASE)
+    return raw
+
+
+def _hours(d: Decimal) -> str:
+    with localcontext() as ctx:  # any finite Decimal quantizes (the default 28 digits fail from 1e26 on)
+        ctx.prec = max(28, d.adjusted() + 4)
+        return _fmt(d.quantize(Decimal("0.01")))
+
+
+def _read_hours(raw: Any, ft: FieldType) -> Canon:
+    d = _in_bounds(_to_decimal(_strip_hours_unit(raw)), ft)
     if d is None or d < 0:
         return None
-    return _fmt(d.quantize(Decimal("0.01")))
+    return _hours(d)
 
 
 def _read_date(raw: Any, ft: FieldType) -> Canon:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, (int, float)):
-        if not 1 <= raw < 2_958_466:  # up to 9999-12-31
+        if raw != raw or not 1 <= raw < 2_958_466:  # NaN; up to 9999-12-31
             return None
-        return serial_to_date(raw).isoformat()
-    try:
-        return parse_date(str(raw)).isoformat()
-    except ValueError:
-        return None
+        day = serial_to_date(raw)
+    else:
+        try:
+            day = parse_date(str(raw))
+        except (ValueError, OverflowError):
+            return None
+    return day.isoformat() if DATE_MIN <= day <= DATE_MAX else None
 
 
 def _read_enum(raw: Any, ft: FieldType) -> Canon:
@@ -230,10 +270,14 @@ def expected_format(ft: FieldType, locale: str = "ru", raw: Any = None) -> str:
             msg = "Целое число, например 3" if ru else "Whole number, e.g. 3"
     elif k == "number":
         msg = "Число, например 1500 или 2,5" if ru else "Number, e.g. 1500 or 2.5"
+        msg += _range(ft, ru)
     elif k == "hours":
         msg = "Число часов, например 2,5" if ru else "Number of hours, e.g. 2.5"
+        msg += _range(ft, ru, low=0)
     elif k == "date":
         msg = "Дата в формате ДД.ММ.ГГГГ, например 24.11.2026" if ru else "Date as DD.MM.YYYY, e.g. 24.11.2026"
+        msg += (f", с {DATE_MIN:%d.%m.%Y} по {DATE_MAX:%d.%m.%Y}" if ru
+                else f", from {DATE_MIN:%d.%m.%Y} to {DATE_MAX:%d.%m.%Y}")
     elif k == "enum":
         assert ft.labels is not None
         names = ", ".join(lbl.get(locale) or lbl.get("en") or v for v, lbl in ft.labels.items())
@@ -249,8 +293,22 @@ def expected_format(ft: FieldType, locale: str = "ru", raw: Any = None) -> str:
     elif k == "period":
         msg = "Неделя 2026-W48 или месяц 2026-11" if ru else "Week 2026-W48 or month 2026-11"
     else:
-        msg = "Текст" if ru else "Text"
+        msg = (f"Текст не длиннее {MAX_TEXT} знаков" if ru else f"Text of at most {MAX_TEXT} characters")
+    if isinstance(raw, str) and len(raw) > 80:
+        raw = raw[:77] + "…"
+        got = f"«{raw}» не подходит. " if ru else f"“{raw}” is not valid. "
     return got + msg
+
+
+def _range(ft: FieldType, ru: bool, low: int | None = None) -> str:
+    """The column's bounds, when it has an upper one (numbers beyond MAX_NUMBER are not worth a mention)."""
+    lo = ft.min if ft.min is not None else low
+    hi = ft.max
+    if hi is None:
+        return ""
+    if lo is not None:
+        return f", от {lo} до {hi}" if ru else f", from {lo} to {hi}"
+    return f", не больше {hi}" if ru else f", at most {hi}"
 
 
 # --- canonical -> sheet --------------------------------------------------------------------------
@@ -291,12 +349,13 @@ def from_store(value: Any, ft: FieldType) -> Canon:
         return "true" if value else "false"
     if k in ("int", "number"):
         return canon_number(value) if not isinstance(value, str) else _read_number(value, ft)
-    if k == "hours":
-        return _read_hours(value, ft)
+    if k == "hours":  # the store's value is the truth: no sheet bounds, and never an exception
+        d = _to_decimal(_strip_hours_unit(value))
+        return None if d is None else _hours(d)
     if k == "email":
         return str(value).strip().lower()
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").strip()
+        return clean_text(value).strip()
     return _read_text(value, ft)
 
 

@@ -43,6 +43,7 @@ from .actions import (
     Warn,
     WriteCell,
 )
+from .cellerrors import required_message
 from .normalise import Canon
 
 KEY_FIELD = "key"
@@ -90,6 +91,7 @@ class SheetSnapshot:
     spreadsheet_id: str
     columns: Mapping[str, Sequence[str]]
     rows: Sequence[SheetRow] = ()
+    locale: str = "en"  # the sheet's language, for the notes the planner writes
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,7 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                 continue
             vanished.append(key)
             continue
-        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error)
+        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error, sheet.locale)
 
     # 3. Rows gone from the sheet: tombstone, unless guarded or modified in the store.
     if vanished:
@@ -442,7 +444,7 @@ def _locate(sheet: SheetSnapshot, row_id: str) -> tuple[str, int] | None:
 
 def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: Mapping[str, Sequence[str]],
            r: SheetRow, s: StoreTask, b: BaseRow | None, open_errors: Mapping[tuple[str, str], str],
-           seen_errors: set[tuple[str, str]], error) -> None:
+           seen_errors: set[tuple[str, str]], error, locale: str = "en") -> None:
     act = out.actions.append
     key = s.key
     fields = [f for f in columns[r.sheet] if f != KEY_FIELD]
@@ -466,7 +468,7 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
             agreed[f] = tv
             continue
         if f in policy.required and r.values.get(f) is None and f not in r.errors and s.values.get(f) is not None:
-            r = _with_error(r, f, None, REQUIRED_MESSAGE)
+            r = _with_error(r, f, None, required_message(locale))
         if f in r.errors:
             row_errors.append(f)
             if b is not None and f in b.values:
@@ -558,7 +560,7 @@ def _put_back(out: Plan, free: _Rows, present: set[str], columns: Mapping[str, S
     out.base[s.key] = BaseRow(home, vals)
 
 
-REQUIRED_MESSAGE = "sheetsync: this cell cannot be empty; put a value back (the last one is kept meanwhile)."
+REQUIRED_MESSAGE = required_message("en")
 
 
 def _with_error(r: SheetRow, f: str, raw: str | None, message: str) -> SheetRow:

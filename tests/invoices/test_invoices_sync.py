@@ -192,8 +192,8 @@ def test_a_nonsense_planned_date_names_the_accepted_forms(store, invoices, tab, 
     tab.update([["next week"]], f"F{r}", raw=True)
     assert refresh(invoices).errors == 1
     (err,) = store.sync.errors("initech")
-    assert err.message == ("sheetsync: “next week” is not valid. Date as DD.MM.YYYY, e.g. 24.11.2026 or a week: "
-                           "2026-W48, 23.11–29.11. The last good value stays: 12.11.2026.")
+    assert err.message == ("sheetsync: “next week” is not valid. Date as DD.MM.YYYY from 01.01.2021 to 31.12.2031, "
+                           "e.g. 24.11.2026, or a week: 2026-W48, 23.11–29.11. The last good value stays: 12.11.2026.")
     assert store.invoices.get(agency["e"]).planned_date == dt.date(2026, 11, 12)
 
 
