@@ -26,7 +26,7 @@ def _kind(kind: str) -> str:
 @app.command("import")
 def import_cmd(
     kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
-    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8, header row; comma or semicolon separated).")],
+    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8, or UTF-16 with a BOM; header row; comma, semicolon or tab separated).")],
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows and report the bad ones "
                                            "(default: any bad row means nothing is imported).")] = False,
     who: Annotated[str | None, typer.Option("--actor", help=ACTOR_HELP)] = None,
@@ -67,7 +67,8 @@ def export_data(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
-    """Export clients, tasks, invoices or metric values as CSV (the same columns `import` reads)."""
+    """Export clients, tasks, invoices or metric values as CSV (the same columns `import` reads; text that a
+    spreadsheet would take for a formula is written with a leading single quote, which `import` removes)."""
     from sheetsync.store import StoreError
 
     kind = _kind(kind)

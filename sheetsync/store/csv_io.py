@@ -7,6 +7,7 @@ which keeps the good rows and reports the rest. Column sets: see `COLUMNS` and d
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -96,6 +97,26 @@ def _check_kind(kind: str) -> None:
 # --- export ----------------------------------------------------------------------------------
 
 
+# OWASP "CSV Injection": a cell starting with one of these is taken as a formula by Excel/LibreOffice/
+# Sheets; exported text that does gets a leading single quote (and so does text that starts with a quote
+# followed by one of them or by another quote, so the import can take exactly one quote off again).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_text(text: str) -> str:
+    """Text as written to a CSV cell: never read as a formula by a spreadsheet program."""
+    if text.startswith(FORMULA_START) or (text.startswith("'") and text[1:2] and text[1] in "=+-@\t\r'"):
+        return "'" + text
+    return text
+
+
+def unescape_text(cell: str) -> str:
+    """The inverse of :func:`escape_text` (other text is left alone)."""
+    if cell.startswith("'") and cell[1:2] and cell[1] in "=+-@\t\r'":
+        return cell[1:]
+    return cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -108,8 +129,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+        return escape_text("; ".join(str(v) for v in value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    return escape_text(str(value))
 
 
 def export_rows(store: Store, kind: str, client: Any = None) -> Iterator[dict[str, str]]:
@@ -141,25 +164,62 @@ def export_csv(store: Store, kind: str, path: str | Path, *, client: Any = None)
 # --- import ----------------------------------------------------------------------------------
 
 
+SAVE_AS_UTF8 = ("save it as UTF-8 (Excel: “CSV UTF-8”; LibreOffice: character set Unicode (UTF-8)), "
+                "or convert it: iconv -f cp1251 -t utf-8")
+
+
+def _decode(path: Path) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or UTF-16/32 with a BOM (Excel's "Unicode text").
+
+    Anything else (cp1251 from an old Excel, UTF-16 without its BOM) is one line saying where and what
+    to do: guessing a legacy encoding would silently import mojibake."""
+    data = path.read_bytes()
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise StoreError(f"{path}: not valid {encoding.upper()} text despite its byte-order mark "
+                                 f"(byte {exc.start}); {SAVE_AS_UTF8}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise StoreError(f"{path}: line {line} is not UTF-8 text (a Windows cp1251 file?); {SAVE_AS_UTF8}") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise StoreError(f"{path}: line {line} holds NUL characters (UTF-16 without a byte-order mark?); "
+                         f"{SAVE_AS_UTF8}")
+    return text
+
+
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    text = path.read_text(encoding="utf-8-sig")
+    text = _decode(path)
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
-    for cells in reader:
-        if header is None:
-            header = [h.strip() for h in cells]
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        line = reader.line_num
-        if len(cells) > len(header):
-            rows.append((line, {"__error__": f"{len(cells)} cells but the header has {len(header)} columns"}))
-            continue
-        rows.append((line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))))
+    try:
+        for cells in reader:
+            _row(cells, reader.line_num, rows, header)
+            if header is None:
+                header = [h.strip() for h in cells]
+    except csv.Error as exc:
+        raise StoreError(f"{path}: line {reader.line_num}: not readable as CSV ({exc}); check its quotes") from None
     return header or [], rows
+
+
+def _row(cells: list[str], line: int, rows: list[tuple[int, dict[str, str]]], header: list[str] | None) -> None:
+    """One data row (after the header) into ``rows``; a row with more cells than the header is an error."""
+    if header is None or not any(c.strip() for c in cells):
+        return
+    if len(cells) > len(header):
+        rows.append((line, {"__error__": f"{len(cells)} cells but the header has {len(header)} columns"}))
+        return
+    cells = [unescape_text(c) for c in cells]
+    rows.append((line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))))
 
 
 def import_csv(store: Store, kind: str, path: str | Path, *, skip_bad: bool = False, origin: str = "import",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import keys, task_bulk
 from .errors import InvalidValueError, StoreError
-from .models import Client, ReservedId, Task
+from .models import Client, ReservedId, Specialist, Task
 from .values import clean
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def import_tasks(
     """Check every row, listing bad ones in `report.errors`; write the good ones if there are no bad
     ones or `skip_bad`."""
     clients = dict(s.execute(select(Client.slug, Client.id)).all())
+    specialists = {e.lower() for e in s.scalars(select(Specialist.email))}
     named = [(raw.get("key") or "").strip() for _, raw in rows]
     existing = task_bulk.load(s, [k for k in named if k])
     reserved: dict[str, int] = {}
@@ -48,7 +49,7 @@ def import_tasks(
             report.errors.append(row_error(line, raw["__error__"]))
             continue
         try:
-            outcome = _check_row(raw, clients, existing, reserved, first_line, line)
+            outcome = _check_row(raw, clients, existing, reserved, first_line, line, specialists)
         except (StoreError, ValueError) as exc:
             report.errors.append(row_error(line, str(exc)))
             continue
@@ -69,7 +70,7 @@ def import_tasks(
 
 def _check_row(
     raw: Mapping[str, Any], clients: dict[str, int], existing: dict[str, Task], reserved: dict[str, int],
-    first_line: dict[str, int], line: int,
+    first_line: dict[str, int], line: int, specialists: set[str] | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """('update', key, fields) or ('create', key, item) for one row, or raise with what is wrong."""
     from .csv_io import READ_ONLY, _present
@@ -90,6 +91,11 @@ def _check_row(
             raise StoreError(f"task {key} is already on line {first_line[key]}: keep one row per task")
         first_line[key] = line
     values = clean(Task, fields)  # the line number says which task
+    if values.get("assignee") and specialists is not None:  # as the config and the sheet do: known people only
+        values["assignee"] = values["assignee"].strip().lower()
+        if values["assignee"] not in specialists:
+            raise InvalidValueError("tasks.assignee", values["assignee"], "the email of a specialist in the config "
+                                    "(`[[specialists]]`, then `sheetsync db upgrade`)")
     task = existing.get(key) if key else None
     if task is not None:
         if task.client_id != clients[client]:

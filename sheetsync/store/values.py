@@ -22,6 +22,7 @@ from .errors import InvalidValueError
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PERIOD = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_URL = re.compile(r"^https?://[^\s/?#]+\S*$")  # config.ClientConfig.tracker_url, and a host
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # What the store accepts, whatever the way in (sheet, CSV, CLI, API): values every part of sheetsync can
@@ -186,6 +187,8 @@ def check_rules(model: type, values: Mapping[str, Any]) -> None:
                     raise InvalidValueError(f"{name}.{field}", email, "an email address")
         if values.get("manager_email") and not _EMAIL.match(values["manager_email"]):
             bad("manager_email", "an email address")
+        if values.get("tracker_url") and not _URL.match(values["tracker_url"]):
+            bad("tracker_url", "an http(s) URL such as https://tracker.example/acme")  # as the config says
 
 
 def clean(model: type, values: Mapping[str, Any], *, allowed: tuple[str, ...] | None = None) -> dict[str, Any]:
