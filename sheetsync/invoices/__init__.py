@@ -231,7 +231,7 @@ class Invoices:
                 if applied.typed or applied.notes or applied.pulled:
                     touched.add(m)
                 touched.update(new for _old, new in applied.moved.values())
-            requests, updates, bases = self._render_all(month, tabs, pulled, touched, out)
+            requests, updates, bases = self._render_all(month, tabs, pulled, touched, out, ranges, read)
             unusable = self.unusable
             if not ranges:
                 break
@@ -259,10 +259,12 @@ class Invoices:
         return out
 
     def _render_all(self, month: str, tabs: dict[str, Any], pulled: dict[str, isync.Applied], touched: set[str],
-                    out: RefreshReport) -> tuple[list[dict[str, Any]], list[tuple[str, list[list[Any]]]], dict[str, dict]]:
+                    out: RefreshReport, ranges: dict[str, str] | None = None, read: dict[str, Any] | None = None,
+                    ) -> tuple[list[dict[str, Any]], list[tuple[str, list[list[Any]]]], dict[str, dict]]:
         """Every tab to rewrite: ``month``, months its invoices were carried to, ``touched`` (tabs with edits or
         notes, months an edit moved an invoice into); then the summary."""
         months = {month, *touched}
+        ranges, read = ranges or {}, read or {}
         facts = self.facts()
         requests: list[dict[str, Any]] = []
         updates: list[tuple[str, list[list[Any]]]] = []
@@ -276,7 +278,7 @@ class Invoices:
             tab = render_month(layout, all_marks(facts, layout.weeks, month=m, locale=self.locale, tz=self.tz),
                                locale=self.locale, templates=self.templates,
                                typed=applied.typed if applied else None, notes=applied.notes if applied else None)
-            self._emit(tab, tabs.get(m), requests, updates)
+            self._emit(tab, tabs.get(m), requests, updates, read.get(ranges[m]) if m in ranges else None)
             bases[m] = tab.base  # an invalid cell keeps the store's value as its base: fixing it is an edit
             if m == month:
                 names = {b.department.key: b.department.name for b in layout.blocks}
@@ -290,7 +292,7 @@ class Invoices:
         return requests, updates, bases
 
     def _emit(self, tab: Any, existing: dict[str, Any] | None, requests: list[dict[str, Any]],
-              updates: list[tuple[str, list[list[Any]]]]) -> None:
+              updates: list[tuple[str, list[list[Any]]]], read: list[list[Any]] | None = None) -> None:
         props = (existing or {}).get("properties")
         if props is not None and props.get("sheetId") != tab.sheet_id:
             raise RuntimeError(f"the tab {tab.title!r} of the turnover spreadsheet was not made by sheetsync "
@@ -298,8 +300,8 @@ class Invoices:
         protected = [p["protectedRangeId"] for p in (existing or {}).get("protectedRanges", [])]
         requests.extend(structural(tab, existing=props, protected_ids=protected, owner=self.sheets.identity))
         grid = (props or {}).get("gridProperties", {})
-        updates.append(value_range(tab, grid.get("rowCount", 0) if props else 0,
-                                   grid.get("columnCount", 0) if props else 0))
+        rng, cells = value_range(tab, grid.get("rowCount", 0) if props else 0, grid.get("columnCount", 0) if props else 0)
+        updates.append((rng, isync.leave_unchanged(cells, tab.rows, read) if read is not None else cells))
 
     def _pull(self, sid: str, ranges: dict[str, str], values: dict[str, list[list[Any]]], out: RefreshReport
               ) -> dict[str, isync.Applied]:

@@ -259,3 +259,32 @@ def apply(store: Any, decisions: Decisions, types: Mapping[str, FieldType], *, s
         if f"{before:%Y-%m}" != f"{inv.planned_date:%Y-%m}":
             out.moved[key] = (f"{before:%Y-%m}", f"{inv.planned_date:%Y-%m}")
     return out
+
+
+def _same(read: Any, wrote: Any) -> bool:
+    read, wrote = ("" if read is None else read), ("" if wrote is None else wrote)
+    if isinstance(read, bool) or isinstance(wrote, bool):
+        return read is wrote
+    if isinstance(read, (int, float)) and isinstance(wrote, (int, float)):
+        return float(read) == float(wrote)
+    return read == wrote
+
+
+def leave_unchanged(grid: list[list[Any]], rows: Mapping[str, int], read: Sequence[Sequence[Any]]
+                    ) -> list[list[Any]]:
+    """The values write with ``None`` (Sheets: "null values will be skipped") in every editable cell that
+    already shows what the write would put there, in rows that hold the same invoice as when they were read.
+
+    An account's edit typed after the confirm read and before this write lands in such a cell (the write
+    only touches cells whose value changes) and is pulled by the next refresh, with its move, mark and
+    change-log row. Only a cell this refresh itself changes, or a row that moved, can still be typed over in
+    that instant — the race the Sheets API leaves open (no conditional write; docs/invoices.md)."""
+    out = [list(r) for r in grid]
+    for key, i in rows.items():
+        if i >= len(read) or i >= len(out) or not read[i] or str(read[i][0]).strip() != key:
+            continue
+        for fld in EDITABLE:
+            c = COL[fld]
+            if c < len(out[i]) and _same(read[i][c] if c < len(read[i]) else None, out[i][c]):
+                out[i][c] = None
+    return out

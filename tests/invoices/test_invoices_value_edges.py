@@ -97,3 +97,36 @@ def test_a_bad_date_with_no_good_value_in_the_log_is_left_out_with_a_warning(sto
     report = refresh(invoices)
     assert any(key in w for w in report.warnings) and key not in str(tab.get_all_values())
     assert report.tabs == ["2026-11"]
+
+
+# --- an account typing between the confirm read and the write (issue 13, item 3) ------------------------------
+def test_a_planned_date_typed_after_the_confirm_read_is_not_overwritten(emu, store, invoices, tab, agency, sheets,
+                                                                       sid):
+    from invoice_helpers import values
+
+    r = tab.rows_of[agency["e"]]
+    other = tab.rows_of[agency["b"]]
+    tab.update([["Issued"]], f"E{other}", raw=True)  # something for this refresh to do
+    seen = []
+
+    def account_types_after_the_confirm(req):
+        seen.append(req.path)
+        if req.path.endswith(":batchUpdate") and not req.path.endswith("values:batchUpdate") \
+                and sum(p.endswith(":batchUpdate") for p in seen) == 1:
+            tab.update([["24.11.2026"]], f"F{r}", raw=True)  # after the confirm read, before the writes
+
+    remove = emu.on_request(account_types_after_the_confirm)
+    try:
+        first = refresh(invoices)
+    finally:
+        remove()
+    assert first.pulled == 1 and store.invoices.get(agency["b"]).status == "issued"
+    assert values(sheets, sid, "2026-11")[r - 1][5] == "24.11.2026"  # still what the account typed
+    second = refresh(invoices, hour=10)
+    assert second.pulled == 1, second
+    inv = store.invoices.get(agency["e"])
+    assert inv.planned_date == dt.date(2026, 11, 24)
+    assert [m.to_date for m in store.invoices.moves(agency["e"])] == [dt.date(2026, 11, 24)]
+    assert any(c.field == "planned_date" and c.origin == "sheet" for c in store.log(entity="invoice", key=agency["e"]))
+    assert cells(sheets, sid, f"'2026-11'!K{r}")[0][0].get("note", "").startswith("moved →")  # the mark in 09.11–15.11
+
