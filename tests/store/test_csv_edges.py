@@ -119,3 +119,31 @@ def test_tracker_urls_the_config_refuses_are_bad_rows(store, tmp_path, url):
     report = store.import_csv("clients", path, skip_bad=True)
     assert report.created == 1 and [e.line for e in report.errors] == [3]
     assert "http" in report.errors[0].message
+
+
+def test_cli_import_of_a_cp1251_file_and_a_huge_number_says_what_to_do(tmp_path, monkeypatch):
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from sheetsync.cli import _COMMANDS, app
+
+    for name in _COMMANDS:  # as tests/store/test_store_cli.py: register every command module
+        importlib.import_module(f"sheetsync.cli.{name}")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SHEETSYNC_ACTOR", "op@agency.test")
+    monkeypatch.delenv("SHEETSYNC_CONFIG", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--config", "c.toml", "--agency", "A"]).exit_code == 0
+    assert runner.invoke(app, ["db", "upgrade", "--config", "c.toml"]).exit_code == 0
+    _write(tmp_path / "c.csv", "slug;name\nacme;АКМЕ\n", encoding="cp1251")
+    bad = runner.invoke(app, ["import", "clients", "c.csv", "--config", "c.toml"])
+    out = " ".join(bad.output.split())
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "UTF-8" in out and "line 2" in out, bad.output
+    _write(tmp_path / "c.csv", "slug,name\nacme,ACME\n")
+    assert runner.invoke(app, ["import", "clients", "c.csv", "--config", "c.toml"]).exit_code == 0
+    _write(tmp_path / "t.csv", "client,title,estimate_hours\nacme,a,1e400\nacme,b,2\n")
+    skipped = runner.invoke(app, ["import", "tasks", "t.csv", "--skip-bad", "--config", "c.toml"])
+    out = " ".join(skipped.output.split())
+    assert skipped.exit_code == 2 and "1 created" in out and "t.csv:2" in out, skipped.output
