@@ -68,6 +68,7 @@ def test_no_single_cell_value_makes_a_metrics_refresh_fail(tmp_path_factory, col
     from sheetsync.store import Store
 
     _kind, value, raw = typed
+    assume(not infinite(value, raw))  # an emulator gap, see edgevalues.py
     store = Store.open(tmp_path_factory.mktemp("met") / "s.db")
     try:
         emu = Emulator()
