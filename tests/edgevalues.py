@@ -52,30 +52,3 @@ def examples(default: int, ci: int, long: int) -> int:
     if os.environ.get("SHEETSYNC_LONG"):
         return long
     return ci if os.environ.get("CI") else default
-
-
-def _number(value: object, raw: bool) -> float | None:
-    if value == "=1e30*1e30":
-        return 1e60
-    if isinstance(value, bool) or (raw and isinstance(value, str)):
-        return None
-    try:
-        x = float(str(value).replace(",", ".").replace(" ", ""))
-    except ValueError:
-        return None
-    return x if x == x else None
-
-
-def beyond_dates(value: object, raw: bool) -> bool:
-    """A number the emulator cannot render in a date-formatted cell (``timedelta`` overflow in
-    sheetsync/emulator/cellvalues.py ``from_serial``): left out on date columns until the emulator renders
-    it as Google does. Typed RAW, text stays text and is fine."""
-    x = _number(value, raw)
-    return x is not None and abs(x) >= 2_958_466
-
-
-def infinite(value: object, raw: bool) -> bool:
-    """``1e400`` typed USER_ENTERED: the emulator stores float infinity and cannot render it in a cell with a
-    number format (cellvalues.py ``_format_number``); left out of such cells until it does as Google does."""
-    x = _number(value, raw)
-    return x is not None and x in (float("inf"), float("-inf"))

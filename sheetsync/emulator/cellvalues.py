@@ -80,6 +80,12 @@ def to_serial(dt: datetime | date) -> float:
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
+# the serials a calendar date can be shown for (0001-01-01 .. 9999-12-31): outside them a date format
+# falls back to the General number display instead of failing the read
+MIN_SERIAL = -693_593.0
+MAX_SERIAL = 2_958_466.0
+
+
 def from_serial(serial: float) -> datetime:
     # round to the millisecond so 0.1-day arithmetic does not render 2:23:59
     ms = round(serial * 86400000)
@@ -167,6 +173,8 @@ def _plain_number(s: str, loc: Locale) -> float | None:
     if m.group(3):
         text += "e" + m.group(3)
     x = float(text)
+    if not math.isfinite(x):  # beyond a double (e.g. 1e400): not a number Sheets can store, it stays text
+        return None
     return -x if neg else x
 
 
@@ -388,7 +396,11 @@ def apply_pattern(x: float, pattern: str, loc: Locale) -> str:
     elif len(sections) >= 3 and x == 0:
         sec = sections[2]
     sec = re.sub(r"\[(?:Red|Black|Blue|Green|Yellow|Cyan|Magenta|White|Color\d+)\]", "", sec, flags=re.I)
+    if not math.isfinite(x):
+        return general(x, loc)
     if _is_date_pattern(sec):
+        if not MIN_SERIAL <= x < MAX_SERIAL:  # no calendar date there: shown as a plain number
+            return general(x, loc)
         return format_datetime(x, sec)
     return _format_number(x, sec, loc)
 
