@@ -90,7 +90,9 @@ def test_provisioning_takes_a_handful_of_calls(world):
     row = jobs.provision_job(world)
     by = row.ours.by_method
     assert by["sheets.spreadsheets.create"] == 1 and by["sheets.spreadsheets.batchUpdate"] == 1, by
-    assert row.ours.reads + row.ours.writes <= 3 and row.ours.drive <= 4, by  # + sharing
+    # Drive: sharing (permissions.list + one create per person) and the writersCanShare lock
+    # (files.get + files.update), all on Drive's quota
+    assert row.ours.reads + row.ours.writes <= 3 and row.ours.drive <= 5, by
     world.settle(world.a.slugs)
 
 
