@@ -221,6 +221,7 @@ class SyncEngine:
                 values, ctx.row_ids = read_with_row_ids(  # + row metadata and its budget, same call
                     self.sheets, sid, layouts, limit=self.metadata_limit, caps=self._meta_caps.get(sid),
                     migrate=sid not in self._no_migration)
+                ctx.raw = values  # the cells as read: a person's new row getting its ID is checked against them
                 return self._rows(sid, layouts, values, types, locale, None)
 
             out = execute(ctx, p, before, reread)

@@ -8,8 +8,12 @@ Order, and why:
    restores, conflicts and errors — done before the sheet write, so a crash right after leaves
    sheet == store for those fields, which the next run sees as agreed;
 4. grow the grid if a row must go below it (structural, only when needed);
-5. one ``values:batchUpdate`` (RAW) with the changed cells, new IDs, appended and cleared rows;
-6. one ``:batchUpdate`` only for notes and the formulas of appended rows;
+5. one ``values:batchUpdate`` (RAW) with the changed cells, new IDs and cleared rows; its response is
+   checked (rowmeta.py): an ID written into a person's new row that no longer holds what the
+   ID-check read saw is taken back at once (:func:`take_back`) and the task is not created;
+6. one ``:batchUpdate`` for notes, and for appended rows: each goes into a row *inserted* for it
+   (``insertDimension``), with its values, formulas and row metadata in the same atomic call, so a
+   row a person typed meanwhile is pushed down, never written over (:func:`fresh_row_requests`);
 7. create the tasks whose IDs are now in the sheet (idempotent on the reserved key);
 8. record the new base — last, so a base never describes a write that did not land.
 """
@@ -41,7 +45,7 @@ from .actions import (
 )
 from .layout import SheetLayout
 from .normalise import FieldType, from_store, to_sheet, to_store
-from .plan import KEY_FIELD, Plan, SheetRow, row_token
+from .plan import FIRST_DATA_ROW, KEY_FIELD, Plan, SheetRow, row_token
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,17 @@ class Context:
     row_ids: dict[tuple[str, int], int] | None = None  # row metadata ids, set by the ID-check read
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
     old_base: Mapping[tuple[str, str, str], Any] | None = None  # the base as read for planning; None: replace it
+    raw: Mapping[str, list[list[Any]]] | None = None  # the ID-check read's cells per sheet kind (as read)
+
+
+@dataclass(frozen=True)
+class FreshRow:
+    """A task row written into a row inserted for it (an appended task, a new row moved to its sheet)."""
+
+    sheet: str
+    row: int  # where the planner placed it, in the ID-check read's numbering
+    key: str
+    values: Mapping[str, Any]
 
 
 @dataclass
@@ -89,13 +104,35 @@ def reserve_keys(ctx: Context, plan: Plan) -> dict[str, str]:
     return out
 
 
+def moved_keys(plan: Plan) -> set[str]:
+    """Tasks whose row moves to the other sheet in this plan (appended there, cleared here)."""
+    return {a.key for a in plan.of(ClearRow) if a.key}
+
+
+def written_in_place(plan: Plan) -> set[str]:
+    """Appended tasks written into their planned row by position instead of into an inserted row.
+
+    Rows moving sheets (see :func:`addressed_rows`), and rows planned for row 2: a row inserted
+    above the first data row would push the sheet's protections, validation and formats (ranges
+    starting at row 2) down with the old rows, leaving the new row outside them.
+    """
+    moving = moved_keys(plan)
+    return {a.key for a in plan.of(AppendRow) if a.key in moving or a.row <= FIRST_DATA_ROW}
+
+
 def addressed_rows(plan: Plan) -> dict[tuple[str, int], str]:
-    """(sheet, row) -> what must be there: 'same' (as in the snapshot) or 'blank'."""
+    """(sheet, row) -> what must be there: 'same' (as in the snapshot) or 'blank'.
+
+    Appended rows need no check (they go into rows inserted for them, :func:`fresh_row_requests`),
+    except rows moving sheets: those are written with the clearing of their old row in one values
+    write, so that a crash never leaves the task on both sheets or on none.
+    """
     want: dict[tuple[str, int], str] = {}
+    in_place = written_in_place(plan)
     for a in plan.actions:
         if isinstance(a, (WriteCell, ClearRow, SetNote)):
             want[(a.sheet, a.row)] = "same"
-        elif isinstance(a, AppendRow):
+        elif isinstance(a, AppendRow) and a.key in in_place:
             want[(a.sheet, a.row)] = "blank"
         elif isinstance(a, CreateTask):
             want[(a.sheet, a.row)] = "same"
@@ -207,11 +244,12 @@ def _store_value(fld: str, value: Any, ft: FieldType) -> Any:
     return v
 
 
-def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[list[tuple[str, list[list[Any]]]],
-                                                                              list[dict[str, Any]]]:
-    """(values:batchUpdate ranges, :batchUpdate requests) for the plan's sheet side."""
+def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]
+                 ) -> tuple[list[tuple[str, list[list[Any]]]], list[dict[str, Any]], list[FreshRow]]:
+    """(values:batchUpdate ranges, :batchUpdate requests, rows to insert) for the plan's sheet side."""
     cells: dict[tuple[str, int, int], Any] = {}
     requests: list[dict[str, Any]] = []
+    fresh: list[FreshRow] = []
 
     def put(sheet: str, row: int, fld: str, value: Any) -> None:
         lay = ctx.layouts[sheet]
@@ -226,12 +264,17 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[lis
         for col in [*lay.columns.values(), *lay.computed.values()]:
             cells[(sheet, row, col)] = ""
 
-    def whole_row(sheet: str, row: int, key: str, values: Mapping[str, Any]) -> None:
+    def whole_row(sheet: str, row: int, key: str, values: Mapping[str, Any], insert: bool = True) -> None:
+        if insert and ctx.layouts[sheet].sheet_id is not None:
+            fresh.append(FreshRow(sheet, row, key, dict(values)))
+            return
+        # a row moving sheets: written with the clearing of its old row, in one values write (atomic)
         put(sheet, row, KEY_FIELD, key)
         for f in ctx.layouts[sheet].fields:
             put(sheet, row, f, values.get(f))
         requests.extend(_formulas(ctx, sheet, row))
 
+    in_place = written_in_place(plan)
     for a in plan.actions:
         if isinstance(a, ClearRow):
             clear(a.sheet, a.row)
@@ -239,7 +282,7 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[lis
         if isinstance(a, WriteCell):
             put(a.sheet, a.row, a.field, a.value)
         elif isinstance(a, AppendRow):
-            whole_row(a.sheet, a.row, a.key, a.values)
+            whole_row(a.sheet, a.row, a.key, a.values, insert=a.key not in in_place)
         elif isinstance(a, CreateTask):
             key = keys[a.token]
             if a.target == (a.sheet, a.row):
@@ -249,7 +292,7 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[lis
             else:
                 clear(a.sheet, a.row)
                 if a.target is not None:
-                    whole_row(a.target[0], a.target[1], key, a.cells)
+                    whole_row(a.target[0], a.target[1], key, a.cells, insert=False)
         elif isinstance(a, SetNote):
             lay = ctx.layouts[a.sheet]
             col = lay.columns.get(a.field)
@@ -258,7 +301,65 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]) -> tuple[lis
                     "rows": [{"values": [{"note": a.note or ""}]}], "fields": "note",
                     "start": {"sheetId": lay.sheet_id, "rowIndex": a.row - 1, "columnIndex": col}}})
     ranges = [(a1_cell(ctx.layouts[s].title, r, c + 1), [[v]]) for (s, r, c), v in sorted(cells.items())]
-    return ranges, requests
+    return ranges, requests, fresh
+
+
+def _cell_data(value: Any) -> dict[str, Any]:
+    """A RAW value as ``updateCells`` CellData: text stays text (``=x`` too), numbers stay numbers."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, int | float):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def fresh_row_requests(ctx: Context, fresh: list[FreshRow], ends: Mapping[str, int]
+                       ) -> tuple[list[dict[str, Any]], dict[tuple[str, int], int]]:
+    """``:batchUpdate`` requests putting each fresh row into a row inserted for it, and where each ends up.
+
+    Per row: ``insertDimension`` at the planned row (the rows from there down move one down), then
+    ``updateCells`` with its values and formulas (its row metadata follows, within the sheet's
+    metadata budget: :func:`rowmeta.fresh_anchor_requests`). A batch is applied in order
+    and all or nothing, so nothing a person typed into that row position meanwhile is written over:
+    it is pushed down with the rows below. A planned row that was a gap (a cleared row) stays a gap,
+    just below the new row; rows planned below the data (``ends``: the last used row per sheet, as
+    read) follow each other there. Requests addressing rows by position in the same batch must come
+    before these (they use the ID-check read's numbering).
+    """
+    out: list[dict[str, Any]] = []
+    placed: dict[tuple[str, int], int] = {}
+    by_sheet: dict[str, list[FreshRow]] = {}
+    for f in fresh:
+        by_sheet.setdefault(f.sheet, []).append(f)
+    for sheet, rows in sorted(by_sheet.items()):
+        lay = ctx.layouts[sheet]
+        shift = 0  # inserts above at gaps inside the data: the rows below moved down by that many
+        for f in sorted(rows, key=lambda f: f.row):
+            at = f.row - 1 + shift  # 0-based
+            if f.row <= ends.get(sheet, 1):
+                shift += 1
+            wire: dict[int, Any] = {}
+            for fld, col in lay.columns.items():
+                v = f.key if fld == KEY_FIELD else f.values.get(fld)
+                wire[col] = v if fld == KEY_FIELD else to_sheet(v, ctx.types.get(fld, FieldType("text")), ctx.locale)
+            width = max([*wire, *lay.computed.values(), 0]) + 1
+            row_cells = [_cell_data(wire.get(c)) for c in range(width)]
+            if ctx.templates is not None:
+                for ckey, col in lay.computed.items():
+                    template = ctx.templates[sheet].column(ckey).formula
+                    text = ctx.templates.formula(sheet, template, at + 1, ctx.locale)
+                    row_cells[col] = {"userEnteredValue": {"formulaValue": text}}
+            out.append({"insertDimension": {"range": {"sheetId": lay.sheet_id, "dimension": "ROWS",
+                                                      "startIndex": at, "endIndex": at + 1},
+                                            "inheritFromBefore": at > 1}})  # row 2: the format of the row below
+            out.append({"updateCells": {"rows": [{"values": row_cells}], "fields": "userEnteredValue",
+                                        "start": {"sheetId": lay.sheet_id, "rowIndex": at, "columnIndex": 0}}})
+            placed[(sheet, f.row)] = at + 1
+            if lay.row_count is not None:
+                lay.row_count += 1
+    return out, placed
 
 
 def _formulas(ctx: Context, sheet: str, row: int) -> list[dict[str, Any]]:
@@ -276,11 +377,12 @@ def _formulas(ctx: Context, sheet: str, row: int) -> list[dict[str, Any]]:
 
 
 def grow_requests(ctx: Context, plan: Plan) -> list[dict[str, Any]]:
-    """appendDimension for sheets whose grid is too short for a row the plan writes."""
+    """appendDimension for sheets whose grid is too short for a row the plan writes or inserts at."""
     need: dict[str, int] = {}
+    in_place = written_in_place(plan)
     for a in plan.actions:
-        if isinstance(a, AppendRow):
-            need[a.sheet] = max(need.get(a.sheet, 0), a.row)
+        if isinstance(a, AppendRow):  # inserting at the end needs no growth; writing there does
+            need[a.sheet] = max(need.get(a.sheet, 0), a.row - (0 if a.key in in_place else 1))
         elif isinstance(a, CreateTask) and a.target is not None:
             need[a.target[0]] = max(need.get(a.target[0], 0), a.target[1])
     out = []
@@ -293,8 +395,11 @@ def grow_requests(ctx: Context, plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
-def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome) -> None:
+def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome,
+                 skip: frozenset[str] = frozenset()) -> None:
     for a in plan.of(CreateTask):
+        if a.token in skip:
+            continue  # its ID was taken back (the row moved under the write): the next sync creates it
         key = keys[a.token]
         fields = {f: _store_value(f, v, ctx.types.get(f, FieldType("text"))) for f, v in a.values.items()
                   if f in ctx.types}
@@ -306,13 +411,13 @@ def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome
 
 
 def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
-                adjust: Mapping[tuple[str, str, str], Any] | None = None) -> None:
+                adjust: Mapping[tuple[str, str, str], Any] | None = None, skip: frozenset[str] = frozenset()) -> None:
     rows: dict[tuple[str, str, str], Any] = {}
     for key, b in plan.base.items():
         for f, v in b.values.items():
             rows[(b.sheet, key, f)] = v
     for a in plan.of(CreateTask):
-        if a.target is not None:
+        if a.target is not None and a.token not in skip:
             for f, v in a.base_values.items():
                 rows[(a.target[0], keys[a.token], f)] = v
     for k, v in (adjust or {}).items():  # writes that fell on another row (misplaced.py)
@@ -330,6 +435,71 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
     ctx.store.sync.set_base(ctx.spreadsheet_id, rows, ctx.old_base, dirty=dirty, drop_sheets=(PENDING,))
 
 
+def claims(ctx: Context, plan: Plan) -> dict[tuple[str, int], dict[int, Any]]:
+    """For each person's new row getting its ID in place: column -> the cell as the ID-check read saw it,
+    for the synced columns this write leaves alone (what the write's response must still show there)."""
+    out: dict[tuple[str, int], dict[int, Any]] = {}
+    if ctx.raw is None:
+        return out
+    for a in plan.of(CreateTask):
+        if a.target != (a.sheet, a.row):
+            continue
+        lay = ctx.layouts[a.sheet]
+        grid = ctx.raw.get(a.sheet) or []
+        line = grid[a.row - 1] if a.row - 1 < len(grid) else []
+        written = {lay.columns[f] for f in (KEY_FIELD, *a.cells) if f in lay.columns}
+        out[(a.sheet, a.row)] = {c: (line[c] if c < len(line) else "") for f, c in lay.columns.items()
+                                 if c not in written}
+    return out
+
+
+def take_back(ctx: Context, plan: Plan, keys: Mapping[str, str], landed: rowmeta.Landed, warnings: list[str]
+              ) -> tuple[frozenset[str], dict[tuple[str, str, str], Any]]:
+    """Undo IDs written into rows that were not the person's new row any more (rows moved in between).
+
+    The row that got the ID is found by its own row metadata (one read): a task's row gets its key
+    back, written through that metadata; any other row gets its ID cell emptied (and the cells we
+    wrote, when the row is otherwise empty). The new task is not created now: its row, wherever it
+    went, still has no ID, and the next sync creates it. The cells we wrote on another task's row are
+    recorded as our pending write, so the next sync puts that task's values back. Returns the tokens
+    not to create and the base adjustments.
+    """
+    skip: set[str] = set()
+    adjust: dict[tuple[str, str, str], Any] = {}
+    if not landed.claims_moved:
+        return frozenset(), adjust
+    by_row = {(a.sheet, a.row): a for a in plan.of(CreateTask) if a.target == (a.sheet, a.row)}
+    by_id = {mid: at for at, mid in (ctx.row_ids or {}).items()}
+    ranges: list[tuple[str, list[list[Any]]]] = []
+    ids: dict[tuple[str, int], int] = {}
+    for at, now, got in landed.claims_moved:
+        a = by_row[at]
+        lay = ctx.layouts[at[0]]
+        key_col = lay.columns[KEY_FIELD]
+        owner, mid = None, None
+        for m in rowmeta.ids_on_row(ctx.sheets, ctx.spreadsheet_id, lay, now):
+            was = by_id.get(m)
+            grid = (ctx.raw or {}).get(at[0]) or []
+            line = grid[was[1] - 1] if was and was[0] == at[0] and was[1] - 1 < len(grid) else []
+            if key_col < len(line) and str(line[key_col]).strip():
+                owner, mid = str(line[key_col]).strip().upper(), m
+                break
+        written = {lay.columns[f]: f for f in a.cells if f in lay.columns}
+        ranges.append((a1_cell(lay.title, now, key_col + 1), [[owner or ""]]))
+        if owner is not None:
+            ids[(at[0], now)] = mid  # type: ignore[assignment]
+            for f, v in a.cells.items():
+                adjust[(PENDING, owner, f)] = v
+        elif all(rowmeta.same_cell(v, "") for c, v in enumerate(got) if c != key_col and c not in written):
+            ranges.extend((a1_cell(lay.title, now, c + 1), [[""]]) for c in written)
+        skip.add(a.token)
+        warnings.append(f"{at[0]}!{at[1]}: rows were inserted, deleted or sorted while the sync gave this new row its "
+                        f"ID ({keys[a.token]}); the ID was taken back from {'task ' + owner if owner else 'that row'}, "
+                        f"and the next sync creates the task")
+    rowmeta.write_rows(ctx.sheets, ctx.spreadsheet_id, ctx.layouts, ranges, {}, ids)
+    return frozenset(skip), adjust
+
+
 def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow],
             reread: Callable[[], dict[str, list[SheetRow]]]) -> Outcome:
     """Steps 1-8 of the module docstring. ``reread`` does the confirm read (one values:batchGet)."""
@@ -343,31 +513,46 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
             log.info("%s: the sheet changed under the sync (%s); re-planning", ctx.slug, "; ".join(problems[:3]))
             return Outcome(applied=False, fresh=fresh, warnings=problems)
     apply_store_first(ctx, plan, keys, out)
-    ranges, requests = sheet_writes(ctx, plan, keys)
+    ranges, requests, fresh_rows = sheet_writes(ctx, plan, keys)
     grow = grow_requests(ctx, plan)
     if grow:
         _step(ctx, "grow")
         ctx.sheets.batch_update(ctx.spreadsheet_id, grow)
     landed = rowmeta.Landed()
-    if ranges:
+    if ranges or fresh_rows:
         if ctx.stamp is not None:  # rides on the write we make anyway: no call of its own
             ranges.append((ctx.stamp[0], [[ctx.stamp[1]]]))
+    if ranges:
         _step(ctx, "values")
         landed = rowmeta.write_rows(ctx.sheets, ctx.spreadsheet_id, ctx.layouts, ranges, misplaced.keys_at(before),
-                                    ctx.row_ids or {})
+                                    ctx.row_ids or {}, claims(ctx, plan))
         out.cells_written += len(ranges)
-        out.pushed = len(plan.of(WriteCell)) + sum(len(a.values) for a in plan.of(AppendRow))
-    adjust = misplaced.base_adjustments(ctx, plan, landed, out.warnings)
-    meta = rowmeta.metadata_requests(ctx.layouts, misplaced.keyed_rows(plan, keys, before), ctx.row_ids, landed)
-    if requests:
+    out.pushed = len(plan.of(WriteCell)) + sum(len(a.values) for a in plan.of(AppendRow))
+    skip, taken = take_back(ctx, plan, keys, landed, out.warnings)
+    adjust = {**misplaced.base_adjustments(ctx, plan, landed, out.warnings), **taken}
+    ends: dict[str, int] = {}
+    for (sheet, row), r in before.items():
+        if not r.blank:
+            ends[sheet] = max(ends.get(sheet, 1), row)
+    inserts, placed = fresh_row_requests(ctx, fresh_rows, ends)
+    fresh_at = {(f.sheet, placed[(f.sheet, f.row)]): f.key for f in fresh_rows}
+    keyed = {at: k for at, k in misplaced.keyed_rows(plan, keys, before).items() if at not in placed}
+    for a in plan.of(CreateTask):
+        if a.token in skip:
+            keyed.pop((a.sheet, a.row), None)
+    meta = rowmeta.metadata_requests(ctx.layouts, keyed, ctx.row_ids, landed)
+    if requests or inserts:
         _step(ctx, "structure")
-        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, requests, meta, ctx.row_ids,
-                                  out.warnings)  # row metadata rides along (dropped if Google refuses it)
+        # by position first (the ID-check read's numbering), then the inserted rows; the row metadata rides
+        # along after them, its positions moved past the inserts (dropped if Google refuses it)
+        meta = [*rowmeta.shifted(meta, inserts), *rowmeta.fresh_anchor_requests(ctx.layouts, fresh_at, ctx.row_ids)]
+        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, [*requests, *inserts], meta, ctx.row_ids,
+                                  out.warnings)
         meta = []
     _step(ctx, "create")
-    create_tasks(ctx, plan, keys, out)
+    create_tasks(ctx, plan, keys, out, skip)
     _step(ctx, "base")
-    record_base(ctx, plan, keys, adjust)
+    record_base(ctx, plan, keys, adjust, skip)
     rowmeta.add_metadata(ctx.sheets, ctx.spreadsheet_id, meta, out.warnings,  # after the base: may fail harmlessly
                          ctx.row_ids)
     return out

@@ -187,17 +187,33 @@ class Landed:
     gone: list[tuple[RowAt, str]] = field(default_factory=list)  # the row was deleted before the write
     landed: dict[RowAt, int] = field(default_factory=dict)  # where each written row is now (1-based)
     calls: int = 0
+    # rows whose ID we wrote into a person's new row that, after the write, no longer holds what the
+    # ID-check read saw there (rows inserted, deleted or sorted in between): (where, now, row as now)
+    claims_moved: list[tuple[RowAt, int, list[Any]]] = field(default_factory=list)
+
+
+def same_cell(a: Any, b: Any) -> bool:
+    """Two UNFORMATTED values of one cell, one read as CellData and one from a values response."""
+    if a in (None, "") or b in (None, ""):
+        return a in (None, "") and b in (None, "")
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return str(a) == str(b)
 
 
 def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayout],
                ranges: Sequence[tuple[str, Sequence[Sequence[Any]]]], keys_now: Mapping[RowAt, str],
-               row_ids: Mapping[RowAt, int]) -> Landed:
+               row_ids: Mapping[RowAt, int], claims: Mapping[RowAt, Mapping[int, Any]] | None = None) -> Landed:
     """One ``values:batchUpdateByDataFilter`` (RAW) for ``ranges`` (the executor's single-cell A1 writes).
 
     Cells of a synced sheet's data row are grouped into one write per row, addressed by the row's
     metadata when it has one. A row whose ID cell is left alone must still hold its key from
-    ``keys_now`` (the ID-check read) after the write: the response shows it. Other ranges (e.g. the card) are written by their A1 address.
+    ``keys_now`` (the ID-check read) after the write: the response shows it. A row in ``claims``
+    (a person's new row getting its ID: column -> the cell as the ID-check read saw it, for the
+    columns not written) must still hold those cells; one that does not is in ``claims_moved``.
+    Other ranges (e.g. the card) are written by their A1 address.
     """
+    claims = claims or {}
     by_title = {lay.title: kind for kind, lay in layouts.items()}
     rows: dict[RowAt, dict[int, Any]] = {}
     data: list[dict[str, Any]] = []
@@ -216,7 +232,7 @@ def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayo
         key_col = lay.columns.get(KEY_FIELD, 0)
         if key_col not in cells and keys_now.get((kind, r)):
             expect[(kind, r)] = keys_now[(kind, r)]
-        width = max([*cells, key_col]) + 1
+        width = max([*cells, key_col, *claims.get((kind, r), {})]) + 1
         line = [cells.get(c) for c in range(width)]
         mid = row_ids.get((kind, r))
         if mid is not None:
@@ -241,9 +257,11 @@ def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayo
         _, ref = split(resp.get("updatedRange") or (resp.get("updatedData") or {}).get("range", ""))
         now = a1_to_rowcol(ref.split(":")[0])[0] if ref else at[1]
         out.landed[at] = now
+        got = ((resp.get("updatedData") or {}).get("values") or [[]])[0]
+        if at in claims and not all(same_cell(got[c] if c < len(got) else None, v) for c, v in claims[at].items()):
+            out.claims_moved.append((at, now, list(got)))
         if at not in expect:
             continue
-        got = ((resp.get("updatedData") or {}).get("values") or [[]])[0]
         key_col = layouts[at[0]].columns.get(KEY_FIELD, 0)
         raw = got[key_col] if key_col < len(got) else None
         found = str(raw).strip().upper() if raw not in (None, "") and str(raw).strip() else None
@@ -252,6 +270,69 @@ def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayo
     for at, key in sorted(expect.items()):
         if at not in out.landed:
             out.gone.append((at, key))
+    return out
+
+
+def fresh_anchor_requests(layouts: Mapping[str, SheetLayout], placed: Mapping[RowAt, str],
+                          row_ids: Mapping[RowAt, int] | None) -> list[dict[str, Any]]:
+    """Anchors for rows the sync inserted this cycle (``placed``: row as it is after the inserts -> key).
+
+    Within each sheet's budget when the ID-check read measured it (rows past it are counted in
+    ``short``); with no such read this cycle the anchors are asked for anyway, and a refusal by
+    Google drops only them (:func:`structural_update`).
+    """
+    anchors = row_ids if isinstance(row_ids, Anchors) else None
+    out: list[dict[str, Any]] = []
+    for (kind, r), _key in sorted(placed.items()):
+        lay = layouts.get(kind)
+        if lay is None or lay.sheet_id is None:
+            continue
+        if anchors is not None and kind in anchors.free:
+            if anchors.free[kind] < len(META_ROW):
+                anchors.short[kind] = anchors.short.get(kind, 0) + 1
+                continue
+            anchors.free[kind] -= len(META_ROW)
+            anchors.tried[kind] = anchors.tried.get(kind, 0) + len(META_ROW)
+        out.append({"createDeveloperMetadata": {"developerMetadata": {
+            "metadataKey": META_ROW, "visibility": "DOCUMENT",
+            "location": {"dimensionRange": {"sheetId": lay.sheet_id, "dimension": "ROWS",
+                                            "startIndex": r - 1, "endIndex": r}}}}})
+    return out
+
+
+def shifted(requests: Sequence[dict[str, Any]], inserts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``createDeveloperMetadata`` requests addressed in the numbering before ``inserts`` (insertDimension
+    requests, applied in order), readdressed to the numbering after them."""
+    ins = [(i["insertDimension"]["range"]["sheetId"], i["insertDimension"]["range"]["startIndex"])
+           for i in inserts if "insertDimension" in i]
+    out: list[dict[str, Any]] = []
+    for req in requests:
+        dr = ((req.get("createDeveloperMetadata") or {}).get("developerMetadata") or {}).get("location", {}).get(
+            "dimensionRange")
+        if not ins or dr is None or dr.get("dimension") != "ROWS":
+            out.append(req)
+            continue
+        pos = dr["startIndex"]
+        for sheet_id, at in ins:
+            if sheet_id == dr["sheetId"] and at <= pos:
+                pos += 1
+        dm = req["createDeveloperMetadata"]["developerMetadata"]
+        out.append({"createDeveloperMetadata": {"developerMetadata": {
+            **dm, "location": {**dm["location"], "dimensionRange": {**dr, "startIndex": pos, "endIndex": pos + 1}}}}})
+    return out
+
+
+def ids_on_row(sheets: Any, spreadsheet_id: str, layout: SheetLayout, row: int) -> list[int]:
+    """The ids of the ``sheetsync.row`` metadata on one row now (one ``spreadsheets.get``; rare path)."""
+    data = sheets.get_metadata(spreadsheet_id, READ_FIELDS, ranges=[a1_range(layout.title, f"{row}:{row}")])
+    out: list[int] = []
+    for s in data.get("sheets") or []:
+        if s.get("properties", {}).get("title") != layout.title:
+            continue
+        for block in s.get("data") or []:
+            for meta in block.get("rowMetadata") or []:
+                out.extend(m["metadataId"] for m in meta.get("developerMetadata") or []
+                           if m.get("metadataKey") in ANCHOR_KEYS and "metadataId" in m)
     return out
 
 
