@@ -142,3 +142,42 @@ def test_a_row_inserted_at_the_top_while_a_typed_row_gets_its_id(engine, store, 
     assert not [t.key for t in store.tasks.list("acme", include_deleted=True) if t.deleted_at is not None]
     titles = sorted(t.title for t in tasks.values())
     assert titles == sorted([*(f"task {i}" for i in range(6)), "typed", "inserted"]), titles
+
+
+def test_a_manager_appending_through_the_api_never_collides_in_either_order(engine, store, emu, manager):
+    """values:append (Google's way to add a row) finds the table's end when it runs: before our insert
+    its row is pushed down by it; after it, it lands below ours."""
+    for t in ("a", "b", "c"):
+        add(store, t)
+    engine.sync_client("acme")
+    ws = manager.worksheet(BACKLOG)
+    team1 = add(store, "team 1")
+    remove = before_first_write(emu, lambda: ws.append_row(["m before"], value_input_option="RAW",
+                                                           table_range="B1:C1"))
+    engine.sync_client("acme")
+    remove()
+    team2 = add(store, "team 2")
+    engine.sync_client("acme")
+    ws.append_row(["m after"], value_input_option="RAW", table_range="B1:C1")  # right after our write
+    converged(engine, store, ws)
+    titles = {t.title: t.key for t in live(store).values()}
+    assert titles["team 1"] == team1 and titles["team 2"] == team2
+    assert {"m before", "m after"} <= set(titles)
+
+
+def test_a_cell_typed_by_address_after_our_insert_is_an_edit_of_that_row(engine, store, emu, manager):
+    """What the API leaves open (docs/sync.md, "Races"): a client that saw row 5 empty and writes B5 *after*
+    our insert edits our new row. The edit is pulled like any other; the team's title stays in the log."""
+    for t in ("a", "b", "c"):
+        add(store, t)
+    engine.sync_client("acme")
+    ws = manager.worksheet(BACKLOG)
+    team = add(store, "team task")
+    engine.sync_client("acme")
+    assert by_key(ws)[team]["Задача"] == "team task"
+    manager_types(ws, 5, "manager row")  # row 5 is the team's new row now
+    converged(engine, store, ws)
+    assert store.tasks.get(team).title == "manager row"
+    import json
+    olds = [json.loads(c.old) for c in store.log(task=team) if c.field == "title" and c.old]
+    assert "team task" in olds
