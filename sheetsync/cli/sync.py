@@ -6,6 +6,10 @@ take explicit dependencies (store, sheets client, config) so the library's ``App
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -61,6 +65,7 @@ def sync_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Sync clients' backlog and in-work sheets with the task store, both ways."""
+    from sheetsync.daemon.lock import SYNC_HOLDER, StoreLocked, store_lock
     from sheetsync.sheets import SheetsError, connect
     from sheetsync.sheets.client import backend_from_config
 
@@ -68,8 +73,22 @@ def sync_cmd(
     if client and store.clients.find(client) is None:
         fail(f"no client {client!r}", "`sheetsync data clients` lists them; check the slug")
     try:
-        sheets = connect(backend_from_config(cfg))
-        report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run)
+        # a dry run writes nothing; a real one never runs beside the daemon: on SQLite it takes the
+        # daemon's lock, on PostgreSQL the lease of each client it syncs (a worker's clients are left to it)
+        with nullcontext() if dry_run else store_lock(cfg.store_url, holder=SYNC_HOLDER):
+            sheets = connect(backend_from_config(cfg))
+            with _client_leases(store, client, dry_run) as (slugs, held):
+                report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run) if slugs is None else \
+                    make_engine(store, sheets, cfg).cycle(slugs, force=client is not None)
+            for slug in held:
+                console.print(f"[yellow]warning:[/] {slug}: a daemon worker holds this client and syncs it; "
+                              f"left to it")
+    except StoreLocked as e:
+        if SYNC_HOLDER in e.who:
+            fail(f"another `sheetsync sync` is running on the store {e.db} ({e.who}); run this one when it has "
+                 f"finished")
+        fail(f"the daemon (`sheetsync run`, {e.who}) holds the store {e.db} and syncs every client itself; "
+             f"nothing was synced", "let the daemon sync, stop it first, or use `sheetsync sync --dry-run`")
     except SheetsError as e:
         fail(str(e), getattr(e, "hint", None))
     for r in report.clients:
@@ -89,6 +108,28 @@ def sync_cmd(
             console.print(f"[yellow]warning:[/] {escape(w)}")
     if any(r.failed for r in report.clients):
         raise typer.Exit(1)
+
+
+@contextmanager
+def _client_leases(store: Any, client: str | None, dry_run: bool) -> Iterator[tuple[list[str] | None, list[str]]]:
+    """PostgreSQL: hold the lease of every client this run syncs, as a daemon worker would.
+
+    Yields (clients to sync, clients left to the worker holding them); (None, []) where no lease is
+    needed (SQLite, which has the lock, or a dry run).
+    """
+    if dry_run or store.engine.dialect.name != "postgresql":
+        yield None, []
+        return
+    owner = f"sheetsync sync pid {os.getpid()} on {socket.gethostname()}"
+    slugs = [client] if client else [c.slug for c in store.clients.list(active=True) if c.spreadsheet_id]
+    got, held = [], []
+    try:
+        for slug in slugs:
+            (got if store.sync.acquire_lease(f"client:{slug}", owner, 3600.0) else held).append(slug)
+        yield got, held
+    finally:
+        for slug in got:
+            store.sync.release_lease(f"client:{slug}", owner)
 
 
 def _print_plan(r: Any) -> None:

@@ -6,13 +6,21 @@ holds ``client:<slug>`` for each client it syncs. Each worker aims at its fair s
 (``ceil(clients / live workers)``), renews what it holds from a heartbeat thread, and releases
 surplus when a worker joins. A worker that dies stops renewing; once its leases expire the others
 take its clients. A client is synced only by the holder of its lease, so never by two at once.
+
+Two workers started with the same ``--worker-id`` would hold the same leases (a lease is owned by
+the id): so the membership lease ``worker:<id>`` is owned by this *process* (id, pid, host). A worker
+finding its id held by another live process runs under a distinct id (``<id>-<pid>``) and says so;
+one finding it held by a dead process of its own host (a restart after a crash) takes it over.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import socket
 import threading
+import uuid
 import zlib
 from collections.abc import Iterable
 from typing import Any
@@ -33,7 +41,10 @@ class LeaseKeeper:
     def __init__(self, store: Any, worker_id: str, *, ttl_seconds: float = 300.0) -> None:
         self.store = store
         self.worker_id = worker_id
+        self.requested_id = worker_id
         self.ttl = ttl_seconds
+        self.host, self.pid, self.nonce = socket.gethostname(), os.getpid(), uuid.uuid4().hex[:8]
+        self._joined = False
         self.held: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -45,9 +56,57 @@ class LeaseKeeper:
             names = s.scalars(select(Lease.name).where(Lease.name.like(WORKER + "%"), Lease.expires_at > utcnow()))
             return sorted(n.removeprefix(WORKER) for n in names)
 
+    @property
+    def instance(self) -> str:
+        """The owner of the membership lease: this process, not just its id."""
+        return f"{self.worker_id} pid {self.pid} on {self.host} #{self.nonce}"
+
+    def join(self) -> None:
+        """Take the membership lease ``worker:<id>``; another live process holding it: run under a distinct id."""
+        if self._joined:
+            return
+        for attempt in range(10):
+            if attempt:
+                self.worker_id = f"{self.requested_id}-{self.pid}" + (f"-{attempt}" if attempt > 1 else "")
+            if self.store.sync.acquire_lease(WORKER + self.worker_id, self.instance, self.ttl):
+                break
+            other = self._owner(WORKER + self.worker_id)
+            if other and self._dead_here(other):  # our own host, that pid is gone: a restart takes over
+                self.store.sync.release_lease(WORKER + self.worker_id, other)
+                if self.store.sync.acquire_lease(WORKER + self.worker_id, self.instance, self.ttl):
+                    break
+        else:  # pragma: no cover - ten live workers under one id
+            raise RuntimeError(f"worker id {self.requested_id!r} is in use; give each worker its own --worker-id")
+        if self.worker_id != self.requested_id:
+            log.warning(f"worker id {self.requested_id} is already used by a live worker; this one runs as "
+                        f"{self.worker_id}. Give each worker its own --worker-id",
+                        extra={"worker": self.worker_id, "requested": self.requested_id})
+        self._joined = True
+
+    def _owner(self, name: str) -> str | None:
+        with self.store.session(readonly=True) as s:
+            lease = s.get(Lease, name)
+            return lease.owner if lease is not None and lease.expires_at > utcnow() else None
+
+    def _dead_here(self, owner: str) -> bool:
+        head, _, host = owner.rpartition(" #")[0].rpartition(" on ")
+        pid = head.rpartition(" pid ")[2]
+        if host != self.host or not pid.isdigit() or int(pid) == self.pid:
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
     def heartbeat(self) -> None:
         """Renew this worker's membership and every client lease it holds; drop any it lost."""
-        self.store.sync.acquire_lease(WORKER + self.worker_id, self.worker_id, self.ttl)
+        self.join()
+        if not self.store.sync.acquire_lease(WORKER + self.worker_id, self.instance, self.ttl):
+            log.warning("another process took this worker's id; the leases of its clients are shared until "
+                        "one of them stops", extra={"worker": self.worker_id})
         with self._lock:
             for slug in list(self.held):
                 if not self.store.sync.acquire_lease(CLIENT + slug, self.worker_id, self.ttl):
@@ -110,4 +169,4 @@ class LeaseKeeper:
             with self._lock:
                 for slug in list(self.held):
                     self._release(slug)
-            self.store.sync.release_lease(WORKER + self.worker_id, self.worker_id)
+            self.store.sync.release_lease(WORKER + self.worker_id, self.instance)

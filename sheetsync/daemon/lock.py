@@ -1,5 +1,8 @@
 """One daemon per SQLite store: an exclusive ``fcntl`` lock on ``<db>.lock`` next to the database.
 
+A one-off ``sheetsync sync`` takes the same lock for its cycle, so it never syncs beside the daemon
+(two syncs of one client at once can duplicate or lose rows).
+
 The kernel drops the lock when the process dies (even by SIGKILL), so a crash never leaves a stale
 lock behind. PostgreSQL stores need no such lock: workers split clients by lease (:mod:`.lease`).
 """
@@ -17,7 +20,15 @@ from sqlalchemy.engine import make_url
 
 
 class StoreLocked(RuntimeError):
-    """Another daemon already runs on this store."""
+    """Another daemon (or a `sheetsync sync`) holds this store's lock; ``who`` is what it wrote there."""
+
+    def __init__(self, message: str, who: str = "", db: str = "") -> None:
+        super().__init__(message)
+        self.who = who
+        self.db = db
+
+
+SYNC_HOLDER = "sheetsync sync"  # what a one-off `sheetsync sync` writes into the lock file
 
 
 def lock_path(store_url: str) -> Path | None:
@@ -42,10 +53,14 @@ def store_lock(store_url: str, *, holder: str = "") -> Iterator[Path | None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             who = Path(path).read_text(encoding="utf-8", errors="replace").strip() or "another process"
+            if SYNC_HOLDER in who:
+                raise StoreLocked(
+                    f"a `sheetsync sync` is running on the store {url_db(store_url)} ({who}); start the daemon "
+                    f"when it has finished", who, url_db(store_url)) from None
             raise StoreLocked(
                 f"another `sheetsync run` already runs on the store {url_db(store_url)} ({who}). "
                 f"Stop it first (one daemon per SQLite store), or move the store to PostgreSQL to run "
-                f"several workers") from None
+                f"several workers", who, url_db(store_url)) from None
         os.ftruncate(fd, 0)
         started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.write(fd, f"pid {os.getpid()}{' ' + holder if holder else ''}, started {started}\n".encode())

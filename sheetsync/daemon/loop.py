@@ -300,7 +300,7 @@ class Daemon:
     def _leads(self) -> bool:
         assert self.leases is not None
         workers = self.leases.live_workers()
-        return not workers or workers[0] == self.settings.worker_id
+        return not workers or workers[0] == self.leases.worker_id  # its own id (LeaseKeeper.join)
 
 
 def _before(hhmm: str, minutes: int = 60) -> str:
