@@ -147,6 +147,7 @@ class Daemon:
                 log.info("health and metrics", extra={"url": self.health.url + "/metrics"})
             if self.leases is not None:
                 self.leases.heartbeat()
+                s.worker_id = self.leases.worker_id  # distinct when another live worker has the asked-for id
                 self.leases.start()
             log.info("daemon started", extra={"worker": s.worker_id, "store": self.app.store.url,
                                               "backend": getattr(self.app.sheets, "backend", "?"),
