@@ -505,7 +505,8 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
     """Steps 1-8 of the module docstring. ``reread`` does the confirm read (one values:batchGet)."""
     out = Outcome()
     keys = reserve_keys(ctx, plan)
-    if addressed_rows(plan):
+    # inserted rows need no check, but their anchors need the sheet's metadata budget: same read
+    if addressed_rows(plan) or plan.of(AppendRow):
         fresh = reread()
         after = {(r.sheet, r.row): r for rows in fresh.values() for r in rows}
         problems = confirm(plan, before, after)

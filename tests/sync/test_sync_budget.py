@@ -54,7 +54,7 @@ def test_calls_per_cycle(store, emu, sid, sheets, capsys):
     bulk = engine.cycle()
     used50 = sheets.counts() - before
     acme = next(r for r in bulk.clients if r.client == "acme")
-    assert acme.pushed >= 50 * 10 and used50.calls <= 4, used50.by_method
+    assert acme.pushed >= 50 * 10 and used50.calls <= 5, used50.by_method
 
     with capsys.disabled():
         print(f"\nAPI calls per cycle: {n} unchanged clients = {calls_unchanged}; one changed cell = {used.calls} "
