@@ -329,7 +329,7 @@ class SyncMachine(RuleBasedStateMachine):
     def _nothing_lost(self, live_before, typed, added):
         self._sync_clean()
         again = self._sync_clean()
-        assert again.plan.empty and again.writes == 0, [str(a) for a in again.plan.actions]
+        assert again.skipped or (again.plan.empty and again.writes == 0), [str(a) for a in again.plan.actions]
         tasks = {t.key: t for t in self.store.tasks.list("acme")}
         gone = live_before - set(tasks)
         assert not gone, f"tasks tombstoned though nobody deleted them: {sorted(gone)}"
@@ -394,7 +394,8 @@ class SyncMachine(RuleBasedStateMachine):
         if not hasattr(self, "_engine2"):
             sheets = connect(Backend(emulator=self.emu, user=SA, retry=RetryPolicy(initial_wait=0.0, jitter=0.0)),
                              sleep=lambda s: None)
-            self._engine2 = SyncEngine(self.store, sheets)
+            self._engine2 = SyncEngine(self.store, sheets,
+                                       clock=lambda: dt.datetime.fromtimestamp(self.now, dt.UTC))
         return self._engine2
 
 
