@@ -181,3 +181,20 @@ def test_a_cell_typed_by_address_after_our_insert_is_an_edit_of_that_row(engine,
     import json
     olds = [json.loads(c.old) for c in store.log(task=team) if c.field == "title" and c.old]
     assert "team task" in olds
+
+
+def test_a_typed_row_with_numbers_and_a_formula_gets_its_id_in_one_sync(engine, store, manager):
+    """The check of a typed row's cells after the write compares like with like (no false alarm)."""
+    add(store, "a")
+    engine.sync_client("acme")
+    ws = manager.worksheet(BACKLOG)
+    header = grid(ws)[0]
+    ws.update([["typed"]], "B3", raw=True)
+    ws.update_cell(3, header.index("Оценка, ч") + 1, "2,5")
+    ws.update_cell(3, header.index("Приоритет") + 1, 1)
+    ws.update_cell(3, header.index("Ожидаемый результат") + 1, "=1+1")
+    r = engine.sync_client("acme")
+    assert r.failed is None and not [w for w in r.warnings if "taken back" in w], r.warnings
+    assert r.created == 1
+    t = next(t for t in live(store).values() if t.title == "typed")
+    assert by_key(ws)[t.key]["Задача"] == "typed"
