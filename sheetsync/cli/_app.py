@@ -19,6 +19,8 @@ CONFIG_HELP = "Path to the config file (default: $SHEETSYNC_CONFIG or ./sheetsyn
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> None:
     """Print an error a person can act on and exit."""
+    if hint and message.endswith(f" — what to do: {hint}"):  # str(SheetsError) already carries its hint
+        message = message[: -len(f" — what to do: {hint}")]
     err_console.print(f"[bold red]error:[/] {message}")
     if hint:
         err_console.print(f"[yellow]what to do:[/] {hint}")

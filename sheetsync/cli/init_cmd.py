@@ -24,7 +24,11 @@ currency = "RUB"
 holidays_country = "RU"
 
 [backend]
-type = "emulator"      # emulator | google (then: credentials = "/path/to/service-account.json")
+type = "emulator"      # emulator | google — then see docs/google-setup.md for the set-up you use:
+# credentials = "/path/to/key.json"   # a service-account key or an OAuth user file (or GOOGLE_APPLICATION_CREDENTIALS;
+#                                     # with neither, Application Default Credentials are used)
+# shared_drive_id = "0AbC..."         # a service account owns no Drive storage: its shared drive
+# subject = "agent@agency.example"    # domain-wide delegation: the Workspace user the service account acts as
 
 [sharing]
 client_role = "reader" # reader | commenter

@@ -196,3 +196,25 @@ def test_pasted_credentials_never_printed_by_the_cli(tmp_path, private_key_pem, 
     if command[0] in ("doctor", "provision", "run") or where == "table":
         assert "holds JSON text" in told.replace("\n", " ") or "not a file path" in told, told[:2000]
         assert result.exit_code != 0
+
+
+@pytest.mark.parametrize("command", [["sync", "--once"], ["run"], ["provision", "acme"]])
+def test_an_error_says_what_to_do_once(tmp_path, monkeypatch, command):
+    """A transport error carries its hint in str(e) too; the CLI printed it twice (sync, run)."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from sheetsync.cli import _COMMANDS, app
+
+    for name in _COMMANDS:
+        importlib.import_module(f"sheetsync.cli.{name}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    config = tmp_path / "sheetsync.toml"
+    config.write_text('data_dir = "data"\n[[clients]]\nslug = "acme"\nname = "Acme"\n[backend]\ntype = "google"\n'
+                      f'credentials = "{tmp_path / "missing-key.json"}"\n')
+    result = CliRunner().invoke(app, [*command, "-c", str(config)], env={"COLUMNS": "300"})
+    told = (result.stderr if result.stderr_bytes is not None else result.output).replace("\n", " ")
+    assert result.exit_code != 0 and "missing-key.json" in told, told
+    assert told.count("what to do") == 1, told
