@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from .calendar import Period, WorkCalendar
 from .cells import cell, conform_to_template, grid_rewrite, status_label
-from .model import IN_WORK_STATUSES, OPEN_IN_WORK_STATUSES, SpecialistInfo, TaskInfo
-from .select import EPS, task_hours
+from .model import IN_WORK_STATUSES, SpecialistInfo, TaskInfo
+from .select import EPS, booked_spans
 
 PALETTE = ("#A4C2F4", "#B6D7A8", "#F9CB9C", "#D5A6BD", "#A2C4C9", "#FFE599", "#B4A7D6", "#EA9999")
 UNASSIGNED_COLOUR = "#CCCCCC"
@@ -83,23 +83,8 @@ def booked_per_day(
     """
     daily = spec.daily_hours
     used: dict[dt.date, float] = {}
-    spans: list[tuple[dt.date, dt.date, str, list[dt.date], float]] = []
-    for t in tasks:
-        if t.assignee != spec.email or t.status not in OPEN_IN_WORK_STATUSES | {"done"}:
-            continue
-        hours = task_hours(t)
-        if hours <= 0:
-            continue
-        if t.start_date and t.deadline and t.deadline >= t.start_date:
-            if t.deadline < period.start or t.start_date > period.end:
-                continue
-            days = calendar.working_days(Period(t.start_date, t.deadline, "", "span"), spec.weekdays) or [t.start_date]
-        elif t.period == period.label:
-            days = calendar.working_days(period, spec.weekdays)
-        else:
-            continue
-        if days:
-            spans.append((days[0], days[-1], t.key, days, hours))
+    spans = [(days[0], days[-1], t.key, days, hours)
+             for t, days, hours in booked_spans(tasks, spec, calendar, period) if days]
     for _, _, _, days, hours in sorted(spans, key=lambda x: x[:3]):
         left = hours
         for d in days:

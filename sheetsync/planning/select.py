@@ -148,16 +148,14 @@ def task_hours(task: TaskInfo) -> float:
     return task.estimate_hours or 0.0
 
 
-def existing_load(
+def booked_spans(
     tasks: Iterable[TaskInfo], spec: SpecialistInfo, calendar: WorkCalendar, period: Period
-) -> dict[dt.date, float]:
-    """Hours per day of the period already booked for ``spec`` by in-work tasks of every client.
-
-    A task with dates is spread evenly over its working days; only the part inside the period
-    counts. A task without dates but with this period's label is spread over the whole period.
-    """
-    per_day: dict[dt.date, float] = {}
-    period_days = calendar.working_days(period, spec.weekdays)
+) -> list[tuple[TaskInfo, list[dt.date], float]]:
+    """``spec``'s in-work tasks (of every client) that book hours in ``period``: each with its working
+    days and its hours. A task with dates books the working days between them; a task without dates
+    but with this period's label books the whole period."""
+    out: list[tuple[TaskInfo, list[dt.date], float]] = []
+    period_days: list[dt.date] | None = None
     for t in tasks:
         if t.assignee != spec.email or t.status not in OPEN_IN_WORK_STATUSES | {"done"}:
             continue
@@ -170,9 +168,25 @@ def existing_load(
             span = Period(t.start_date, t.deadline, "", "span")
             days = calendar.working_days(span, spec.weekdays) or [t.start_date]
         elif t.period == period.label:
+            if period_days is None:
+                period_days = calendar.working_days(period, spec.weekdays)
             days = period_days
         else:
             continue
+        out.append((t, days, hours))
+    return out
+
+
+def existing_load(
+    tasks: Iterable[TaskInfo], spec: SpecialistInfo, calendar: WorkCalendar, period: Period
+) -> dict[dt.date, float]:
+    """Hours per day of the period already booked for ``spec`` by in-work tasks of every client.
+
+    A task with dates is spread evenly over its working days; only the part inside the period
+    counts. A task without dates but with this period's label is spread over the whole period.
+    """
+    per_day: dict[dt.date, float] = {}
+    for _t, days, hours in booked_spans(tasks, spec, calendar, period):
         share = hours / len(days) if days else 0.0
         for d in days:
             if d in period:
