@@ -261,6 +261,72 @@ class PlanningConfig(_Model):
     auto_estimate: bool = True
 
 
+NORM_STATUSES = ("backlog", "planned", "in_progress", "waiting_client", "review")  # done/cancelled have no norm
+WorkingDays = Annotated[int, Field(ge=1, le=366, description="a whole number of working days from 1 to 366")]
+
+
+class StagesConfig(_Model):
+    """Norms per task status (working days on the agency calendar) and who hears of overruns.
+
+    ``norms`` maps a status to its norm; a status not listed gets ``default_working_days`` (0: no norm).
+    ``clients.<slug>`` overrides norms for one client. ``leads`` maps a manager's email to their lead's:
+    a task over ``escalation_factor`` x its norm goes into the lead's digest.
+    """
+
+    default_working_days: int = Field(0, ge=0, le=366,
+                                      description="a whole number of working days from 0 (no norm) to 366")
+    norms: dict[str, WorkingDays] = Field(  # no description: errors name the value's (WorkingDays)
+        default_factory=lambda: {"waiting_client": 3, "review": 2, "planned": 5})
+    clients: dict[str, dict[str, WorkingDays]] = Field(
+        default_factory=dict,
+        description="a table per client slug of status = a whole number of working days from 1 to 366")
+    escalation_factor: float = Field(1.5, ge=1, le=100,
+                                     description="a number >= 1 (1.5: the lead hears of a task at 1.5x its norm)")
+    leads: dict[str, Email] = Field(default_factory=dict)  # errors name the value's description (Email)
+    client_visible: list[str] = Field(
+        default_factory=lambda: ["waiting_client"],
+        description="a list of statuses whose time clients may see (statuses: " + ", ".join(NORM_STATUSES) + ")")
+
+    @model_validator(mode="after")
+    def _keys(self) -> StagesConfig:
+        import re as _re
+
+        problems: list[str] = []
+        expected = f"a status ({', '.join(NORM_STATUSES)})"
+        for status in self.norms:
+            if status not in NORM_STATUSES:
+                problems.append(f"stages.norms.{status}: expected {expected}, got {status!r}")
+        for slug, norms in self.clients.items():
+            for status in norms:
+                if status not in NORM_STATUSES:
+                    problems.append(f"stages.clients.{slug}.{status}: expected {expected}, got {status!r}")
+        for manager in self.leads:
+            if not _re.match(_EMAIL_RE, manager):
+                problems.append(f"stages.leads: expected a manager's email as the key, got {manager!r}")
+        for i, status in enumerate(self.client_visible):
+            if status not in NORM_STATUSES:
+                problems.append(f"stages.client_visible[{i}]: expected {expected}, got {status!r}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def norm(self, status: str, client: str | None = None) -> int | None:
+        """The norm in working days for a status (the client's override first); None: no norm."""
+        if client is not None and status in self.clients.get(client, {}):
+            return self.clients[client][status]
+        if status in self.norms:
+            return self.norms[status]
+        if status in NORM_STATUSES and self.default_working_days:
+            return self.default_working_days
+        return None
+
+    def lead_of(self, manager: str | None) -> str | None:
+        if not manager:
+            return None
+        low = {m.lower(): lead.lower() for m, lead in self.leads.items()}
+        return low.get(manager.lower())
+
+
 class MetricsConfig(_Model):
     report_threshold: Share = Field(0.8, description="a share between 0 and 1 of the target (e.g. 0.8)")
 
@@ -303,6 +369,7 @@ class Config(_Model):
     quota: QuotaConfig | None = None
     sync: SyncConfig = Field(default_factory=SyncConfig)
     planning: PlanningConfig = Field(default_factory=PlanningConfig)
+    stages: StagesConfig = Field(default_factory=StagesConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
@@ -339,6 +406,11 @@ class Config(_Model):
             for j, k in enumerate(keys):
                 if k in keys[:j]:
                     problems.append(f"clients[{i}].metrics[{j}].key: expected a key not used twice, got {k!r}")
+        slugs = {c.slug for c in self.clients}
+        for slug in self.stages.clients:
+            if slug not in slugs:
+                problems.append(f"stages.clients.{slug}: expected one of the clients' slugs "
+                                f"({', '.join(sorted(slugs)) or 'none defined'}), got {slug!r}")
         if problems:
             raise ValueError("\n".join(problems))
         return self

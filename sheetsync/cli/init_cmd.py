@@ -60,6 +60,17 @@ name = "Демо-клиент"
 manager_email = "manager@agency.example"
 viewer_emails = ["client@demo.example"]
 editor_emails = ["manager@agency.example"]
+
+[stages]                          # norms per status in working days; see config/sheetsync.example.toml
+escalation_factor = 1.5           # the manager's lead hears of a task at 1.5x its norm
+
+[stages.norms]
+waiting_client = 3
+review = 2
+planned = 5
+
+[stages.leads]                    # manager email = their lead's email
+"manager@agency.example" = "lead@agency.example"
 """
 
 
