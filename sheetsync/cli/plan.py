@@ -119,22 +119,83 @@ def _refresh(store, cfg, slugs, period, day) -> None:
 @app.command("digest")
 def digest_cmd(
     manager: Annotated[str | None, typer.Option(help="Only this manager's digest (their email).")] = None,
+    lead: Annotated[str | None, typer.Option(help="This lead's digest of their managers' tasks over the norm "
+                                                   "(stages.leads in the config).")] = None,
     lang: Annotated[str | None, typer.Option(help="ru or en (default: the language of the manager's clients).")] = None,
     today: Annotated[str | None, typer.Option(help="As if today were this date (YYYY-MM-DD).")] = None,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
-    """Per-manager reminders (tasks waiting on the client too long, overdue tasks), ready to paste."""
-    from sheetsync.planning.digest import digests
+    """Per-manager reminders (tasks waiting on the client too long, overdue tasks), ready to paste;
+    with --lead, the lead's digest of tasks over their stage norm."""
+    from sheetsync.planning.digest import digests, lead_digests
 
     if lang not in (None, "ru", "en"):
         fail(f"--lang {lang!r} is not supported", "use --lang ru or --lang en")
+    if lead and manager:
+        fail("give --manager or --lead, not both", "a manager's reminders and a lead's overruns are separate digests")
     cfg, store = _open(config)
-    out = digests(store, cfg, manager=manager, today=_today(today), locale=lang)
-    if not out:
-        console.print("Nothing to chase: no task waits on a client too long and nothing is overdue.")
-        return
+    if lead:
+        known = sorted({x.lower() for x in cfg.stages.leads.values()})
+        if lead.lower() not in known:
+            fail(f"{lead} is nobody's lead in the config",
+                 f"stages.leads names these leads: {', '.join(known) or 'none'}; add `\"manager@…\" = \"{lead}\"`")
+        out = lead_digests(store, cfg, lead=lead, today=_today(today), locale=lang)
+        if not out:
+            console.print("Nothing to escalate: no task of this lead's managers is over its stage norm.")
+            return
+    else:
+        out = digests(store, cfg, manager=manager, today=_today(today), locale=lang)
+        if not out:
+            console.print("Nothing to chase: no task waits on a client too long and nothing is overdue.")
+            return
     for i, (m, text) in enumerate(out.items()):
         if i:
             console.print()
         console.rule(m)
         console.print(text, markup=False, highlight=False, end="")
+
+
+@app.command("stage-report")
+def stage_report_cmd(
+    period: Annotated[str, typer.Option("--period", "-p", help="ISO week (2026-W48) or month (2026-11).")] = "",
+    client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
+    csv: Annotated[str | None, typer.Option("--csv", help="Write the report to this CSV file ('-' = stdout).")] = None,
+    today: Annotated[str | None, typer.Option(help="As if today were this date (YYYY-MM-DD).")] = None,
+    config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
+) -> None:
+    """Per client and stage: median and 90th-percentile working days in the stage, how often over the norm."""
+    import pandas as pd
+
+    from sheetsync.planning.calendar import PeriodError, current_period, parse_period
+    from sheetsync.planning.digest import stage_report_for
+    from sheetsync.planning.stages import status_name
+
+    cfg, store = _open(config)
+    day = _today(today) or dt.date.today()
+    try:
+        p = parse_period(period) if period else current_period("month", day)
+    except PeriodError as e:
+        fail(str(e))
+    df = stage_report_for(store, cfg, p.start, p.end, today=day, slugs=[client] if client else None)
+    if csv:
+        text = df.to_csv(index=False)
+        if csv == "-":
+            print(text, end="")
+        else:
+            from pathlib import Path
+
+            Path(csv).write_text(text, encoding="utf-8")
+            console.print(f"{len(df)} rows written to {csv}")
+        return
+    if df.empty:
+        console.print(f"No task left or sat in a stage in {p.label}.")
+        return
+    table = Table(title=f"Time in stage, working days — {p.label}")
+    for col in ("Client", "Stage", "Stays", "Open", "Median", "P90", "Norm", "Over norm"):
+        table.add_column(col, justify="left" if col in ("Client", "Stage") else "right")
+    for r in df.itertuples(index=False):
+        share = r.over_norm_share
+        over = "—" if pd.isna(r.norm_days) else f"[{'red' if share else 'green'}]{int(r.over_norm)} ({share:.0%})[/]"
+        table.add_row(r.client, status_name(r.status, "en"), str(r.stays), str(r.open), f"{r.median_days:g}",
+                      f"{r.p90_days:g}", "—" if over == "—" else f"{int(r.norm_days)}", over)
+    console.print(table)

@@ -3,29 +3,57 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING, Any
 
 from .calendar import WorkCalendar
 from .reminders import ClientInfo, Reminder, card_rows, digest, find_reminders
 from .run import read_snapshot
-from .settings import PlanningSettings
+from .settings import PlanningSettings, _get
+from .stages import (
+    StageTime,
+    entered_times,
+    escalations,
+    lead_digest,
+    local_date,
+    stage_report,
+    stage_times,
+    stage_visits,
+)
+
+if TYPE_CHECKING:
+    from sheetsync.config import StagesConfig
 
 
-def waiting_since(store: Any) -> dict[str, dt.date]:
-    """Task key -> the day its status last became ``waiting_client`` (from the change log)."""
-    from sheetsync.store import ChangeLog
+def waiting_since(store: Any, config: Any = None) -> dict[str, dt.date]:
+    """Task key -> the day (agency time zone) it entered ``waiting_client``, for tasks waiting now.
 
-    stmt = (
-        select(ChangeLog.entity_key, func.max(ChangeLog.at))
-        .where(ChangeLog.entity == "task", ChangeLog.field == "status",
-               ChangeLog.new == json.dumps("waiting_client"))
-        .group_by(ChangeLog.entity_key)
-    )
-    with store.session(readonly=True) as s:
-        return {key: at.date() for key, at in s.execute(stmt)}
+    From the change log through the store (``Store.status_history``): the last entry into the status,
+    restarted by a restore, so an undeleted task does not inherit the clock it had before.
+    """
+    return _waiting_since(store, read_snapshot(store).tasks, config)
+
+
+def _waiting_since(store: Any, tasks: list[Any], config: Any) -> dict[str, dt.date]:
+    tasks = [t for t in tasks if t.status == "waiting_client"]
+    keys = [t.key for t in tasks]
+    history = (store.status_history(keys) if len(keys) <= 500 else store.status_history()) if keys else []
+    tz = _timezone(config)
+    return {k: local_date(at, tz) for k, at in entered_times(history, tasks).items()}
+
+
+def _timezone(config: Any) -> str:
+    return str(_get(config, "agency.timezone", "Europe/Moscow"))
+
+
+def stages_config(config: Any) -> StagesConfig:
+    """The ``[stages]`` settings of a Config, of a plain dict of settings, or the defaults."""
+    from sheetsync.config import StagesConfig
+
+    stages = getattr(config, "stages", None)
+    if isinstance(stages, StagesConfig):
+        return stages
+    raw = config.get("stages") if isinstance(config, dict) else None
+    return StagesConfig.model_validate(raw or {})
 
 
 def collect_reminders(store: Any, config: Any, *, today: dt.date | None = None,
@@ -38,7 +66,7 @@ def collect_reminders(store: Any, config: Any, *, today: dt.date | None = None,
         for slug, c in snap.clients.items() if getattr(c, "active", True)
     }
     tasks = [t for t in snap.tasks if t.client in clients and (slugs is None or t.client in slugs)]
-    found = find_reminders(tasks, waiting_since(store), today, WorkCalendar(settings.holidays_country),
+    found = find_reminders(tasks, _waiting_since(store, tasks, config), today, WorkCalendar(settings.holidays_country),
                            waiting_days=settings.reminder_working_days)
     return found, clients
 
@@ -69,3 +97,61 @@ def card_reminder_rows(store: Any, config: Any, slug: str, *, today: dt.date | N
     """The rows of the card sheet's reminders block for one client (ID, task, since, working days)."""
     found, clients = collect_reminders(store, config, today=today, slugs=[slug])
     return card_rows(found, clients[slug].locale if slug in clients else "ru")
+
+
+def collect_stage_times(store: Any, config: Any, *, today: dt.date | None = None,
+                        slugs: list[str] | None = None) -> tuple[list[StageTime], dict[str, ClientInfo]]:
+    """Time in stage of every open task of the active clients, with its norm (Store -> pure stages)."""
+    settings = PlanningSettings.from_config(config)
+    norms = stages_config(config)
+    today = today or dt.date.today()
+    snap = read_snapshot(store)
+    clients = {
+        slug: ClientInfo(slug, c.name, (c.manager_email or "").lower() or None, c.locale or "ru")
+        for slug, c in snap.clients.items() if getattr(c, "active", True)
+    }
+    tasks = [t for t in snap.tasks if t.client in clients and (slugs is None or t.client in slugs)]
+    history = store.status_history()
+    times = stage_times(tasks, entered_times(history, tasks), today, WorkCalendar(settings.holidays_country),
+                        norms.norm, tz=_timezone(config))
+    return times, clients
+
+
+def lead_digests(store: Any, config: Any, *, lead: str | None = None, today: dt.date | None = None,
+                 locale: str | None = None) -> dict[str, str]:
+    """Lead email -> digest of their managers' tasks over ``stages.escalation_factor`` x the norm.
+
+    Only leads with something over the norm get a text. The language is ``locale`` if given, else
+    English when every client of the lead's managers is English-speaking, Russian otherwise.
+    """
+    norms = stages_config(config)
+    today = today or dt.date.today()
+    times, clients = collect_stage_times(store, config, today=today)
+    found = escalations(times, norms.escalation_factor)
+    leads = sorted({norms.lead_of(c.manager_email) for c in clients.values() if norms.lead_of(c.manager_email)})
+    if lead:
+        leads = [x for x in leads if x == lead.lower()]
+    out = {}
+    for ld in leads:
+        theirs = [c for c in clients.values() if norms.lead_of(c.manager_email) == ld]
+        loc = locale or ("en" if theirs and all(c.locale == "en" for c in theirs) else "ru")
+        text = lead_digest(ld, found, clients, norms.lead_of, locale=loc, today=today)
+        if text:
+            out[ld] = text
+    return out
+
+
+def stage_report_for(store: Any, config: Any, start: dt.date, end: dt.date, *, today: dt.date | None = None,
+                     slugs: list[str] | None = None) -> Any:
+    """The stage report (pandas DataFrame, ``stages.REPORT_COLUMNS``) of the stays counted in [start, end]."""
+    settings = PlanningSettings.from_config(config)
+    norms = stages_config(config)
+    today = today or dt.date.today()
+    snap = read_snapshot(store)
+    slug_of = {c.id: slug for slug, c in snap.clients.items()}
+    client_of = {t.key: slug_of.get(t.client_id, "") for t in store.tasks.list(include_deleted=True)}
+    if slugs is not None:
+        client_of = {k: c for k, c in client_of.items() if c in slugs}
+    visits = stage_visits(store.status_history(), client_of, min(today, end), WorkCalendar(settings.holidays_country),
+                          tz=_timezone(config))
+    return stage_report(visits, norms.norm, start, end)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidValueError
 from .models import CHANGE_ACTIONS, CHANGE_ENTITIES, ORIGINS, ChangeLog, Client, utcnow
-from .values import dumps
+from .values import dumps, loads
 
 
 def check_origin(origin: str, actor: str) -> None:
@@ -128,3 +128,26 @@ def counters(session: Session) -> dict[str, int]:
 
 def counter(session: Session, client_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)).where(ChangeLog.client_id == client_id)))
+
+
+def status_history(session: Session, *, keys: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+    """The tasks' status changes, deletes and restores in log order, for time in stage.
+
+    Each row is (task key, at, action, new status or None, origin, actor): a ``status`` field change
+    (from a create, an update, a sheet edit, the planner, a field restore) carries its new status; a
+    delete or an undelete carries None. The rows of one moment come out in the order they were written.
+    """
+    stmt = (
+        select(ChangeLog.entity_key, ChangeLog.at, ChangeLog.action, ChangeLog.field, ChangeLog.new,
+               ChangeLog.origin, ChangeLog.actor)
+        .where(ChangeLog.entity == "task",
+               or_(ChangeLog.field == "status", ChangeLog.action.in_(("delete", "restore"))))
+        .order_by(ChangeLog.id)
+    )
+    if keys is not None:
+        stmt = stmt.where(ChangeLog.entity_key.in_(list(keys)))
+    out: list[tuple[Any, ...]] = []
+    for key, at, action, field, new, origin, actor in session.execute(stmt):
+        status = loads(new) if field == "status" else None
+        out.append((key, at, action, status, origin, actor))
+    return out

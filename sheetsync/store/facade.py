@@ -138,6 +138,11 @@ class Store:
         with self.session(readonly=True) as s:
             return changelog.counters(s)
 
+    def status_history(self, keys: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+        """Tasks' status changes, deletes and restores in log order: (key, at, action, status, origin, actor)."""
+        with self.session(readonly=True) as s:
+            return changelog.status_history(s, keys=keys)
+
     def reserve_task_key(self, client: ClientRef, token: str) -> str:
         return self.tasks.reserve_key(client, token)
 
