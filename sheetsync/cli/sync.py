@@ -182,6 +182,7 @@ def status_cmd(
         table.add_row(s["client"], when, last.status if last else "-", str(last.api_calls if last else 0),
                       str(len(s["conflicts"])), str(len(s["errors"])))
     console.print(table)
+    _print_digests(_cfg)
     for s in rows:
         for e in s["errors"]:
             if e.row_key is None:  # about a whole sheet (e.g. its developer metadata is full)
@@ -189,3 +190,21 @@ def status_cmd(
                 continue
             console.print(f"[red]{s['client']}[/] {e.sheet}: {e.row_key}.{e.field} = "
                           f"{escape(repr(loads(e.value)))} — {escape(e.message)}")
+
+
+def _print_digests(cfg) -> None:
+    """The newest day's digests the daemon wrote (managers' reminders, leads' stage overruns)."""
+    from sheetsync.daemon.jobs import digest_folder
+
+    folder = digest_folder(cfg)
+    files = sorted(folder.glob("????-??-??-*.txt")) if folder.is_dir() else []
+    if not files:
+        return
+    day = files[-1].name[:10]
+    newest = [f for f in files if f.name.startswith(day)]
+    leads = [f for f in newest if f.name[11:].startswith("lead-")]
+    managers = [f for f in newest if f not in leads]
+    console.print(f"digests of {day} in {folder}: {len(managers)} for managers, {len(leads)} for leads")
+    for f in leads:
+        console.rule(f"lead {f.name[16:-4]}")
+        console.print(f.read_text(encoding="utf-8"), markup=False, highlight=False, end="")

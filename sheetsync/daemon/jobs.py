@@ -63,18 +63,33 @@ def invoices_job(app: Any) -> str:
 
 
 def reminders_job(app: Any) -> str:
-    """Write each manager's digest of tasks waiting on the client too long (and log it)."""
-    from sheetsync.planning.digest import digests
+    """Write each manager's digest of tasks waiting on the client too long, and each lead's digest of
+    their managers' tasks over the stage norm (``stages.leads``), to ``<data_dir>/digests`` (and log them).
+
+    Nothing is sent anywhere: ``sheetsync status`` lists today's files.
+    """
+    from sheetsync.planning.digest import digests, lead_digests
 
     day = today_in(app.config)
     out = digests(app.store, app.config, today=day)
-    folder = Path(app.config.data_path) / "digests"
-    if out:
+    leads = lead_digests(app.store, app.config, today=day)
+    folder = digest_folder(app.config)
+    if out or leads:
         folder.mkdir(parents=True, exist_ok=True)
     for manager, text in out.items():
         (folder / f"{day:%Y-%m-%d}-{manager}.txt").write_text(text, encoding="utf-8")
         log.info("reminder digest", extra={"manager": manager, "lines": text.count("\n")})
-    return f"{len(out)} digests written to {folder}" if out else "nothing to chase"
+    for lead, text in leads.items():
+        (folder / f"{day:%Y-%m-%d}-lead-{lead}.txt").write_text(text, encoding="utf-8")
+        log.info("lead digest", extra={"lead": lead, "lines": text.count("\n")})
+    if not out and not leads:
+        return "nothing to chase"
+    return f"{len(out)} digests and {len(leads)} lead digests written to {folder}"
+
+
+def digest_folder(config: Any) -> Path:
+    """Where the daemon writes the digests: ``<data_dir>/digests``."""
+    return Path(config.data_path) / "digests"
 
 
 def sharing_job(app: Any) -> str:

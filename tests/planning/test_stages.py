@@ -270,3 +270,32 @@ def test_stage_report_from_the_store_and_the_cli(holiday_agency, tmp_path):
         assert r.exit_code == 0 and k["friday"] in r.output
         r = CliRunner().invoke(_app.app, ["digest", "--lead", "nobody@agency.test", "-c", str(cfg_file)], env={"COLUMNS": "200"})
         assert r.exit_code != 0 and "nobody's lead" in r.output
+
+
+def test_daemon_writes_lead_digests_and_status_shows_them(holiday_agency, tmp_path):
+    from types import SimpleNamespace
+
+    from sheetsync.cli import sync as _sync  # noqa: F401 - registers `status`
+    from sheetsync.daemon.jobs import reminders_job
+
+    store, k = holiday_agency
+    if not store.url.startswith("sqlite"):
+        pytest.skip("the CLI half reads the same SQLite file; the job itself is backend-neutral")
+    cfg_file = tmp_path / "sheetsync.toml"
+    cfg_file.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[agency]\nholidays_country = "RU"\n[store]\nurl = "{store.url}"\n'
+        '[[clients]]\nslug = "acme"\nname = "acme"\n'
+        f'[stages.leads]\n"{OLGA}" = "{IRINA}"\n', encoding="utf-8")
+    cfg = load_config(cfg_file)
+    with moment(2027, 1, 12):
+        summary = reminders_job(SimpleNamespace(store=store, config=cfg))
+    folder = tmp_path / "data" / "digests"
+    assert summary == f"1 digests and 1 lead digests written to {folder}"  # Olga only: Petr's task waits 3 days
+    lead_file = folder / f"2027-01-12-lead-{IRINA}.txt"
+    assert lead_file.read_text(encoding="utf-8") == lead_digests(store, cfg, today=D(2027, 1, 12))[IRINA]
+    assert k["friday"] in lead_file.read_text(encoding="utf-8")
+    assert not (folder / f"2027-01-12-lead-{SERGEY}.txt").exists()  # Petr has no lead in this config
+    r = CliRunner().invoke(_app.app, ["status", "-c", str(cfg_file)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "digests of 2027-01-12" in r.output and "1 for managers, 1 for leads" in r.output
+    assert f"Менеджер {OLGA}:" in r.output and k["friday"] in r.output
