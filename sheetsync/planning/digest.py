@@ -71,15 +71,24 @@ def collect_reminders(store: Any, config: Any, *, today: dt.date | None = None,
     return found, clients
 
 
+_KIND_ORDER = {"waiting": 0, "stage": 1, "overdue": 2}
+
+
 def digests(store: Any, config: Any, *, manager: str | None = None, today: dt.date | None = None,
             locale: str | None = None) -> dict[str, str]:
-    """Manager email -> digest text (only managers with something to chase).
+    """Manager email -> digest text (only managers with something to chase): tasks waiting on the
+    client too long, tasks over their stage norm in another status, overdue tasks.
 
     The language is ``locale`` if given, else that of the manager's clients (English if any
     of them is English-speaking is not assumed: Russian unless all of them are English).
     """
     today = today or dt.date.today()
     found, clients = collect_reminders(store, config, today=today)
+    times, _ = collect_stage_times(store, config, today=today)
+    # over the norm in a stage other than waiting on the client (that one is the waiting reminder above)
+    found += [Reminder("stage", st.task, st.since, st.days, st.norm) for st in times
+              if st.over and st.task.status != "waiting_client"]
+    found.sort(key=lambda r: (r.task.client, _KIND_ORDER[r.kind], -r.days, r.task.key))
     managers = sorted({c.manager_email for c in clients.values() if c.manager_email})
     if manager:
         managers = [m for m in managers if m == manager.lower()]

@@ -17,10 +17,11 @@ from .model import TaskInfo
 
 @dataclass(frozen=True)
 class Reminder:
-    kind: str  # "waiting" | "overdue"
+    kind: str  # "waiting" | "overdue" | "stage" (over the stage norm; digests only, never the client's card)
     task: TaskInfo
-    since: dt.date  # waiting since / deadline
-    days: int  # working days waiting / working days overdue
+    since: dt.date  # waiting since / deadline / in the stage since
+    days: int  # working days waiting / working days overdue / working days in the stage
+    norm: int | None = None  # "stage": the norm in working days
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,21 @@ def _plural_days(n: int, locale: str) -> str:
     return f"{n} {word}"
 
 
+def _stage_text(r: Reminder, locale: str) -> str:
+    from .stages import status_name
+
+    norm = _plural_days(r.norm or 0, locale)
+    return _t(locale, f"{status_name(r.task.status)} с {r.since:%d.%m} ({_plural_days(r.days, locale)}, норма {norm})",
+              f"{status_name(r.task.status, 'en')} since {r.since:%d %b} ({_plural_days(r.days, locale)}, norm {norm})")
+
+
 def card_rows(reminders: Iterable[Reminder], locale: str = "ru") -> list[list[object]]:
     """Rows for the card sheet's waiting block (ID, task, since, working days — card.toml's
     ``[card.waiting]``); an overdue task says so in front of its title and "since" is its deadline."""
     rows: list[list[object]] = []
     for r in reminders:
+        if r.kind == "stage":  # internal stage times are not the client's business
+            continue
         title = r.task.title if r.kind == "waiting" else _t(locale, "Просрочена: ", "Overdue: ") + r.task.title
         rows.append([r.task.key, title, r.since, r.days])
     return rows
@@ -108,7 +119,9 @@ def digest(
         lines.append("")
         lines.append(f"{clients[slug].name}:")
         for r in items:
-            if r.kind == "waiting":
+            if r.kind == "stage":
+                what = _stage_text(r, locale)
+            elif r.kind == "waiting":
                 what = _t(locale, f"ждёт клиента с {r.since:%d.%m} ({_plural_days(r.days, locale)})",
                           f"waiting on the client since {r.since:%d %b} ({_plural_days(r.days, locale)})")
             else:

@@ -23,6 +23,7 @@ from sheetsync.planning.calendar import WorkCalendar
 from sheetsync.planning.digest import (
     card_reminder_rows,
     collect_stage_times,
+    digests,
     lead_digests,
     stage_report_for,
     waiting_since,
@@ -290,12 +291,29 @@ def test_daemon_writes_lead_digests_and_status_shows_them(holiday_agency, tmp_pa
     with moment(2027, 1, 12):
         summary = reminders_job(SimpleNamespace(store=store, config=cfg))
     folder = tmp_path / "data" / "digests"
-    assert summary == f"1 digests and 1 lead digests written to {folder}"  # Olga only: Petr's task waits 3 days
+    assert summary == f"2 digests and 1 lead digests written to {folder}"  # Olga's, Petr's (review over norm)
     lead_file = folder / f"2027-01-12-lead-{IRINA}.txt"
     assert lead_file.read_text(encoding="utf-8") == lead_digests(store, cfg, today=D(2027, 1, 12))[IRINA]
     assert k["friday"] in lead_file.read_text(encoding="utf-8")
     assert not (folder / f"2027-01-12-lead-{SERGEY}.txt").exists()  # Petr has no lead in this config
     r = CliRunner().invoke(_app.app, ["status", "-c", str(cfg_file)], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
-    assert "digests of 2027-01-12" in r.output and "1 for managers, 1 for leads" in r.output
+    assert "digests of 2027-01-12" in r.output and "2 for managers, 1 for leads" in r.output
     assert f"Менеджер {OLGA}:" in r.output and k["friday"] in r.output
+
+
+def test_manager_digest_lists_stage_overruns_but_the_clients_card_does_not(holiday_agency):
+    store, k = holiday_agency
+    cfg = config()
+    olga = digests(store, cfg, manager=OLGA, today=D(2027, 1, 11))[OLGA]
+    # re-opened into review on 25 Dec: 4 working days > norm 2 -> the manager hears of it (factor 1)
+    assert f"• {k['reopened']} «Макет главной»: на проверке с 25.12 (4 рабочих дня, норма 2 рабочих дня)" \
+        " — anna@agency.test" in olga
+    assert k["no_norm"] not in olga  # in progress has no norm here
+    en = digests(store, cfg, manager=OLGA, today=D(2027, 1, 11), locale="en")[OLGA]
+    assert "in review since 25 Dec (4 working days, norm 2 working days)" in en
+    # on 29 Dec the review is 2 working days old: at its norm, not over it
+    assert k["reopened"] not in digests(store, cfg, manager=OLGA, today=D(2026, 12, 29)).get(OLGA, "")
+    # the card is the client's: waiting on the client only, never internal review times
+    card = card_reminder_rows(store, cfg, "acme", today=D(2027, 1, 11))
+    assert {r[0] for r in card} == {k["friday"], k["restored"]}
