@@ -283,14 +283,9 @@ class StagesConfig(_Model):
     escalation_factor: float = Field(1.5, ge=1, le=100,
                                      description="a number >= 1 (1.5: the lead hears of a task at 1.5x its norm)")
     leads: dict[str, Email] = Field(default_factory=dict)  # errors name the value's description (Email)
-    client_visible: list[str] = Field(
-        default_factory=lambda: ["waiting_client"],
-        description="a list of statuses whose time clients may see (statuses: " + ", ".join(NORM_STATUSES) + ")")
 
     @model_validator(mode="after")
     def _keys(self) -> StagesConfig:
-        import re as _re
-
         problems: list[str] = []
         expected = f"a status ({', '.join(NORM_STATUSES)})"
         for status in self.norms:
@@ -301,11 +296,8 @@ class StagesConfig(_Model):
                 if status not in NORM_STATUSES:
                     problems.append(f"stages.clients.{slug}.{status}: expected {expected}, got {status!r}")
         for manager in self.leads:
-            if not _re.match(_EMAIL_RE, manager):
+            if not re.match(_EMAIL_RE, manager):
                 problems.append(f"stages.leads: expected a manager's email as the key, got {manager!r}")
-        for i, status in enumerate(self.client_visible):
-            if status not in NORM_STATUSES:
-                problems.append(f"stages.client_visible[{i}]: expected {expected}, got {status!r}")
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -176,6 +176,8 @@ def stage_report_cmd(
         p = parse_period(period) if period else current_period("month", day)
     except PeriodError as e:
         fail(str(e))
+    if client and client not in {c.slug for c in store.clients.list(active=None)}:
+        fail(f"no client {client!r} in the store", "give a client's slug (`sheetsync status` lists them)")
     df = stage_report_for(store, cfg, p.start, p.end, today=day, slugs=[client] if client else None)
     if csv:
         text = df.to_csv(index=False)
