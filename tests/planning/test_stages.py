@@ -317,3 +317,16 @@ def test_manager_digest_lists_stage_overruns_but_the_clients_card_does_not(holid
     # the card is the client's: waiting on the client only, never internal review times
     card = card_reminder_rows(store, cfg, "acme", today=D(2027, 1, 11))
     assert {r[0] for r in card} == {k["friday"], k["restored"]}
+
+
+def test_the_day_entered_is_the_agencys_not_utcs():
+    from sheetsync.planning.model import TaskInfo
+    from sheetsync.planning.stages import stage_times
+
+    task = TaskInfo("T-1", "acme", "Ответ по ТЗ", status="waiting_client")
+    late = {"T-1": dt.datetime(2026, 12, 24, 22, 30, tzinfo=dt.UTC)}  # Fri 25 Dec 01:30 in Moscow
+    norm = config().stages.norm
+    (msk,) = stage_times([task], late, D(2026, 12, 25), WorkCalendar("RU"), norm, tz="Europe/Moscow")
+    assert (msk.since, msk.days) == (D(2026, 12, 25), 0)  # entered today in Moscow: no working day yet
+    (utc,) = stage_times([task], late, D(2026, 12, 25), WorkCalendar("RU"), norm, tz="UTC")
+    assert (utc.since, utc.days) == (D(2026, 12, 24), 1)
