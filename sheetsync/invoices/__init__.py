@@ -298,8 +298,13 @@ class Invoices:
             raise RuntimeError(f"the tab {tab.title!r} of the turnover spreadsheet was not made by sheetsync "
                                f"(sheetId {props.get('sheetId')}); rename or delete it and refresh again")
         protected = [p["protectedRangeId"] for p in (existing or {}).get("protectedRanges", [])]
-        requests.extend(structural(tab, existing=props, protected_ids=protected, owner=self.sheets.identity))
+        batch = structural(tab, existing=props, protected_ids=protected, owner=self.sheets.identity)
         grid = (props or {}).get("gridProperties", {})
+        if props is not None and read is not None:  # carry each invoice's row (and what was typed in it) along
+            moves, read = isync.follow_rows(read, tab.rows, max(len(tab.values) + 20, grid.get("rowCount", 0)),
+                                            tab.sheet_id)
+            batch[1:1] = moves  # after the resize, before the cells are reset
+        requests.extend(batch)
         rng, cells = value_range(tab, grid.get("rowCount", 0) if props else 0, grid.get("columnCount", 0) if props else 0)
         updates.append((rng, isync.leave_unchanged(cells, tab.rows, read) if read is not None else cells))
 

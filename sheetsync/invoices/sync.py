@@ -288,3 +288,53 @@ def leave_unchanged(grid: list[list[Any]], rows: Mapping[str, int], read: Sequen
             if c < len(out[i]) and _same(read[i][c] if c < len(read[i]) else None, out[i][c]):
                 out[i][c] = None
     return out
+
+
+def _key_of(row: Sequence[Any]) -> str | None:
+    if row and isinstance(row[0], str) and KEY_RE.match(row[0].strip()):
+        return row[0].strip()
+    return None
+
+
+def follow_rows(read: Sequence[Sequence[Any]], rows: Mapping[str, int], row_count: int, sheet_id: int
+                ) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """``moveDimension`` requests that carry every invoice's row, as read, to the row the rewrite gives it,
+    and the read as it stands after them.
+
+    Sent in the structural ``:batchUpdate`` before the values write, they move whatever an account typed
+    into the row since the read along with its invoice (Sheets moves a row's cells with it), so an invoice
+    entering or leaving the block above — a new invoice, a move to another week — no longer puts another
+    invoice's values over that edit; the values write then leaves the carried cells alone
+    (:func:`leave_unchanged`). Greedy from the top: a row that must hold an invoice gets it from below; a
+    row that must not, but holds an invoice still to be placed, gets the nearest other row from below
+    (a header, total or blank row, all rewritten). ``row_count`` is the tab's row count after the resize;
+    a shape the greedy cannot reach (too few rows) sends no moves (the rewrite is then by position)."""
+    cur: list[list[Any]] = [list(r) for r in read[:row_count]] + [[] for _ in range(row_count - min(len(read),
+                                                                                                       row_count))]
+    keys = [_key_of(r) for r in cur]
+    common = {k for k in keys if k is not None and k in rows and keys.count(k) == 1}
+    target = {rows[k]: k for k in common}
+    if not common or max(target) >= row_count:
+        return [], [list(r) for r in read]
+    requests: list[dict[str, Any]] = []
+
+    def move(src: int, dst: int) -> None:  # row src ends at dst (dst <= src)
+        requests.append({"moveDimension": {"source": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": src,
+                                                      "endIndex": src + 1}, "destinationIndex": dst}})
+        cur.insert(dst, cur.pop(src))
+        keys.insert(dst, keys.pop(src))
+
+    placed: set[str] = set()
+    for t in range(max(target) + 1):
+        want = target.get(t)
+        if want is not None:
+            j = keys.index(want)
+            if j != t:
+                move(j, t)
+            placed.add(want)
+        elif keys[t] in common and keys[t] not in placed:
+            f = next((i for i in range(t + 1, row_count) if keys[i] not in common), None)
+            if f is None:
+                return [], [list(r) for r in read]
+            move(f, t)
+    return requests, cur
