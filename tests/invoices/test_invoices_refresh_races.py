@@ -233,3 +233,61 @@ def _check_every_invoice_once(invoices, ws) -> None:
             f = facts[r[0]]
             assert Decimal(str(r[3])) == f.amount, (r, f)
             assert SERIAL + dt.timedelta(days=int(r[5])) == f.planned_date, (r, f)
+
+
+def test_an_amount_typed_into_a_row_that_shifts_during_the_refresh_travels_with_it(emu, store, invoices, agency,
+                                                                                  sheets):
+    """The shrunk case the property found: a new ACME invoice enters the block above ACME's INV a, so a's row
+    shifts down by one; the account types a's new amount after the confirm read, before the writes."""
+    with time_machine.travel(at(11, 16, 9), tick=False):
+        sid = invoices.refresh("2026-11").spreadsheet_id
+    ws = emu.gspread_client(user=ACCOUNTS).open_by_key(sid).worksheet("2026-11")
+    row = next(i + 1 for i, r in enumerate(ws.get_all_values()) if r and r[0] == agency["a"])
+    with time_machine.travel(at(11, 17, 9), tick=False):
+        store.invoices.create("acme", amount=5_000, planned_date="2026-11-02", description="new", department="dev",
+                              origin="cli", actor=ACTOR)
+    seen: list[str] = []
+
+    def account_types_after_the_confirm(req):
+        seen.append(req.path)
+        if req.path.endswith(":batchUpdate") and not req.path.endswith("values:batchUpdate"):
+            ws.update([[262000]], f"D{row}", raw=True)
+
+    remove = emu.on_request(account_types_after_the_confirm)
+    try:
+        with time_machine.travel(at(11, 17, 10), tick=False):
+            first = invoices.refresh("2026-11")
+    finally:
+        remove()
+    assert first.api_calls == 5
+    grid = ws.get_values(value_render_option="UNFORMATTED_VALUE")
+    moved = next(r for r in grid if r and r[0] == agency["a"])
+    assert grid.index(moved) + 1 == row + 1 and moved[3] == 262000  # shifted, still what the account typed
+    with time_machine.travel(at(11, 17, 11), tick=False):
+        assert invoices.refresh("2026-11").pulled == 1
+    assert store.invoices.get(agency["a"]).amount == Decimal(262000)
+    assert [(c.origin, loads(c.new)) for c in store.log(entity="invoice", key=agency["a"], field="amount")
+            if c.action == "update"] == [("sheet", "262000.00")]
+
+
+@settings(max_examples=examples(50, 200, 3000), deadline=None)
+@given(old=st.permutations([f"INV-{i:06d}" for i in range(8)] + [None] * 6).map(list),
+       new=st.permutations([f"INV-{i:06d}" for i in range(2, 11)] + [None] * 7).map(list),
+       extra=st.integers(0, 4))
+def test_follow_rows_puts_every_invoice_still_shown_on_its_new_row(old, new, extra):
+    from sheetsync.invoices.sync import follow_rows
+
+    read = [[k, "x"] if k else ["Plan", 1] for k in old]
+    rows = {k: i for i, k in enumerate(new) if k}
+    count = max(len(read), len(new)) + extra
+    moves, after = follow_rows(read, rows, count, 7)
+    grid = [list(r) for r in read] + [[] for _ in range(count - len(read))]
+    for m in moves:  # what Sheets does with each moveDimension (moving up: the row lands at destinationIndex)
+        src, dst = m["moveDimension"]["source"]["startIndex"], m["moveDimension"]["destinationIndex"]
+        assert m["moveDimension"]["source"]["endIndex"] == src + 1 and dst < src
+        grid.insert(dst, grid.pop(src))
+    assert grid == after
+    for k, i in rows.items():
+        if k in old:
+            assert after[i] == [k, "x"]
+    assert len(moves) <= max(rows.values()) + 1  # at most one move per row up to the last invoice
