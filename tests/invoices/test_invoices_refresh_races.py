@@ -1,7 +1,7 @@
 """Property (issue 13, item 3): an account typing into the turnover sheet *while a refresh runs* loses nothing.
 
 An account (gspread, a writer on the turnover spreadsheet) types a new planned date (another week, or
-December: a carry), a new amount or a status right before a random request of an ``invoices refresh``
+December: a carry), a new amount, a status or a paid date right before a random request of an ``invoices refresh``
 (``emu.on_request``); the team changes the store meanwhile (new invoices, paid, moved — some of them
 mid-refresh too), over a few refreshes. After two quiet refreshes every value the account typed is
 either in the change log (origin ``sheet``, with a move when its week changed) or recorded as a
@@ -28,8 +28,8 @@ from invoice_helpers import ACCOUNTS, ACTOR, at, populate
 
 from sheetsync.store.values import loads
 
-COL = {"amount": 3, "status": 4, "planned_date": 5}
-LETTER = {"amount": "D", "status": "E", "planned_date": "F"}
+COL = {"amount": 3, "status": 4, "planned_date": 5, "paid_date": 6}
+LETTER = {"amount": "D", "status": "E", "planned_date": "F", "paid_date": "G"}
 STATUS = {"Issued": "issued", "Paid": "paid"}
 SERIAL = dt.date(1899, 12, 30)
 RUNS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None,
@@ -40,6 +40,7 @@ typed_edit = st.one_of(
     st.tuples(st.just("planned_date"), days),
     st.tuples(st.just("amount"), st.integers(1, 900).map(lambda n: n * 1000)),
     st.tuples(st.just("status"), st.sampled_from(sorted(STATUS))),
+    st.tuples(st.just("paid_date"), days),
 )
 team_change = st.one_of(
     st.tuples(st.just("new"), st.sampled_from(["acme", "globex", "initech"]), st.sampled_from(["dev", "ads"]),
@@ -57,7 +58,7 @@ round_ = st.fixed_dictionaries({
 
 def _value(field: str, v: Any) -> tuple[Any, Any]:
     """(what the account types, the canonical value the store should get)."""
-    if field == "planned_date":
+    if field in ("planned_date", "paid_date"):
         return f"{v:%d.%m.%Y}", v.isoformat()
     if field == "amount":
         return v, Decimal(v)
