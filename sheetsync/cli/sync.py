@@ -196,6 +196,8 @@ def _print_digests(cfg) -> None:
     """The newest day's digests the daemon wrote (managers' reminders, leads' stage overruns)."""
     from sheetsync.daemon.jobs import digest_folder
 
+    if cfg is None:  # a store opened without a config has no data_dir to look in
+        return
     folder = digest_folder(cfg)
     files = sorted(folder.glob("????-??-??-*.txt")) if folder.is_dir() else []
     if not files:
