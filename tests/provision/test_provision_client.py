@@ -4,6 +4,10 @@ multi-client scan proving no internal field or other client's data lands in a cl
 from __future__ import annotations
 
 import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from gspread.utils import ValueRenderOption
 
@@ -183,13 +187,30 @@ def _days_shown(emu, spreadsheet_id, layout):
     return [r[0] if r else "" for r in shown], [r[0] if r else "" for r in raw]
 
 
-def test_days_waiting_shows_a_number_not_a_date(emu, store, sheets, templates):
+def _pin_utc_hour(emu, hour: int) -> None:
+    """Run the emulator's clock at ``hour`` o'clock UTC today: late in the UTC evening it is already
+    tomorrow in Moscow, the spreadsheet's time zone, and so in its TODAY()."""
+    now = time.time()
+    midnight = now - now % 86400
+    offset = midnight + hour * 3600 + 1800 - now
+    emu.clock = lambda: time.time() + offset
+
+
+def _sheet_today(emu, sheets, spreadsheet_id) -> dt.date:
+    """Today as the spreadsheet's TODAY() sees it: in its own time zone, not the machine's."""
+    tz = sheets.get_metadata(spreadsheet_id, "properties.timeZone")["properties"]["timeZone"]
+    return dt.datetime.fromtimestamp(emu.now(), ZoneInfo(tz)).date()
+
+
+@pytest.mark.parametrize("utc_hour", [2, 12, 22])
+def test_days_waiting_shows_a_number_not_a_date(emu, store, sheets, templates, utc_hour):
     """Issue 13 item 12: TODAY()-since showed as a date (06.01.1900) for want of a number format."""
+    _pin_utc_hour(emu, utc_hour)
     r = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
     meta = sheets.get_metadata(r.spreadsheet_id, "sheets(properties(sheetId,title),developerMetadata)")
     card_id = find_sheet_id(meta, "card")
     layout = layout_of(templates)
-    today = dt.date.fromtimestamp(emu.now())
+    today = _sheet_today(emu, sheets, r.spreadsheet_id)
     tasks = [WaitingTask("T-000001", "согласовать макет", today - dt.timedelta(days=6)),
              WaitingTask("T-000002", "прислать доступы", today - dt.timedelta(days=40))]
     sheets.batch_update(r.spreadsheet_id, waiting_block(templates, card_id, tasks, locale="ru"))
@@ -200,12 +221,14 @@ def test_days_waiting_shows_a_number_not_a_date(emu, store, sheets, templates):
     assert provision_client(store=store, sheets=sheets, slug="acme", settings=FAST).requests_applied == 0
 
 
-def test_provision_repairs_the_days_format_of_an_existing_card(emu, store, sheets, templates):
+@pytest.mark.parametrize("utc_hour", [2, 22])
+def test_provision_repairs_the_days_format_of_an_existing_card(emu, store, sheets, templates, utc_hour):
+    _pin_utc_hour(emu, utc_hour)
     r = provision_client(store=store, sheets=sheets, slug="acme", settings=FAST)
     meta = sheets.get_metadata(r.spreadsheet_id, "sheets(properties(sheetId,title),developerMetadata)")
     card_id = find_sheet_id(meta, "card")
     layout = layout_of(templates)
-    today = dt.date.fromtimestamp(emu.now())
+    today = _sheet_today(emu, sheets, r.spreadsheet_id)
     first = layout.waiting_first_row + 1
     # a card written by the old code: the formula without any number format
     sheets.batch_update(r.spreadsheet_id, waiting_block(templates, card_id, [
