@@ -82,7 +82,10 @@ class App:
         """One engine per App: it caches each spreadsheet's layout, so steady cycles skip metadata reads."""
         from .sync.engine import SyncEngine, policy_from_config
 
-        return SyncEngine(self.store, self.sheets, policy=policy_from_config(self.config.sync))
+        from .planning.sheets import stage_clock_hook
+
+        return SyncEngine(self.store, self.sheets, policy=policy_from_config(self.config.sync),
+                          after_sync=stage_clock_hook(self.store, self.config, self.sheets))
 
     def sync(self, slug: str | None = None, *, dry_run: bool = False):
         """One two-way sync. ``app.sync("acme")`` returns acme's SyncReport (api_calls, pulled, pushed,

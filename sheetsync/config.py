@@ -283,6 +283,10 @@ class StagesConfig(_Model):
     escalation_factor: float = Field(1.5, ge=1, le=100,
                                      description="a number >= 1 (1.5: the lead hears of a task at 1.5x its norm)")
     leads: dict[str, Email] = Field(default_factory=dict)  # errors name the value's description (Email)
+    client_visible: list[str] = Field(
+        default_factory=lambda: ["waiting_client"],
+        description="a list of statuses whose time in stage the client's spreadsheet shows (statuses: "
+                    + ", ".join(NORM_STATUSES) + ")")
 
     @model_validator(mode="after")
     def _keys(self) -> StagesConfig:
@@ -298,8 +302,19 @@ class StagesConfig(_Model):
         for manager in self.leads:
             if not re.match(_EMAIL_RE, manager):
                 problems.append(f"stages.leads: expected a manager's email as the key, got {manager!r}")
+        for i, status in enumerate(self.client_visible):
+            if status not in NORM_STATUSES:
+                problems.append(f"stages.client_visible[{i}]: expected {expected}, got {status!r}")
         if problems:
             raise ValueError("\n".join(problems))
+        return self
+
+    def with_waiting_default(self, reminder_working_days: int) -> StagesConfig:
+        """The waiting-on-the-client norm defaults to ``planning.reminder_working_days``: a config that
+        sets only the older key keeps reminding after that many days. Mutates ``norms`` in place (the
+        one mutable part) and returns self."""
+        if "waiting_client" not in self.norms or "norms" not in self.model_fields_set:
+            self.norms["waiting_client"] = reminder_working_days
         return self
 
     def norm(self, status: str, client: str | None = None) -> int | None:
@@ -398,6 +413,7 @@ class Config(_Model):
             for j, k in enumerate(keys):
                 if k in keys[:j]:
                     problems.append(f"clients[{i}].metrics[{j}].key: expected a key not used twice, got {k!r}")
+        self.stages.with_waiting_default(self.planning.reminder_working_days)
         slugs = {c.slug for c in self.clients}
         for slug in self.stages.clients:
             if slug not in slugs:

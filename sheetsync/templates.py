@@ -80,6 +80,9 @@ class ColumnSpec(_Spec):
     validation: Validation | None = None
     format: str | L10n | None = None
     formula: str | None = None
+    # a value sheetsync writes itself, computed outside the sheet (not a store field, never read back):
+    # "stage_clock" = working days the task has been in its status (planning/stageclock.py)
+    source: Literal["stage_clock"] | None = None
     note: L10n | None = None
 
     @model_validator(mode="after")
@@ -93,14 +96,17 @@ class ColumnSpec(_Spec):
             raise ValueError(f"column {self.key!r}: formula must start with '='")
         if self.formula is not None and self.edit != "nobody":
             raise ValueError(f"column {self.key!r} is computed (has a formula) so edit must be \"nobody\"")
+        if self.source is not None and (self.formula is not None or self.edit != "nobody"):
+            raise ValueError(f"column {self.key!r} is written by sheetsync (source = {self.source!r}) so it has "
+                             f"no formula and edit must be \"nobody\"")
         if self.validation and self.type not in ("int", "number", "hours"):
             raise ValueError(f"column {self.key!r}: min/max validation needs type int, number or hours")
         return self
 
     @property
     def computed(self) -> bool:
-        """A formula column: the sheet computes it; it is not a store field."""
-        return self.formula is not None
+        """A formula column (the sheet computes it) or one sheetsync writes (``source``): not a store field."""
+        return self.formula is not None or self.source is not None
 
     def number_format(self, locale: str) -> dict[str, str] | None:
         """The NumberFormat (Sheets API shape) cells of this column get, or None for plain text."""

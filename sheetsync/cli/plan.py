@@ -167,11 +167,11 @@ def stage_report_cmd(
     import pandas as pd
 
     from sheetsync.planning.calendar import PeriodError, current_period, parse_period
-    from sheetsync.planning.digest import stage_report_for
+    from sheetsync.planning.digest import agency_today, stage_report_for
     from sheetsync.planning.stages import status_name
 
     cfg, store = _open(config)
-    day = _today(today) or dt.date.today()
+    day = _today(today) or agency_today(cfg)
     try:
         p = parse_period(period) if period else current_period("month", day)
     except PeriodError as e:

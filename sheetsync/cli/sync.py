@@ -21,9 +21,11 @@ from ._app import CONFIG_HELP, app, console, fail
 
 # --- library-level entry points --------------------------------------------------------------------
 def make_engine(store: Any, sheets: Any, config: Any | None = None) -> Any:
+    from sheetsync.planning.sheets import stage_clock_hook
     from sheetsync.sync.engine import SyncEngine, policy_from_config
 
-    return SyncEngine(store, sheets, policy=policy_from_config(getattr(config, "sync", None)))
+    return SyncEngine(store, sheets, policy=policy_from_config(getattr(config, "sync", None)),
+                      after_sync=stage_clock_hook(store, config, sheets))
 
 
 def run_sync(store: Any, sheets: Any, config: Any | None = None, *, slug: str | None = None,

@@ -66,11 +66,23 @@ def reminders_job(app: Any) -> str:
     """Write each manager's digest of tasks waiting on the client too long, and each lead's digest of
     their managers' tasks over the stage norm (``stages.leads``), to ``<data_dir>/digests`` (and log them).
 
-    Nothing is sent anywhere: ``sheetsync status`` lists today's files.
+    Nothing is sent anywhere: ``sheetsync status`` lists today's files. Then every client's stage
+    clock in its spreadsheet — the in-work sheet's "days in stage" and the card's waiting list — is
+    brought up to today (working days change overnight; the sync writes them only when it syncs).
     """
     from sheetsync.planning.digest import digests, lead_digests
+    from sheetsync.planning.sheets import SheetMissing, refresh_stage_clock
 
     day = today_in(app.config)
+    clocks = 0
+    for c in app.store.clients.list(active=True):
+        if not c.spreadsheet_id:
+            continue
+        try:
+            refresh_stage_clock(app.store, app.config, app.sheets, c.slug, today=day)
+            clocks += 1
+        except SheetMissing as e:
+            log.warning("stage clock skipped", extra={"client": c.slug, "reason": str(e)})
     out = digests(app.store, app.config, today=day)
     leads = lead_digests(app.store, app.config, today=day)
     folder = digest_folder(app.config)
@@ -82,9 +94,10 @@ def reminders_job(app: Any) -> str:
     for lead, text in leads.items():
         (folder / f"{day:%Y-%m-%d}-lead-{lead}.txt").write_text(text, encoding="utf-8")
         log.info("lead digest", extra={"lead": lead, "lines": text.count("\n")})
+    clock = f"; stage clock refreshed in {clocks} spreadsheets" if clocks else ""
     if not out and not leads:
-        return "nothing to chase"
-    return f"{len(out)} digests and {len(leads)} lead digests written to {folder}"
+        return "nothing to chase" + clock
+    return f"{len(out)} digests and {len(leads)} lead digests written to {folder}" + clock
 
 
 def digest_folder(config: Any) -> Path:

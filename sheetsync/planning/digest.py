@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import TYPE_CHECKING, Any
 
 from .calendar import WorkCalendar
@@ -45,29 +46,41 @@ def _timezone(config: Any) -> str:
     return str(_get(config, "agency.timezone", "Europe/Moscow"))
 
 
+def agency_today(config: Any) -> dt.date:
+    """Today in the agency's time zone: the day entries are dated in (``local_date``), so a count made
+    late in the UTC evening does not mix Moscow's "entered" day with the machine's (UTC) today."""
+    return dt.datetime.now(zoneinfo.ZoneInfo(_timezone(config))).date()
+
+
 def stages_config(config: Any) -> StagesConfig:
     """The ``[stages]`` settings of a Config, of a plain dict of settings, or the defaults."""
     from sheetsync.config import StagesConfig
 
     stages = getattr(config, "stages", None)
     if isinstance(stages, StagesConfig):
-        return stages
+        return stages  # a Config already took planning.reminder_working_days as the waiting default
     raw = config.get("stages") if isinstance(config, dict) else None
-    return StagesConfig.model_validate(raw or {})
+    return StagesConfig.model_validate(raw or {}).with_waiting_default(
+        PlanningSettings.from_config(config).reminder_working_days)
 
 
 def collect_reminders(store: Any, config: Any, *, today: dt.date | None = None,
                       slugs: list[str] | None = None) -> tuple[list[Reminder], dict[str, ClientInfo]]:
     settings = PlanningSettings.from_config(config)
-    today = today or dt.date.today()
+    norms = stages_config(config)
+    today = today or agency_today(config)
     snap = read_snapshot(store)
     clients = {
         slug: ClientInfo(slug, c.name, (c.manager_email or "").lower() or None, c.locale or "ru")
         for slug, c in snap.clients.items() if getattr(c, "active", True)
     }
     tasks = [t for t in snap.tasks if t.client in clients and (slugs is None or t.client in slugs)]
+
+    def waiting_norm(slug: str) -> int:  # the stage norm (per client); reminder_working_days is its default
+        return norms.norm("waiting_client", slug) or settings.reminder_working_days
+
     found = find_reminders(tasks, _waiting_since(store, tasks, config), today, WorkCalendar(settings.holidays_country),
-                           waiting_days=settings.reminder_working_days)
+                           waiting_days=waiting_norm)
     return found, clients
 
 
@@ -82,7 +95,7 @@ def digests(store: Any, config: Any, *, manager: str | None = None, today: dt.da
     The language is ``locale`` if given, else that of the manager's clients (English if any
     of them is English-speaking is not assumed: Russian unless all of them are English).
     """
-    today = today or dt.date.today()
+    today = today or agency_today(config)
     found, clients = collect_reminders(store, config, today=today)
     times, _ = collect_stage_times(store, config, today=today)
     # over the norm in a stage other than waiting on the client (that one is the waiting reminder above)
@@ -113,7 +126,7 @@ def collect_stage_times(store: Any, config: Any, *, today: dt.date | None = None
     """Time in stage of every open task of the active clients, with its norm (Store -> pure stages)."""
     settings = PlanningSettings.from_config(config)
     norms = stages_config(config)
-    today = today or dt.date.today()
+    today = today or agency_today(config)
     snap = read_snapshot(store)
     clients = {
         slug: ClientInfo(slug, c.name, (c.manager_email or "").lower() or None, c.locale or "ru")
@@ -134,7 +147,7 @@ def lead_digests(store: Any, config: Any, *, lead: str | None = None, today: dt.
     English when every client of the lead's managers is English-speaking, Russian otherwise.
     """
     norms = stages_config(config)
-    today = today or dt.date.today()
+    today = today or agency_today(config)
     times, clients = collect_stage_times(store, config, today=today)
     found = escalations(times, norms.escalation_factor)
     leads = sorted({norms.lead_of(c.manager_email) for c in clients.values() if norms.lead_of(c.manager_email)})
@@ -155,7 +168,7 @@ def stage_report_for(store: Any, config: Any, start: dt.date, end: dt.date, *, t
     """The stage report (pandas DataFrame, ``stages.REPORT_COLUMNS``) of the stays counted in [start, end]."""
     settings = PlanningSettings.from_config(config)
     norms = stages_config(config)
-    today = today or dt.date.today()
+    today = today or agency_today(config)
     snap = read_snapshot(store)
     slug_of = {c.id: slug for slug, c in snap.clients.items()}
     client_of = {t.key: slug_of.get(t.client_id, "") for t in store.tasks.list(include_deleted=True)}

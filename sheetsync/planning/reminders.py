@@ -8,7 +8,7 @@ paste into a messenger or an email.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .calendar import WorkCalendar
@@ -38,12 +38,14 @@ def find_reminders(
     today: dt.date,
     calendar: WorkCalendar,
     *,
-    waiting_days: int = 3,
+    waiting_days: int | Callable[[str], int] = 3,
 ) -> list[Reminder]:
     """Tasks waiting on the client longer than ``waiting_days`` working days, and overdue tasks.
 
-    ``waiting_since`` maps a task key to the day its status became ``waiting_client`` (from the
-    change log); a task missing from it is taken as waiting since its start date.
+    ``waiting_days`` is a number, or a function of the client's slug (the ``waiting_client`` stage
+    norm with its per-client override). ``waiting_since`` maps a task key to the day its status
+    became ``waiting_client`` (from the change log); a task missing from it is taken as waiting
+    since its start date.
     """
     out: list[Reminder] = []
     for t in tasks:
@@ -51,7 +53,7 @@ def find_reminders(
             since = waiting_since.get(t.key) or t.start_date
             if since is not None:
                 n = calendar.working_days_between(since, today)
-                if n > waiting_days:
+                if n > (waiting_days(t.client) if callable(waiting_days) else waiting_days):
                     out.append(Reminder("waiting", t, since, n))
         if t.deadline and t.deadline < today and t.status not in ("done", "cancelled", "backlog"):
             out.append(Reminder("overdue", t, t.deadline, max(1, calendar.working_days_between(t.deadline, today))))

@@ -2,7 +2,9 @@
 
 Each sheet is rewritten by one structural ``batchUpdate`` (after one metadata read to find it;
 the metrics sheet also reads its two manager-editable columns first, so typed values are
-ingested and comments kept).
+ingested and comments kept). The in-work sheet's "days in stage" column and the card's waiting
+list are the stage clock's: numbers written by sheetsync (``refresh_stage_days``,
+``refresh_card_reminders``), only the cells that changed.
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ def _keep_rejected(rows: list[list[dict]], rejected: Mapping[str, tuple[Any, str
 
 
 __all__ = ["ORIGIN", "RefreshResult", "SheetMissing", "find_sheet", "refresh_card_reminders", "refresh_client_sheets",
-           "refresh_metrics",
+           "refresh_metrics", "refresh_stage_clock", "refresh_stage_days", "stage_clock_hook",
            "refresh_plan_schedule", "specialist_loads"]
 
 
@@ -174,6 +176,7 @@ def refresh_card_reminders(
 
     Uses provisioning's layout of the block (card.toml ``[card.waiting]``); overdue tasks are
     listed there too, their title prefixed with "Просрочена:" / "Overdue:" and "since" = deadline.
+    "Days" is the stage clock's number of working days (agency calendar), written as a number.
     """
     from sheetsync.provision.render import WaitingTask, waiting_block
     from sheetsync.templates import load_templates
@@ -183,7 +186,8 @@ def refresh_card_reminders(
     client = _client(store, slug)
     rows = card_reminder_rows(store, config, slug, today=today)
     sheet_id, _ = find_sheet(sheets, client.spreadsheet_id, "card")
-    reqs = waiting_block(load_templates(), sheet_id, [WaitingTask(k, title, since) for k, title, since, _ in rows],
+    reqs = waiting_block(load_templates(), sheet_id,
+                         [WaitingTask(k, title, since, days) for k, title, since, days in rows],
                          locale=client.locale or "ru", today=today)
     sheets.batch_update(client.spreadsheet_id, reqs)
     return RefreshResult(sheet_id, len(reqs), len(rows))
@@ -199,3 +203,159 @@ def refresh_client_sheets(
         "metrics": refresh_metrics(store, config, sheets, slug, today=today),
         "card": refresh_card_reminders(store, config, sheets, slug, today=today),
     }
+
+
+# --- the stage clock in the client's spreadsheet ----------------------------------------------------
+
+OVER_NORM_COLOUR = "#EA9999"  # the card legend's "over the stage's norm" entry (card.toml)
+STAGE_DAYS_FIELDS = "userEnteredValue,userEnteredFormat.backgroundColor"  # never the number format
+_GRID_FIELDS = "sheets(data(startRow,startColumn,rowData(values(effectiveValue,userEnteredFormat(backgroundColor)))))"
+
+
+def _rgb(hex_colour: str) -> dict[str, float]:
+    h = hex_colour.lstrip("#")
+    return {k: int(h[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def _is_over_colour(bg: Mapping[str, Any] | None) -> bool:
+    want = _rgb(OVER_NORM_COLOUR)
+    return bool(bg) and all(abs(float(bg.get(k, 0)) - v) < 0.01 for k, v in want.items())  # type: ignore[union-attr]
+
+
+def _is_plain(bg: Mapping[str, Any] | None) -> bool:
+    """No background of ours: none, or white (what Sheets reports for a cleared one)."""
+    return not bg or all(abs(float(bg.get(k, 0)) - 1) < 0.01 for k in ("red", "green", "blue"))
+
+
+def stage_days_requests(sheet_id: int, days_col: int, rows: Mapping[int, tuple[str | None, Any, Any]],
+                        wanted: Mapping[str, tuple[int, bool]]) -> list[dict[str, Any]]:
+    """``updateCells`` for the "days in stage" cells that differ from what they should show.
+
+    ``rows``: 1-based row -> (task key in the row or None, the cell's effectiveValue, its background).
+    A task of ``wanted`` gets its number (red when over the norm); any other row an empty, uncoloured
+    cell (a task in a status the client may not see, a done task, a row the sync cleared). Pure.
+    """
+    out: list[dict[str, Any]] = []
+    for row, (key, value, bg) in sorted(rows.items()):
+        want = wanted.get(key) if key else None
+        have = value.get("numberValue") if isinstance(value, dict) else None
+        blank = not value or (isinstance(value, dict) and value.get("stringValue", None) == "")
+        if want is None:
+            if blank and _is_plain(bg):
+                continue
+            cell: dict[str, Any] = {}
+        else:
+            days, over = want
+            if have == days and (_is_over_colour(bg) if over else _is_plain(bg)):
+                continue
+            cell = {"userEnteredValue": {"numberValue": days}}
+            if over:
+                cell["userEnteredFormat"] = {"backgroundColor": _rgb(OVER_NORM_COLOUR)}
+        out.append({"updateCells": {"rows": [{"values": [cell]}], "fields": STAGE_DAYS_FIELDS,
+                                    "start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": days_col}}})
+    return out
+
+
+def _grid_rows(data: list[dict[str, Any]], key_col: int, days_col: int) -> dict[int, tuple[str | None, Any, Any]]:
+    """1-based row -> (key, days value, days background) from GridData blocks (whole rows or two columns)."""
+    keys: dict[int, str | None] = {}
+    days: dict[int, tuple[Any, Any]] = {}
+    for block in data:
+        r0, c0 = block.get("startRow", 0), block.get("startColumn", 0)
+        for i, rd in enumerate(block.get("rowData", []) or []):
+            row = r0 + i + 1
+            if row == 1:
+                continue  # the header
+            for j, v in enumerate(rd.get("values", []) or []):
+                col = c0 + j
+                if col == key_col:
+                    ev = (v or {}).get("effectiveValue") or {}
+                    text = str(ev.get("stringValue", ev.get("numberValue", ""))).strip().upper()
+                    keys[row] = text or None
+                if col == days_col:
+                    days[row] = ((v or {}).get("effectiveValue"), ((v or {}).get("userEnteredFormat") or {})
+                                 .get("backgroundColor"))
+    return {row: (keys.get(row), *days.get(row, (None, None))) for row in sorted(set(keys) | set(days))}
+
+
+def _wanted_days(store: Any, config: Any, slug: str, today: dt.date | None) -> dict[str, tuple[int, bool]]:
+    from .digest import agency_today, collect_stage_times, stages_config
+    from .stages import visible_days
+
+    times, _ = collect_stage_times(store, config, today=today or agency_today(config), slugs=[slug])
+    return visible_days(times, stages_config(config).client_visible)
+
+
+def refresh_stage_days(store: Any, config: Any, sheets: Any, slug: str, *, today: dt.date | None = None,
+                       where: tuple[int, str, int, int] | None = None) -> RefreshResult:
+    """Write the in-work sheet's "days in stage" column: working days in the current status (the
+    stage clock, agency calendar), red when over the norm; only the cells that changed.
+
+    ``where`` = (sheetId, title, key column, days column), 0-based, as the sync found them: then one
+    read of those two columns; otherwise the sheet is found (one call) and read whole (one call).
+    A spreadsheet provisioned before the column existed is left alone (0 requests): provisioning
+    adds the column. One ``batchUpdate`` when anything changed.
+    """
+    from sheetsync.sheets.a1 import a1_range
+    from sheetsync.sync.layout import map_columns
+    from sheetsync.templates import load_templates
+
+    client = _client(store, slug)
+    sid = client.spreadsheet_id
+    if where is None:
+        sheet_id, title = find_sheet(sheets, sid, "in_work")
+        got = sheets.request("GET", f"https://sheets.googleapis.com/v4/spreadsheets/{sid}",
+                             params={"ranges": [a1_range(title)], "includeGridData": "true", "fields": _GRID_FIELDS},
+                             what=f"spreadsheet {sid}") or {}
+        blocks = [b for s in got.get("sheets", []) for b in s.get("data", [])]
+        header_row = (blocks[0].get("rowData") or [{}])[0].get("values", []) if blocks else []
+        header = [str(((v or {}).get("effectiveValue") or {}).get("stringValue", "")) for v in header_row]
+        cols, computed, _missing = map_columns(load_templates()["in_work"], header)
+        if "key" not in cols or "stage_days" not in computed:
+            return RefreshResult(sheet_id, 0, 0)
+        key_col, days_col = cols["key"], computed["stage_days"]
+    else:
+        sheet_id, title, key_col, days_col = where
+        got = sheets.request("GET", f"https://sheets.googleapis.com/v4/spreadsheets/{sid}",
+                             params={"ranges": [_col_range(title, key_col), _col_range(title, days_col)],
+                                     "includeGridData": "true", "fields": _GRID_FIELDS},
+                             what=f"spreadsheet {sid}") or {}
+        blocks = [b for s in got.get("sheets", []) for b in s.get("data", [])]
+    rows = _grid_rows(blocks, key_col, days_col)
+    reqs = stage_days_requests(sheet_id, days_col, rows, _wanted_days(store, config, slug, today))
+    if reqs:
+        sheets.batch_update(sid, reqs)
+    return RefreshResult(sheet_id, len(reqs), len(reqs))
+
+
+def _col_range(title: str, col: int) -> str:
+    from gspread.utils import rowcol_to_a1
+
+    from sheetsync.sheets.a1 import a1_range
+
+    letter = rowcol_to_a1(1, col + 1).rstrip("0123456789")
+    return f"{a1_range(title)}!{letter}2:{letter}"
+
+
+def stage_clock_hook(store: Any, config: Any, sheets: Any) -> Any:
+    """What the sync engine calls after a sync that wrote: the client's "days in stage" column
+    (a status typed in the sheet restarts the clock; the column shows it at once). Returns warnings."""
+
+    def hook(client: Any, layouts: Mapping[str, Any]) -> list[str]:
+        lay = layouts.get("in_work")
+        if lay is None or lay.sheet_id is None or "key" not in lay.columns or "stage_days" not in lay.computed:
+            return []  # no in-work sheet, or one provisioned before the column: `sheetsync provision` adds it
+        refresh_stage_days(store, config, sheets, client.slug,
+                           where=(lay.sheet_id, lay.title, lay.columns["key"], lay.computed["stage_days"]))
+        return []
+
+    return hook
+
+
+def refresh_stage_clock(store: Any, config: Any, sheets: Any, slug: str, *,
+                        today: dt.date | None = None) -> dict[str, RefreshResult]:
+    """The stage clock's two places in a client's spreadsheet, for the daemon's daily job: the
+    in-work sheet's "days in stage" column and the card's waiting list (working days change
+    overnight even when nothing else does)."""
+    return {"in_work": refresh_stage_days(store, config, sheets, slug, today=today),
+            "card": refresh_card_reminders(store, config, sheets, slug, today=today)}

@@ -292,3 +292,13 @@ def stage_report(visits: Iterable[StageVisit], norm_of: NormOf, start: dt.date, 
     rep = rep.astype({"norm_days": "Int64", "over_norm": "Int64", "over_norm_share": "Float64"})  # NA: no norm
     rep["_o"] = rep["status"].map(order)
     return rep.sort_values(["client", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+# --- the "days in stage" column of the in-work sheet ---------------------------------------------
+
+
+def visible_days(times: Iterable[StageTime], visible: Iterable[str]) -> dict[str, tuple[int, bool]]:
+    """Task key -> (working days in its status, over the norm) for the statuses the client may see
+    (``stages.client_visible``); every other task's cell in the client's spreadsheet stays empty."""
+    shown = set(visible)
+    return {st.task.key: (st.days, st.over) for st in times if st.task.status in shown}

@@ -44,6 +44,7 @@ class WaitingTask:
     key: str
     title: str
     since: dt.date
+    days: int | None = None  # working days (the stage clock); None: a TODAY()-since formula, calendar days
 
 
 def serial(value: dt.date | dt.datetime) -> float:
@@ -114,8 +115,11 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
                   today: dt.date | None = None) -> list[dict[str, Any]]:
     """Requests that replace the card's "waiting on the client" list (oldest first).
 
-    Days waiting is a formula (``TODAY()-since``) so it stays current between syncs. More tasks than
-    the block has rows: the last row says how many more there are.
+    Days waiting is the stage clock's number of working days (agency calendar and holidays) when the
+    caller gives it — what sheetsync's own refreshes do, daily (``planning.sheets.refresh_card_reminders``);
+    a spreadsheet formula cannot count the agency's working days (no holiday list in the sheet, and
+    Russia's transferred working Saturdays are beyond NETWORKDAYS). Without it, a ``TODAY()-since``
+    formula in calendar days. More tasks than the block has rows: the last row says how many more there are.
     """
     spec = templates["card"]
     assert spec.card is not None
@@ -128,8 +132,9 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
     rows: list[dict[str, Any]] = []
     for i, t in enumerate(shown):
         r = layout.waiting_first_row + i + 1  # 1-based row for the formula
+        count = Formula(f'=IF(C{r}="","",TODAY()-C{r})') if t.days is None else t.days
         rows.append({"values": [cell_data(t.key), cell_data(t.title), cell_data(t.since, number_format=date_fmt),
-                                {**cell_data(Formula(f'=IF(C{r}="","",TODAY()-C{r})')), **days}]})
+                                {**cell_data(count), **days}]})
     if len(items) > len(shown):
         more = len(items) - len(shown)
         rows.append({"values": [{}, cell_data(f"… +{more}" if locale != "ru" else f"… и ещё {more}"), {}, days]})

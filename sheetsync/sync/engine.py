@@ -102,7 +102,8 @@ class SyncEngine:
                  actor: str = "sheetsync", max_replans: int = 3,
                  on_write: Callable[[str], None] | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 metadata_limit: int = GOOGLE_LIMIT) -> None:
+                 metadata_limit: int = GOOGLE_LIMIT,
+                 after_sync: Callable[[Any, Mapping[str, SheetLayout]], list[str]] | None = None) -> None:
         self.store = store
         self.sheets = sheets
         self.templates = templates or load_templates()
@@ -117,6 +118,9 @@ class SyncEngine:
         self.metadata_limit = metadata_limit  # developer-metadata characters per sheet (rowmeta.py's budget)
         self._meta_caps: dict[str, dict[str, int]] = {}  # sid -> kind -> budget learnt from Google refusing more
         self._no_migration: set[str] = set()  # sids where Google refused rewriting old-encoding row metadata
+        # after a sync that applied: sheetsync's own computed cells (the stage clock's "days in stage");
+        # its failure is a warning, never the sync's
+        self.after_sync = after_sync
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -230,6 +234,7 @@ class SyncEngine:
                 report.pulled = out.pulled
                 report.warnings.extend([*p.warnings, *out.warnings])
                 self._row_identity(client, layouts, ctx.row_ids, report, run_id)
+                self._after_sync(client, layouts, report)
                 return
             report.replans += 1
             assert out.fresh is not None
@@ -261,6 +266,16 @@ class SyncEngine:
             if kind not in open_:
                 self.store.sync.add_error(slug, message=message, spreadsheet_id=sid, sheet=kind, field=LIMIT_FIELD,
                                           sync_run_id=run_id)
+
+    def _after_sync(self, client: Any, layouts: Mapping[str, SheetLayout], report: SyncReport) -> None:
+        if self.after_sync is None:
+            return
+        try:
+            report.warnings.extend(self.after_sync(client, layouts) or [])
+        except Exception as e:  # noqa: BLE001 - a computed column never fails the sync that wrote the data
+            log.warning("after-sync step of %s failed: %s", client.slug, e)
+            report.warnings.append(f"{client.slug}: the days-in-stage column was not refreshed ({e}); "
+                                   f"the daily reminders job writes it again")
 
     @staticmethod
     def _count(report: SyncReport, p: Plan) -> None:

@@ -349,6 +349,8 @@ def fresh_row_requests(ctx: Context, fresh: list[FreshRow], ends: Mapping[str, i
             if ctx.templates is not None:
                 for ckey, col in lay.computed.items():
                     template = ctx.templates[sheet].column(ckey).formula
+                    if template is None:  # a column sheetsync writes itself (the stage clock), not a formula
+                        continue
                     text = ctx.templates.formula(sheet, template, at + 1, ctx.locale)
                     row_cells[col] = {"userEnteredValue": {"formulaValue": text}}
             out.append({"insertDimension": {"range": {"sheetId": lay.sheet_id, "dimension": "ROWS",
@@ -369,6 +371,8 @@ def _formulas(ctx: Context, sheet: str, row: int) -> list[dict[str, Any]]:
     out = []
     for key, col in lay.computed.items():
         template = ctx.templates[sheet].column(key).formula
+        if template is None:  # a column sheetsync writes itself (the stage clock), not a formula
+            continue
         text = ctx.templates.formula(sheet, template, row, ctx.locale)
         out.append({"updateCells": {"rows": [{"values": [{"userEnteredValue": {"formulaValue": text}}]}],
                                     "fields": "userEnteredValue",

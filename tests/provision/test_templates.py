@@ -18,7 +18,11 @@ def test_all_kinds_load_with_versions(templates):
     assert backlog.keys == ("key", "title", "expected_result", "task_type", "role", "assignee", "estimate_hours",
                             "estimate_source", "priority", "status", "client_comment", "plan_note")
     assert templates["in_work"].keys == ("key", "title", "assignee", "estimate_hours", "start_date", "deadline",
-                                         "status", "done_date", "actual_hours", "overdue_days", "client_comment")
+                                         "status", "done_date", "actual_hours", "overdue_days", "client_comment",
+                                         "stage_days")
+    days = templates["in_work"].column("stage_days")
+    assert days.computed and days.source == "stage_clock" and days.edit == "nobody" and days.formula is None
+    assert "stage_days" not in templates["in_work"].store_fields
     assert backlog.id_column == "key" and backlog.column("key").edit == "nobody"
 
 

@@ -43,7 +43,8 @@ def test_version_bump_adds_a_column_keeping_every_value(emu, sheets, acme, acces
     at = text.index('[[columns]]\nkey = "status"')
     p.write_text(text[:at] + NEW_COLUMN.lstrip() + "\n" + text[at:])
     t2 = load_templates(d)
-    assert t2["backlog"].index_of("deadline") == 9 and t2.version.startswith(f"card1.backlog{templates['backlog'].version + 1}.")
+    assert t2["backlog"].index_of("deadline") == 9 and t2.version.startswith(
+        f"card{templates['card'].version}.backlog{templates['backlog'].version + 1}.")
     v2 = build(acme, t2, access=access, dynamic_vocabularies=DYNAMIC, rows=GRID_ROWS)
     out = ensure_spreadsheet(sheets, v2, sid)
     assert "backlog: column 'deadline' missing — inserted at J" in out.plan.repairs
@@ -122,7 +123,8 @@ def test_card_layout_upgrade_rewrites_the_card(emu, sheets, acme, access, templa
     d = tmp_path / "tpl"
     shutil.copytree(templates.directory, d)
     p = d / "card.toml"
-    text = p.read_text().replace("version = 1", "version = 2", 1)
+    v = templates["card"].version
+    text = p.read_text().replace(f"version = {v}", f"version = {v + 1}", 1)
     at = text.index('[[card.fields]]\nkey = "contacts"')
     p.write_text(text[:at] + '[[card.fields]]\nkey = "slug"\nlabel = { ru = "Код клиента", en = "Client code" }\n'
                  'source = "client.name"\n\n' + text[at:])
