@@ -330,3 +330,42 @@ def test_the_day_entered_is_the_agencys_not_utcs():
     assert (msk.since, msk.days) == (D(2026, 12, 25), 0)  # entered today in Moscow: no working day yet
     (utc,) = stage_times([task], late, D(2026, 12, 25), WorkCalendar("RU"), norm, tz="UTC")
     assert (utc.since, utc.days) == (D(2026, 12, 24), 1)
+
+
+# --- one clock for the waiting reminder and the stage norm ---------------------------------------
+
+
+def test_the_waiting_norm_defaults_to_reminder_working_days_and_wins_over_it():
+    base = {"agency": {"holidays_country": "RU"}}
+    assert load_config({**base, "planning": {"reminder_working_days": 5}}).stages.norm("waiting_client") == 5
+    assert load_config({**base, "planning": {"reminder_working_days": 5},  # norms given without waiting_client
+                        "stages": {"norms": {"review": 1}}}).stages.norms == {"review": 1, "waiting_client": 5}
+    assert load_config({**base, "planning": {"reminder_working_days": 5},
+                        "stages": {"norms": {"waiting_client": 2}}}).stages.norm("waiting_client") == 2
+    assert load_config(base).stages.norm("waiting_client") == 3
+    assert load_config(base).stages.client_visible == ["waiting_client"]
+    with pytest.raises(ConfigError) as e:
+        load_config({**base, "stages": {"client_visible": ["waiting_client", "internal_review"]}})
+    assert ("stages.client_visible[1]: expected a status (backlog, planned, in_progress, waiting_client, review), "
+            "got 'internal_review'") in str(e.value)
+
+
+def test_the_waiting_reminder_uses_the_clients_stage_norm(holiday_agency):
+    store, k = holiday_agency
+    cfg = config()  # globex: waiting_client = 5; planning.reminder_working_days = 3
+    # 12 Jan: globex's task has waited 5 working days since 25 Dec, at its own norm, so nobody is reminded
+    assert card_reminder_rows(store, cfg, "globex", today=D(2027, 1, 12)) == []
+    assert k["globex"] not in digests(store, cfg, manager=OLGA, today=D(2027, 1, 12))[OLGA]
+    # 13 Jan: the 6th working day, over it
+    assert [r[0] for r in card_reminder_rows(store, cfg, "globex", today=D(2027, 1, 13))] == [k["globex"]]
+    assert k["globex"] in digests(store, cfg, manager=OLGA, today=D(2027, 1, 13))[OLGA]
+
+
+def test_without_a_day_given_today_is_the_agencys(holiday_agency):
+    """Sun 10 Jan 22:30 UTC is Mon 11 Jan in Moscow: the Friday task's 4th working day (machine UTC: the 3rd)."""
+    store, k = holiday_agency
+    cfg = config()
+    with time_machine.travel(dt.datetime(2027, 1, 10, 22, 30, tzinfo=dt.UTC), tick=False):
+        times, _ = collect_stage_times(store, cfg)
+        assert {st.task.key: (st.days, st.over) for st in times}[k["friday"]] == (4, True)
+        assert k["friday"] in [r[0] for r in card_reminder_rows(store, cfg, "acme")]
