@@ -140,9 +140,9 @@ def test_a_cleared_in_work_row_is_deleted_and_its_formula_cleared_too(engine, st
     ok(engine)
     ws = manager.worksheet("В работе")
     header = ws.row_values(1)
-    last = gspread.utils.rowcol_to_a1(2, len(header))
-    overdue = header.index("Просрочка, дн") + 1
-    ws.batch_clear([f"B2:{gspread.utils.rowcol_to_a1(2, overdue - 1)}", f"{gspread.utils.rowcol_to_a1(2, overdue + 1)}:{last}"])
+    # every cell a manager can clear: not the ID nor the computed, protected columns (overdue, days in stage)
+    ws.batch_clear([gspread.utils.rowcol_to_a1(2, i) for i, h in enumerate(header, start=1)
+                    if h not in ("ID", "Просрочка, дн", "Дней в этапе")])
     r = ok(engine)
     assert r.tombstoned == 1 and store.tasks.find(k) is None
     assert ws.row_values(2) == []
