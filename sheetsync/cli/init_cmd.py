@@ -63,6 +63,7 @@ editor_emails = ["manager@agency.example"]
 
 [stages]                          # norms per status in working days; see config/sheetsync.example.toml
 escalation_factor = 1.5           # the manager's lead hears of a task at 1.5x its norm
+client_visible = ["waiting_client"]  # statuses whose time in stage the client's spreadsheet shows
 
 [stages.norms]
 waiting_client = 3

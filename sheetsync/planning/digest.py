@@ -11,6 +11,7 @@ from .reminders import ClientInfo, Reminder, card_rows, digest, find_reminders
 from .run import read_snapshot
 from .settings import PlanningSettings, _get
 from .stages import (
+    STAGE_STATUSES,
     StageTime,
     entered_times,
     escalations,
@@ -133,7 +134,9 @@ def collect_stage_times(store: Any, config: Any, *, today: dt.date | None = None
         for slug, c in snap.clients.items() if getattr(c, "active", True)
     }
     tasks = [t for t in snap.tasks if t.client in clients and (slugs is None or t.client in slugs)]
-    history = store.status_history()
+    keys = [t.key for t in tasks if t.status in STAGE_STATUSES]
+    # one client's tasks (the sync's after-step): their history only; everyone's: the whole log once
+    history = store.status_history(keys) if slugs is not None and len(keys) <= 500 else store.status_history()
     times = stage_times(tasks, entered_times(history, tasks), today, WorkCalendar(settings.holidays_country),
                         norms.norm, tz=_timezone(config))
     return times, clients

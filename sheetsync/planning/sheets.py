@@ -287,7 +287,8 @@ def _wanted_days(store: Any, config: Any, slug: str, today: dt.date | None) -> d
 
 
 def refresh_stage_days(store: Any, config: Any, sheets: Any, slug: str, *, today: dt.date | None = None,
-                       where: tuple[int, str, int, int] | None = None) -> RefreshResult:
+                       where: tuple[int, str, int, int] | None = None,
+                       wanted: Mapping[str, tuple[int, bool]] | None = None) -> RefreshResult:
     """Write the in-work sheet's "days in stage" column: working days in the current status (the
     stage clock, agency calendar), red when over the norm; only the cells that changed.
 
@@ -322,7 +323,9 @@ def refresh_stage_days(store: Any, config: Any, sheets: Any, slug: str, *, today
                              what=f"spreadsheet {sid}") or {}
         blocks = [b for s in got.get("sheets", []) for b in s.get("data", [])]
     rows = _grid_rows(blocks, key_col, days_col)
-    reqs = stage_days_requests(sheet_id, days_col, rows, _wanted_days(store, config, slug, today))
+    if wanted is None:
+        wanted = _wanted_days(store, config, slug, today)
+    reqs = stage_days_requests(sheet_id, days_col, rows, wanted)
     if reqs:
         sheets.batch_update(sid, reqs)
     return RefreshResult(sheet_id, len(reqs), len(reqs))
@@ -338,15 +341,31 @@ def _col_range(title: str, col: int) -> str:
 
 
 def stage_clock_hook(store: Any, config: Any, sheets: Any) -> Any:
-    """What the sync engine calls after a sync that wrote: the client's "days in stage" column
-    (a status typed in the sheet restarts the clock; the column shows it at once). Returns warnings."""
+    """What the sync engine calls after each sync of a client: the client's "days in stage" column
+    (a status typed in the sheet restarts the clock; the column shows it at once). Returns warnings.
+
+    It remembers, per spreadsheet and column position, the day and the numbers it last wrote: when
+    neither changed (a comment pulled, a title pushed) it costs no call at all — sorting or inserting
+    rows moves the written cells with their rows. Otherwise one read of the ID and days columns and
+    one ``batchUpdate`` of the cells that differ. The daemon's daily job rewrites everything anyway.
+    """
+    from .digest import agency_today
+
+    written: dict[tuple[str, int, int, int], tuple[dt.date, dict[str, tuple[int, bool]]]] = {}
 
     def hook(client: Any, layouts: Mapping[str, Any]) -> list[str]:
         lay = layouts.get("in_work")
         if lay is None or lay.sheet_id is None or "key" not in lay.columns or "stage_days" not in lay.computed:
             return []  # no in-work sheet, or one provisioned before the column: `sheetsync provision` adds it
-        refresh_stage_days(store, config, sheets, client.slug,
-                           where=(lay.sheet_id, lay.title, lay.columns["key"], lay.computed["stage_days"]))
+        where = (lay.sheet_id, lay.title, lay.columns["key"], lay.computed["stage_days"])
+        spot = (client.spreadsheet_id, lay.sheet_id, *where[2:])
+        today = agency_today(config)
+        wanted = _wanted_days(store, config, client.slug, today)
+        if written.get(spot) == (today, wanted):
+            return []
+        written.pop(spot, None)  # forgotten until the write below succeeds
+        refresh_stage_days(store, config, sheets, client.slug, today=today, where=where, wanted=wanted)
+        written[spot] = (today, wanted)
         return []
 
     return hook

@@ -219,7 +219,12 @@ def test_a_status_typed_in_the_sheet_shows_a_new_clock_and_the_column_is_never_p
         report = engine.sync_client("acme")
         assert report.failed is None and report.pulled == 0 and report.errors == 0
         assert len(store.log(key=k["internal"])) == n_log
-        assert _days_column(emu, sid, [k["internal"]]) == {k["internal"]: ("2", False)}  # and put right
+        # the sync's after-step skips a client whose numbers it wrote today already (no call); the
+        # daily job reads the column and puts it right
+        from sheetsync.planning.sheets import refresh_stage_clock
+
+        assert refresh_stage_clock(store, cfg, sheets, "acme")["in_work"].requests == 1
+        assert _days_column(emu, sid, [k["internal"]]) == {k["internal"]: ("2", False)}
 
 
 def test_internal_stage_times_stay_out_of_the_clients_sheet_by_default(emu, holiday_sheet):
@@ -250,3 +255,28 @@ def test_the_daemons_daily_reminders_job_brings_the_clock_up_to_today(emu, holid
     assert summary.endswith("stage clock refreshed in 1 spreadsheets"), summary
     assert _days_column(emu, sid, [k["friday"]]) == {k["friday"]: ("4", True)}
     assert [c[3] for c in _card_waiting(emu, sid) if c[0] == k["friday"]] == ["4"]
+
+
+def test_what_the_clock_costs_the_sync(emu, holiday_sheet):
+    """The after-step costs nothing when its numbers have not changed since it wrote them today; one read
+    and one write when they have (a status typed in the sheet, a new day)."""
+    from sheetsync.sync.engine import SyncEngine
+
+    store, sheets, cfg, sid, k, engine = holiday_sheet
+    ws = emu.gspread_client(user=MANAGER).open_by_key(sid).worksheet(IN_WORK)
+    header = ws.row_values(1)
+    row = ws.col_values(1).index(k["internal"]) + 1
+    bare = SyncEngine(store, sheets)
+    with _at(2026, 12, 22):
+        engine.sync_client("acme")  # a new day: the numbers change once
+        bare.sync_client("acme")
+        costs = {}
+        for name, eng in (("bare", bare), ("with clock", engine)):
+            ws.update_cell(row, header.index("Комментарий клиента") + 1, f"от {name}")
+            r = eng.sync_client("acme")
+            costs[name] = (r.pulled, r.reads, r.writes)
+        assert costs == {"bare": (1, 1, 0), "with clock": (1, 1, 0)}  # a comment pulled: the same one read
+        ws.update_cell(row, header.index("Статус") + 1, "Ждёт клиента")
+        r = engine.sync_client("acme")
+        assert (r.pulled, r.reads, r.writes) == (1, 2, 1)  # + the two columns read, + the changed cells
+    assert _days_column(emu, sid, [k["internal"]]) == {k["internal"]: ("0", False)}
