@@ -80,9 +80,8 @@ class App:
     @cached_property
     def sync_engine(self):
         """One engine per App: it caches each spreadsheet's layout, so steady cycles skip metadata reads."""
-        from .sync.engine import SyncEngine, policy_from_config
-
         from .planning.sheets import stage_clock_hook
+        from .sync.engine import SyncEngine, policy_from_config
 
         return SyncEngine(self.store, self.sheets, policy=policy_from_config(self.config.sync),
                           after_sync=stage_clock_hook(self.store, self.config, self.sheets))
