@@ -240,3 +240,28 @@ def test_russian_sheet_labels_marks_and_edits(emu, store, sheets, agency):
     got = store.invoices.get(agency["e"])
     assert (got.status, got.amount, got.paid_date) == ("paid", Decimal("1500.50"), dt.date(2026, 11, 25))
     assert values(sheets, sid, "2026-11")[r - 1][4] == "Оплачен"
+
+
+@pytest.mark.parametrize(("take", "amount"), [("store", 130000), ("sheet", 110000), ("125 500,50", 125500.5)])
+def test_an_invoice_conflict_resolved_reaches_the_sheet_without_its_note(store, invoices, tab, agency, sheets, sid,
+                                                                         take, amount):
+    from sheetsync.store import ConflictResolvedError
+    from sheetsync.sync.resolve import resolve_conflict
+
+    r = tab.rows_of[agency["b"]]
+    store.invoices.update(agency["b"], amount=130000, origin="cli", actor=ACTOR)
+    tab.update([[110000]], f"D{r}", raw=True)
+    assert refresh(invoices).conflicts == 1
+    (c,) = store.sync.conflicts("globex")
+    got = resolve_conflict(store, c.id, take, actor="boss@agency.test")
+    assert got.changed == (take != "sheet")  # the sheet had won: its value is in the store already
+    assert store.invoices.get(agency["b"]).amount == Decimal(str(amount))
+    (row,) = [x for x in store.log(key=agency["b"]) if x.action == "resolve"]
+    assert (row.entity, row.field, row.actor, row.origin) == ("invoice", "amount", "boss@agency.test", "cli")
+    assert not store.sync.conflicts("globex")
+    with pytest.raises(ConflictResolvedError, match="already resolved by boss@agency.test"):
+        resolve_conflict(store, c.id, "store", actor="someone")
+    refresh(invoices, day=21)
+    cell = cells(sheets, sid, f"'2026-11'!D{r}")[0][0]
+    assert cell["effectiveValue"] == {"numberValue": amount} and "note" not in cell
+    assert refresh(invoices, day=21).conflicts == 0
