@@ -265,3 +265,25 @@ def test_an_invoice_conflict_resolved_reaches_the_sheet_without_its_note(store, 
     cell = cells(sheets, sid, f"'2026-11'!D{r}")[0][0]
     assert cell["effectiveValue"] == {"numberValue": amount} and "note" not in cell
     assert refresh(invoices, day=21).conflicts == 0
+
+
+def test_resolving_on_postgresql_is_once_and_logged(pg):
+    """The resolution's transaction (update, resolve row, conflict closed) on a real PostgreSQL server."""
+    from sheetsync.store import ConflictResolvedError
+    from sheetsync.sync.resolve import resolve_conflict
+
+    keys = populate(pg)
+    c = pg.sync.add_conflict("globex", entity_key=keys["b"], field="status", sheet_value="issued",
+                             store_value="planned", base_value="planned", winner="store")
+    got = resolve_conflict(pg, c.id, "Paid", actor="boss@agency.test")
+    assert (got.value, got.changed) == ("paid", True) and pg.invoices.get(keys["b"]).status == "paid"
+    assert [x.action for x in pg.log(key=keys["b"])][-2:] == ["update", "resolve"]
+    (closed,) = pg.sync.conflicts("globex", unresolved=False)
+    assert closed.resolved_by == "boss@agency.test" and closed.note_cleared_at is not None
+    with pytest.raises(ConflictResolvedError):
+        resolve_conflict(pg, c.id, "store", actor="x")
+    other = pg.sync.add_conflict("initech", entity_key=keys["e"], field="status", sheet_value="issued",
+                                 store_value="planned", base_value=None, winner="sheet")
+    with pytest.raises(ValueError, match="status: expected one of planned"):
+        resolve_conflict(pg, other.id, "maybe", actor="x")
+    assert pg.invoices.get(keys["e"]).status == "planned" and pg.sync.conflicts("initech")
