@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ._app import CONFIG_HELP, app, console, fail
+from .conflicts import conflicts_app
 
 
 # --- library-level entry points --------------------------------------------------------------------
@@ -35,8 +36,8 @@ def run_sync(store: Any, sheets: Any, config: Any | None = None, *, slug: str | 
     return engine.cycle([slug] if slug else None, dry_run=dry_run, force=slug is not None or dry_run)
 
 
-def list_conflicts(store: Any, *, slug: str | None = None) -> list[Any]:
-    return list(store.sync.conflicts(slug))
+def list_conflicts(store: Any, *, slug: str | None = None, unresolved: bool = True) -> list[Any]:
+    return list(store.sync.conflicts(slug, unresolved=unresolved))
 
 
 def client_status(store: Any, *, slug: str | None = None) -> list[dict[str, Any]]:
@@ -146,23 +147,33 @@ def _print_plan(r: Any) -> None:
     console.print(table)
 
 
-@app.command("conflicts")
+@conflicts_app.callback(invoke_without_command=True)
 def conflicts_cmd(
+    ctx: typer.Context,
     client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Resolved conflicts too (with who resolved them).")] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
-    """List conflicts: a field changed on both sides; the winner was applied, the loser is kept here."""
+    """List conflicts: a field changed on both sides; the winner was applied, the loser is kept here.
+
+    Settle one with `sheetsync conflicts resolve ID --take sheet|store|VALUE`."""
+    if ctx.invoked_subcommand is not None:
+        return
     from sheetsync.store.values import loads
 
     _cfg, store = _open(config)
-    rows = list_conflicts(store, slug=client)
-    table = Table(title="unresolved conflicts")
+    rows = list_conflicts(store, slug=client, unresolved=not all_)
+    table = Table(title="conflicts" if all_ else "unresolved conflicts")
     for col in ("id", "when", "task", "field", "sheet value", "store value", "base", "winner"):
         table.add_column(col)
+    if all_:
+        table.add_column("resolved")
     for c in rows:
         table.add_row(str(c.id), f"{c.at:%Y-%m-%d %H:%M}", c.entity_key, c.field, escape(repr(loads(c.sheet_value))),
-                      escape(repr(loads(c.store_value))), escape(repr(loads(c.base_value))), c.winner)
-    console.print(table if rows else "no unresolved conflicts")
+                      escape(repr(loads(c.store_value))), escape(repr(loads(c.base_value))), c.winner,
+                      *([escape(f"{c.resolved_at:%Y-%m-%d %H:%M} by {c.resolved_by}") if c.resolved_at else "open"]
+                        if all_ else []))
+    console.print(table if rows else ("no conflicts" if all_ else "no unresolved conflicts"))
 
 
 @app.command("status")

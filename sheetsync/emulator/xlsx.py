@@ -2,9 +2,12 @@
 
 Kept: every sheet in order; values (a formula cell exports its computed value, which is what
 openpyxl can store — Google also keeps the formula text, openpyxl cannot write both);
-number formats (dates become real Excel dates); bold, italic, strikethrough; background and
-font colours; notes (as Excel comments); frozen rows and columns; column widths and row
-heights; merges; list validations (``ONE_OF_LIST`` and ``ONE_OF_RANGE``); hidden sheets.
+number formats (Sheets patterns as Excel patterns, dates as real Excel dates, a bare type in the
+spreadsheet's locale); bold, italic, strikethrough; background and font colours; notes (as
+Excel comments); frozen rows and columns; column widths (Google's 100-pixel default where the
+sheet sets none — Excel's narrower default turns amounts into ``###``) and row heights; merges;
+list validations (``ONE_OF_LIST`` and ``ONE_OF_RANGE``); hidden sheets; conditional formats as
+Excel conditional-format rules (see :mod:`.xlsx_rules`), so they stay live in Excel.
 """
 
 from __future__ import annotations
@@ -22,13 +25,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .model import SheetState, SpreadsheetState
+from .xlsx_rules import add_conditional_formats
 
 EPOCH = datetime(1899, 12, 30)
 DEFAULT_PATTERNS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "DATE_TIME": "yyyy-mm-dd hh:mm:ss",
                     "PERCENT": "0.00%", "CURRENCY": '"$"#,##0.00', "SCIENTIFIC": "0.00E+00", "NUMBER": "#,##0.00",
                     "TEXT": "@"}
+# what Sheets shows for a bare numberFormat type in these locales (no pattern given)
+LOCALE_PATTERNS = {
+    "ru": {"DATE": "dd.mm.yyyy", "TIME": "h:mm:ss", "DATE_TIME": "dd.mm.yyyy h:mm:ss",
+           "CURRENCY": '#,##0.00 [$₽-419]', "NUMBER": "#,##0.00"},
+    "en": {"DATE": "m/d/yyyy", "TIME": "h:mm:ss AM/PM", "DATE_TIME": "m/d/yyyy h:mm:ss"},
+}
 PIXELS_PER_CHAR = 7.0  # Excel's column width unit is roughly one digit of the default font
 POINTS_PER_PIXEL = 0.75
+DEFAULT_COLUMN_PIXELS = 100  # Google's width of a column nobody sized (Excel's own default is ~64 px)
 
 
 def to_xlsx(ss: SpreadsheetState) -> bytes:
@@ -38,6 +49,7 @@ def to_xlsx(ss: SpreadsheetState) -> bytes:
     for sheet in ss.sheets:
         ws = wb.create_sheet(_excel_title(sheet.title, used))
         _write_sheet(ws, sheet, ss)
+        add_conditional_formats(ws, sheet)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -67,7 +79,7 @@ def _write_sheet(ws: Any, sheet: SheetState, ss: SpreadsheetState) -> None:
             target.value = value
             if isinstance(value, str) and value.startswith("="):
                 target.data_type = "s"  # text that looks like a formula stays text in Excel too
-            _style(target, fmt)
+            _style(target, fmt, _locale(ss))
             if cell.get("note"):
                 target.comment = Comment(cell["note"], "sheetsync")
             dv = cell.get("dataValidation")
@@ -84,9 +96,13 @@ def _write_sheet(ws: Any, sheet: SheetState, ss: SpreadsheetState) -> None:
     fr, fc = grid.get("frozenRowCount", 0), grid.get("frozenColumnCount", 0)
     if fr or fc:
         ws.freeze_panes = ws.cell(row=fr + 1, column=fc + 1).coordinate
-    for i, meta in enumerate(sheet.col_meta):
-        if "pixelSize" in meta:
-            ws.column_dimensions[get_column_letter(i + 1)].width = round(meta["pixelSize"] / PIXELS_PER_CHAR, 2)
+    default_px = grid.get("defaultColumnWidth") or DEFAULT_COLUMN_PIXELS
+    ws.sheet_format.defaultColWidth = round(default_px / PIXELS_PER_CHAR, 2)
+    metas = list(sheet.col_meta) + [{}] * max(0, sheet.col_count - len(sheet.col_meta))
+    for i, meta in enumerate(metas[:sheet.col_count]):
+        # every column gets an explicit width: Excel ignores defaultColWidth in some versions
+        px = meta.get("pixelSize", default_px)
+        ws.column_dimensions[get_column_letter(i + 1)].width = round(px / PIXELS_PER_CHAR, 2)
         if meta.get("hiddenByUser"):
             ws.column_dimensions[get_column_letter(i + 1)].hidden = True
     for i, meta in enumerate(sheet.row_meta):
@@ -127,10 +143,54 @@ def _value(cell: dict[str, Any], fmt: dict[str, Any]) -> Any:
     return None
 
 
-def _style(target: Any, fmt: dict[str, Any]) -> None:
+def _locale(ss: SpreadsheetState) -> str:
+    return str(ss.properties.get("locale") or "en")[:2].lower()
+
+
+def excel_pattern(nf: dict[str, Any], locale: str = "en") -> str:
+    """A Sheets NumberFormat as an Excel number format.
+
+    Sheets' pattern language is Excel's with a few differences: ``am/pm`` is lower case, a bare
+    type means the locale's own pattern, and a currency written as a bare symbol outside quotes
+    (``₽``, ``€``) must be quoted for Excel. Everything else passes through unchanged.
+    """
+    kind = nf.get("type", "")
+    pattern = nf.get("pattern") or ""
+    if not pattern:
+        return LOCALE_PATTERNS.get(locale, {}).get(kind) or DEFAULT_PATTERNS.get(kind, "General")
+    if kind == "TEXT":
+        return pattern
+    out, i, quoted = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == '"':
+            quoted = not quoted
+            out.append(ch)
+        elif quoted:
+            out.append(ch)
+        elif ch == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i:i + 2])
+            i += 1
+        elif ch == "[":  # [$₽-419], [Red], [h]: Excel reads them as they are
+            j = pattern.find("]", i)
+            j = len(pattern) - 1 if j < 0 else j
+            out.append(pattern[i:j + 1])
+            i = j
+        elif pattern[i:i + 5].lower() == "am/pm":
+            out.append("AM/PM")
+            i += 4
+        elif ch in "₽€£¥₸₴":
+            out.append(f'"{ch}"')
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _style(target: Any, fmt: dict[str, Any], locale: str = "en") -> None:
     nf = fmt.get("numberFormat")
     if nf:
-        target.number_format = nf.get("pattern") or DEFAULT_PATTERNS.get(nf.get("type", ""), "General")
+        target.number_format = excel_pattern(nf, locale)
     tf = fmt.get("textFormat") or {}
     colour = _rgb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
     if tf.get("bold") or tf.get("italic") or tf.get("strikethrough") or tf.get("underline") or colour \

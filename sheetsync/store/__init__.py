@@ -5,7 +5,14 @@
     store.tasks.update(t.key, status="planned", expected_version=t.version, origin="cli", actor="pm@agency.test")
 """
 
-from .errors import ConcurrentUpdateError, InvalidValueError, MigrationError, NotFoundError, StoreError
+from .errors import (
+    ConcurrentUpdateError,
+    ConflictResolvedError,
+    InvalidValueError,
+    MigrationError,
+    NotFoundError,
+    StoreError,
+)
 from .facade import Store
 from .models import (
     BACKLOG_STATUSES,
@@ -51,6 +58,7 @@ __all__ = [
     "ChangeLog",
     "Client",
     "ConcurrentUpdateError",
+    "ConflictResolvedError",
     "Conflict",
     "Department",
     "DepartmentPlan",

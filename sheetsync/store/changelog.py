@@ -140,7 +140,7 @@ def status_history(session: Session, *, keys: Sequence[str] | None = None) -> li
     stmt = (
         select(ChangeLog.entity_key, ChangeLog.at, ChangeLog.action, ChangeLog.field, ChangeLog.new,
                ChangeLog.origin, ChangeLog.actor)
-        .where(ChangeLog.entity == "task",
+        .where(ChangeLog.entity == "task", ChangeLog.action != "resolve",  # a resolve row repeats its update
                or_(ChangeLog.field == "status", ChangeLog.action.in_(("delete", "restore"))))
         .order_by(ChangeLog.id)
     )

@@ -37,3 +37,7 @@ class ConcurrentUpdateError(StoreError):
 
 class MigrationError(StoreError):
     """The database schema could not be brought to the version this sheetsync needs."""
+
+
+class ConflictResolvedError(StoreError):
+    """The conflict was resolved already; a second resolution would overwrite the first silently."""

@@ -37,7 +37,7 @@ IN_WORK_STATUSES = ("planned", "in_progress", "waiting_client", "review", "done"
 ESTIMATE_SOURCES = ("manual", "auto")
 INVOICE_STATUSES = ("planned", "issued", "paid", "cancelled")
 ORIGINS = ("sheet", "cli", "api", "daemon", "planner", "import")
-CHANGE_ACTIONS = ("create", "update", "delete", "restore")
+CHANGE_ACTIONS = ("create", "update", "delete", "restore", "resolve")  # resolve: a conflict settled
 CHANGE_ENTITIES = ("task", "invoice", "client", "metric_value")
 METRIC_DIRECTIONS = ("up", "down")
 LOCALES = ("ru", "en")
@@ -375,6 +375,8 @@ class Conflict(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(254))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # when a sync took the conflict's note off its cell (0004); None while resolved: still to clear
+    note_cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SyncError(Base):

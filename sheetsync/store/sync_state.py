@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .errors import NotFoundError
+from .errors import ConflictResolvedError, NotFoundError
 from .models import Conflict, Lease, SyncBase, SyncError, SyncRun, utcnow
 from .repo import ClientRef, Repository, client_id_of
 from .values import dumps, loads
@@ -181,13 +181,40 @@ class SyncStateRepository(Repository):
                 stmt = stmt.where(Conflict.resolved_at.is_(None))
             return s.scalars(stmt).all()
 
-    def resolve_conflict(self, conflict_id: int, *, by: str) -> Conflict:
-        with self._tx() as s:
+    def get_conflict(self, conflict_id: int, *, session: Any = None) -> Conflict:
+        with self._read(session) as s:
             c = s.get(Conflict, conflict_id)
             if c is None:
-                raise NotFoundError(f"no conflict {conflict_id}: `sheetsync conflicts` lists them")
+                raise NotFoundError(f"no conflict {conflict_id}: `sheetsync conflicts --all` lists them")
+            return c
+
+    def resolve_conflict(self, conflict_id: int, *, by: str, session: Any = None) -> Conflict:
+        """Mark a conflict settled (once: a second time is refused); its note goes at the next sync."""
+        with self._tx(session) as s:
+            c = s.get(Conflict, conflict_id, with_for_update=True)
+            if c is None:
+                raise NotFoundError(f"no conflict {conflict_id}: `sheetsync conflicts --all` lists them")
+            if c.resolved_at is not None:
+                raise ConflictResolvedError(
+                    f"conflict {conflict_id} was already resolved by {c.resolved_by or 'someone'} on "
+                    f"{c.resolved_at:%Y-%m-%d %H:%M} UTC")
             c.resolved_at, c.resolved_by = utcnow(), by
             return c
+
+    def notes_to_clear(self, client: ClientRef) -> Sequence[Conflict]:
+        """Resolved conflicts whose note is still on the sheet (the sync takes it off)."""
+        with self._read() as s:
+            return s.scalars(select(Conflict).where(
+                Conflict.client_id == client_id_of(s, client), Conflict.resolved_at.is_not(None),
+                Conflict.note_cleared_at.is_(None)).order_by(Conflict.id)).all()
+
+    def mark_notes_cleared(self, conflict_ids: Iterable[int]) -> None:
+        """After the sheet write that took the notes off: done, never again."""
+        ids = list(conflict_ids)
+        if not ids:
+            return
+        with self._tx() as s:
+            s.execute(update(Conflict).where(Conflict.id.in_(ids)).values(note_cleared_at=utcnow()))
 
     # --- invalid values --------------------------------------------------------------------
 

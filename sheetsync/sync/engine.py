@@ -25,7 +25,15 @@ from ..store.models import ReservedId
 from ..templates import Templates, load_templates
 from .actions import BaseRow
 from .execute import PENDING, Context, execute
-from .layout import META_COLUMN, META_SHEET, SYNCED_KINDS, SheetLayout, field_types, map_columns, read_rows
+from .layout import (
+    META_COLUMN,
+    META_SHEET,
+    SYNCED_KINDS,
+    SheetLayout,
+    map_columns,
+    read_rows,
+    store_field_types,
+)
 from .normalise import FieldType, from_store
 from .plan import KEY_FIELD, Plan, Policy, SheetRow, SheetSnapshot, StoreTask, plan
 from .rowmeta import GOOGLE_LIMIT, LIMIT_FIELD, Anchors, budget_notice, read_with_row_ids
@@ -118,6 +126,7 @@ class SyncEngine:
         self.metadata_limit = metadata_limit  # developer-metadata characters per sheet (rowmeta.py's budget)
         self._meta_caps: dict[str, dict[str, int]] = {}  # sid -> kind -> budget learnt from Google refusing more
         self._no_migration: set[str] = set()  # sids where Google refused rewriting old-encoding row metadata
+        self._notes_cleared: dict[str, list[int]] = {}  # sid -> resolved conflicts whose notes the plan takes off
         # after a sync that applied: sheetsync's own computed cells (the stage clock's "days in stage");
         # its failure is a warning, never the sync's
         self.after_sync = after_sync
@@ -230,6 +239,8 @@ class SyncEngine:
 
             out = execute(ctx, p, before, reread)
             if out.applied:
+                # the notes of resolved conflicts are off the sheet now (or their row is gone): never again
+                self.store.sync.mark_notes_cleared(self._notes_cleared.pop(sid, []))
                 self._count(report, p)
                 report.pulled = out.pulled
                 report.warnings.extend([*p.warnings, *out.warnings])
@@ -328,17 +339,13 @@ class SyncEngine:
                                                                   ReservedId.used.is_(False))))
         open_errors = {(e.row_key, e.field): e.message for e in self.store.sync.errors(client.slug)
                        if e.spreadsheet_id == sid and e.row_key and e.field}
+        resolved = [c for c in self.store.sync.notes_to_clear(client.slug) if not c.entity_key.startswith("INV-")]
+        self._notes_cleared[sid] = [c.id for c in resolved]
         return plan(base, snapshot, store_rows, self.policy, reserved=reserved, open_errors=open_errors,
-                    pending=pending)
+                    pending=pending, resolved_notes=[(c.entity_key, c.field) for c in resolved])
 
     def _types(self) -> dict[str, FieldType]:
-        dynamic = {
-            "specialists": [s.email for s in self.store.specialists.list()],
-            "task_types": [t.key for t in self.store.task_types.list()],
-        }
-        dynamic["roles"] = sorted({s.role for s in self.store.specialists.list()}
-                                  | {t.role for t in self.store.task_types.list()})
-        return field_types(self.templates, dynamic)
+        return store_field_types(self.store, self.templates)
 
     # --- reading the sheet -------------------------------------------------------------------------
     def _layout(self, sid: str, locale: str) -> dict[str, SheetLayout]:

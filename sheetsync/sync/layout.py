@@ -32,6 +32,17 @@ def field_types(templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> d
     return out
 
 
+def store_field_types(store: Any, templates: Templates) -> dict[str, FieldType]:
+    """`field_types` with the store's vocabularies (specialists, task types, roles) as they are now."""
+    specialists, task_types = store.specialists.list(), store.task_types.list()
+    dynamic = {
+        "specialists": [s.email for s in specialists],
+        "task_types": [t.key for t in task_types],
+        "roles": sorted({s.role for s in specialists} | {t.role for t in task_types}),
+    }
+    return field_types(templates, dynamic)
+
+
 def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> FieldType:
     lo = int(col.validation.min) if col.validation and col.validation.min is not None else None
     hi = int(col.validation.max) if col.validation and col.validation.max is not None else None

@@ -239,14 +239,16 @@ def _show(v: Canon) -> str:
 def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, StoreTask],
          policy: Policy | None = None, *, reserved: Iterable[str] = (),
          open_errors: Mapping[tuple[str, str], str] | None = None,
-         pending: Mapping[str, Mapping[str, Canon]] | None = None) -> Plan:
+         pending: Mapping[str, Mapping[str, Canon]] | None = None,
+         resolved_notes: Iterable[tuple[str, str]] = ()) -> Plan:
     """Decide everything one sync of one client spreadsheet must do.
 
     ``base``: key -> what both sides agreed on last time. ``store``: this client's tasks (tombstoned
     ones included, ``deleted=True``). ``reserved``: keys reserved for new rows but not yet used by a
     task. ``open_errors``: (row id, field) -> message of errors already noted on the sheet.
     ``pending``: key -> values an earlier run was about to write when it stopped; a cell that holds
-    exactly that value is our own write that landed, not a person's edit.
+    exactly that value is our own write that landed, not a person's edit. ``resolved_notes``: (key,
+    field) of conflicts resolved since their note was put on the cell; the note is taken off.
     """
     policy = policy or Policy()
     reserved = set(reserved)
@@ -408,6 +410,16 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                 fld != KEY_FIELD and fld not in sheet.columns[loc[0]]):
             continue
         act(SetNote(loc[0], loc[1], None if row_id.startswith("new:") else row_id, fld, None))
+    # 6. Conflicts resolved (`sheetsync conflicts resolve`): take their note off, unless this plan notes the
+    #    cell again (a new conflict or an invalid value there) or the row is leaving it.
+    noted = {(a.sheet, a.row, a.field) for a in out.actions if isinstance(a, SetNote)}
+    for key, fld in sorted(set(resolved_notes)):
+        loc = _locate(sheet, key)
+        if loc is None or (loc[0], loc[1], fld) in noted or loc in moved or loc[0] not in present or \
+                fld not in sheet.columns[loc[0]]:
+            continue
+        act(SetNote(loc[0], loc[1], key, fld, None))
+        noted.add((loc[0], loc[1], fld))
     return out
 
 

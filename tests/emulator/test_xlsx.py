@@ -83,3 +83,58 @@ def test_layout_notes_and_validation(book):
     assert len(dvs) == 1
     assert dvs[0].type == "list" and dvs[0].formula1 == '"Backlog,Done"'
     assert {str(r) for r in dvs[0].sqref.ranges} == {"C2", "C3"}
+
+
+@pytest.mark.parametrize(("nf", "locale", "excel"), [
+    ({"type": "DATE", "pattern": "dd.mm.yyyy"}, "ru", "dd.mm.yyyy"),
+    ({"type": "DATE"}, "ru", "dd.mm.yyyy"),  # a bare type: the locale's own pattern, as Sheets shows it
+    ({"type": "DATE"}, "en", "m/d/yyyy"),
+    ({"type": "NUMBER", "pattern": "#,##0.00"}, "ru", "#,##0.00"),
+    ({"type": "PERCENT", "pattern": "0.0%"}, "en", "0.0%"),
+    ({"type": "CURRENCY"}, "ru", "#,##0.00 [$₽-419]"),
+    ({"type": "CURRENCY", "pattern": "#,##0 ₽"}, "ru", '#,##0 "₽"'),
+    ({"type": "CURRENCY", "pattern": '"₽"#,##0'}, "ru", '"₽"#,##0'),  # already quoted: left alone
+    ({"type": "CURRENCY", "pattern": "[$€-407] #,##0.00"}, "en", "[$€-407] #,##0.00"),
+    ({"type": "TIME", "pattern": "h:mm am/pm"}, "en", "h:mm AM/PM"),
+])
+def test_sheets_patterns_become_excel_patterns(nf, locale, excel):
+    from sheetsync.emulator.xlsx import excel_pattern
+
+    assert excel_pattern(nf, locale) == excel
+
+
+def test_conditional_formats_become_excel_rules(owner_gc):
+    sh = owner_gc.create("Rules")
+    ws = sh.sheet1
+    ws.update([["n", "s", "d"], [5, "late", "2026-01-01"], [50, "ok", "2199-01-01"]], value_input_option="USER_ENTERED")
+    sid = ws.id
+
+    def rule(c0, condition, fmt):
+        return {"addConditionalFormatRule": {"index": 0, "rule": {
+            "ranges": [{"sheetId": sid, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": c0,
+                        "endColumnIndex": c0 + 1}], "booleanRule": {"condition": condition, "format": fmt}}}}
+
+    red = {"red": 1}
+    sh.batch_update({"requests": [
+        rule(0, {"type": "NUMBER_BETWEEN", "values": [{"userEnteredValue": "1"}, {"userEnteredValue": "10"}]},
+             {"backgroundColor": red}),
+        rule(1, {"type": "TEXT_CONTAINS", "values": [{"userEnteredValue": 'la"te'}]},
+             {"textFormat": {"strikethrough": True, "foregroundColor": red}}),
+        rule(2, {"type": "DATE_BEFORE", "values": [{"relativeDate": "TODAY"}]}, {"backgroundColor": red}),
+        {"addConditionalFormatRule": {"index": 0, "rule": {
+            "ranges": [{"sheetId": sid, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 0,
+                        "endColumnIndex": 1}],
+            "gradientRule": {"minpoint": {"type": "MIN", "color": {"red": 1, "green": 1, "blue": 1}},
+                             "maxpoint": {"type": "NUMBER", "value": "100", "color": {"green": 1}}}}}},
+    ]})
+    book = openpyxl.load_workbook(io.BytesIO(sh.export(ExportFormat.EXCEL)))
+    got = {(str(cf.sqref), r.type, tuple(r.formula)): r for cf in book["Sheet1"].conditional_formatting
+           for r in cf.rules}
+    scale = got[("A2:A3", "colorScale", ())].colorScale
+    assert [v.type for v in scale.cfvo] == ["min", "num"] and scale.cfvo[1].val == 100
+    assert [c.rgb for c in scale.color] == ["FFFFFFFF", "FF00FF00"]
+    between = got[("A2:A3", "expression", ("AND(ISNUMBER(A2),A2>=1,A2<=10)",))]
+    assert between.dxf.fill.fgColor.rgb == "FFFF0000" and between.stopIfTrue
+    contains = got[("B2:B3", "expression", ('ISNUMBER(SEARCH("la""te",B2))',))]
+    assert contains.dxf.font.strike and contains.dxf.font.color.rgb == "FFFF0000"
+    assert ("C2:C3", "expression", ("AND(ISNUMBER(C2),INT(C2)<TODAY())",)) in got

@@ -240,3 +240,50 @@ def test_russian_sheet_labels_marks_and_edits(emu, store, sheets, agency):
     got = store.invoices.get(agency["e"])
     assert (got.status, got.amount, got.paid_date) == ("paid", Decimal("1500.50"), dt.date(2026, 11, 25))
     assert values(sheets, sid, "2026-11")[r - 1][4] == "Оплачен"
+
+
+@pytest.mark.parametrize(("take", "amount"), [("store", 130000), ("sheet", 110000), ("125 500,50", 125500.5)])
+def test_an_invoice_conflict_resolved_reaches_the_sheet_without_its_note(store, invoices, tab, agency, sheets, sid,
+                                                                         take, amount):
+    from sheetsync.store import ConflictResolvedError
+    from sheetsync.sync.resolve import resolve_conflict
+
+    r = tab.rows_of[agency["b"]]
+    store.invoices.update(agency["b"], amount=130000, origin="cli", actor=ACTOR)
+    tab.update([[110000]], f"D{r}", raw=True)
+    assert refresh(invoices).conflicts == 1
+    (c,) = store.sync.conflicts("globex")
+    got = resolve_conflict(store, c.id, take, actor="boss@agency.test")
+    assert got.changed == (take != "sheet")  # the sheet had won: its value is in the store already
+    assert store.invoices.get(agency["b"]).amount == Decimal(str(amount))
+    (row,) = [x for x in store.log(key=agency["b"]) if x.action == "resolve"]
+    assert (row.entity, row.field, row.actor, row.origin) == ("invoice", "amount", "boss@agency.test", "cli")
+    assert not store.sync.conflicts("globex")
+    with pytest.raises(ConflictResolvedError, match="already resolved by boss@agency.test"):
+        resolve_conflict(store, c.id, "store", actor="someone")
+    refresh(invoices, day=21)
+    cell = cells(sheets, sid, f"'2026-11'!D{r}")[0][0]
+    assert cell["effectiveValue"] == {"numberValue": amount} and "note" not in cell
+    assert refresh(invoices, day=21).conflicts == 0
+
+
+def test_resolving_on_postgresql_is_once_and_logged(pg):
+    """The resolution's transaction (update, resolve row, conflict closed) on a real PostgreSQL server."""
+    from sheetsync.store import ConflictResolvedError
+    from sheetsync.sync.resolve import resolve_conflict
+
+    keys = populate(pg)
+    c = pg.sync.add_conflict("globex", entity_key=keys["b"], field="status", sheet_value="issued",
+                             store_value="planned", base_value="planned", winner="store")
+    got = resolve_conflict(pg, c.id, "Paid", actor="boss@agency.test")
+    assert (got.value, got.changed) == ("paid", True) and pg.invoices.get(keys["b"]).status == "paid"
+    assert [x.action for x in pg.log(key=keys["b"])][-2:] == ["update", "resolve"]
+    (closed,) = pg.sync.conflicts("globex", unresolved=False)
+    assert closed.resolved_by == "boss@agency.test" and closed.note_cleared_at is not None
+    with pytest.raises(ConflictResolvedError):
+        resolve_conflict(pg, c.id, "store", actor="x")
+    other = pg.sync.add_conflict("initech", entity_key=keys["e"], field="status", sheet_value="issued",
+                                 store_value="planned", base_value=None, winner="sheet")
+    with pytest.raises(ValueError, match="status: expected one of planned"):
+        resolve_conflict(pg, other.id, "maybe", actor="x")
+    assert pg.invoices.get(keys["e"]).status == "planned" and pg.sync.conflicts("initech")

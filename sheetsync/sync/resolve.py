@@ -1,0 +1,102 @@
+"""Settling a conflict: `sheetsync conflicts resolve ID --take sheet|store|VALUE`.
+
+A conflict keeps both values of a field changed on both sides (the policy's winner was applied). A
+person settles it by taking the sheet's value, the store's value, or a value of their own. The
+choice goes through the store like any edit — one transaction holding the field update (an
+``update`` row of the change log, when the value differs), a ``resolve`` row naming who settled it
+and the value taken, and the conflict marked resolved — so the change counter moves and the next
+sync writes the value to the cell and takes the conflict's note off (``note_cleared_at``).
+
+Invoices (``INV-…``) are settled the same way through ``store.invoices.update``; the turnover
+refresh rewrites the tab from the store and every note with it, so there is no note left to clear.
+
+A VALUE is read as the sheet reads a typed cell (:func:`sheetsync.sync.normalise.from_sheet`):
+``24.11.2026`` for a date, ``Готово``/``Done``/``done`` for a status, ``2,5`` for hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..store import changelog
+from ..store.errors import ConflictResolvedError, InvalidValueError
+from ..store.values import loads
+from .normalise import Canon, FieldType, expected_format, from_sheet, to_store
+
+TAKES = ("sheet", "store")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    conflict_id: int
+    key: str
+    field: str
+    take: str  # 'sheet', 'store' or 'value'
+    value: Canon  # the canonical value now in the store
+    changed: bool  # False: the store already held it (only the note is left to clear)
+
+
+def resolve_conflict(store: Any, conflict_id: int, take: str, *, actor: str, origin: str = "cli",
+                     templates: Any = None) -> Resolution:
+    """Apply the chosen value through the store, log the resolution, close the conflict.
+
+    Raises NotFoundError (no such conflict), ConflictResolvedError (settled already) or
+    InvalidValueError (a VALUE that does not read for the field; the message says what is expected).
+    """
+    c = store.sync.get_conflict(conflict_id)
+    if c.resolved_at is not None:
+        raise ConflictResolvedError(f"conflict {conflict_id} was already resolved by {c.resolved_by or 'someone'} "
+                                    f"on {c.resolved_at:%Y-%m-%d %H:%M} UTC")
+    invoice = c.entity_key.startswith("INV-")
+    ft = _field_type(store, c.field, invoice, templates)
+    kind = take if take in TAKES else "value"
+    if take == "sheet":
+        canon = _canon(loads(c.sheet_value))
+    elif take == "store":
+        canon = _canon(loads(c.store_value))
+    else:
+        canon, problem = from_sheet(take, ft, "en")
+        if problem is not None:
+            raise InvalidValueError(c.field, take, _expected(ft, take) + " (or --take sheet / --take store)")
+    value = to_store(canon, ft)
+    if value is None and c.field in ("expected_result", "client_comment", "internal_note", "plan_note"):
+        value = ""  # the store keeps empty text as ""
+    with store.session() as s:
+        repo = store.invoices if invoice else store.tasks
+        current = repo.get(c.entity_key, session=s)
+        old = getattr(current, c.field)
+        kw = {"reason": f"conflict {conflict_id} resolved"} if invoice else {}
+        updated = repo.update(c.entity_key, {c.field: value}, origin=origin, actor=actor, session=s, **kw)
+        new = getattr(updated, c.field)
+        changelog.record(s, entity="invoice" if invoice else "task", entity_key=c.entity_key,
+                         client_id=c.client_id, action="resolve", origin=origin, actor=actor,
+                         changes={c.field: (old, new)})
+        closed = store.sync.resolve_conflict(conflict_id, by=actor, session=s)
+        if invoice:  # the refresh rewrites the tab and its notes from the store: nothing to take off
+            closed.note_cleared_at = closed.resolved_at
+    return Resolution(conflict_id, c.entity_key, c.field, kind, canon, changed=old != new)
+
+
+def _canon(v: Any) -> Canon:
+    return None if v is None else str(v)
+
+
+def _field_type(store: Any, field: str, invoice: bool, templates: Any) -> FieldType:
+    from ..templates import load_templates
+
+    templates = templates or load_templates()
+    if invoice:
+        from ..invoices.sync import field_types
+
+        return field_types(templates.vocabularies["invoice_status"]).get(field, FieldType("text"))
+    from .layout import store_field_types
+
+    return store_field_types(store, templates).get(field, FieldType("text"))
+
+
+def _expected(ft: FieldType, raw: str) -> str:
+    text = expected_format(ft, "en")
+    if ft.kind == "enum" and ft.labels:
+        text = "one of " + ", ".join(f"{v} ({labels.get('en', v)})" for v, labels in ft.labels.items())
+    return text
