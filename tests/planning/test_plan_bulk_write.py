@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import populate
+from planhelpers import populate
 from test_plan_store import CONFIG, add_backlog
 
 from sheetsync.planning import plan_all, run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import ACTOR, reference_config
+from planhelpers import ACTOR, reference_config
 
 from sheetsync.config import load_config
 from sheetsync.planning import plan_client

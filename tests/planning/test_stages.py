@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import time_machine
-from conftest import reference_config
+from planhelpers import reference_config
 from typer.testing import CliRunner
 
 from sheetsync.cli import _app

@@ -8,7 +8,6 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from gspread.utils import ValueRenderOption
 
 from sheetsync.provision import ProvisionSettings, provision_all, provision_client
