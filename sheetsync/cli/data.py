@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, JSON_HELP, app, console, err_console, fail, print_json
 from ._store import ACTOR_HELP, actor, load, open_store
 
 KINDS_HELP = "clients, tasks, invoices or metric_values"
@@ -89,13 +89,17 @@ def log_cmd(
     client: Annotated[str | None, typer.Option("--client", help="Only this client's changes (slug).")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Only this task's (or invoice's) changes, by key.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show the newest N changes.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Show the change log: who changed what, from where, old and new values."""
     from sheetsync.store import StoreError
 
+    from ._store import require_client
+
     store = open_store(load(config))
     try:
+        require_client(store, client)
         entity, key = (None, None)
         if task:
             entity, key = ("invoice" if task.startswith("INV-") else "task"), task
@@ -104,6 +108,11 @@ def log_cmd(
         fail(str(e))
     finally:
         store.close()
+    if as_json:
+        print_json({"changes": [{"id": r.id, "at": r.at.isoformat(), "origin": r.origin, "actor": r.actor or None,
+                                 "entity": r.entity, "key": r.entity_key, "action": r.action, "field": r.field,
+                                 "old": r.old, "new": r.new} for r in rows]})
+        return
     if not rows:
         console.print("no changes recorded" + (f" for {task or client}" if task or client else ""))
         return

@@ -8,9 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, SafeGroup, app, console, err_console, fail
 
-invoices_app = typer.Typer(help="The agency's turnover (invoice-planning) sheet.", no_args_is_help=True)
+invoices_app = typer.Typer(cls=SafeGroup, help="The agency's turnover (invoice-planning) sheet.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
 
 MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="The month, e.g. 2026-11 (default: this month).")]

@@ -12,18 +12,10 @@ from ._app import CONFIG_HELP, app, console, err_console, fail
 
 
 def _open(config_opt: str | None):
-    from sheetsync.config import ConfigError, config_path, load_config
-    from sheetsync.store import Store
+    from sheetsync.cli._store import STORE_HINT, load, open_store
 
-    try:
-        config = load_config(config_path(config_opt))
-    except ConfigError as e:
-        fail(str(e), "fix the config file (the message names the key) and run again")
-    try:
-        store = Store.from_config(config)
-    except Exception as e:  # noqa: BLE001 - shown to a person
-        fail(f"cannot open the store: {e}", "check `store.url` in the config, or run `sheetsync db upgrade`")
-    return config, store
+    config = load(config_opt)
+    return config, open_store(config, hint=STORE_HINT + ", or run `sheetsync db upgrade`")
 
 
 def _today(value: str | None) -> dt.date | None:
@@ -50,7 +42,9 @@ def plan_cmd(
     from sheetsync.planning import plan_all, plan_client
     from sheetsync.planning.calendar import PeriodError, current_period, parse_period
 
-    if bool(slug) == all_:
+    if slug and all_:
+        fail(f"both a client ({slug}) and --all were given", f"give one: `sheetsync plan {slug}` or `sheetsync plan --all`")
+    if not slug and not all_:
         fail("say which client to plan", "give a client slug, e.g. `sheetsync plan acme --period 2026-W48`, or --all")
     cfg, store = _open(config)
     day = _today(today) or dt.date.today()
