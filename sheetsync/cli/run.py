@@ -45,6 +45,9 @@ def run_cmd(
         "--interval", help="Sync every N seconds, 5 to 86400 as in the config (default: [sync] interval_seconds, "
                            "60).")] = None,
     max_cycles: Annotated[int | None, typer.Option("--max-cycles", help="Stop after N sync cycles.")] = None,
+    unhealthy_after: Annotated[int, typer.Option(
+        "--unhealthy-after", min=1, help="/healthz answers 503 after this many failed sync cycles in a row (a cycle "
+                                         "fails when it cannot run or every client in it fails).")] = 3,
     lease_ttl: Annotated[float, typer.Option(
         "--lease-ttl", help="PostgreSQL scale-out: seconds before a dead worker's clients are taken over.")] = 300.0,
     no_jobs: Annotated[bool, typer.Option("--sync-only", help="Only the sync cycle; no planning, invoices, "
@@ -67,7 +70,7 @@ def run_cmd(
              f"give --interval {MIN_SYNC_INTERVAL_SECONDS} or more (Google allows about 60 reads a minute)")
     configure(json_lines=log_json, level=os.environ.get("SHEETSYNC_LOG_LEVEL", "INFO").upper(), file=log_file)
     settings = DaemonSettings(once=once, metrics_port=metrics_port, interval=interval, max_cycles=max_cycles,
-                              lease_ttl=lease_ttl, jobs=not no_jobs)
+                              lease_ttl=lease_ttl, jobs=not no_jobs, unhealthy_after=unhealthy_after)
     if worker_id:
         settings.worker_id = worker_id
     try:

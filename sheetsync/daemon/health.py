@@ -1,8 +1,9 @@
 """``/healthz`` and Prometheus ``/metrics`` on a loopback port.
 
 The metrics live in a registry of their own (not the process-global one), so tests and embedders
-can run several daemons in one process. ``/healthz`` answers 200 while cycles keep finishing
-(the last one ended less than ``stale_after`` seconds ago) and 503 otherwise, with a JSON body.
+can run several daemons in one process. ``/healthz`` answers 200 while cycles keep finishing (the last
+one ended less than ``stale_after`` seconds ago), fewer than ``failed_after`` cycles in a row failed, and
+the store answers; 503 otherwise, with a JSON body whose ``problems`` say why (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -47,6 +49,8 @@ class DaemonMetrics:
         self.started = time.time()
         self.last_cycle_end: float | None = None
         self.last_cycle: dict[str, Any] = {}
+        self.failed_cycles_in_a_row = 0  # a cycle fails when it raised or every client it tried failed
+        self.last_failure: str | None = None
 
     def record_calls(self, delta: Any) -> None:
         """Add a ``CallCounts`` difference (one cycle's traffic)."""
@@ -66,9 +70,12 @@ class HealthServer:
     """A tiny HTTP server (its own thread) for ``/healthz`` and ``/metrics``."""
 
     def __init__(self, metrics: DaemonMetrics, *, port: int = 0, host: str = "127.0.0.1",
-                 stale_after: float = 300.0) -> None:
+                 stale_after: float = 300.0, failed_after: int = 3,
+                 store_check: Callable[[], str | None] | None = None) -> None:
         self.metrics = metrics
         self.stale_after = stale_after
+        self.failed_after = failed_after  # this many failed cycles in a row make the daemon unhealthy
+        self.store_check = store_check  # None when the store answers, else why not
         self.httpd = ThreadingHTTPServer((host, port), self._handler())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -90,12 +97,22 @@ class HealthServer:
         m = self.metrics
         now = time.time()
         last = m.last_cycle_end
+        problems: list[str] = []
         # healthy while starting up, or while cycles keep finishing
-        ok = (now - m.started < self.stale_after) if last is None else (now - last < self.stale_after)
-        body = {"status": "ok" if ok else "stale", "uptime_seconds": round(now - m.started, 1),
+        fresh = (now - m.started < self.stale_after) if last is None else (now - last < self.stale_after)
+        if not fresh:
+            problems.append(f"no sync cycle has finished for {self.stale_after:g} s")
+        if m.failed_cycles_in_a_row >= self.failed_after:
+            problems.append(f"the last {m.failed_cycles_in_a_row} sync cycles failed (last: {m.last_failure})")
+        store = self.store_check() if self.store_check is not None else None
+        if store is not None:
+            problems.append(f"the store is unreachable: {store}")
+        status = "ok" if not problems else ("stale" if not fresh else "failing")
+        body = {"status": status, "problems": problems, "uptime_seconds": round(now - m.started, 1),
                 "last_cycle_end": last, "seconds_since_last_cycle": None if last is None else round(now - last, 1),
-                "last_cycle": m.last_cycle}
-        return (200 if ok else 503), body
+                "failed_cycles_in_a_row": m.failed_cycles_in_a_row, "unhealthy_after_failed_cycles": self.failed_after,
+                "store": "ok" if store is None else "unreachable", "last_cycle": m.last_cycle}
+        return (200 if not problems else 503), body
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
