@@ -148,7 +148,8 @@ def report_exception(e: BaseException) -> NoReturn:
     if isinstance(e, SheetsError):
         fail(str(e), getattr(e, "hint", None))
     if isinstance(e, (StoreError, LookupError)):
-        fail(str(e).strip("'\""))
+        fail(str(e).strip("'\""), "check the names and keys given (`sheetsync status` lists the clients, "
+             "`sheetsync log` the changes)")
     if isinstance(e, OSError) and e.strerror:
         where = f"{e.filename}: " if e.filename else ""
         fail(f"{where}{e.strerror.lower()}", "check the path and its permissions")

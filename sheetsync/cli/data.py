@@ -47,8 +47,12 @@ def import_cmd(
             err_console.print(f"[red]{file}:{err.line}[/] {err.message}")
         fail(f"{len(e.report.errors)} bad row(s) in {file}; nothing was imported",
              "fix those lines, or run again with --skip-bad to import only the good rows")
-    except StoreError as e:
-        fail(str(e))
+    except StoreError as e:  # the file as a whole (its encoding, its columns): the advice follows "; "
+        text = str(e)
+        advice = text.find("; save it as ")
+        if advice >= 0:
+            fail(text[:advice], text[advice + 2:])
+        fail(text, "fix the file as the message says and import it again")
     finally:
         store.close()
     console.print(f"[green]imported {kind}[/] from {file}: {report.created} created, {report.updated} updated, "
@@ -78,7 +82,7 @@ def export_data(
     try:
         n = store.export_csv(kind, file, client=client)
     except (StoreError, LookupError) as e:
-        fail(str(e))
+        fail(str(e), "check --client (`sheetsync status` lists the clients)")
     finally:
         store.close()
     console.print(f"[green]wrote {n} {kind}[/] to {file}")
@@ -105,7 +109,7 @@ def log_cmd(
             entity, key = ("invoice" if task.startswith("INV-") else "task"), task
         rows = list(reversed(store.log(client=client, entity=entity, key=key, limit=limit, newest_first=True)))
     except (StoreError, LookupError) as e:
-        fail(str(e))
+        fail(str(e), "`sheetsync status` lists the clients; task keys look like T-000123, invoices' INV-000045")
     finally:
         store.close()
     if as_json:

@@ -42,7 +42,7 @@ def _month(inv: Any, month: str | None) -> str:
     try:
         parse_month(month)
     except MonthError as e:
-        fail(str(e))
+        fail(str(e), "give the month as YYYY-MM, e.g. 2026-11")
     return month
 
 
@@ -116,7 +116,7 @@ def diff_cmd(
     try:
         frame = inv.diff(month, since=day)
     except LookupError as e:
-        fail(str(e))
+        fail(str(e), "`sheetsync invoices --help` lists the commands that take and show snapshots")
     snap = frame.attrs["snapshot"]
     console.print(_frame_table(frame, f"{month}: changes since the snapshot of {snap:%Y-%m-%d}"))
     before, now = frame.attrs["before"], frame.attrs["now"]

@@ -86,8 +86,8 @@ def sync_cmd(
                               f"left to it")
     except StoreLocked as e:
         if SYNC_HOLDER in e.who:
-            fail(f"another `sheetsync sync` is running on the store {e.db} ({e.who}); run this one when it has "
-                 f"finished")
+            fail(f"another `sheetsync sync` is running on the store {e.db} ({e.who})",
+                 "run this one when it has finished")
         fail(f"the daemon (`sheetsync run`, {e.who}) holds the store {e.db} and syncs every client itself; "
              f"nothing was synced", "let the daemon sync, stop it first, or use `sheetsync sync --dry-run`")
     except SheetsError as e:
