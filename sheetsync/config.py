@@ -158,7 +158,7 @@ class ClientConfig(_Model):
 
 #: the databases the store runs on (SQLAlchemy driver names); anything else is refused when the config loads
 STORE_BACKENDS = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
-STORE_URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB"
+STORE_URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
 
 
 class StoreConfig(_Model):

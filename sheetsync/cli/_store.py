@@ -35,8 +35,9 @@ def open_store(config: Config, *, load_reference: bool = False, hint: str = STOR
 
     try:
         return Store.from_config(config, load_reference=load_reference)
-    except StoreError as e:  # the store's own message already names the (masked) URL
-        fail(str(e), hint)
+    except StoreError as e:  # the store's own message already names the (masked) URL and what to check
+        text, sep, advice = str(e).partition(". Check the URL")
+        fail(text, f"check the URL{advice}" if sep else hint)
     except Exception as e:  # noqa: BLE001 - database drivers raise many kinds; shown to a person
         fail(f"cannot open the store at {config.store_url}: {e.__class__.__name__}: {e}", hint)
 

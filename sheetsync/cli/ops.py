@@ -50,6 +50,9 @@ def export_cmd(
 
     if xlsx.is_dir():
         fail(f"--xlsx {xlsx} is a folder", f"give a file name, e.g. --xlsx {xlsx / (slug + '.xlsx')}")
+    blocker = next((p for p in xlsx.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        fail(f"cannot write {xlsx}: {blocker} is a file, not a folder", "choose a file in a folder you can write to")
     the_app = build_app(config, emulator_url)
     client = the_app.store.clients.find(slug)
     if client is None:
