@@ -87,7 +87,7 @@ def test_conflicts_with_an_unknown_client(project):
 
 def test_export_onto_a_folder(project, tmp_path):
     _, cfg = project
-    line = one_line(run("export", "acme", "--xlsx", tmp_path, "-c", cfg), "is a folder", "acme.xlsx")
+    one_line(run("export", "acme", "--xlsx", tmp_path, "-c", cfg), "is a folder", "acme.xlsx")
     assert not list(tmp_path.parent.glob(f"{tmp_path.name}.part"))  # no stray temporary file beside it
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import urllib.error
 import urllib.request
 import uuid
