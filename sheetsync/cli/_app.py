@@ -128,6 +128,15 @@ def fail(message: str, hint: str | None = None, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def shown(text: Any) -> str:
+    """Text from outside (messages, values) ready to go inside Rich markup: secrets masked, brackets kept."""
+    from rich.markup import escape
+
+    from sheetsync.redact import redact
+
+    return escape(redact(text))
+
+
 def config_error(e: Any) -> str:
     """A ConfigError as text: one line when there is one problem, the list otherwise."""
     problems = getattr(e, "problems", None)

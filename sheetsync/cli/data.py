@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._app import CONFIG_HELP, JSON_HELP, app, console, err_console, fail, print_json
+from ._app import CONFIG_HELP, JSON_HELP, app, console, err_console, fail, print_json, shown
 from ._store import ACTOR_HELP, actor, load, open_store
 
 KINDS_HELP = "clients, tasks, invoices or metric_values"
@@ -26,7 +26,8 @@ def _kind(kind: str) -> str:
 @app.command("import")
 def import_cmd(
     kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
-    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8, or UTF-16 with a BOM; header row; comma, semicolon or tab separated).")],
+    file: Annotated[Path, typer.Argument(help="The CSV file: UTF-8, UTF-16 with a BOM or Windows-1251 (detected); header row; comma, semicolon or tab "
+             "separated; dates 2026-11-24 or 24.11.2026.")],
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows and report the bad ones "
                                            "(default: any bad row means nothing is imported).")] = False,
     who: Annotated[str | None, typer.Option("--actor", help=ACTOR_HELP)] = None,
@@ -44,7 +45,7 @@ def import_cmd(
         report = store.import_csv(kind, file, skip_bad=skip_bad, origin="import", actor=actor(who))
     except CsvImportError as e:
         for err in e.report.errors:
-            err_console.print(f"[red]{file}:{err.line}[/] {err.message}")
+            err_console.print(f"[red]{shown(file)}:{err.line}[/] {shown(err.message)}")
         fail(f"{len(e.report.errors)} bad row(s) in {file}; nothing was imported",
              "fix those lines, or run again with --skip-bad to import only the good rows")
     except StoreError as e:  # the file as a whole (its encoding, its columns): the advice follows "; "
@@ -59,7 +60,7 @@ def import_cmd(
                   f"{report.unchanged} unchanged")
     if report.errors:
         for err in report.errors:
-            err_console.print(f"[yellow]skipped {file}:{err.line}[/] {err.message}")
+            err_console.print(f"[yellow]skipped {shown(file)}:{err.line}[/] {shown(err.message)}")
         raise typer.Exit(2)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, app, console, err_console, fail, shown
 
 PERIOD_HINT = "give --period as an ISO week (2026-W48) or a month (2026-11)"
 
@@ -111,7 +111,7 @@ def _refresh(store, cfg, slugs, period, day) -> None:
         try:
             refresh_client_sheets(store, cfg, client, slug, period, today=day)
         except SheetMissing as e:
-            err_console.print(f"[yellow]skipped {slug}:[/] {e}")
+            err_console.print(f"[yellow]skipped {slug}:[/] {shown(e)}")
     console.print(f"plan-schedule, metrics and card reminders rewritten for {len(slugs)} client(s)")
 
 

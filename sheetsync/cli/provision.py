@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, app, console, err_console, fail, shown
 
 
 def _open(config_opt: str | None):
@@ -79,7 +79,7 @@ def provision_cmd(
             progress.advance(job)
     _summary(results)
     for s, msg in failed:
-        err_console.print(f"[bold red]{s}:[/] {msg}")
+        err_console.print(f"[bold red]{s}:[/] {shown(msg)}")
     if failed:
         raise typer.Exit(1)
 

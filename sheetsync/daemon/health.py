@@ -8,6 +8,7 @@ the store answers; 503 otherwise, with a JSON body whose ``problems`` say why (d
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import threading
 import time
@@ -46,6 +47,8 @@ class DaemonMetrics:
         self.clients_held = Gauge("sheetsync_clients_held", "Clients this worker syncs", registry=r)
         self.jobs = Counter("sheetsync_jobs", "Scheduled jobs run, by job and outcome", ["job", "outcome"],
                             registry=r)
+        self.failing = Gauge("sheetsync_failed_cycles_in_a_row", "Sync cycles that failed since the last good one",
+                             registry=r)
         self.started = time.time()
         self.last_cycle_end: float | None = None
         self.last_cycle: dict[str, Any] = {}
@@ -76,6 +79,10 @@ class HealthServer:
         self.stale_after = stale_after
         self.failed_after = failed_after  # this many failed cycles in a row make the daemon unhealthy
         self.store_check = store_check  # None when the store answers, else why not
+        self.store_timeout = 5.0  # a store that does not answer in time is unreachable, for /healthz
+        self._checks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheetsync-health")
+        self._check: concurrent.futures.Future[str | None] | None = None
+        self._check_lock = threading.Lock()
         self.httpd = ThreadingHTTPServer((host, port), self._handler())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -92,6 +99,20 @@ class HealthServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self._checks.shutdown(wait=False, cancel_futures=True)
+
+    def store_problem(self) -> str | None:
+        """The store check, bounded in time (a server that drops packets must not hang /healthz); one at a time."""
+        if self.store_check is None:
+            return None
+        with self._check_lock:
+            if self._check is None or self._check.done():
+                self._check = self._checks.submit(self.store_check)
+            check = self._check
+        try:
+            return check.result(timeout=self.store_timeout)
+        except concurrent.futures.TimeoutError:
+            return f"no answer within {self.store_timeout:g} s"
 
     def health(self) -> tuple[int, dict[str, Any]]:
         m = self.metrics
@@ -104,7 +125,7 @@ class HealthServer:
             problems.append(f"no sync cycle has finished for {self.stale_after:g} s")
         if m.failed_cycles_in_a_row >= self.failed_after:
             problems.append(f"the last {m.failed_cycles_in_a_row} sync cycles failed (last: {m.last_failure})")
-        store = self.store_check() if self.store_check is not None else None
+        store = self.store_problem()
         if store is not None:
             problems.append(f"the store is unreachable: {store}")
         status = "ok" if not problems else ("stale" if not fresh else "failing")

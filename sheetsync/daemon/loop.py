@@ -301,6 +301,7 @@ class Daemon:
             m.last_failure = error or f"all {failed} client syncs failed"
         elif synced or not self.backoff:  # a cycle with every client still backing off proves nothing
             m.failed_cycles_in_a_row = 0
+        m.failing.set(m.failed_cycles_in_a_row)
         m.last_cycle = {"cycle": self.cycles, "ok": not cycle_failed, "seconds": round(seconds, 3),
                         "clients": clients, "synced": synced, "failed": failed, "error": error,
                         "api_calls": calls.calls, "throttled": calls.throttled}

@@ -295,3 +295,12 @@ def test_json_output_of_status_conflicts_log_and_a_dry_run(project):
     first = log["changes"][0]
     assert first["key"] == "T-000001" and first["action"] == "create" and first["entity"] == "task"
     assert set(first) == {"id", "at", "origin", "actor", "entity", "key", "action", "field", "old", "new"}
+
+
+def test_bad_csv_rows_keep_their_brackets(project, tmp_path):
+    """Per-row messages go through Rich too: a value such as `[sync]` is shown, not swallowed as markup."""
+    _, cfg = project
+    path = tmp_path / "tasks.csv"
+    path.write_text("client,title,status\nacme,ok,[sync]\n", encoding="utf-8")
+    result = run("import", "tasks", path, "-c", cfg)
+    assert result.exit_code == 1 and "'[sync]'" in result.stderr, result.stderr
