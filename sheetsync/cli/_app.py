@@ -160,7 +160,13 @@ def report_exception(e: BaseException) -> NoReturn:
         fail(str(e).strip("'\""), "check the names and keys given (`sheetsync status` lists the clients, "
              "`sheetsync log` the changes)")
     if isinstance(e, OSError) and e.strerror:
+        import errno
+
         where = f"{e.filename}: " if e.filename else ""
+        if e.errno in (errno.ENOTDIR, errno.EEXIST):
+            fail(f"{where}a file is in the way where a folder is needed", "choose a path whose folders are folders")
+        if e.errno == errno.EISDIR:
+            fail(f"{where}is a folder, not a file", "give the path of a file (inside that folder, say)")
         fail(f"{where}{e.strerror.lower()}", "check the path and its permissions")
     fail(f"unexpected {type(e).__name__}: {e}",
          f"run again with {DEBUG_ENV}=1 to see the traceback, and report it")

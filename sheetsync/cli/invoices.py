@@ -42,7 +42,8 @@ def _month(inv: Any, month: str | None) -> str:
     try:
         parse_month(month)
     except MonthError as e:
-        fail(str(e), "give the month as YYYY-MM, e.g. 2026-11")
+        what, _, _advice = str(e).partition(": give it as")
+        fail(what, "give the month as YYYY-MM, e.g. 2026-11")
     return month
 
 

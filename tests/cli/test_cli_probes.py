@@ -304,3 +304,12 @@ def test_bad_csv_rows_keep_their_brackets(project, tmp_path):
     path.write_text("client,title,status\nacme,ok,[sync]\n", encoding="utf-8")
     result = run("import", "tasks", path, "-c", cfg)
     assert result.exit_code == 1 and "'[sync]'" in result.stderr, result.stderr
+
+
+def test_file_system_errors_no_command_expected_are_one_line(project, tmp_path):
+    """SafeGroup turns an OSError from any command into one line naming the path."""
+    _, cfg = project
+    one_line(run("stage-report", "--csv", tmp_path, "-c", cfg), str(tmp_path), "is a folder, not a file")
+    (tmp_path / "afile").write_text("x")
+    one_line(run("init", tmp_path / "afile" / "x.toml"), "a file is in the way")
+    one_line(run("run", "--once", "--log-file", tmp_path / "no" / "such" / "d.log", "-c", cfg), "no such file")
