@@ -22,10 +22,13 @@ def load(config_opt: str | None) -> Config:
     from sheetsync.config import ConfigError, config_path, load_config
     from sheetsync.redact import add_url_password
 
+    path = config_path(config_opt)
     try:
-        cfg = load_config(config_path(config_opt))
+        cfg = load_config(path)
     except ConfigError as e:
-        fail(config_error(e), CONFIG_HINT)
+        folder = path is not None and path.is_dir()
+        fail(config_error(e), "give --config (or $SHEETSYNC_CONFIG) the file's path, not its folder" if folder
+             else CONFIG_HINT)
     add_url_password(cfg.store.url)
     return cfg
 

@@ -207,8 +207,10 @@ class Daemon:
         if self.leases is not None:
             try:
                 self.leases.stop(release=True)
-            except Exception:  # noqa: BLE001 - the leases expire on their own
-                log.exception("could not hand back the leases; they expire in %ss", self.settings.lease_ttl)
+            except Exception as e:  # noqa: BLE001 - the leases expire on their own
+                log.error("could not hand back the leases (%s); they expire in %ss", _reason(e),
+                          self.settings.lease_ttl)
+                log.debug("handing back the leases failed", exc_info=True)
         if self.health is not None:
             self.health.stop()
         emu = getattr(self.app.sheets, "emulator", None)
