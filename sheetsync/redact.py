@@ -21,7 +21,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
      "<private key " + MASK + ">"),
     # scheme://user:password@host — keep the user, mask the password
-    (re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^@\s]+(@)"), r"\1" + MASK + r"\2"),
+    (re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s\"]*:)[^@\s\"]+(@)"), r"\1" + MASK + r"\2"),
     # "private_key": "…" and friends in JSON (a credentials file echoed back)
     (re.compile(r'("(?:private_key|private_key_id|client_secret|refresh_token|access_token|id_token|password|'
                 r'token|api_key|secret)"\s*:\s*")(?:[^"\\]|\\.)*(")', re.I), r"\1" + MASK + r"\2"),

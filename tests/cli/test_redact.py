@@ -86,3 +86,13 @@ def test_the_filter_is_on_every_handler_configure_installs(tmp_path):
     finally:
         configure(console=False)
     assert "Pa55-w0rd" not in (tmp_path / "d.log").read_text() and "u:***@h" in (tmp_path / "d.log").read_text()
+
+
+def test_json_output_is_masked_and_still_json(capsys):
+    from sheetsync.cli._app import print_json
+
+    print_json({"urls": ["x://u:p", "q@r"], "store": "postgresql://a:Pa55-w0rd@h/d", "dsn": "password=zzz9",
+                "pair": ["postgresql://a:\"odd@h"]})
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["store"] == "postgresql://a:***@h/d" and doc["dsn"] == "password=***"
+    assert doc["urls"] == ["x://u:p", "q@r"]
