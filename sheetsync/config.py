@@ -156,8 +156,22 @@ class ClientConfig(_Model):
         }
 
 
+#: the databases the store runs on (SQLAlchemy driver names); anything else is refused when the config loads
+STORE_BACKENDS = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
+STORE_URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+
+
 class StoreConfig(_Model):
     url: str | None = Field(None, description="a database URL (sqlite:///path or postgresql+psycopg://...)")
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, v: str | None) -> str | None:
+        scheme = v.split("://", 1)[0].lower() if v and "://" in v else None
+        if scheme is not None and scheme not in STORE_BACKENDS:
+            raise ValueError(f"store.url: expected a SQLite or PostgreSQL URL ({STORE_URL_FORMS}) — the two "
+                             f"databases sheetsync supports, got a {scheme}:// URL")
+        return v
 
 
 class BackendConfig(_Model):
@@ -223,8 +237,14 @@ class SharingConfig(_Model):
                                         description="a whole number of minutes from 0 (off) to 10080 (a week)")
 
 
+#: the shortest sync interval the config and `sheetsync run --interval` accept (Google's quotas need the room)
+MIN_SYNC_INTERVAL_SECONDS = 5
+MAX_SYNC_INTERVAL_SECONDS = 86_400
+
+
 class SyncConfig(_Model):
-    interval_seconds: int = Field(60, ge=5, le=86_400, description="a whole number of seconds from 5 to 86400")
+    interval_seconds: int = Field(60, ge=MIN_SYNC_INTERVAL_SECONDS, le=MAX_SYNC_INTERVAL_SECONDS,
+                                  description="a whole number of seconds from 5 to 86400")
     mass_delete_max_rows: int = Field(10, ge=1, description="a whole number of rows >= 1")
     mass_delete_max_share: Share = 0.5
     mass_delete_min_rows: int = Field(3, ge=1, description="a whole number of rows >= 1")
@@ -475,6 +495,9 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -
     if isinstance(source, Mapping):
         return _validate(dict(source), "the given settings", base_dir=Path.cwd(), path=None)
     path = Path(source).expanduser()
+    if path.is_dir():
+        raise ConfigError([f"{path}: expected a TOML config file, but this is a folder (give the file's path, "
+                           f"e.g. {path / DEFAULT_CONFIG_NAME})"])
     if not path.is_file():
         raise ConfigError(
             [f"{path}: expected a TOML config file, but there is no such file (`sheetsync init` writes a starter one)"]

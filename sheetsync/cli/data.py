@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, JSON_HELP, app, console, err_console, fail, print_json, shown
 from ._store import ACTOR_HELP, actor, load, open_store
 
 KINDS_HELP = "clients, tasks, invoices or metric_values"
@@ -26,7 +26,8 @@ def _kind(kind: str) -> str:
 @app.command("import")
 def import_cmd(
     kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
-    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8, or UTF-16 with a BOM; header row; comma, semicolon or tab separated).")],
+    file: Annotated[Path, typer.Argument(help="The CSV file: UTF-8, UTF-16 with a BOM or Windows-1251 (detected); header row; comma, semicolon or tab "
+             "separated; dates 2026-11-24 or 24.11.2026.")],
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows and report the bad ones "
                                            "(default: any bad row means nothing is imported).")] = False,
     who: Annotated[str | None, typer.Option("--actor", help=ACTOR_HELP)] = None,
@@ -44,18 +45,22 @@ def import_cmd(
         report = store.import_csv(kind, file, skip_bad=skip_bad, origin="import", actor=actor(who))
     except CsvImportError as e:
         for err in e.report.errors:
-            err_console.print(f"[red]{file}:{err.line}[/] {err.message}")
+            err_console.print(f"[red]{shown(file)}:{err.line}[/] {shown(err.message)}")
         fail(f"{len(e.report.errors)} bad row(s) in {file}; nothing was imported",
              "fix those lines, or run again with --skip-bad to import only the good rows")
-    except StoreError as e:
-        fail(str(e))
+    except StoreError as e:  # the file as a whole (its encoding, its columns): the advice follows "; "
+        text = str(e)
+        advice = text.find("; save it as ")
+        if advice >= 0:
+            fail(text[:advice], text[advice + 2:])
+        fail(text, "fix the file as the message says and import it again")
     finally:
         store.close()
     console.print(f"[green]imported {kind}[/] from {file}: {report.created} created, {report.updated} updated, "
                   f"{report.unchanged} unchanged")
     if report.errors:
         for err in report.errors:
-            err_console.print(f"[yellow]skipped {file}:{err.line}[/] {err.message}")
+            err_console.print(f"[yellow]skipped {shown(file)}:{err.line}[/] {shown(err.message)}")
         raise typer.Exit(2)
 
 
@@ -78,7 +83,7 @@ def export_data(
     try:
         n = store.export_csv(kind, file, client=client)
     except (StoreError, LookupError) as e:
-        fail(str(e))
+        fail(str(e), "check --client (`sheetsync status` lists the clients)")
     finally:
         store.close()
     console.print(f"[green]wrote {n} {kind}[/] to {file}")
@@ -89,21 +94,30 @@ def log_cmd(
     client: Annotated[str | None, typer.Option("--client", help="Only this client's changes (slug).")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Only this task's (or invoice's) changes, by key.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show the newest N changes.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Show the change log: who changed what, from where, old and new values."""
     from sheetsync.store import StoreError
 
+    from ._store import require_client
+
     store = open_store(load(config))
     try:
+        require_client(store, client)
         entity, key = (None, None)
         if task:
             entity, key = ("invoice" if task.startswith("INV-") else "task"), task
         rows = list(reversed(store.log(client=client, entity=entity, key=key, limit=limit, newest_first=True)))
     except (StoreError, LookupError) as e:
-        fail(str(e))
+        fail(str(e), "`sheetsync status` lists the clients; task keys look like T-000123, invoices' INV-000045")
     finally:
         store.close()
+    if as_json:
+        print_json({"changes": [{"id": r.id, "at": r.at.isoformat(), "origin": r.origin, "actor": r.actor or None,
+                                 "entity": r.entity, "key": r.entity_key, "action": r.action, "field": r.field,
+                                 "old": r.old, "new": r.new} for r in rows]})
+        return
     if not rows:
         console.print("no changes recorded" + (f" for {task or client}" if task or client else ""))
         return

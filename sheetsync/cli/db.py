@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from ._app import CONFIG_HELP, app, console, fail
+from ._app import CONFIG_HELP, SafeGroup, app, console, fail
 from ._store import load, open_store
 
-db_app = typer.Typer(help="The task store's database.", no_args_is_help=True)
+db_app = typer.Typer(cls=SafeGroup, help="The task store's database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 

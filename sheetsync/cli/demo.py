@@ -19,7 +19,11 @@ def demo_cmd(
     """Seed a demo agency, provision its spreadsheets, and watch the daemon sync while people edit."""
     from sheetsync.demo import run_demo
 
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file, not a folder", "pass --out with a new folder name, e.g. --out demo-output")
     try:
         run_demo(out, cycles=cycles, interval=interval, console=console)
     except FileExistsError as e:
         fail(str(e), "pass --out with a new directory name")
+    except (NotADirectoryError, PermissionError) as e:
+        fail(f"cannot write the demo into {out}: {e.strerror}", "pass --out with a folder you can write to")

@@ -83,13 +83,9 @@ def doctor(
     --deep also runs sheetsync's request kinds on a scratch spreadsheet and compares Google's answers
     with the emulator's.
     """
-    from sheetsync.config import ConfigError, config_path, load_config
+    from sheetsync.cli._store import load
 
-    try:
-        cfg = load_config(config_path(config))
-    except ConfigError as e:
-        fail(str(e), "fix the lines above in the config file")
-        return
+    cfg = load(config)
     backend = backend_from_config(cfg)
     if credentials is not None:
         backend = Backend(kind="google", credentials_file=str(credentials), retry=backend.retry)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from ._app import app, console, fail
+from ._app import SafeGroup, app, console, fail
 
-emulator_app = typer.Typer(help="The offline Google Sheets v4 + Drive v3 emulator.", no_args_is_help=True)
+emulator_app = typer.Typer(cls=SafeGroup, help="The offline Google Sheets v4 + Drive v3 emulator.", no_args_is_help=True)
 app.add_typer(emulator_app, name="emulator")
 
 
@@ -34,6 +34,10 @@ def serve(
     from sheetsync.emulator import Emulator
     from sheetsync.emulator.server import EmulatorServer
 
+    if not 0 <= port <= 65535:
+        fail(f"--port {port} is not a TCP port number (0 to 65535)", "give a port such as 8765, or 0 to pick a free one")
+    if data is not None and data.exists() and not data.is_dir():
+        fail(f"--data {data} is a file, not a folder", "give a folder (it is created if missing)")
     try:
         emu = Emulator(str(data) if data else None, quota=quota, drive_lag=drive_lag)
     except (RuntimeError, OSError) as e:
@@ -41,8 +45,8 @@ def serve(
         return
     try:
         server = EmulatorServer(emu, host, port, verbose=verbose)
-    except OSError as e:
-        fail(f"cannot listen on {host}:{port}: {e.strerror or e}",
+    except (OSError, OverflowError) as e:
+        fail(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
              "pick another --port (0 picks a free one) or stop whatever is using it")
         return
     where = f"persisting to {data}" if data else "in memory (use --data DIR to keep state)"

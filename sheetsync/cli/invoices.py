@@ -8,9 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, SafeGroup, app, console, err_console, fail
 
-invoices_app = typer.Typer(help="The agency's turnover (invoice-planning) sheet.", no_args_is_help=True)
+invoices_app = typer.Typer(cls=SafeGroup, help="The agency's turnover (invoice-planning) sheet.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
 
 MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="The month, e.g. 2026-11 (default: this month).")]
@@ -42,7 +42,8 @@ def _month(inv: Any, month: str | None) -> str:
     try:
         parse_month(month)
     except MonthError as e:
-        fail(str(e))
+        what, _, _advice = str(e).partition(": give it as")
+        fail(what, "give the month as YYYY-MM, e.g. 2026-11")
     return month
 
 
@@ -116,7 +117,7 @@ def diff_cmd(
     try:
         frame = inv.diff(month, since=day)
     except LookupError as e:
-        fail(str(e))
+        fail(str(e), "`sheetsync invoices --help` lists the commands that take and show snapshots")
     snap = frame.attrs["snapshot"]
     console.print(_frame_table(frame, f"{month}: changes since the snapshot of {snap:%Y-%m-%d}"))
     before, now = frame.attrs["before"], frame.attrs["now"]

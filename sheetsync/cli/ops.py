@@ -48,6 +48,11 @@ def export_cmd(
     from sheetsync.cli.run import build_app
     from sheetsync.sheets import SheetsError
 
+    if xlsx.is_dir():
+        fail(f"--xlsx {xlsx} is a folder", f"give a file name, e.g. --xlsx {xlsx / (slug + '.xlsx')}")
+    blocker = next((p for p in xlsx.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        fail(f"cannot write {xlsx}: {blocker} is a file, not a folder", "choose a file in a folder you can write to")
     the_app = build_app(config, emulator_url)
     client = the_app.store.clients.find(slug)
     if client is None:
@@ -58,4 +63,6 @@ def export_cmd(
         size = export_xlsx(the_app.sheets, client.spreadsheet_id, xlsx)
     except SheetsError as e:
         fail(str(e), getattr(e, "hint", None))
+    except OSError as e:  # a folder on the way is a file, no permission, disk full
+        fail(f"cannot write {xlsx}: {e.strerror or e}", "choose a file in a folder you can write to")
     console.print(f"wrote {xlsx} ({size:,} bytes) — {slug}'s spreadsheet")

@@ -8,22 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, app, console, err_console, fail, shown
+
+PERIOD_HINT = "give --period as an ISO week (2026-W48) or a month (2026-11)"
 
 
 def _open(config_opt: str | None):
-    from sheetsync.config import ConfigError, config_path, load_config
-    from sheetsync.store import Store
+    from sheetsync.cli._store import STORE_HINT, load, open_store
 
-    try:
-        config = load_config(config_path(config_opt))
-    except ConfigError as e:
-        fail(str(e), "fix the config file (the message names the key) and run again")
-    try:
-        store = Store.from_config(config)
-    except Exception as e:  # noqa: BLE001 - shown to a person
-        fail(f"cannot open the store: {e}", "check `store.url` in the config, or run `sheetsync db upgrade`")
-    return config, store
+    config = load(config_opt)
+    return config, open_store(config, hint=STORE_HINT + ", or run `sheetsync db upgrade`")
 
 
 def _today(value: str | None) -> dt.date | None:
@@ -50,19 +44,24 @@ def plan_cmd(
     from sheetsync.planning import plan_all, plan_client
     from sheetsync.planning.calendar import PeriodError, current_period, parse_period
 
-    if bool(slug) == all_:
+    if slug and all_:
+        fail(f"both a client ({slug}) and --all were given", f"give one: `sheetsync plan {slug}` or `sheetsync plan --all`")
+    if not slug and not all_:
         fail("say which client to plan", "give a client slug, e.g. `sheetsync plan acme --period 2026-W48`, or --all")
+    from sheetsync.cli._store import require_client
+
     cfg, store = _open(config)
+    require_client(store, slug)
     day = _today(today) or dt.date.today()
     try:
         p = parse_period(period) if period else current_period(cfg.planning.period, day)
     except PeriodError as e:
-        fail(str(e))
+        fail(str(e), PERIOD_HINT)
     try:
         report = (plan_all(store, cfg, p, dry_run=dry_run, today=day) if all_
                   else plan_client(store, cfg, slug, p, dry_run=dry_run, today=day))
     except LookupError as e:
-        fail(str(e))
+        fail(str(e), "check the client's slug and its tasks (`sheetsync status` lists the clients)")
     print_report(report)
     if sheets and not dry_run:
         _refresh(store, cfg, report.clients, p, day)
@@ -112,7 +111,7 @@ def _refresh(store, cfg, slugs, period, day) -> None:
         try:
             refresh_client_sheets(store, cfg, client, slug, period, today=day)
         except SheetMissing as e:
-            err_console.print(f"[yellow]skipped {slug}:[/] {e}")
+            err_console.print(f"[yellow]skipped {slug}:[/] {shown(e)}")
     console.print(f"plan-schedule, metrics and card reminders rewritten for {len(slugs)} client(s)")
 
 
@@ -175,7 +174,7 @@ def stage_report_cmd(
     try:
         p = parse_period(period) if period else current_period("month", day)
     except PeriodError as e:
-        fail(str(e))
+        fail(str(e), PERIOD_HINT)
     if client and client not in {c.slug for c in store.clients.list(active=None)}:
         fail(f"no client {client!r} in the store", "give a client's slug (`sheetsync status` lists them)")
     df = stage_report_for(store, cfg, p.start, p.end, today=day, slugs=[client] if client else None)

@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, err_console, fail
+from ._app import CONFIG_HELP, app, console, err_console, fail, shown
 
 
 def _open(config_opt: str | None):
-    from sheetsync.config import ConfigError, config_path, load_config
-    from sheetsync.store import Store
+    from sheetsync.cli._store import load, open_store
     from sheetsync.store.reference import sync_reference_data
 
-    try:
-        config = load_config(config_path(config_opt))
-    except ConfigError as e:
-        fail(str(e), "fix the config file (the message names the key) and run again")
-    try:
-        store = Store.from_config(config)
-    except Exception as e:  # noqa: BLE001 - shown to a person
-        fail(f"cannot open the store: {e}", "check `store.url` in the config")
+    config = load(config_opt)
+    store = open_store(config)
     sync_reference_data(store, config)  # clients, specialists and task types as the config says
     return config, store
 
@@ -52,7 +44,10 @@ def provision_cmd(
 
     if recreate and all_:
         fail("--recreate works on one client at a time", "name the client: `sheetsync provision acme --recreate`")
-    if bool(slug) == all_:
+    if slug and all_:
+        fail(f"both a client ({slug}) and --all were given", f"give one: `sheetsync provision {slug}` for that "
+             "client, or `sheetsync provision --all` for every active client")
+    if not slug and not all_:
         fail("say which client to provision", "give a client slug, e.g. `sheetsync provision acme`, or --all")
     cfg, store = _open(config)
     try:
@@ -67,7 +62,7 @@ def provision_cmd(
     slugs = [c.slug for c in store.clients.list(active=True)] if all_ else [slug]
     if not all_ and store.clients.find(slug) is None:
         known = ", ".join(c.slug for c in store.clients.list(active=None)) or "none yet"
-        fail(f"no client {slug!r}", escape(f"add it to the config's [[clients]] (known: {known})"))
+        fail(f"no client {slug!r} (known: {known})", "check the slug, or add the client under [[clients]] in the config")
     if adopt:
         _adopt(store, slug, adopt, all_=all_, recreate=recreate)
     results, failed = [], []
@@ -84,7 +79,7 @@ def provision_cmd(
             progress.advance(job)
     _summary(results)
     for s, msg in failed:
-        err_console.print(f"[bold red]{s}:[/] {msg}")
+        err_console.print(f"[bold red]{s}:[/] {shown(msg)}")
     if failed:
         raise typer.Exit(1)
 

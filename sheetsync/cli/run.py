@@ -11,6 +11,8 @@ import typer
 from ._app import CONFIG_HELP, app, err_console, fail
 
 EMULATOR_URL_ENV = "SHEETSYNC_EMULATOR_URL"
+#: tests against the emulator may sync more often than a real run may (there is no Google quota to keep)
+SHORT_INTERVAL_ENV = "SHEETSYNC_ALLOW_SHORT_INTERVAL"
 
 
 def build_app(config_opt: str | None, emulator_url: str | None = None):
@@ -40,8 +42,12 @@ def run_cmd(
     log_json: Annotated[bool, typer.Option("--log-json", help="Log one JSON object per line.")] = False,
     log_file: Annotated[str | None, typer.Option("--log-file", help="Also append the log to this file.")] = None,
     interval: Annotated[float | None, typer.Option(
-        "--interval", help="Sync every N seconds (default: [sync] interval_seconds, 60).")] = None,
+        "--interval", help="Sync every N seconds, 5 to 86400 as in the config (default: [sync] interval_seconds, "
+                           "60).")] = None,
     max_cycles: Annotated[int | None, typer.Option("--max-cycles", help="Stop after N sync cycles.")] = None,
+    unhealthy_after: Annotated[int, typer.Option(
+        "--unhealthy-after", min=1, help="/healthz answers 503 after this many failed sync cycles in a row (a cycle "
+                                         "fails when it cannot run or every client in it fails).")] = 3,
     lease_ttl: Annotated[float, typer.Option(
         "--lease-ttl", help="PostgreSQL scale-out: seconds before a dead worker's clients are taken over.")] = 300.0,
     no_jobs: Annotated[bool, typer.Option("--sync-only", help="Only the sync cycle; no planning, invoices, "
@@ -52,13 +58,19 @@ def run_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Run the daemon: sync every client on schedule, plan, refresh invoices, send reminders; Ctrl-C stops."""
+    from sheetsync.config import MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS
     from sheetsync.daemon import Daemon, DaemonSettings, StoreLocked
     from sheetsync.daemon.logs import configure
     from sheetsync.sheets import SheetsError
 
+    lowest = 0.1 if os.environ.get(SHORT_INTERVAL_ENV) else MIN_SYNC_INTERVAL_SECONDS
+    if interval is not None and not lowest <= interval <= MAX_SYNC_INTERVAL_SECONDS:
+        fail(f"--interval {interval:g} is out of range: the daemon syncs every {MIN_SYNC_INTERVAL_SECONDS} to "
+             f"{MAX_SYNC_INTERVAL_SECONDS} seconds (as `[sync] interval_seconds` in the config)",
+             f"give --interval {MIN_SYNC_INTERVAL_SECONDS} or more (Google allows about 60 reads a minute)")
     configure(json_lines=log_json, level=os.environ.get("SHEETSYNC_LOG_LEVEL", "INFO").upper(), file=log_file)
     settings = DaemonSettings(once=once, metrics_port=metrics_port, interval=interval, max_cycles=max_cycles,
-                              lease_ttl=lease_ttl, jobs=not no_jobs)
+                              lease_ttl=lease_ttl, jobs=not no_jobs, unhealthy_after=unhealthy_after)
     if worker_id:
         settings.worker_id = worker_id
     try:

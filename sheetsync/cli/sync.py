@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ._app import CONFIG_HELP, app, console, fail
+from ._app import CONFIG_HELP, JSON_HELP, app, console, fail, print_json
 from .conflicts import conflicts_app
 
 
@@ -65,16 +65,17 @@ def sync_cmd(
     once: Annotated[bool, typer.Option("--once", help="One cycle, then exit (the daemon is `sheetsync run`).")] = True,
     client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
-    """Sync clients' backlog and in-work sheets with the task store, both ways."""
+    """Sync clients' backlog and in-work sheets with the task store, both ways (exit 1 if a client failed)."""
+    from sheetsync.cli._store import require_client
     from sheetsync.daemon.lock import SYNC_HOLDER, StoreLocked, store_lock
     from sheetsync.sheets import SheetsError, connect
     from sheetsync.sheets.client import backend_from_config
 
     cfg, store = _open(config)
-    if client and store.clients.find(client) is None:
-        fail(f"no client {client!r}", "`sheetsync data clients` lists them; check the slug")
+    require_client(store, client)
     try:
         # a dry run writes nothing; a real one never runs beside the daemon: on SQLite it takes the
         # daemon's lock, on PostgreSQL the lease of each client it syncs (a worker's clients are left to it)
@@ -88,12 +89,17 @@ def sync_cmd(
                               f"left to it")
     except StoreLocked as e:
         if SYNC_HOLDER in e.who:
-            fail(f"another `sheetsync sync` is running on the store {e.db} ({e.who}); run this one when it has "
-                 f"finished")
+            fail(f"another `sheetsync sync` is running on the store {e.db} ({e.who})",
+                 "run this one when it has finished")
         fail(f"the daemon (`sheetsync run`, {e.who}) holds the store {e.db} and syncs every client itself; "
              f"nothing was synced", "let the daemon sync, stop it first, or use `sheetsync sync --dry-run`")
     except SheetsError as e:
         fail(str(e), getattr(e, "hint", None))
+    if as_json:
+        print_json(sync_json(report, dry_run=dry_run))
+        if any(r.failed for r in report.clients):
+            raise typer.Exit(1)
+        return
     for r in report.clients:
         if dry_run and r.plan is not None:
             _print_plan(r)
@@ -101,7 +107,7 @@ def sync_cmd(
     for col in ("client", "calls", "pulled", "pushed", "created", "tombstoned", "conflicts", "errors", "state"):
         table.add_column(col, justify="right" if col not in ("client", "state") else "left")
     for r in report.clients:
-        state = "unchanged" if r.skipped else ("FAILED" if r.failed else "ok")
+        state = _state(r).upper() if r.failed else _state(r)
         table.add_row(r.client, str(r.api_calls), str(r.pulled), str(r.pushed), str(r.created), str(r.tombstoned),
                       str(r.conflicts), str(r.errors), state)
     console.print(table)
@@ -111,6 +117,24 @@ def sync_cmd(
             console.print(f"[yellow]warning:[/] {escape(w)}")
     if any(r.failed for r in report.clients):
         raise typer.Exit(1)
+
+
+def _state(r: Any) -> str:
+    return "unchanged" if r.skipped else ("failed" if r.failed else "ok")
+
+
+def sync_json(report: Any, *, dry_run: bool) -> dict[str, Any]:
+    """The `sync --json` document (docs/operations.md#json-output)."""
+    return {
+        "dry_run": dry_run,
+        "api_calls": report.api_calls,
+        "clients": [{
+            "client": r.client, "state": _state(r), "error": r.failed, "api_calls": r.api_calls,
+            "pulled": r.pulled, "pushed": r.pushed, "created": r.created, "tombstoned": r.tombstoned,
+            "conflicts": r.conflicts, "errors": r.errors, "warnings": list(r.warnings),
+            "actions": [{"side": a.side, "what": str(a)} for a in r.plan.actions] if r.plan is not None else [],
+        } for r in report.clients],
+    }
 
 
 @contextmanager
@@ -152,6 +176,7 @@ def conflicts_cmd(
     ctx: typer.Context,
     client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Resolved conflicts too (with who resolved them).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """List conflicts: a field changed on both sides; the winner was applied, the loser is kept here.
@@ -159,10 +184,21 @@ def conflicts_cmd(
     Settle one with `sheetsync conflicts resolve ID --take sheet|store|VALUE`."""
     if ctx.invoked_subcommand is not None:
         return
+    from sheetsync.cli._store import require_client
     from sheetsync.store.values import loads
 
     _cfg, store = _open(config)
+    require_client(store, client)
     rows = list_conflicts(store, slug=client, unresolved=not all_)
+    if as_json:
+        slugs = {c.id: c.slug for c in store.clients.list(active=None)}
+        print_json({"conflicts": [{
+            "id": c.id, "at": c.at.isoformat(), "client": slugs.get(c.client_id), "task": c.entity_key,
+            "field": c.field, "sheet_value": loads(c.sheet_value), "store_value": loads(c.store_value),
+            "base_value": loads(c.base_value), "winner": c.winner,
+            "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None,
+            "resolved_by": c.resolved_by} for c in rows]})
+        return
     table = Table(title="conflicts" if all_ else "unresolved conflicts")
     for col in ("id", "when", "task", "field", "sheet value", "store value", "base", "winner"):
         table.add_column(col)
@@ -179,12 +215,18 @@ def conflicts_cmd(
 @app.command("status")
 def status_cmd(
     client: Annotated[str | None, typer.Option("--client", help="Only this client (slug).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Per client: last sync, pending conflicts, invalid cells (with the reason shown in the sheet)."""
+    from sheetsync.cli._store import require_client
     from sheetsync.store.values import loads
 
     _cfg, store = _open(config)
+    require_client(store, client)
+    if as_json:
+        print_json(status_json(client_status(store, slug=client)))
+        return
     table = Table(title="sync status")
     for col in ("client", "last sync", "result", "calls", "conflicts", "errors"):
         table.add_column(col)
@@ -203,6 +245,22 @@ def status_cmd(
                 continue
             console.print(f"[red]{s['client']}[/] {e.sheet}: {e.row_key}.{e.field} = "
                           f"{escape(repr(loads(e.value)))} — {escape(e.message)}")
+
+
+def status_json(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `status --json` document (docs/operations.md#json-output)."""
+    from sheetsync.store.values import loads
+
+    out = []
+    for s in rows:
+        last = s["last_run"]
+        when = (last.finished_at or last.started_at) if last else None
+        out.append({"client": s["client"], "spreadsheet_id": s["spreadsheet_id"],
+                    "last_sync": when.isoformat() if when else None, "result": last.status if last else None,
+                    "api_calls": last.api_calls if last else 0, "conflicts": len(s["conflicts"]),
+                    "errors": [{"sheet": e.sheet, "task": e.row_key, "field": e.field, "value": loads(e.value),
+                                "message": e.message} for e in s["errors"]]})
+    return {"clients": out}
 
 
 def _print_digests(cfg) -> None:

@@ -157,8 +157,12 @@ class LeaseKeeper:
         while not self._stop.wait(self.ttl / 3):
             try:
                 self.heartbeat()
-            except Exception:  # noqa: BLE001 - a database hiccup; the next beat tries again
-                log.exception("lease heartbeat failed", extra={"worker": self.worker_id})
+            except Exception as e:  # noqa: BLE001 - a database hiccup; the next beat tries again
+                from ..redact import redact
+
+                log.error("lease heartbeat failed: %s", redact(f"{type(e).__name__}: {e}").splitlines()[0],
+                          extra={"worker": self.worker_id})
+                log.debug("the lease heartbeat failed", exc_info=True)
 
     def stop(self, *, release: bool = True) -> None:
         """Stop the heartbeat and (on a clean exit) hand every lease back at once."""

@@ -29,8 +29,8 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         out.update(fields_of(record))
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            out["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -48,7 +48,13 @@ class TextFormatter(logging.Formatter):
 
 def configure(*, json_lines: bool = False, level: int | str = logging.INFO, stream: Any = None,
               file: str | None = None, console: bool = True) -> None:
-    """Route the ``sheetsync`` loggers to stderr (or ``stream``; none if not ``console``) and optionally a file."""
+    """Route the ``sheetsync`` loggers to stderr (or ``stream``; none if not ``console``) and optionally a file.
+
+    Every handler masks secrets (:class:`sheetsync.redact.RedactingFilter`): what reaches the journal or
+    the log file never holds a password, key or token.
+    """
+    from sheetsync.redact import RedactingFilter
+
     root = logging.getLogger("sheetsync")
     for h in list(root.handlers):
         if getattr(h, "_sheetsync", False):
@@ -60,6 +66,7 @@ def configure(*, json_lines: bool = False, level: int | str = logging.INFO, stre
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
     for h in handlers:
         h.setFormatter(fmt)
+        h.addFilter(RedactingFilter())
         h._sheetsync = True  # type: ignore[attr-defined]
         root.addHandler(h)
     root.setLevel(level)

@@ -23,6 +23,7 @@ from typing import Any
 
 import schedule
 
+from ..redact import redact
 from ..sync.engine import CycleReport, SyncEngine, SyncReport, policy_from_config
 from .health import DaemonMetrics, HealthServer
 from .jobs import JOBS
@@ -51,6 +52,7 @@ class DaemonSettings:
     backoff_max: float = 900.0  # ... at most this long
     grace_seconds: float = 30.0  # after SIGTERM, give up waiting on the quota after this long
     seed: int | None = None  # for the backoff jitter (tests)
+    unhealthy_after: int = 3  # /healthz fails after this many failed sync cycles in a row
 
 
 @dataclass
@@ -74,10 +76,11 @@ class _DaemonEngine(SyncEngine):
                                                                    f"another worker"])
         started = time.time()
         r = super().sync_client(slug, **kw)
+        if r.failed:  # the daemon logs it once, with the reason and the retry (_after_cycle)
+            return r
         log.info("client synced", extra={"client": slug, "worker": d.settings.worker_id, "started": started,
                                           "ended": time.time(), "pulled": r.pulled, "pushed": r.pushed,
-                                          "conflicts": r.conflicts, "errors": r.errors, "calls": r.api_calls,
-                                          "failed": r.failed})
+                                          "conflicts": r.conflicts, "errors": r.errors, "calls": r.api_calls})
         return r
 
 
@@ -97,6 +100,7 @@ class Daemon:
         self._rng = random.Random(self.settings.seed)
         self._grace: threading.Timer | None = None
         self._held: list[str] = []
+        self._due: list[str] = []  # the clients the last cycle set out to sync
         self.scale_out = app.store.engine.dialect.name == "postgresql"
         self.leases: LeaseKeeper | None = (
             LeaseKeeper(app.store, self.settings.worker_id, ttl_seconds=self.settings.lease_ttl)
@@ -143,13 +147,14 @@ class Daemon:
         try:
             if s.metrics_port is not None:
                 stale = 3 * self._interval() + 60
-                self.health = HealthServer(self.metrics, port=s.metrics_port, stale_after=stale).start()
+                self.health = HealthServer(self.metrics, port=s.metrics_port, stale_after=stale,
+                                           failed_after=s.unhealthy_after, store_check=self.store_problem).start()
                 log.info("health and metrics", extra={"url": self.health.url + "/metrics"})
             if self.leases is not None:
                 self.leases.heartbeat()
                 s.worker_id = self.leases.worker_id  # distinct when another live worker has the asked-for id
                 self.leases.start()
-            log.info("daemon started", extra={"worker": s.worker_id, "store": self.app.store.url,
+            log.info("daemon started", extra={"worker": s.worker_id, "store": redact(self.app.store.url),
                                               "backend": getattr(self.app.sheets, "backend", "?"),
                                               "scale_out": self.scale_out})
             self.sync_cycle()
@@ -202,8 +207,10 @@ class Daemon:
         if self.leases is not None:
             try:
                 self.leases.stop(release=True)
-            except Exception:  # noqa: BLE001 - the leases expire on their own
-                log.exception("could not hand back the leases; they expire in %ss", self.settings.lease_ttl)
+            except Exception as e:  # noqa: BLE001 - the leases expire on their own
+                log.error("could not hand back the leases (%s); they expire in %ss", _reason(e),
+                          self.settings.lease_ttl)
+                log.debug("handing back the leases failed", exc_info=True)
         if self.health is not None:
             self.health.stop()
         emu = getattr(self.app.sheets, "emulator", None)
@@ -220,6 +227,7 @@ class Daemon:
             return CycleReport()
         t0, before = time.monotonic(), self.app.sheets.counts()
         report = CycleReport()
+        error: str | None = None
         try:
             slugs = [c.slug for c in self.app.store.clients.list(active=True) if c.spreadsheet_id]
             mine = self.leases.claim(slugs) if self.leases is not None else slugs
@@ -230,15 +238,31 @@ class Daemon:
                 self._held = list(mine)
             now = time.monotonic()
             due = [s for s in mine if self.backoff.get(s, _Backoff()).next_at <= now]
+            self._due = due
             if due:
                 report = self.engine.cycle(due)
         except Exception as e:  # noqa: BLE001 - the store or the Drive listing failed: next cycle retries
-            log.exception("sync cycle failed", extra={"worker": self.settings.worker_id, "error": str(e)})
+            error = _reason(e)
+            log.debug("the sync cycle failed", exc_info=True)  # the traceback only for whoever asks for it
             self.metrics.errors.labels(client="(cycle)").inc()
-        self._after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before)
+        self._after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before, error=error)
         return report
 
-    def _after_cycle(self, report: CycleReport, seconds: float, calls: Any) -> None:
+    def store_problem(self) -> str | None:
+        """None when the store answers a trivial query, else why not (for /healthz; no transaction is begun)."""
+        try:
+            conn = self.app.store.engine.raw_connection()
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT 1")
+                cur.close()
+            finally:
+                conn.close()
+        except Exception as e:  # noqa: BLE001 - any driver error means unreachable, for a probe
+            return _reason(e)
+        return None
+
+    def _after_cycle(self, report: CycleReport, seconds: float, calls: Any, *, error: str | None = None) -> None:
         self.cycles += 1
         m = self.metrics
         m.cycles.inc()
@@ -257,9 +281,8 @@ class Daemon:
                 delay *= 0.5 + self._rng.random()  # jitter: failing clients do not retry in lockstep
                 b.next_at, b.last_error = now + delay, r.failed
                 m.errors.labels(client=r.client).inc()
-                log.warning("client sync failed; retrying later",
-                            extra={"client": r.client, "error": r.failed, "failures": b.failures,
-                                   "retry_in_seconds": round(delay, 1)})
+                log.warning("client sync failed: %s; retrying later", _first_line(r.failed),
+                            extra={"client": r.client, "failures": b.failures, "retry_in_seconds": round(delay, 1)})
                 continue
             if r.client in self.backoff:
                 log.info("client recovered", extra={"client": r.client})
@@ -271,11 +294,29 @@ class Daemon:
             m.pulled.inc(r.pulled)
             m.pushed.inc(r.pushed)
         total = report.total
-        m.last_cycle = {"cycle": self.cycles, "seconds": round(seconds, 3), "clients": len(report.clients),
-                        "synced": synced, "failed": failed, "api_calls": calls.calls, "throttled": calls.throttled}
+        clients = len(report.clients)
+        if error is not None:  # nothing was synced: every client this cycle was for counts as failed
+            clients = failed = max(len(self._due), 1)
+        cycle_failed = error is not None or (failed > 0 and synced == 0)
+        if cycle_failed:
+            m.failed_cycles_in_a_row += 1
+            m.last_failure = error or f"all {failed} client syncs failed"
+        elif synced or not self.backoff:  # a cycle with every client still backing off proves nothing
+            m.failed_cycles_in_a_row = 0
+        m.failing.set(m.failed_cycles_in_a_row)
+        m.last_cycle = {"cycle": self.cycles, "ok": not cycle_failed, "seconds": round(seconds, 3),
+                        "clients": clients, "synced": synced, "failed": failed, "error": error,
+                        "api_calls": calls.calls, "throttled": calls.throttled}
         m.last_cycle_end = time.time()
-        log.info("sync cycle", extra={"worker": self.settings.worker_id, **m.last_cycle, "pulled": total.pulled,
-                                      "pushed": total.pushed, "conflicts": total.conflicts})
+        fields = {"worker": self.settings.worker_id, **m.last_cycle, "pulled": total.pulled, "pushed": total.pushed,
+                  "conflicts": total.conflicts, "failed_in_a_row": m.failed_cycles_in_a_row}
+        if error is not None:
+            fields.pop("error")
+            log.error("sync cycle failed: %s", error, extra=fields)
+        elif cycle_failed:
+            log.warning("sync cycle: every client failed", extra=fields)
+        else:
+            log.info("sync cycle", extra=fields)
         if self.on_cycle is not None:
             self.on_cycle(self.cycles, report)
 
@@ -289,7 +330,8 @@ class Daemon:
         try:
             summary = func(self.app)
         except Exception as e:  # noqa: BLE001 - one job's failure never stops the daemon
-            log.exception("job failed", extra={"job": name, "error": str(e)})
+            log.error("job failed: %s", _reason(e), extra={"job": name})
+            log.debug("the %s job failed", name, exc_info=True)
             self.metrics.jobs.labels(job=name, outcome="failed").inc()
             return None
         finally:
@@ -302,6 +344,15 @@ class Daemon:
         assert self.leases is not None
         workers = self.leases.live_workers()
         return not workers or workers[0] == self.leases.worker_id  # its own id (LeaseKeeper.join)
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else "unknown reason"
+
+
+def _reason(e: BaseException) -> str:
+    """One line saying why, secrets masked: ``OperationalError: connection refused`` (not a driver's paragraph)."""
+    return redact(f"{type(e).__name__}: {_first_line(str(e))}")[:500]
 
 
 def _before(hhmm: str, minutes: int = 60) -> str:

@@ -211,11 +211,37 @@ def translate(exc: BaseException, *, identity: str | None = None, what: str | No
         from google.auth.exceptions import GoogleAuthError
     except ImportError:  # pragma: no cover
         GoogleAuthError = ()  # type: ignore[assignment,misc]  # noqa: N806
+    try:
+        from google.auth.exceptions import TransportError as AuthTransportError
+    except ImportError:  # pragma: no cover
+        AuthTransportError = ()  # type: ignore[assignment,misc]  # noqa: N806
+    if isinstance(exc, AuthTransportError):  # the token endpoint was never reached: not the credentials' fault
+        return TransientError(f"cannot reach Google to obtain an access token ({network_reason(exc)}); the "
+                              f"credentials were not checked online", hint=NETWORK_HINT)
     if isinstance(exc, GoogleAuthError):
         return AuthFailed(f"could not obtain a Google access token ({type(exc).__name__}: {_redact(str(exc))})")
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return TransientError(f"cannot reach Google ({network_reason(exc)})", hint=NETWORK_HINT)
     if isinstance(exc, requests.RequestException):
         return TransientError(f"network error talking to Google ({type(exc).__name__}: {exc})")
     return exc
+
+
+NETWORK_HINT = ("check this machine's network connection, DNS, proxy (HTTPS_PROXY) and firewall to "
+                "oauth2.googleapis.com and sheets.googleapis.com, then run again")
+
+
+def network_reason(exc: BaseException) -> str:
+    """The short reason of a connection failure, e.g. "Connection refused" (not urllib3's paragraph)."""
+    import re
+
+    text = str(exc)
+    m = re.search(r"\[Errno -?\d+\] ([^'\"\)\]]+)", text)
+    if m:
+        return m.group(1).strip()
+    if "timed out" in text.lower():
+        return "the connection timed out"
+    return type(exc).__name__
 
 
 def _redact(text: str) -> str:

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -165,14 +166,16 @@ def export_csv(store: Store, kind: str, path: str | Path, *, client: Any = None)
 
 
 SAVE_AS_UTF8 = ("save it as UTF-8 (Excel: “CSV UTF-8”; LibreOffice: character set Unicode (UTF-8)), "
-                "or convert it: iconv -f cp1251 -t utf-8")
+                "or convert it: iconv -f ITS-ENCODING -t utf-8")
 
 
 def _decode(path: Path) -> str:
-    """The file's text: UTF-8 (with or without a BOM), or UTF-16/32 with a BOM (Excel's "Unicode text").
+    """The file's text, its encoding detected by a strict cascade: UTF-32/16 with a BOM (Excel's "Unicode
+    text"), UTF-8 with or without a BOM, then Windows-1251 (what Russian Excel saves as "CSV").
 
-    Anything else (cp1251 from an old Excel, UTF-16 without its BOM) is one line saying where and what
-    to do: guessing a legacy encoding would silently import mojibake."""
+    cp1251 decodes almost any bytes, so it is taken only when the text it gives looks like Russian text
+    (:func:`_looks_cyrillic`); anything else (UTF-16 without its BOM, Latin-1) is one line saying where
+    and what to do: a wrong guess would silently import mojibake."""
     data = path.read_bytes()
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                           (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
@@ -186,12 +189,31 @@ def _decode(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise StoreError(f"{path}: line {line} is not UTF-8 text (a Windows cp1251 file?); {SAVE_AS_UTF8}") from None
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            text = ""
+        if not _looks_cyrillic(text):
+            raise StoreError(f"{path}: line {line} is neither UTF-8 nor Windows-1251 (cp1251) text; "
+                             f"{SAVE_AS_UTF8}") from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise StoreError(f"{path}: line {line} holds NUL characters (UTF-16 without a byte-order mark?); "
                          f"{SAVE_AS_UTF8}")
     return text
+
+
+_MIXED_WORD = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
+
+
+def _looks_cyrillic(text: str) -> bool:
+    """Most non-ASCII characters are Cyrillic letters or Russian typography, and no word mixes Latin and
+    Cyrillic letters (Latin-1 "Crème" read as cp1251 is "Crиme": accented letters land on Cyrillic ones)."""
+    other = [c for c in text if ord(c) > 127]
+    if not other or _MIXED_WORD.search(text):
+        return False
+    russian = sum(1 for c in other if "\u0400" <= c <= "\u04ff" or c in "«»—–№…“”„’‘•·°±§©®™")
+    return russian >= 0.9 * len(other)
 
 
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -219,7 +241,28 @@ def _row(cells: list[str], line: int, rows: list[tuple[int, dict[str, str]]], he
         rows.append((line, {"__error__": f"{len(cells)} cells but the header has {len(header)} columns"}))
         return
     cells = [unescape_text(c) for c in cells]
-    rows.append((line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))))
+    row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+    for col in DATE_COLUMNS.intersection(row):
+        row[col] = sheet_date_to_iso(row[col])
+    rows.append((line, row))
+
+
+#: the columns that hold dates (in any kind); they take the sheet's own form 24.11.2026 besides 2026-11-24
+DATE_COLUMNS = frozenset({"start_date", "deadline", "done_date", "planned_date", "paid_date", "date"})
+_SHEET_DATE = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
+
+
+def sheet_date_to_iso(text: str) -> str:
+    """``24.11.2026`` (as the Russian sheet shows and takes dates) as ``2026-11-24``; anything else unchanged.
+
+    An impossible day (31.02.2026) is left as it is, so the row is reported bad with the value as typed."""
+    m = _SHEET_DATE.fullmatch(text)
+    if not m:
+        return text
+    try:
+        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+    except ValueError:
+        return text
 
 
 def import_csv(store: Store, kind: str, path: str | Path, *, skip_bad: bool = False, origin: str = "import",

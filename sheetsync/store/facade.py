@@ -172,6 +172,13 @@ class Store:
         repo: TaskRepository | InvoiceRepository = self.invoices if kind == "invoice" else self.tasks
         if field is None and change_id is None:
             return repo.restore(key, origin=origin, actor=actor)
+        if field is not None:
+            model = Invoice if kind == "invoice" else Task
+            fields = sorted(set(model.__table__.columns.keys()) - {"id", "key", "client_id", "version", "created_at",
+                                                                    "updated_at", "department_id"}
+                            | ({"department"} if kind == "invoice" else set()))
+            if field not in fields:
+                raise NotFoundError(f"{kind}s have no field {field!r} (fields: {', '.join(fields)})")
         with self.session(readonly=True) as s:
             if change_id is not None:
                 row = s.get(ChangeLog, change_id)

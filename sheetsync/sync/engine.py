@@ -189,7 +189,7 @@ class SyncEngine:
         except Exception as e:  # noqa: BLE001 - one client's failure never stops the others
             if isinstance(e, NotFound | InvalidRequest):
                 self._layouts.pop(sid, None)
-            log.exception("sync of %s failed", slug)
+            log.debug("sync of %s failed", slug, exc_info=True)  # the reason is in the report; the trace for debug
             status, message = "failed", str(e)
             report.failed = str(e)
             report.warnings.append(f"{slug}: sync failed: {e}")

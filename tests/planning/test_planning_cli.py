@@ -51,7 +51,7 @@ def test_plan_errors_say_what_to_do(cfg_file):
     r = run("plan", "acme", "--period", "next week", "-c", cfg_file)
     assert r.exit_code == 1 and "2026-W48" in r.output
     r = run("plan", "nosuch", "--period", "2026-W45", "-c", cfg_file)
-    assert r.exit_code == 1 and "no client nosuch" in r.output and "acme" in r.output
+    assert r.exit_code == 1 and "no client 'nosuch'" in r.output and "acme" in r.output
 
 
 def test_digest(agency, cfg_file):

@@ -48,7 +48,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(store, acme, tmp_p
         "acme,Bad status,doing,1,\n"
         "acme,,backlog,1,\n"
         "nobody,Unknown client,backlog,1,\n"
-        "acme,Bad date,backlog,1,31.12.2026\n"
+        "acme,Bad date,backlog,1,31.02.2026\n"
         "acme,Good two,planned,3,\n"
     ))
     with pytest.raises(CsvImportError) as info:
@@ -58,7 +58,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(store, acme, tmp_p
     assert "tasks.status: expected one of backlog" in lines[3]
     assert "title" in lines[4]
     assert "no client 'nobody'" in lines[5]
-    assert "tasks.deadline: expected a date as YYYY-MM-DD, got '31.12.2026'" in lines[6]
+    assert "tasks.deadline: expected a date as YYYY-MM-DD, got '31.02.2026'" in lines[6]
     assert "nothing was imported" in str(info.value) and "line 3:" in str(info.value)
     assert store.tasks.list("acme") == [] and store.log(entity="task") == []
 

@@ -63,8 +63,17 @@ def test_utf16_and_bom_files_are_read(store, acme, tmp_path, encoding):
     assert store.tasks.list("acme")[0].title == "Лендинг «весна»"
 
 
-def test_a_cp1251_file_is_one_clear_line(store, acme, tmp_path):
-    path = _write(tmp_path / "t.csv", "client;title\nacme;Лендинг\n", encoding="cp1251")
+def test_a_cp1251_file_is_read_as_windows_1251(store, acme, tmp_path):
+    """What Russian Excel saves as "CSV" (issue 17: it used to be refused)."""
+    path = _write(tmp_path / "t.csv", "client;title;deadline\nacme;Лендинг «весна» №2;24.11.2026\n", encoding="cp1251")
+    assert store.import_csv("tasks", path).created == 1
+    (task,) = store.tasks.list("acme")
+    assert task.title == "Лендинг «весна» №2" and str(task.deadline) == "2026-11-24"
+
+
+def test_a_latin1_file_is_one_clear_line(store, acme, tmp_path):
+    """Bytes that are neither UTF-8 nor Russian cp1251 text are refused rather than guessed."""
+    path = _write(tmp_path / "t.csv", "client;title\nacme;Crème brûlée façade\n", encoding="latin-1")
     with pytest.raises(StoreError) as info:
         store.import_csv("tasks", path)
     msg = str(info.value)
@@ -137,10 +146,13 @@ def test_cli_import_of_a_cp1251_file_and_a_huge_number_says_what_to_do(tmp_path,
     runner = CliRunner()
     assert runner.invoke(app, ["init", "--config", "c.toml", "--agency", "A"]).exit_code == 0
     assert runner.invoke(app, ["db", "upgrade", "--config", "c.toml"]).exit_code == 0
-    _write(tmp_path / "c.csv", "slug;name\nacme;АКМЕ\n", encoding="cp1251")
+    _write(tmp_path / "c.csv", "slug;name\nacme;Crème\n", encoding="latin-1")
     bad = runner.invoke(app, ["import", "clients", "c.csv", "--config", "c.toml"])
     out = " ".join(bad.output.split())
     assert bad.exit_code == 1 and "Traceback" not in bad.output and "UTF-8" in out and "line 2" in out, bad.output
+    _write(tmp_path / "c.csv", "slug;name\nacme;АКМЕ\n", encoding="cp1251")
+    good = runner.invoke(app, ["import", "clients", "c.csv", "--config", "c.toml"])
+    assert good.exit_code == 0 and "1 created" in " ".join(good.output.split()), good.output
     _write(tmp_path / "c.csv", "slug,name\nacme,ACME\n")
     assert runner.invoke(app, ["import", "clients", "c.csv", "--config", "c.toml"]).exit_code == 0
     _write(tmp_path / "t.csv", "client,title,estimate_hours\nacme,a,1e400\nacme,b,2\n")
