@@ -37,6 +37,9 @@ class SafeGroup(TyperGroup):
         name, cmd, rest = super().resolve_command(ctx, args)
         if cmd is not None and not isinstance(cmd, TyperGroup):
             _refuse_repeats(cmd, rest)
+        elif isinstance(cmd, TyperGroup):  # a group with options of its own (`conflicts --client`)
+            sub = next((i for i, a in enumerate(rest) if a in cmd.commands), len(rest))
+            _refuse_repeats(cmd, rest[:sub])
         return name, cmd, rest
 
     def invoke(self, ctx: Any) -> Any:

@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ._app import CONFIG_HELP, app, console, fail
+from ._app import CONFIG_HELP, SafeGroup, app, console, fail
 from ._store import ACTOR_HELP, actor, load, open_store
 
-conflicts_app = typer.Typer(help="List conflicts (a field changed on both sides) and resolve them.")
+conflicts_app = typer.Typer(cls=SafeGroup, help="List conflicts (a field changed on both sides) and resolve them.")
 app.add_typer(conflicts_app, name="conflicts")
 
 

@@ -9,6 +9,7 @@ log holds the resolution with its actor, and the conflict is listed only with --
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 from typer.testing import CliRunner
@@ -134,6 +135,11 @@ def test_listing_shows_open_conflicts_and_all_with_resolved(store, engine, manag
     listed = cli("conflicts", "--all")
     assert listed.exit_code == 0 and f"by {BOSS}" in listed.output
     assert not store.sync.conflicts("acme") and len(store.sync.conflicts("acme", unresolved=False)) == 1
+    assert json.loads(cli("conflicts", "--json").stdout) == {"conflicts": []}
+    (row,) = json.loads(cli("conflicts", "--all", "--json").stdout)["conflicts"]
+    assert (row["id"], row["resolved_by"]) == (cid, BOSS) and row["resolved_at"]
+    twice = cli("conflicts", "resolve", str(cid), "--take", "sheet", "--take", "store")
+    assert twice.exit_code == 1 and "--take was given 2 times" in twice.output
 
 
 def test_errors_are_one_line_each(store, engine, manager, cli):
