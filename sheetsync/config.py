@@ -374,6 +374,8 @@ class ScheduleConfig(_Model):
     invoices: str = Field("wed 09:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
     reminders: str = Field("daily 10:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
     metrics: str = Field("daily 08:00", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
+    # the in-work sheet's "days in stage" and the card's waiting list, brought up to the new working day
+    stage_clock: str = Field("daily 00:05", description='"daily HH:MM", "<weekday> HH:MM" or "every N s|m|h"')
 
     @field_validator("*")
     @classmethod

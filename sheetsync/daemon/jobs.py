@@ -62,15 +62,10 @@ def invoices_job(app: Any) -> str:
     return str(app.invoices.refresh(today_in(app.config).strftime("%Y-%m")))
 
 
-def reminders_job(app: Any) -> str:
-    """Write each manager's digest of tasks waiting on the client too long, and each lead's digest of
-    their managers' tasks over the stage norm (``stages.leads``), to ``<data_dir>/digests`` (and log them).
-
-    Nothing is sent anywhere: ``sheetsync status`` lists today's files. Then every client's stage
-    clock in its spreadsheet — the in-work sheet's "days in stage" and the card's waiting list — is
-    brought up to today (working days change overnight; the sync writes them only when it syncs).
-    """
-    from sheetsync.planning.digest import digests, lead_digests
+def stage_clock_job(app: Any) -> str:
+    """Bring every client's stage clock in its spreadsheet — the in-work sheet's "days in stage" and
+    the card's waiting list — up to today, just after midnight in the agency's zone: working days
+    change overnight, and the sync writes them only when it syncs that client."""
     from sheetsync.planning.sheets import SheetMissing, refresh_stage_clock
 
     day = today_in(app.config)
@@ -83,6 +78,18 @@ def reminders_job(app: Any) -> str:
             clocks += 1
         except SheetMissing as e:
             log.warning("stage clock skipped", extra={"client": c.slug, "reason": str(e)})
+    return f"stage clock refreshed in {clocks} spreadsheets"
+
+
+def reminders_job(app: Any) -> str:
+    """Write each manager's digest of tasks waiting on the client too long, and each lead's digest of
+    their managers' tasks over the stage norm (``stages.leads``), to ``<data_dir>/digests`` (and log them).
+
+    Nothing is sent anywhere: ``sheetsync status`` lists today's files.
+    """
+    from sheetsync.planning.digest import digests, lead_digests
+
+    day = today_in(app.config)
     out = digests(app.store, app.config, today=day)
     leads = lead_digests(app.store, app.config, today=day)
     folder = digest_folder(app.config)
@@ -94,10 +101,9 @@ def reminders_job(app: Any) -> str:
     for lead, text in leads.items():
         (folder / f"{day:%Y-%m-%d}-lead-{lead}.txt").write_text(text, encoding="utf-8")
         log.info("lead digest", extra={"lead": lead, "lines": text.count("\n")})
-    clock = f"; stage clock refreshed in {clocks} spreadsheets" if clocks else ""
     if not out and not leads:
-        return "nothing to chase" + clock
-    return f"{len(out)} digests and {len(leads)} lead digests written to {folder}" + clock
+        return "nothing to chase"
+    return f"{len(out)} digests and {len(leads)} lead digests written to {folder}"
 
 
 def digest_folder(config: Any) -> Path:
@@ -137,4 +143,4 @@ def sharing_job(app: Any) -> str:
 
 
 JOBS = {"plan": plan_job, "invoices": invoices_job, "reminders": reminders_job, "metrics": metrics_job,
-        "sharing": sharing_job}
+        "stage_clock": stage_clock_job, "sharing": sharing_job}

@@ -74,7 +74,8 @@ def test_the_invoice_refresh_defaults_to_before_the_wednesday_meeting(agency):
 
     sched = Daemon(agency, DaemonSettings(worker_id="t")).build_scheduler()
     jobs = {next(iter(j.tags)): j for j in sched.get_jobs()}
-    assert set(jobs) == {"sync", "plan", "invoices", "reminders", "metrics", "sharing"}
+    assert set(jobs) == {"sync", "plan", "invoices", "reminders", "metrics", "stage_clock", "sharing"}
+    assert jobs["stage_clock"].unit == "days" and str(jobs["stage_clock"].at_time) == "00:05:00"
     assert jobs["sharing"].interval == 60 and jobs["sharing"].unit == "minutes"  # [sharing] check_interval_minutes
     assert jobs["invoices"].start_day == "wednesday" and str(jobs["invoices"].at_time) == "09:00:00"
     assert jobs["plan"].start_day == "monday"

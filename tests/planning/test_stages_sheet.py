@@ -240,19 +240,21 @@ def test_internal_stage_times_stay_out_of_the_clients_sheet_by_default(emu, holi
     assert got[k["restored"]] == ("8", True)  # waiting since 21 Dec: 22-25, 28-30 Dec, 11 Jan
 
 
-def test_the_daemons_daily_reminders_job_brings_the_clock_up_to_today(emu, holiday_sheet, tmp_path):
+def test_the_daemons_stage_clock_job_brings_the_clock_up_to_today_after_midnight(emu, holiday_sheet, tmp_path):
     from types import SimpleNamespace
 
-    from sheetsync.daemon.jobs import reminders_job
+    from sheetsync.config import ScheduleConfig
+    from sheetsync.daemon.jobs import JOBS, stage_clock_job
 
     store, sheets, cfg, sid, k, engine = holiday_sheet
     with _at(2026, 12, 25):
         store.tasks.update(k["friday"], status="waiting_client", origin="cli", actor="pm")
         engine.sync_client("acme")
     app = SimpleNamespace(store=store, sheets=sheets, config=cfg.model_copy(update={"data_dir": tmp_path / "data"}))
-    with _at(2027, 1, 11, 7):  # 10:00 in Moscow: nothing changed since the sync, but four working days passed
-        summary = reminders_job(app)
-    assert summary.endswith("stage clock refreshed in 1 spreadsheets"), summary
+    assert JOBS["stage_clock"] is stage_clock_job and ScheduleConfig().stage_clock == "daily 00:05"
+    with _at(2027, 1, 10, 21, 10):  # 00:10 on Mon 11 Jan in Moscow: nothing changed since the sync, but four
+        summary = stage_clock_job(app)  # working days passed
+    assert summary == "stage clock refreshed in 1 spreadsheets", summary
     assert _days_column(emu, sid, [k["friday"]]) == {k["friday"]: ("4", True)}
     assert [c[3] for c in _card_waiting(emu, sid) if c[0] == k["friday"]] == ["4"]
 
