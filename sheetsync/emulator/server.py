@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -41,6 +41,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(413, "Request body too large for the sheetsync emulator")
             return
         body = self.rfile.read(length) if length else b""
+        view = self.server.view
+        if view is not None and view.handles(self.path):
+            self._answer(view.handle(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                                     body, self.client_address[0]))
+            return
+        if not self.server.api_from_remote and not _is_loopback(self.client_address[0]):
+            self.send_error(403, "The sheetsync emulator's API answers this machine only (--allow-remote to change)")
+            return
         emu = self.server.emulator
         try:
             res = emu.dispatch(self.command, "http://" + (self.headers.get("Host") or "localhost") + self.path,
@@ -48,6 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
         except requests.ConnectionError:
             self.close_connection = True  # the write landed; the client never hears back
             return
+        self._answer(res)
+
+    def _answer(self, res: Any) -> None:
         self.send_response(res.status)
         for k, v in res.headers.items():
             self.send_header(k, v)
@@ -77,10 +88,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], emulator: Emulator, verbose: bool) -> None:
+    def __init__(self, address: tuple[str, int], emulator: Emulator, verbose: bool, view: Any = None,
+                 api_from_remote: bool = True) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
         self.verbose = verbose
+        self.view = view
+        self.api_from_remote = api_from_remote
 
     def handle_error(self, request: object, client_address: object) -> None:
         if isinstance(sys.exc_info()[1], _GONE):
@@ -88,12 +102,26 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class EmulatorServer:
-    """A loopback server for one emulator. Port 0 picks a free port; see :attr:`url`."""
+def _is_loopback(address: str) -> bool:
+    import ipaddress
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> None:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+class EmulatorServer:
+    """A loopback server for one emulator. Port 0 picks a free port; see :attr:`url`.
+
+    ``view``: a :class:`sheetsync.view.ViewApp` answering ``/`` and ``/view/...`` on the same port.
+    ``api_from_remote=False``: the API answers loopback callers only (403 to any other address).
+    """
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False,
+                 view: Any = None, api_from_remote: bool = True) -> None:
         self.emulator = emulator
-        self.httpd = _Server((host, port), emulator, verbose)
+        self.httpd = _Server((host, port), emulator, verbose, view, api_from_remote)
         self._thread: threading.Thread | None = None
 
     @property
