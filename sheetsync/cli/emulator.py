@@ -33,6 +33,7 @@ def serve(
     """
     from sheetsync.emulator import Emulator
     from sheetsync.emulator.server import EmulatorServer
+    from sheetsync.view import ViewApp
 
     if not 0 <= port <= 65535:
         fail(f"--port {port} is not a TCP port number (0 to 65535)", "give a port such as 8765, or 0 to pick a free one")
@@ -44,7 +45,7 @@ def serve(
         fail(f"cannot open the emulator data in {data}: {e}", "check the path, or start with another --data directory")
         return
     try:
-        server = EmulatorServer(emu, host, port, verbose=verbose)
+        server = EmulatorServer(emu, host, port, verbose=verbose, view=ViewApp(emu))
     except (OSError, OverflowError) as e:
         fail(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
              "pick another --port (0 picks a free one) or stop whatever is using it")
@@ -53,6 +54,7 @@ def serve(
     if drive_lag:
         where += f"; Drive modifiedTime/version lag {drive_lag:g} s"
     console.print(f"sheetsync emulator serving on [bold]{server.url}[/] — {where}")
+    console.print(f"the spreadsheets in a browser: [bold]{server.url}/view/[/] (docs/view.md)", soft_wrap=True)
     console.print(f"gspread: [cyan]loopback_client('{server.url}', user='you@example.com')[/] "
                   "from sheetsync.emulator")
     signal.signal(signal.SIGTERM, _interrupt)

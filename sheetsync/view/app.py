@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from dataclasses import dataclass, field
+from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -30,6 +32,7 @@ from .people import default_person, people
 if TYPE_CHECKING:
     from sheetsync.emulator import Emulator
 
+log = logging.getLogger(__name__)
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 
@@ -66,6 +69,15 @@ class ViewApp:
 
     # --- dispatch -------------------------------------------------------------------------------
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes, client: str | None) -> ViewResponse:
+        """Answer one request; a fault of the view itself becomes a one-line 500 page (traceback in the debug log)."""
+        try:
+            return self._route(method, path, headers, body, client)
+        except Exception as e:  # noqa: BLE001 - a page, never a traceback, for a person
+            log.debug("view request %s %s failed", method, path, exc_info=True)
+            return _html(500, f"<!doctype html><p>sheetsync view: {type(e).__name__}: {escape(str(e))} — run with "
+                              "SHEETSYNC_DEBUG=1 and report it</p>")
+
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes, client: str | None) -> ViewResponse:
         parts = urlsplit(path)
         route = unquote(parts.path).rstrip("/") or "/"
         q = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -157,7 +169,7 @@ class ViewApp:
             _full, sheet = self._load(sid, tab, person)
             PersonApi(self.emulator, person).write(sid, sheet["properties"]["title"], a1, value)
         except Refused as e:
-            return _json(200, ok=False, status=e.status, message=e.message)
+            return _json(200, ok=False, code=e.status, message=e.message)
         return _json(200, ok=True, rev=self._revision(sid))
 
     # --- errors -------------------------------------------------------------------------------

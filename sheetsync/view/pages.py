@@ -46,6 +46,8 @@ table.grid td input,table.grid td select{width:100%;box-sizing:border-box;font:i
 nav.tabs{display:flex;gap:2px;margin-top:6px}
 nav.tabs a{padding:6px 14px;background:#f1f3f4;color:#202124;text-decoration:none;border-radius:0 0 6px 6px}
 nav.tabs a.active{background:#fff;color:#188038;font-weight:bold;box-shadow:0 1px 3px rgba(0,0,0,.3)}
+#tip{position:fixed;z-index:10;max-width:320px;padding:6px 8px;background:#fff;border:1px solid #bdbdbd;
+ box-shadow:0 2px 6px rgba(0,0,0,.25);white-space:pre-wrap;font-size:12px}
 #msg{min-height:18px;margin:4px 0;color:#c5221f}
 #msg.ok{color:#188038}
 .error{padding:24px}
@@ -99,7 +101,7 @@ def spreadsheet_page(sid: str, title: str, tabs: list[tuple[int, str]], grid: Gr
             "view only: " + ("this person may not edit this file" if not can_edit else "edits are taken from this "
                              "machine only"))
     body = f"""<p class="muted">{escape(mode)} · changes elsewhere show up by themselves</p>
-<div id="msg" role="alert"></div>
+<div id="msg" role="alert"></div><div id="tip" role="tooltip" hidden></div>
 <div class="wrap" id="grid">{grid_html(grid)}</div>
 <nav class="tabs">{bar}</nav>
 <script>
@@ -125,6 +127,13 @@ async function poll(){
   setTimeout(poll,1000);
 }
 setTimeout(poll,1000);
+const tip=document.getElementById('tip');
+document.addEventListener('mouseover',ev=>{
+  const td=ev.target.closest('td[data-note]');
+  if(!td){tip.hidden=true;return}
+  const r=td.getBoundingClientRect();tip.textContent=td.dataset.note;
+  tip.style.left=(r.right+4)+'px';tip.style.top=r.top+'px';tip.hidden=false;
+});
 document.addEventListener('dblclick',ev=>{
   const td=ev.target.closest('td[data-a1]');if(!td||!V.edit||editing)return;
   editing=td;td.classList.add('editing');
@@ -141,7 +150,7 @@ document.addEventListener('dblclick',ev=>{
     const r=await fetch(base+'/edit',{method:'POST',body,headers:{'X-Sheetsync-View':'1'}});
     const j=await r.json().catch(()=>({ok:false,message:'HTTP '+r.status}));
     editing=null;td.classList.remove('editing');td.innerHTML=saved;
-    if(j.ok){say('saved '+td.dataset.a1,true);if(j.rev!==undefined)V.rev=j.rev;await refresh()}
+    if(j.ok){if(j.rev!==undefined)V.rev=j.rev;await refresh();say('saved '+td.dataset.a1,true)}
     else{say(j.message||'refused')}
   };
   box.addEventListener('keydown',e=>{if(e.key==='Enter'){e.preventDefault();done(true)}else if(e.key==='Escape'){done(false)}});
@@ -190,7 +199,7 @@ def _td(cell: Any, grid: Grid, top: int, left: int) -> str:
     titles = []
     if cell.note:
         classes.append("note")
-        titles.append(cell.note)
+        attrs.append(f'data-note="{escape(cell.note)}"')
     if cell.protected is not None:
         classes.append("locked" if cell.locked else "prot")
         titles.append("protected" + (f": {cell.protected}" if cell.protected else ""))
