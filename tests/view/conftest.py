@@ -16,11 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from viewhelpers import MANAGER, SA, VIEWER_A, VIEWER_B
 
-SA = "sheetsync@agency.test"
-MANAGER = "anna@agency.test"
-VIEWER_A = "director@acme.test"
-VIEWER_B = "director@beta.test"
 CHROMIUM = Path(os.environ.get("SHEETSYNC_CHROMIUM", "/usr/bin/chromium"))
 SPECIALISTS = [(MANAGER, "Анна Петрова", "manager"), ("dima@agency.test", "Дмитрий", "designer")]
 TASK_TYPES = [("design", "Дизайн", "designer", 8), ("article", "Статья", "copywriter", 4)]

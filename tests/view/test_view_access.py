@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from conftest import MANAGER, SA, VIEWER_A
+from viewhelpers import MANAGER, SA, VIEWER_A
 
 from sheetsync.view import ViewApp
 

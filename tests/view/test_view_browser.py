@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from conftest import MANAGER, SA, VIEWER_A
+from viewhelpers import MANAGER, SA, VIEWER_A
 
 from sheetsync.emulator.a1 import index_to_col
 
