@@ -6,9 +6,12 @@ nothing a cell's text can inject. Every link carries ``as=`` so the chosen perso
 
 from __future__ import annotations
 
+import json
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from sheetsync.emulator.a1 import index_to_col
 
 from .grid import Grid
 
@@ -205,8 +208,6 @@ def _td(cell: Any, grid: Grid, top: int, left: int) -> str:
         titles.append("protected" + (f": {cell.protected}" if cell.protected else ""))
     if cell.choices is not None:
         classes.append("dd")
-        import json
-
         attrs.append(f"data-choices='{escape(json.dumps(cell.choices, ensure_ascii=False), quote=True)}'")
     if cell.spill:
         classes.append("spill")
@@ -229,8 +230,6 @@ def _td(cell: Any, grid: Grid, top: int, left: int) -> str:
 
 
 def _col_name(c: int) -> str:
-    from sheetsync.emulator.a1 import index_to_col
-
     return index_to_col(c)
 
 
@@ -241,6 +240,4 @@ def error_page(status: int, message: str, hint: str, person: str, people: list[s
 
 
 def _js(v: Any) -> str:
-    import json
-
     return json.dumps(v, ensure_ascii=False).replace("</", "<\\/")

@@ -62,6 +62,16 @@ def test_refusals_are_googles(server, world):
     assert requests.get(f"{server.url}/view/s/nosuchfile?as={quote(SA)}", timeout=10).status_code == 404
 
 
+def test_the_live_poll_costs_no_api_call(server, world):
+    """Each open page asks every second; with quotas on, API reads would eat the person's 60 a minute."""
+    sid = world.ids["acme"]
+    before = world.emu.mark()
+    first = requests.get(f"{server.url}/view/s/{sid}/rev?as={quote(MANAGER)}", timeout=10).json()["rev"]
+    assert world.emu.calls(before) == {}
+    edit(server, sid, MANAGER, "B2", "Новое имя", tab_id(world, "acme", "Бэклог"))
+    assert requests.get(f"{server.url}/view/s/{sid}/rev?as={quote(MANAGER)}", timeout=10).json()["rev"] > first
+
+
 def test_a_dropdown_offers_its_list(server, world):
     """Google's API (and so the emulator) does not apply data validation to writes; the page's dropdown
     offers only the list's values, as the Sheets UI does."""
