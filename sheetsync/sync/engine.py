@@ -57,6 +57,7 @@ class SyncReport:
     replans: int = 0
     failed: str | None = None
     plan: Plan | None = None
+    touched: set[str] = field(default_factory=set)  # task keys this run changed in the store
 
     def __add__(self, other: SyncReport) -> SyncReport:
         out = SyncReport(client="(all)")
@@ -184,9 +185,16 @@ class SyncEngine:
         report.api_calls, report.reads, report.writes = used.calls, used.reads, used.writes
         report.cells_written = used.cells_written
         if run is not None:
+            extra = {}
+            if status == "ok" and report.touched and counter is not None:
+                # our own pull moved the counter: record past it, or the next cycle reads the sheet for nothing
+                own = self.store.own_counter(slug, counter, actor=self.actor, keys=sorted(report.touched))
+                if own is not None and own != counter:
+                    extra["store_change_id"] = own
             self.store.sync.finish_run(run.id, status=status, message=message[:2000], api_calls=report.api_calls,
                                        cells_written=report.cells_written, pulled=report.pulled,
-                                       pushed=report.pushed, conflicts=report.conflicts, errors=report.errors)
+                                       pushed=report.pushed, conflicts=report.conflicts, errors=report.errors,
+                                       **extra)
         return report
 
     def _sync(self, client: Any, report: SyncReport, *, dry_run: bool, run_id: int | None) -> None:
@@ -228,6 +236,7 @@ class SyncEngine:
             if out.applied:
                 self._count(report, p)
                 report.pulled = out.pulled
+                report.touched = out.touched
                 report.warnings.extend([*p.warnings, *out.warnings])
                 self._row_identity(client, layouts, ctx.row_ids, report, run_id)
                 return

@@ -94,6 +94,7 @@ class Outcome:
     pushed: int = 0
     cells_written: int = 0
     warnings: list[str] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)  # task keys this run changed in the store (its own pull)
 
 
 def reserve_keys(ctx: Context, plan: Plan) -> dict[str, str]:
@@ -172,6 +173,7 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             continue
         updates.setdefault(a.key, {})[a.field] = _store_value(a.field, a.new, ft)
     for a in plan.of(RestoreTask):
+        out.touched.add(a.key)
         try:
             store.tasks.restore(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
@@ -189,6 +191,7 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             for f, v in a.values.items():
                 pending[(PENDING, a.key, f)] = v
     for key, fields in updates.items():
+        out.touched.add(key)
         try:
             # one transaction: the pulled values and their base move together, so a crash can never
             # leave a pulled value looking like a fresh sheet edit
@@ -202,6 +205,7 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
         with store.session() as s:
             _put_base(s, ctx.spreadsheet_id, pending)
     for a in plan.of(Tombstone):
+        out.touched.add(a.key)
         try:
             store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
@@ -401,6 +405,7 @@ def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome
         if a.token in skip:
             continue  # its ID was taken back (the row moved under the write): the next sync creates it
         key = keys[a.token]
+        out.touched.add(key)
         fields = {f: _store_value(f, v, ctx.types.get(f, FieldType("text"))) for f, v in a.values.items()
                   if f in ctx.types}
         try:

@@ -86,3 +86,46 @@ def test_unchanged_client_outside_the_lag_window_costs_no_sheets_call(store, wor
     reports = _settle(clock, engine, cycles=5)
     assert all(r.skipped for r in reports)
     assert (sheets.counts() - before).calls == 5  # one Drive listing per cycle, nothing else
+
+
+def _acme(engine):
+    return next(r for r in engine.cycle().clients if r.client == "acme")
+
+
+def test_our_own_pull_is_not_a_change(store, world):
+    """A cycle that pulled a manager's edit is followed by cycles with no Sheets read (nothing else changed)."""
+    clock, emu, sheets, engine, manager = world
+    t = store.tasks.create("acme", {"title": "written by the team"}, origin="cli", actor="team")
+    _settle(clock, engine)
+    ws, row = _title_cell(manager, t.key)
+    ws.update([["retitled by the manager"]], f"B{row}", raw=True)
+    clock.t += LAG + 60  # Drive has published the edit
+    pulled = _acme(engine)
+    assert pulled.pulled == 1 and pulled.writes == 0
+    assert store.tasks.get(t.key).title == "retitled by the manager"
+    for _ in range(3):
+        clock.t += 60
+        r = _acme(engine)
+        assert r.skipped and r.reads == 0, r
+
+
+def test_a_team_edit_during_our_pull_still_syncs(store, world):
+    """The counter moves past our own pull only: a team edit made while the run pulled is synced next cycle."""
+    clock, emu, sheets, engine, manager = world
+    a = store.tasks.create("acme", {"title": "a"}, origin="cli", actor="team")
+    b = store.tasks.create("acme", {"title": "b"}, origin="cli", actor="team")
+    _settle(clock, engine)
+    ws, row = _title_cell(manager, a.key)
+    ws.update([["a, by the manager"]], f"B{row}", raw=True)
+    clock.t += LAG + 60
+
+    def team_edit(step):  # right after the pull's store transaction
+        if step == "create":
+            store.tasks.update(b.key, {"priority": 1}, origin="cli", actor="team")
+
+    engine.on_write = team_edit
+    assert _acme(engine).pulled == 1
+    engine.on_write = None
+    clock.t += 60
+    r = _acme(engine)
+    assert not r.skipped and r.pushed == 1  # b's priority reaches the sheet
