@@ -138,10 +138,11 @@ class SyncEngine:
             clients = [c for c in clients if c.slug in wanted]
         modified = {f.id: f.modified_time for f in self.sheets.list_modified()} if clients else {}
         counters = self.store.change_counters()
+        lasts = {} if force or dry_run else self.store.sync.last_runs()  # one query for every client
         report = CycleReport()
         for c in clients:
             mtime, counter = modified.get(c.spreadsheet_id), counters.get(c.slug)
-            last = None if force or dry_run else self.store.sync.last_run(c.slug)
+            last = lasts.get(c.slug)
             if last is not None and mtime is not None and last.sheet_modified_time == mtime \
                     and last.store_change_id == counter:
                 report.clients.append(SyncReport(client=c.slug, spreadsheet_id=c.spreadsheet_id, skipped=True))
