@@ -164,6 +164,12 @@ class SyncStateRepository(Repository):
                 stmt = stmt.where(SyncRun.status == status)
             return s.scalars(stmt).first()
 
+    def previous_run_id(self, client: ClientRef, before: int) -> int | None:
+        """The id of the client's newest run (any status, finished or not) started before run `before`."""
+        with self._read() as s:
+            return s.scalar(select(func.max(SyncRun.id)).where(SyncRun.client_id == client_id_of(s, client),
+                                                              SyncRun.id < before))
+
     def last_runs(self) -> dict[str, LastRun]:
         """{client slug: what its newest successful finished run saw}, for every client, in one query.
 

@@ -22,6 +22,7 @@ from ..sheets.a1 import a1_range
 from ..sheets.a1 import cell as a1_cell
 from ..sheets.errors import InvalidRequest, NotFound, SheetsError
 from ..store.models import ReservedId
+from ..store.values import dumps, loads
 from ..templates import Templates, load_templates
 from .actions import BaseRow
 from .execute import PENDING, Context, execute
@@ -118,6 +119,13 @@ class SyncEngine:
         self.metadata_limit = metadata_limit  # developer-metadata characters per sheet (rowmeta.py's budget)
         self._meta_caps: dict[str, dict[str, int]] = {}  # sid -> kind -> budget learnt from Google refusing more
         self._no_migration: set[str] = set()  # sids where Google refused rewriting old-encoding row metadata
+        # kept between cycles so a changed cell costs CPU for what changed, not for the whole sheet; each is
+        # checked against the store before use (docs/sync.md "CPU"), and bounded by the clients synced
+        self._types_cache: tuple[Any, dict[str, FieldType]] | None = None  # (dynamic lists, field types)
+        self._row_memo: dict[tuple[str, str], tuple[Any, dict[tuple[Any, ...], Any]]] = {}  # (sid, kind)
+        self._store_views: dict[str, tuple[Any, dict[str, tuple[int, StoreTask]]]] = {}  # slug -> versions
+        # sid -> (run id, base as the table holds it, the planner's view of it when known)
+        self._bases: dict[str, tuple[int, dict[tuple[str, str, str], Any], dict[str, BaseRow] | None]] = {}
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -176,6 +184,7 @@ class SyncEngine:
         try:
             self._sync(client, report, dry_run=dry_run, run_id=run.id if run else None)
         except Exception as e:  # noqa: BLE001 - one client's failure never stops the others
+            self._bases.pop(sid, None)  # the base may be half-written: read it from the store next time
             if isinstance(e, NotFound | InvalidRequest):
                 self._layouts.pop(sid, None)
             log.exception("sync of %s failed", slug)
@@ -214,7 +223,7 @@ class SyncEngine:
                                        f"(not deleted). Run `sheetsync provision {slug}` to restore it.")
         rows = self._rows(sid, layouts, values, types, locale, report)
         for _attempt in range(self.max_replans + 1):
-            p = self._plan(client, layouts, rows)
+            p = self._plan(client, layouts, rows, run_id)
             old_base = self._base_read.pop(sid, None)
             report.plan = p
             if dry_run:
@@ -238,6 +247,9 @@ class SyncEngine:
                 self._count(report, p)
                 report.pulled = out.pulled
                 report.touched = out.touched
+                if run_id is not None and ctx.new_base is not None:  # as get_base would return it
+                    self._bases[sid] = (run_id, {k: v if v is None or isinstance(v, str) else loads(dumps(v))
+                                                 for k, v in ctx.new_base.items()}, ctx.new_view)
                 report.warnings.extend([*p.warnings, *out.warnings])
                 self._row_identity(client, layouts, ctx.row_ids, report, run_id)
                 return
@@ -298,26 +310,60 @@ class SyncEngine:
         return a1_cell(title, r + 1, c + 1), serial(local)
 
     # --- the sides as the planner sees them ----------------------------------------------------------
-    def _plan(self, client: Any, layouts: Mapping[str, SheetLayout], rows: Mapping[str, list[SheetRow]]) -> Plan:
+    def _store_view(self, slug: str, types: Mapping[str, FieldType]) -> dict[str, StoreTask]:
+        """The client's tasks in canonical form; only tasks whose version moved since the last cycle are
+        loaded and converted again (every store write bumps a task's version)."""
+        fields = sorted(types)
+
+        def view(t: Any) -> StoreTask:
+            return StoreTask(t.key, {f: from_store(getattr(t, f, None), types[f]) for f in fields},
+                             t.deleted_at is not None)
+
+        tag = self._types_cache[0] if self._types_cache else None
+        cached = self._store_views.get(slug)
+        versions = self.store.tasks.versions(slug)
+        if cached is None or cached[0] != tag:
+            views = {t.key: (t.version, view(t)) for t in self.store.tasks.list(slug, include_deleted=True)}
+        else:
+            views = {k: v for k, v in cached[1].items() if k in versions}
+            stale = [k for k, ver in versions.items() if k not in views or views[k][0] != ver]
+            if len(stale) > 500:
+                views = {t.key: (t.version, view(t)) for t in self.store.tasks.list(slug, include_deleted=True)}
+            elif stale:
+                for t in self.store.tasks.list(slug, include_deleted=True, keys=stale):
+                    views[t.key] = (t.version, view(t))
+        self._store_views[slug] = (tag, views)
+        return {k: v for k, (_ver, v) in views.items()}
+
+    def _base(self, slug: str, sid: str, run_id: int | None
+              ) -> tuple[dict[tuple[str, str, str], Any], dict[str, BaseRow] | None]:
+        """The spreadsheet's base (and the planner's view of it, when kept): kept from our own last run when
+        no other run of the client came between (another process, a failed or interrupted run); else read
+        from the store."""
+        cached = self._bases.pop(sid, None)
+        if cached is not None and run_id is not None and self.store.sync.previous_run_id(slug, run_id) == cached[0]:
+            return cached[1], cached[2]
+        return self.store.sync.get_base(sid), None
+
+    def _plan(self, client: Any, layouts: Mapping[str, SheetLayout], rows: Mapping[str, list[SheetRow]],
+              run_id: int | None = None) -> Plan:
         sid = client.spreadsheet_id
         types = self._types()
         snapshot = SheetSnapshot(sid, {k: lay.fields for k, lay in layouts.items() if KEY_FIELD in lay.columns},
                                  [r for rs in rows.values() for r in rs], locale=client.locale or "ru")
-        fields = sorted(types)
-        store_rows = {}
-        for t in self.store.tasks.list(client.slug, include_deleted=True):
-            store_rows[t.key] = StoreTask(t.key, {f: from_store(getattr(t, f, None), types[f]) for f in fields},
-                                          t.deleted_at is not None)
+        store_rows = self._store_view(client.slug, types)
         base: dict[str, BaseRow] = {}
         pending: dict[str, dict[str, Any]] = {}
-        raw = self.store.sync.get_base(sid)
+        raw, view = self._base(client.slug, sid, run_id)
         self._base_read[sid] = raw  # record_base writes only the difference from it
-        for (sheet, key, f), v in raw.items():
+        for (sheet, key, f), v in ({} if view is not None else raw).items():
             if sheet == PENDING:
                 pending.setdefault(key, {})[f] = v
                 continue
             b = base.setdefault(key, BaseRow(sheet, {}))
             b.values[f] = v  # type: ignore[index]
+        if view is not None:  # kept from our last run, which recorded no pending rows
+            base = dict(view)
         with self.store.session(readonly=True) as s:
             reserved = set(s.scalars(select(ReservedId.key).where(ReservedId.client_id == client.id,
                                                                   ReservedId.used.is_(False))))
@@ -327,13 +373,16 @@ class SyncEngine:
                     pending=pending)
 
     def _types(self) -> dict[str, FieldType]:
+        specialists, task_types = self.store.specialists.list(), self.store.task_types.list()
         dynamic = {
-            "specialists": [s.email for s in self.store.specialists.list()],
-            "task_types": [t.key for t in self.store.task_types.list()],
+            "specialists": [s.email for s in specialists],
+            "task_types": [t.key for t in task_types],
         }
-        dynamic["roles"] = sorted({s.role for s in self.store.specialists.list()}
-                                  | {t.role for t in self.store.task_types.list()})
-        return field_types(self.templates, dynamic)
+        dynamic["roles"] = sorted({s.role for s in specialists} | {t.role for t in task_types})
+        tag = repr(sorted(dynamic.items()))
+        if self._types_cache is None or self._types_cache[0] != tag:  # same lists: same types (and memos)
+            self._types_cache = (tag, field_types(self.templates, dynamic))
+        return self._types_cache[1]
 
     # --- reading the sheet -------------------------------------------------------------------------
     def _layout(self, sid: str, locale: str) -> dict[str, SheetLayout]:
@@ -392,7 +441,11 @@ class SyncEngine:
                     report.warnings.append(f"{kind}: the ID column is missing; this sheet is not synced. "
                                            f"Run `sheetsync provision` to repair it.")
                 continue
-            out[kind] = read_rows(lay, grid, types, locale)
+            tag = (tuple(cols.items()), tuple(computed.items()), self._types_cache and self._types_cache[0], locale)
+            kept = self._row_memo.get((sid, kind))
+            memo = kept[1] if kept is not None and kept[0] == tag else {}
+            self._row_memo[(sid, kind)] = (tag, memo)
+            out[kind] = read_rows(lay, grid, types, locale, memo)
         return out
 
     def _meta_columns(self, sid: str, lay: SheetLayout) -> dict[str, int]:

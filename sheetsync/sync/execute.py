@@ -32,6 +32,7 @@ from ..store.tasks import DuplicateKeyError
 from . import misplaced, rowmeta
 from .actions import (
     AppendRow,
+    BaseRow,
     ClearRow,
     CreateTask,
     RecordConflict,
@@ -73,6 +74,8 @@ class Context:
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
     old_base: Mapping[tuple[str, str, str], Any] | None = None  # the base as read for planning; None: replace it
     raw: Mapping[str, list[list[Any]]] | None = None  # the ID-check read's cells per sheet kind (as read)
+    new_base: dict[tuple[str, str, str], Any] | None = None  # the base as recorded (what the table now holds)
+    new_view: dict[str, Any] | None = None  # the same as key -> BaseRow, when it is plan.base (+ created rows)
 
 
 @dataclass(frozen=True)
@@ -421,10 +424,19 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
     for key, b in plan.base.items():
         for f, v in b.values.items():
             rows[(b.sheet, key, f)] = v
+    view: dict[str, Any] | None = {k: b for k, b in plan.base.items() if b.values}  # as read back from rows
     for a in plan.of(CreateTask):
         if a.target is not None and a.token not in skip:
             for f, v in a.base_values.items():
                 rows[(a.target[0], keys[a.token], f)] = v
+            if view is not None and a.base_values:
+                if keys[a.token] in view:
+                    view = None
+                else:
+                    view[keys[a.token]] = BaseRow(a.target[0], dict(a.base_values))
+    if adjust:
+        view = None  # writes that fell on another row: rebuilt from the rows next time
+    ctx.new_view = view
     for k, v in (adjust or {}).items():  # writes that fell on another row (misplaced.py)
         if v is misplaced.DROP:
             rows.pop(k, None)
@@ -432,12 +444,14 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
             rows[k] = v
     if ctx.old_base is None:
         ctx.store.sync.replace_base(ctx.spreadsheet_id, rows)
+        ctx.new_base = rows
         return
     # only the difference from the base read for planning; cells written since (pulled values, ~pending)
     # are named so they are upserted / dropped whatever the old base said
     dirty = {(plan.base[a.key].sheet if a.key in plan.base else PENDING, a.key, a.field)
              for a in plan.of(UpdateStoreField)}
     ctx.store.sync.set_base(ctx.spreadsheet_id, rows, ctx.old_base, dirty=dirty, drop_sheets=(PENDING,))
+    ctx.new_base = rows
 
 
 def claims(ctx: Context, plan: Plan) -> dict[tuple[str, int], dict[int, Any]]:
