@@ -24,6 +24,7 @@ class LastRun(NamedTuple):
 
     sheet_modified_time: str | None
     store_change_id: int | None
+    run_id: int = 0
 
 
 RUN_COUNTERS = ("api_calls", "cells_written", "pulled", "pushed", "conflicts", "errors")
@@ -179,10 +180,10 @@ class SyncStateRepository(Repository):
         newest = (select(func.max(SyncRun.id)).where(SyncRun.client_id == Client.id,
                                                      SyncRun.finished_at.is_not(None), SyncRun.status == "ok")
                   .correlate(Client).scalar_subquery())
-        stmt = (select(Client.slug, SyncRun.sheet_modified_time, SyncRun.store_change_id)
+        stmt = (select(Client.slug, SyncRun.sheet_modified_time, SyncRun.store_change_id, SyncRun.id)
                 .join(SyncRun, SyncRun.id == newest))
         with self._read() as s:
-            return {slug: LastRun(mtime, counter) for slug, mtime, counter in s.execute(stmt)}
+            return {slug: LastRun(mtime, counter, rid) for slug, mtime, counter, rid in s.execute(stmt)}
 
     # --- conflicts -------------------------------------------------------------------------
 

@@ -104,7 +104,8 @@ class SyncEngine:
                  actor: str = "sheetsync", max_replans: int = 3,
                  on_write: Callable[[str], None] | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 metadata_limit: int = GOOGLE_LIMIT) -> None:
+                 metadata_limit: int = GOOGLE_LIMIT, backstop_minutes: float = 60.0,
+                 backstop_per_cycle: int = 5) -> None:
         self.store = store
         self.sheets = sheets
         self.templates = templates or load_templates()
@@ -126,6 +127,12 @@ class SyncEngine:
         self._store_views: dict[str, tuple[Any, dict[str, tuple[int, StoreTask]]]] = {}  # slug -> versions
         # sid -> (run id, base as the table holds it, the planner's view of it when known)
         self._bases: dict[str, tuple[int, dict[tuple[str, str, str], Any], dict[str, BaseRow] | None]] = {}
+        # our own write, told apart by Drive's version (docs/sync.md "Our own write"); in memory only, so a
+        # restart reads every written client once more (fail safe)
+        self._expect: dict[str, tuple[int, str, int, dt.datetime]] = {}  # sid -> (run, mtime seen, version due, at)
+        self._accepted: dict[str, tuple[str, int, dt.datetime]] = {}  # sid -> (mtime, version, written at)
+        self.backstop = dt.timedelta(minutes=backstop_minutes)  # a client skipped so is read within this
+        self.backstop_per_cycle = backstop_per_cycle  # at most this many such reads per cycle (spare quota)
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -144,30 +151,67 @@ class SyncEngine:
         if slugs is not None:
             wanted = set(slugs)
             clients = [c for c in clients if c.slug in wanted]
-        modified = {f.id: f.modified_time for f in self.sheets.list_modified()} if clients else {}
+        listing = {f.id: (f.modified_time, f.version) for f in self.sheets.list_modified()} if clients else {}
         counters = self.store.change_counters()
         lasts = {} if force or dry_run else self.store.sync.last_runs()  # one query for every client
         report = CycleReport()
+        now = self.clock()
+        backstops = self.backstop_per_cycle
         for c in clients:
-            mtime, counter = modified.get(c.spreadsheet_id), counters.get(c.slug)
+            sid = c.spreadsheet_id
+            mtime, version = listing.get(sid, (None, None))
+            counter = counters.get(c.slug)
             last = lasts.get(c.slug)
-            if last is not None and mtime is not None and last.sheet_modified_time == mtime \
-                    and last.store_change_id == counter:
-                report.clients.append(SyncReport(client=c.slug, spreadsheet_id=c.spreadsheet_id, skipped=True))
-                continue
+            if last is not None and mtime is not None and last.store_change_id == counter:
+                if last.sheet_modified_time == mtime:
+                    report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
+                    continue
+                own = self._own_write(sid, last, mtime, version, now)
+                if own == "skip" or (own == "backstop" and backstops <= 0):
+                    report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
+                    continue
+                backstops -= own == "backstop"
             if mtime is None:
                 report.clients.append(SyncReport(
                     client=c.slug, spreadsheet_id=c.spreadsheet_id, failed="spreadsheet not found in Drive",
                     warnings=[f"{c.slug}: spreadsheet {c.spreadsheet_id} is not visible to {self.sheets.identity} "
                               f"(deleted or unshared); run `sheetsync provision {c.slug}`"]))
                 continue
-            report.clients.append(self.sync_client(c.slug, dry_run=dry_run, modified_time=mtime, counter=counter))
+            store_moved = last is None or last.store_change_id != counter
+            report.clients.append(self.sync_client(c.slug, dry_run=dry_run, modified_time=mtime, counter=counter,
+                                                   version=version, store_moved=store_moved))
         report.api_calls = (self.sheets.counts() - before).calls
         return report
 
+    def _own_write(self, sid: str, last: Any, mtime: str, version: int | None, now: dt.datetime) -> str:
+        """Whether what Drive now shows is our own last write and nothing else: "skip", "backstop" (it is,
+        but the client has gone unread for ``backstop`` since the write: read it when quota allows) or "read".
+
+        Our run saw Drive at (``last.sheet_modified_time``, v) just before its write (a ``files.get``
+        right before the write showed the same), and made n Sheets writes Google applied; Drive's
+        ``version`` "reflects every change", so v + n means nothing else changed. Anything else — a
+        person's edit coalesced with ours, a refresh that split our writes, another process's run, a
+        restart (this is memory only) — reads the sheet. The backstop bounds what an unverified
+        assumption about Google's version could cost: latency, never the edit (it stays in the sheet
+        and differs from the base, so the read pulls it).
+        """
+        acc = self._accepted.get(sid)
+        if acc is not None and acc[:2] == (mtime, version):
+            return "backstop" if now - acc[2] >= self.backstop else "skip"
+        exp = self._expect.get(sid)
+        if exp is None or version is None or exp[0] != last.run_id or exp[1] != last.sheet_modified_time \
+                or exp[2] != version:
+            return "read"
+        self._accepted[sid] = (mtime, version, exp[3])
+        return "backstop" if now - exp[3] >= self.backstop else "skip"
+
     # --- one client -------------------------------------------------------------------------------
     def sync_client(self, slug: str, *, dry_run: bool = False, modified_time: str | None = None,
-                    counter: int | None = None) -> SyncReport:
+                    counter: int | None = None, version: int | None = None, store_moved: bool = False
+                    ) -> SyncReport:
+        """Sync one client. ``modified_time``/``version``: what the cycle's listing showed (before the
+        snapshot); ``store_moved``: the store changed since the last run, so a write is likely and the
+        snapshot reads the row metadata too (one ``spreadsheets.get`` instead of ``values:batchGet``)."""
         client = self.store.clients.get(slug)
         sid = client.spreadsheet_id
         report = SyncReport(client=slug, spreadsheet_id=sid, dry_run=dry_run)
@@ -180,9 +224,15 @@ class SyncEngine:
         before = self.sheets.counts()
         run = None if dry_run else self.store.sync.start_run(slug, spreadsheet_id=sid, store_change_id=counter,
                                                              sheet_modified_time=modified_time)
+        if run is not None:
+            self._expect.pop(sid, None)
+            self._accepted.pop(sid, None)
         status, message = "ok", ""
+        seen = (modified_time, version) if modified_time is not None and version is not None else None
+        drive_ok = False
         try:
-            self._sync(client, report, dry_run=dry_run, run_id=run.id if run else None)
+            drive_ok = self._sync(client, report, dry_run=dry_run, run_id=run.id if run else None, seen=seen,
+                                  with_ids=store_moved)
         except Exception as e:  # noqa: BLE001 - one client's failure never stops the others
             self._bases.pop(sid, None)  # the base may be half-written: read it from the store next time
             if isinstance(e, NotFound | InvalidRequest):
@@ -194,6 +244,11 @@ class SyncEngine:
         used = self.sheets.counts() - before
         report.api_calls, report.reads, report.writes = used.calls, used.reads, used.writes
         report.cells_written = used.cells_written
+        if run is not None and status == "ok" and drive_ok and seen is not None and used.errors == 0 \
+                and used.sheets_writes_ok > 0:
+            # Drive showed nothing new just before our write: once it shows exactly our writes more, the
+            # next cycle need not read the sheet to see that nothing else happened
+            self._expect[sid] = (run.id, seen[0], seen[1] + used.sheets_writes_ok, self.clock())
         if run is not None:
             extra = {}
             if status == "ok" and report.touched and counter is not None:
@@ -207,16 +262,26 @@ class SyncEngine:
                                        **extra)
         return report
 
-    def _sync(self, client: Any, report: SyncReport, *, dry_run: bool, run_id: int | None) -> None:
+    def _sync(self, client: Any, report: SyncReport, *, dry_run: bool, run_id: int | None,
+              seen: tuple[str, int] | None = None, with_ids: bool = False) -> bool:
+        """One client's sync; True when its write went out after a Drive check that showed nothing new."""
         sid, slug, locale = client.spreadsheet_id, client.slug, client.locale or "ru"
         layouts = self._layout(sid, locale)
         types = self._types()
+        with_ids = with_ids and not dry_run
+
+        def snapshot() -> tuple[dict[str, list[list[Any]]], Any]:
+            if not with_ids:
+                return self._read(sid, layouts), None
+            return read_with_row_ids(self.sheets, sid, layouts, limit=self.metadata_limit,
+                                     caps=self._meta_caps.get(sid), migrate=sid not in self._no_migration)
+
         try:
-            values = self._read(sid, layouts)
+            values, snap_ids = snapshot()
         except InvalidRequest:  # a synced sheet was renamed or deleted since we looked: look again
             self._layouts.pop(sid, None)
             layouts = self._layout(sid, locale)
-            values = self._read(sid, layouts)
+            values, snap_ids = snapshot()
         for kind in SYNCED_KINDS:
             if kind not in layouts:
                 report.warnings.append(f"{kind}: sheet not found in the spreadsheet; its tasks are left alone "
@@ -229,10 +294,12 @@ class SyncEngine:
             if dry_run:
                 self._count(report, p)
                 report.warnings.extend(p.warnings)
-                return
+                return False
             ctx = Context(self.store, self.sheets, slug, sid, locale, layouts, types, self.actor, run_id,
                           templates=self.templates, on_write=self.on_write, stamp=self._stamp(client),
                           old_base=old_base)
+            if snap_ids is not None:  # the snapshot carried the row metadata: no ID-check read when Drive agrees
+                ctx.row_ids, ctx.raw, snap_ids = snap_ids, values, None
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
@@ -242,7 +309,11 @@ class SyncEngine:
                 ctx.raw = values  # the cells as read: a person's new row getting its ID is checked against them
                 return self._rows(sid, layouts, values, types, locale, None)
 
-            out = execute(ctx, p, before, reread)
+            def drive_check(seen: tuple[str, int] | None = seen) -> bool:
+                """Drive shows the file as the listing before the snapshot did (one Drive call)."""
+                return seen is not None and self.sheets.file_version(sid) == seen
+
+            out = execute(ctx, p, before, reread, drive_check)
             if out.applied:
                 self._count(report, p)
                 report.pulled = out.pulled
@@ -252,12 +323,13 @@ class SyncEngine:
                                                  for k, v in ctx.new_base.items()}, ctx.new_view)
                 report.warnings.extend([*p.warnings, *out.warnings])
                 self._row_identity(client, layouts, ctx.row_ids, report, run_id)
-                return
+                return ctx.drive_ok
             report.replans += 1
             assert out.fresh is not None
             rows = out.fresh
         report.warnings.append(f"{slug}: the sheet kept changing during the sync ({report.replans} re-plans); "
                                f"nothing written this cycle, the next one tries again")
+        return False
 
     def _row_identity(self, client: Any, layouts: Mapping[str, SheetLayout], anchors: Any, report: SyncReport,
                       run_id: int | None) -> None:

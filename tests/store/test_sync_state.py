@@ -57,10 +57,10 @@ def test_last_runs_of_every_client_in_one_query(store, acme):
     b = store.sync.start_run("beta", store_change_id=3, sheet_modified_time="x")
     store.sync.finish_run(b.id, status="ok", store_change_id=5)
     got = store.sync.last_runs()
-    assert got == {"acme": (("2026-12-01T10:00:00.000Z", 7)), "beta": ("x", 5)}
+    assert got == {"acme": ("2026-12-01T10:00:00.000Z", 7, ok.id), "beta": ("x", 5, b.id)}
     for slug in ("acme", "beta"):  # the same as last_run, client by client
         last = store.sync.last_run(slug)
-        assert got[slug] == (last.sheet_modified_time, last.store_change_id)
+        assert got[slug] == (last.sheet_modified_time, last.store_change_id, last.id)
 
 
 def test_own_counter_moves_only_past_the_syncs_own_pull(store, acme):

@@ -26,6 +26,9 @@ def _quiet(engine, slug="acme"):
 def test_one_changed_cell_normalises_one_row(store, engine, manager, monkeypatch):
     keys = [store.tasks.create("acme", {"title": f"task {i}"}, origin="cli", actor="team").key for i in range(30)]
     _quiet(engine)
+    ws, row = _row_of(manager, keys[0])
+    ws.update([["first read since our own write"]], f"B{row}", raw=True)  # rows we wrote: normalised once
+    assert engine.cycle(["acme"]).clients[0].pulled == 1
     calls = []
     real = layout_mod.from_sheet
 
