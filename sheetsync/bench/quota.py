@@ -60,7 +60,8 @@ def run_fit(n: int, minutes: int = 10, share: float = 0.05, lag: float = 180.0, 
 
     clock = Clock()
     t = time.perf_counter()
-    a = build(n, 2, clock=clock, quota=False)
+    a = build(n, 2, clock=clock, quota=True)  # one attempt per request: a 429 is never waited out
+    a.emu.quota.enabled = False
     if progress:
         progress(f"quota fit: {n:,} clients built in {time.perf_counter() - t:.0f} s; running {minutes} minutes")
     t = time.perf_counter()

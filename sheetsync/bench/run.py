@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quota-fit", action="store_true",
                     help="the largest agency one service account keeps in sync: 10 minutes of the daemon under "
                          "60/60 per minute, 5%% of clients changing per minute (see sheetsync/bench/quota.py)")
-    ap.add_argument("--sizes", default="600,800,1000,1200",
+    ap.add_argument("--sizes", default="1000,1200,1300",
                     help="client counts --quota-fit tries, ascending, until one fails (default: %(default)s)")
     ap.add_argument("--minutes", type=int, default=10, help="minutes of the daemon per size (default: 10)")
     args = ap.parse_args(argv)

@@ -2,8 +2,9 @@
 
 ``SyncEngine(store, sheets)`` keeps what it learnt about each spreadsheet's layout between cycles
 (sheet titles and ids, column positions), so a daemon's steady state costs, per cycle, one Drive
-listing in total, and for a changed client one ``values:batchGet`` snapshot, one confirm read and
-one ``values:batchUpdate`` (plus a ``:batchUpdate`` only for notes, formulas or a grid too short).
+listing in total, and for a changed client one snapshot read, a Drive ``files.get`` in place of the
+confirm read (docs/sync.md "Our own pull and our own write") and one ``values:batchUpdate`` (plus a
+``:batchUpdate`` only for notes, formulas, inserted rows or a grid too short).
 """
 
 from __future__ import annotations
