@@ -172,7 +172,15 @@ def main(argv: list[str] | None = None) -> int:
                                                            "against the naive way; growth; quota fit")
     ap.add_argument("--quick", action="store_true", help="small sizes, under two minutes (what CI runs)")
     ap.add_argument("--out", default="results", help="folder for results/<stamp>-<sha>-<mode>/ (default: results)")
+    ap.add_argument("--quota-fit", action="store_true",
+                    help="the largest agency one service account keeps in sync: 10 minutes of the daemon under "
+                         "60/60 per minute, 5%% of clients changing per minute (see sheetsync/bench/quota.py)")
+    ap.add_argument("--sizes", default="1000,1200,1300",
+                    help="client counts --quota-fit tries, ascending, until one fails (default: %(default)s)")
+    ap.add_argument("--minutes", type=int, default=10, help="minutes of the daemon per size (default: 10)")
     args = ap.parse_args(argv)
+    if args.quota_fit:
+        return quota_fit_main([int(x) for x in args.sizes.split(",") if x.strip()], args.minutes)
     s = Settings.quick() if args.quick else Settings()
     t = time.perf_counter()
     res = run(s)
@@ -182,3 +190,26 @@ def main(argv: list[str] | None = None) -> int:
     folder = write(Path(args.out), res.rows, sections, notes, mode=s.mode)
     print(f"written: {folder}/results.csv, {folder}/results.md")
     return 0
+
+
+def quota_fit_main(sizes: list[int], minutes: int) -> int:
+    """``--quota-fit``: a table per size tried, then the answer as the last line."""
+    from .quota import quota_fit
+
+    t = time.perf_counter()
+    best, runs = quota_fit(sizes, minutes, progress=progress)
+    head = ["clients", "changed", "Sheets reads", "Sheets writes", "Drive calls", "429s", "failed syncs",
+            "lost edits", "reads / changed", "writes / changed", "result"]
+    body = [[f"{r.clients:,}", f"{r.changed:,}", str(r.reads), str(r.writes), str(r.drive), str(r.throttled),
+             str(r.failed), str(len(r.lost)), f"{r.reads / max(1, r.changed):.2f}",
+             f"{r.writes / max(1, r.changed):.2f}", "ok" if r.ok else "FAILED"] for r in runs]
+    notes = [f"{minutes} minutes of the emulator's clock per size (+6 quiet minutes for Drive's 180 s lag), "
+             f"one cycle a minute, 60 reads + 60 writes per minute enforced; {time.perf_counter() - t:.0f} s wall",
+             *(f"{r.clients:,} clients: {msg}" for r in runs for msg in r.lost[:3])]
+    print_tables([("Quota fit: one service account, 5% of clients changed per minute", head, body)], notes)
+    ok = [r for r in runs if r.ok and r.clients == best]
+    per_r = ok[0].reads / max(1, ok[0].changed) if ok else 0.0
+    per_w = ok[0].writes / max(1, ok[0].changed) if ok else 0.0
+    print(f"quota fit: {best:,} clients at 5% per minute in one account "
+          f"({per_r:.2f} reads and {per_w:.2f} writes per changed client)")
+    return 0 if best else 1

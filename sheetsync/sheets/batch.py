@@ -216,6 +216,14 @@ def _list_files(client: SheetsClient, q: str, corpus: dict[str, str]) -> tuple[l
             return out, incomplete
 
 
+def file_version(client: SheetsClient, file_id: str) -> tuple[str, int]:
+    """(modifiedTime, version) of one file as Drive shows it now: one ``files.get`` on Drive's quota."""
+    data = client.request("GET", f"{DRIVE_FILES}/{quote(file_id, safe='')}",
+                          params={"fields": "modifiedTime,version", **ALL_DRIVES},
+                          what=f"file {file_id}") or {}
+    return data.get("modifiedTime", ""), int(data.get("version", 0))
+
+
 def share(client: SheetsClient, file_id: str, email: str, role: str, *, notify: bool = False) -> dict[str, Any]:
     """Give ``email`` ``role`` (reader/commenter/writer) on a file; one ``permissions.create``."""
     if role not in ("reader", "commenter", "writer"):

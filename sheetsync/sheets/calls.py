@@ -28,6 +28,7 @@ class CallCounts:
     bytes_sent: int = 0
     bytes_received: int = 0
     by_method: Counter[str] = field(default_factory=Counter)
+    sheets_writes_ok: int = 0  # Sheets write requests Google answered 2xx (applied): what moves Drive's version
 
     def __sub__(self, other: CallCounts) -> CallCounts:
         by = Counter(self.by_method)
@@ -36,7 +37,8 @@ class CallCounts:
             self.calls - other.calls, self.reads - other.reads, self.writes - other.writes,
             self.retries - other.retries, self.throttled - other.throttled, self.errors - other.errors,
             self.cells_written - other.cells_written, self.bytes_sent - other.bytes_sent,
-            self.bytes_received - other.bytes_received, +by)
+            self.bytes_received - other.bytes_received, +by,
+            sheets_writes_ok=self.sheets_writes_ok - other.sheets_writes_ok)
 
 
 class CallStats:
@@ -59,13 +61,16 @@ class CallStats:
             self._c["cells_written"] += cells
             self._c["bytes_sent"] += len(body or b"")
             self._c["bytes_received"] += bytes_received
+            self._c["sheets_writes_ok"] += int(ep.kind == "write" and ep.name.startswith("sheets.")
+                                               and status is not None and status < 400)
             self._by[ep.name] += 1
 
     def snapshot(self) -> CallCounts:
         with self._lock:
             c = self._c
             return CallCounts(c["calls"], c["reads"], c["writes"], c["retries"], c["throttled"], c["errors"],
-                              c["cells_written"], c["bytes_sent"], c["bytes_received"], Counter(self._by))
+                              c["cells_written"], c["bytes_sent"], c["bytes_received"], Counter(self._by),
+                              sheets_writes_ok=c["sheets_writes_ok"])
 
 
 def count_cells(name: str, body: bytes | str | None) -> int:

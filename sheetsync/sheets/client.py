@@ -321,6 +321,10 @@ class SheetsClient:
                       query: str | None = None) -> list[batch.DriveFile]:
         return batch.list_modified(self, mime, since, query=query, drive_id=self.shared_drive_id)
 
+    def file_version(self, file_id: str) -> tuple[str, int]:
+        """(modifiedTime, version) of a file as Drive shows it now (one ``files.get``)."""
+        return batch.file_version(self, file_id)
+
     def share(self, file_id: str, email: str, role: str, *, notify: bool = False) -> dict[str, Any]:
         return batch.share(self, file_id, email, role, notify=notify)
 

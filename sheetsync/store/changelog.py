@@ -130,6 +130,22 @@ def counter(session: Session, client_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)).where(ChangeLog.client_id == client_id)))
 
 
+def own_counter(session: Session, client_id: int, since: int, *, actor: str, keys: set[str]) -> int | None:
+    """See ``Store.own_counter``: the newest id of the client's rows after `since`, if all are the sync's own."""
+    rows = session.execute(select(ChangeLog.id, ChangeLog.origin, ChangeLog.actor, ChangeLog.entity,
+                                  ChangeLog.entity_key)
+                           .where(ChangeLog.client_id == client_id, ChangeLog.id > since)).all()
+    if not rows:
+        return since
+    if any(origin != "sheet" or who != actor or entity != "task" or key not in keys
+           for _i, origin, who, entity, key in rows):
+        return None
+    newest = max(i for i, *_ in rows)
+    seen = session.scalar(select(func.count()).select_from(ChangeLog)
+                          .where(ChangeLog.id > since, ChangeLog.id <= newest))
+    return newest if seen == newest - since else None  # a gap: a row in flight (or rolled back) may hide there
+
+
 def status_history(session: Session, *, keys: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
     """The tasks' status changes, deletes and restores in log order, for time in stage.
 

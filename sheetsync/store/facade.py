@@ -138,6 +138,16 @@ class Store:
         with self.session(readonly=True) as s:
             return changelog.counters(s)
 
+    def own_counter(self, client: ClientRef, since: int, *, actor: str, keys: Sequence[str]) -> int | None:
+        """The client's change counter, when everything the log gained after `since` is the sync's own pull.
+
+        Own: origin ``sheet``, by `actor`, on a task in `keys`. None when anything else is there, or when
+        an id in between is not visible yet (a transaction still in flight on PostgreSQL may commit a
+        lower id later): then the sync keeps the counter it had and reads the sheet once more.
+        """
+        with self.session() as s:  # the primary: a replica may not show our own rows yet
+            return changelog.own_counter(s, client_id_of(s, client), since, actor=actor, keys=set(keys))
+
     def status_history(self, keys: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
         """Tasks' status changes, deletes and restores in log order: (key, at, action, status, origin, actor)."""
         with self.session(readonly=True) as s:

@@ -7,17 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .errors import ConflictResolvedError, NotFoundError
-from .models import Conflict, Lease, SyncBase, SyncError, SyncRun, utcnow
+from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, utcnow
 from .repo import ClientRef, Repository, client_id_of
 from .values import dumps, loads
 
 BaseKey = tuple[str, str, str]  # (sheet, row_key, field)
+
+class LastRun(NamedTuple):
+    """What a client's newest successful run recorded for change detection."""
+
+    sheet_modified_time: str | None
+    store_change_id: int | None
+    run_id: int = 0
+
 
 RUN_COUNTERS = ("api_calls", "cells_written", "pulled", "pushed", "conflicts", "errors")
 
@@ -156,6 +164,26 @@ class SyncStateRepository(Repository):
             if status is not None:
                 stmt = stmt.where(SyncRun.status == status)
             return s.scalars(stmt).first()
+
+    def previous_run_id(self, client: ClientRef, before: int) -> int | None:
+        """The id of the client's newest run (any status, finished or not) started before run `before`."""
+        with self._read() as s:
+            return s.scalar(select(func.max(SyncRun.id)).where(SyncRun.client_id == client_id_of(s, client),
+                                                              SyncRun.id < before))
+
+    def last_runs(self) -> dict[str, LastRun]:
+        """{client slug: what its newest successful finished run saw}, for every client, in one query.
+
+        The cycle's skip test for 1,000 clients: one indexed probe per client on (client_id, id), no
+        ORM objects, instead of a ``last_run`` query per client.
+        """
+        newest = (select(func.max(SyncRun.id)).where(SyncRun.client_id == Client.id,
+                                                     SyncRun.finished_at.is_not(None), SyncRun.status == "ok")
+                  .correlate(Client).scalar_subquery())
+        stmt = (select(Client.slug, SyncRun.sheet_modified_time, SyncRun.store_change_id, SyncRun.id)
+                .join(SyncRun, SyncRun.id == newest))
+        with self._read() as s:
+            return {slug: LastRun(mtime, counter, rid) for slug, mtime, counter, rid in s.execute(stmt)}
 
     # --- conflicts -------------------------------------------------------------------------
 
@@ -321,4 +349,4 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[i : i + size]
 
 
-__all__ = ["BaseKey", "SyncStateRepository", "upsert_base"]
+__all__ = ["BaseKey", "LastRun", "SyncStateRepository", "upsert_base"]

@@ -51,10 +51,13 @@ class TaskRepository(Repository):
         status: str | Iterable[str] | None = None,
         period: str | None = None,
         include_deleted: bool = False,
+        keys: Iterable[str] | None = None,
         session: Session | None = None,
     ) -> Sequence[Task]:
         with self._read(session) as s:
             stmt = select(Task).order_by(Task.id)
+            if keys is not None:
+                stmt = stmt.where(Task.key.in_(list(keys)))
             if client is not None:
                 stmt = stmt.where(Task.client_id == client_id_of(s, client))
             if status is not None:
@@ -64,6 +67,13 @@ class TaskRepository(Repository):
             if not include_deleted:
                 stmt = stmt.where(Task.deleted_at.is_(None))
             return s.scalars(stmt).all()
+
+    def versions(self, client: ClientRef) -> dict[str, int]:
+        """{task key: version} of a client's tasks, deleted ones included: every write bumps the version,
+        so a caller keeping a view of the tasks reloads only those whose version moved (``list(keys=)``)."""
+        with self._read() as s:
+            cid = client_id_of(s, client)
+            return {k: v for k, v in s.execute(select(Task.key, Task.version).where(Task.client_id == cid))}
 
     def to_dataframe(self, client: ClientRef | None = None, **filters: Any) -> pd.DataFrame:
         """Tasks as a DataFrame, one row per task, columns as in the CSV format (TASK_COLUMNS)."""

@@ -2,8 +2,9 @@
 
 ``SyncEngine(store, sheets)`` keeps what it learnt about each spreadsheet's layout between cycles
 (sheet titles and ids, column positions), so a daemon's steady state costs, per cycle, one Drive
-listing in total, and for a changed client one ``values:batchGet`` snapshot, one confirm read and
-one ``values:batchUpdate`` (plus a ``:batchUpdate`` only for notes, formulas or a grid too short).
+listing in total, and for a changed client one snapshot read, a Drive ``files.get`` in place of the
+confirm read (docs/sync.md "Our own pull and our own write") and one ``values:batchUpdate`` (plus a
+``:batchUpdate`` only for notes, formulas, inserted rows or a grid too short).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..sheets.a1 import a1_range
 from ..sheets.a1 import cell as a1_cell
 from ..sheets.errors import InvalidRequest, NotFound, SheetsError
 from ..store.models import ReservedId
+from ..store.values import dumps, loads
 from ..templates import Templates, load_templates
 from .actions import BaseRow
 from .execute import PENDING, Context, execute
@@ -30,9 +32,10 @@ from .layout import (
     META_SHEET,
     SYNCED_KINDS,
     SheetLayout,
+    field_types,
     map_columns,
     read_rows,
-    store_field_types,
+    store_vocabularies,
 )
 from .normalise import FieldType, from_store
 from .plan import KEY_FIELD, Plan, Policy, SheetRow, SheetSnapshot, StoreTask, plan
@@ -65,6 +68,7 @@ class SyncReport:
     replans: int = 0
     failed: str | None = None
     plan: Plan | None = None
+    touched: set[str] = field(default_factory=set)  # task keys this run changed in the store
 
     def __add__(self, other: SyncReport) -> SyncReport:
         out = SyncReport(client="(all)")
@@ -110,7 +114,8 @@ class SyncEngine:
                  actor: str = "sheetsync", max_replans: int = 3,
                  on_write: Callable[[str], None] | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 metadata_limit: int = GOOGLE_LIMIT,
+                 metadata_limit: int = GOOGLE_LIMIT, backstop_minutes: float = 60.0,
+                 backstop_per_cycle: int = 5,
                  after_sync: Callable[[Any, Mapping[str, SheetLayout]], list[str]] | None = None) -> None:
         self.store = store
         self.sheets = sheets
@@ -130,6 +135,19 @@ class SyncEngine:
         # after a sync that applied: sheetsync's own computed cells (the stage clock's "days in stage");
         # its failure is a warning, never the sync's
         self.after_sync = after_sync
+        # kept between cycles so a changed cell costs CPU for what changed, not for the whole sheet; each is
+        # checked against the store before use (docs/sync.md "CPU"), and bounded by the clients synced
+        self._types_cache: tuple[Any, dict[str, FieldType]] | None = None  # (dynamic lists, field types)
+        self._row_memo: dict[tuple[str, str], tuple[Any, dict[tuple[Any, ...], Any]]] = {}  # (sid, kind)
+        self._store_views: dict[str, tuple[Any, dict[str, tuple[int, StoreTask]]]] = {}  # slug -> versions
+        # sid -> (run id, base as the table holds it, the planner's view of it when known)
+        self._bases: dict[str, tuple[int, dict[tuple[str, str, str], Any], dict[str, BaseRow] | None]] = {}
+        # our own write, told apart by Drive's version (docs/sync.md "Our own write"); in memory only, so a
+        # restart reads every written client once more (fail safe)
+        self._expect: dict[str, tuple[int, str, int, dt.datetime]] = {}  # sid -> (run, mtime seen, version due, at)
+        self._accepted: dict[str, tuple[str, int, dt.datetime]] = {}  # sid -> (mtime, version, written at)
+        self.backstop = dt.timedelta(minutes=backstop_minutes)  # a client skipped so is read within this
+        self.backstop_per_cycle = backstop_per_cycle  # at most this many such reads per cycle (spare quota)
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -148,29 +166,67 @@ class SyncEngine:
         if slugs is not None:
             wanted = set(slugs)
             clients = [c for c in clients if c.slug in wanted]
-        modified = {f.id: f.modified_time for f in self.sheets.list_modified()} if clients else {}
+        listing = {f.id: (f.modified_time, f.version) for f in self.sheets.list_modified()} if clients else {}
         counters = self.store.change_counters()
+        lasts = {} if force or dry_run else self.store.sync.last_runs()  # one query for every client
         report = CycleReport()
+        now = self.clock()
+        backstops = self.backstop_per_cycle
         for c in clients:
-            mtime, counter = modified.get(c.spreadsheet_id), counters.get(c.slug)
-            last = None if force or dry_run else self.store.sync.last_run(c.slug)
-            if last is not None and mtime is not None and last.sheet_modified_time == mtime \
-                    and last.store_change_id == counter:
-                report.clients.append(SyncReport(client=c.slug, spreadsheet_id=c.spreadsheet_id, skipped=True))
-                continue
+            sid = c.spreadsheet_id
+            mtime, version = listing.get(sid, (None, None))
+            counter = counters.get(c.slug)
+            last = lasts.get(c.slug)
+            if last is not None and mtime is not None and last.store_change_id == counter:
+                if last.sheet_modified_time == mtime:
+                    report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
+                    continue
+                own = self._own_write(sid, last, mtime, version, now)
+                if own == "skip" or (own == "backstop" and backstops <= 0):
+                    report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
+                    continue
+                backstops -= own == "backstop"
             if mtime is None:
                 report.clients.append(SyncReport(
                     client=c.slug, spreadsheet_id=c.spreadsheet_id, failed="spreadsheet not found in Drive",
                     warnings=[f"{c.slug}: spreadsheet {c.spreadsheet_id} is not visible to {self.sheets.identity} "
                               f"(deleted or unshared); run `sheetsync provision {c.slug}`"]))
                 continue
-            report.clients.append(self.sync_client(c.slug, dry_run=dry_run, modified_time=mtime, counter=counter))
+            store_moved = last is None or last.store_change_id != counter
+            report.clients.append(self.sync_client(c.slug, dry_run=dry_run, modified_time=mtime, counter=counter,
+                                                   version=version, store_moved=store_moved))
         report.api_calls = (self.sheets.counts() - before).calls
         return report
 
+    def _own_write(self, sid: str, last: Any, mtime: str, version: int | None, now: dt.datetime) -> str:
+        """Whether what Drive now shows is our own last write and nothing else: "skip", "backstop" (it is,
+        but the client has gone unread for ``backstop`` since the write: read it when quota allows) or "read".
+
+        Our run saw Drive at (``last.sheet_modified_time``, v) just before its write (a ``files.get``
+        right before the write showed the same), and made n Sheets writes Google applied; Drive's
+        ``version`` "reflects every change", so v + n means nothing else changed. Anything else — a
+        person's edit coalesced with ours, a refresh that split our writes, another process's run, a
+        restart (this is memory only) — reads the sheet. The backstop bounds what an unverified
+        assumption about Google's version could cost: latency, never the edit (it stays in the sheet
+        and differs from the base, so the read pulls it).
+        """
+        acc = self._accepted.get(sid)
+        if acc is not None and acc[:2] == (mtime, version):
+            return "backstop" if now - acc[2] >= self.backstop else "skip"
+        exp = self._expect.get(sid)
+        if exp is None or version is None or exp[0] != last.run_id or exp[1] != last.sheet_modified_time \
+                or exp[2] != version:
+            return "read"
+        self._accepted[sid] = (mtime, version, exp[3])
+        return "backstop" if now - exp[3] >= self.backstop else "skip"
+
     # --- one client -------------------------------------------------------------------------------
     def sync_client(self, slug: str, *, dry_run: bool = False, modified_time: str | None = None,
-                    counter: int | None = None) -> SyncReport:
+                    counter: int | None = None, version: int | None = None, store_moved: bool = False
+                    ) -> SyncReport:
+        """Sync one client. ``modified_time``/``version``: what the cycle's listing showed (before the
+        snapshot); ``store_moved``: the store changed since the last run, so a write is likely and the
+        snapshot reads the row metadata too (one ``spreadsheets.get`` instead of ``values:batchGet``)."""
         client = self.store.clients.get(slug)
         sid = client.spreadsheet_id
         report = SyncReport(client=slug, spreadsheet_id=sid, dry_run=dry_run)
@@ -183,10 +239,17 @@ class SyncEngine:
         before = self.sheets.counts()
         run = None if dry_run else self.store.sync.start_run(slug, spreadsheet_id=sid, store_change_id=counter,
                                                              sheet_modified_time=modified_time)
+        if run is not None:
+            self._expect.pop(sid, None)
+            self._accepted.pop(sid, None)
         status, message = "ok", ""
+        seen = (modified_time, version) if modified_time is not None and version is not None else None
+        drive_ok = False
         try:
-            self._sync(client, report, dry_run=dry_run, run_id=run.id if run else None)
+            drive_ok = self._sync(client, report, dry_run=dry_run, run_id=run.id if run else None, seen=seen,
+                                  with_ids=store_moved)
         except Exception as e:  # noqa: BLE001 - one client's failure never stops the others
+            self._bases.pop(sid, None)  # the base may be half-written: read it from the store next time
             if isinstance(e, NotFound | InvalidRequest):
                 self._layouts.pop(sid, None)
             log.debug("sync of %s failed", slug, exc_info=True)  # the reason is in the report; the trace for debug
@@ -196,38 +259,62 @@ class SyncEngine:
         used = self.sheets.counts() - before
         report.api_calls, report.reads, report.writes = used.calls, used.reads, used.writes
         report.cells_written = used.cells_written
+        if run is not None and status == "ok" and drive_ok and seen is not None and used.errors == 0 \
+                and used.sheets_writes_ok > 0:
+            # Drive showed nothing new just before our write: once it shows exactly our writes more, the
+            # next cycle need not read the sheet to see that nothing else happened
+            self._expect[sid] = (run.id, seen[0], seen[1] + used.sheets_writes_ok, self.clock())
         if run is not None:
+            extra = {}
+            if status == "ok" and report.touched and counter is not None:
+                # our own pull moved the counter: record past it, or the next cycle reads the sheet for nothing
+                own = self.store.own_counter(slug, counter, actor=self.actor, keys=sorted(report.touched))
+                if own is not None and own != counter:
+                    extra["store_change_id"] = own
             self.store.sync.finish_run(run.id, status=status, message=message[:2000], api_calls=report.api_calls,
                                        cells_written=report.cells_written, pulled=report.pulled,
-                                       pushed=report.pushed, conflicts=report.conflicts, errors=report.errors)
+                                       pushed=report.pushed, conflicts=report.conflicts, errors=report.errors,
+                                       **extra)
         return report
 
-    def _sync(self, client: Any, report: SyncReport, *, dry_run: bool, run_id: int | None) -> None:
+    def _sync(self, client: Any, report: SyncReport, *, dry_run: bool, run_id: int | None,
+              seen: tuple[str, int] | None = None, with_ids: bool = False) -> bool:
+        """One client's sync; True when its write went out after a Drive check that showed nothing new."""
         sid, slug, locale = client.spreadsheet_id, client.slug, client.locale or "ru"
         layouts = self._layout(sid, locale)
         types = self._types()
+        with_ids = with_ids and not dry_run
+
+        def snapshot() -> tuple[dict[str, list[list[Any]]], Any]:
+            if not with_ids:
+                return self._read(sid, layouts), None
+            return read_with_row_ids(self.sheets, sid, layouts, limit=self.metadata_limit,
+                                     caps=self._meta_caps.get(sid), migrate=sid not in self._no_migration)
+
         try:
-            values = self._read(sid, layouts)
+            values, snap_ids = snapshot()
         except InvalidRequest:  # a synced sheet was renamed or deleted since we looked: look again
             self._layouts.pop(sid, None)
             layouts = self._layout(sid, locale)
-            values = self._read(sid, layouts)
+            values, snap_ids = snapshot()
         for kind in SYNCED_KINDS:
             if kind not in layouts:
                 report.warnings.append(f"{kind}: sheet not found in the spreadsheet; its tasks are left alone "
                                        f"(not deleted). Run `sheetsync provision {slug}` to restore it.")
         rows = self._rows(sid, layouts, values, types, locale, report)
         for _attempt in range(self.max_replans + 1):
-            p = self._plan(client, layouts, rows)
+            p = self._plan(client, layouts, rows, run_id)
             old_base = self._base_read.pop(sid, None)
             report.plan = p
             if dry_run:
                 self._count(report, p)
                 report.warnings.extend(p.warnings)
-                return
+                return False
             ctx = Context(self.store, self.sheets, slug, sid, locale, layouts, types, self.actor, run_id,
                           templates=self.templates, on_write=self.on_write, stamp=self._stamp(client),
                           old_base=old_base)
+            if snap_ids is not None:  # the snapshot carried the row metadata: no ID-check read when Drive agrees
+                ctx.row_ids, ctx.raw, snap_ids = snap_ids, values, None
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
@@ -237,21 +324,30 @@ class SyncEngine:
                 ctx.raw = values  # the cells as read: a person's new row getting its ID is checked against them
                 return self._rows(sid, layouts, values, types, locale, None)
 
-            out = execute(ctx, p, before, reread)
+            def drive_check(seen: tuple[str, int] | None = seen) -> bool:
+                """Drive shows the file as the listing before the snapshot did (one Drive call)."""
+                return seen is not None and self.sheets.file_version(sid) == seen
+
+            out = execute(ctx, p, before, reread, drive_check)
             if out.applied:
                 # the notes of resolved conflicts are off the sheet now (or their row is gone): never again
                 self.store.sync.mark_notes_cleared(self._notes_cleared.pop(sid, []))
                 self._count(report, p)
                 report.pulled = out.pulled
+                report.touched = out.touched
+                if run_id is not None and ctx.new_base is not None:  # as get_base would return it
+                    self._bases[sid] = (run_id, {k: v if v is None or isinstance(v, str) else loads(dumps(v))
+                                                 for k, v in ctx.new_base.items()}, ctx.new_view)
                 report.warnings.extend([*p.warnings, *out.warnings])
                 self._row_identity(client, layouts, ctx.row_ids, report, run_id)
                 self._after_sync(client, layouts, report)
-                return
+                return ctx.drive_ok
             report.replans += 1
             assert out.fresh is not None
             rows = out.fresh
         report.warnings.append(f"{slug}: the sheet kept changing during the sync ({report.replans} re-plans); "
                                f"nothing written this cycle, the next one tries again")
+        return False
 
     def _row_identity(self, client: Any, layouts: Mapping[str, SheetLayout], anchors: Any, report: SyncReport,
                       run_id: int | None) -> None:
@@ -286,7 +382,7 @@ class SyncEngine:
         except Exception as e:  # noqa: BLE001 - a computed column never fails the sync that wrote the data
             log.warning("after-sync step of %s failed: %s", client.slug, e)
             report.warnings.append(f"{client.slug}: the days-in-stage column was not refreshed ({e}); "
-                                   f"the daily reminders job writes it again")
+                                   f"the daily stage-clock job writes it again")
 
     @staticmethod
     def _count(report: SyncReport, p: Plan) -> None:
@@ -314,26 +410,60 @@ class SyncEngine:
         return a1_cell(title, r + 1, c + 1), serial(local)
 
     # --- the sides as the planner sees them ----------------------------------------------------------
-    def _plan(self, client: Any, layouts: Mapping[str, SheetLayout], rows: Mapping[str, list[SheetRow]]) -> Plan:
+    def _store_view(self, slug: str, types: Mapping[str, FieldType]) -> dict[str, StoreTask]:
+        """The client's tasks in canonical form; only tasks whose version moved since the last cycle are
+        loaded and converted again (every store write bumps a task's version)."""
+        fields = sorted(types)
+
+        def view(t: Any) -> StoreTask:
+            return StoreTask(t.key, {f: from_store(getattr(t, f, None), types[f]) for f in fields},
+                             t.deleted_at is not None)
+
+        tag = self._types_cache[0] if self._types_cache else None
+        cached = self._store_views.get(slug)
+        versions = self.store.tasks.versions(slug)
+        if cached is None or cached[0] != tag:
+            views = {t.key: (t.version, view(t)) for t in self.store.tasks.list(slug, include_deleted=True)}
+        else:
+            views = {k: v for k, v in cached[1].items() if k in versions}
+            stale = [k for k, ver in versions.items() if k not in views or views[k][0] != ver]
+            if len(stale) > 500:
+                views = {t.key: (t.version, view(t)) for t in self.store.tasks.list(slug, include_deleted=True)}
+            elif stale:
+                for t in self.store.tasks.list(slug, include_deleted=True, keys=stale):
+                    views[t.key] = (t.version, view(t))
+        self._store_views[slug] = (tag, views)
+        return {k: v for k, (_ver, v) in views.items()}
+
+    def _base(self, slug: str, sid: str, run_id: int | None
+              ) -> tuple[dict[tuple[str, str, str], Any], dict[str, BaseRow] | None]:
+        """The spreadsheet's base (and the planner's view of it, when kept): kept from our own last run when
+        no other run of the client came between (another process, a failed or interrupted run); else read
+        from the store."""
+        cached = self._bases.pop(sid, None)
+        if cached is not None and run_id is not None and self.store.sync.previous_run_id(slug, run_id) == cached[0]:
+            return cached[1], cached[2]
+        return self.store.sync.get_base(sid), None
+
+    def _plan(self, client: Any, layouts: Mapping[str, SheetLayout], rows: Mapping[str, list[SheetRow]],
+              run_id: int | None = None) -> Plan:
         sid = client.spreadsheet_id
         types = self._types()
         snapshot = SheetSnapshot(sid, {k: lay.fields for k, lay in layouts.items() if KEY_FIELD in lay.columns},
                                  [r for rs in rows.values() for r in rs], locale=client.locale or "ru")
-        fields = sorted(types)
-        store_rows = {}
-        for t in self.store.tasks.list(client.slug, include_deleted=True):
-            store_rows[t.key] = StoreTask(t.key, {f: from_store(getattr(t, f, None), types[f]) for f in fields},
-                                          t.deleted_at is not None)
+        store_rows = self._store_view(client.slug, types)
         base: dict[str, BaseRow] = {}
         pending: dict[str, dict[str, Any]] = {}
-        raw = self.store.sync.get_base(sid)
+        raw, view = self._base(client.slug, sid, run_id)
         self._base_read[sid] = raw  # record_base writes only the difference from it
-        for (sheet, key, f), v in raw.items():
+        for (sheet, key, f), v in ({} if view is not None else raw).items():
             if sheet == PENDING:
                 pending.setdefault(key, {})[f] = v
                 continue
             b = base.setdefault(key, BaseRow(sheet, {}))
             b.values[f] = v  # type: ignore[index]
+        if view is not None:  # kept from our last run, which recorded no pending rows
+            base = dict(view)
         with self.store.session(readonly=True) as s:
             reserved = set(s.scalars(select(ReservedId.key).where(ReservedId.client_id == client.id,
                                                                   ReservedId.used.is_(False))))
@@ -345,7 +475,11 @@ class SyncEngine:
                     pending=pending, resolved_notes=[(c.entity_key, c.field) for c in resolved])
 
     def _types(self) -> dict[str, FieldType]:
-        return store_field_types(self.store, self.templates)
+        dynamic = store_vocabularies(self.store)
+        tag = repr(sorted(dynamic.items()))
+        if self._types_cache is None or self._types_cache[0] != tag:  # same lists: same types (and memos)
+            self._types_cache = (tag, field_types(self.templates, dynamic))
+        return self._types_cache[1]
 
     # --- reading the sheet -------------------------------------------------------------------------
     def _layout(self, sid: str, locale: str) -> dict[str, SheetLayout]:
@@ -404,7 +538,11 @@ class SyncEngine:
                     report.warnings.append(f"{kind}: the ID column is missing; this sheet is not synced. "
                                            f"Run `sheetsync provision` to repair it.")
                 continue
-            out[kind] = read_rows(lay, grid, types, locale)
+            tag = (tuple(cols.items()), tuple(computed.items()), self._types_cache and self._types_cache[0], locale)
+            kept = self._row_memo.get((sid, kind))
+            memo = kept[1] if kept is not None and kept[0] == tag else {}
+            self._row_memo[(sid, kind)] = (tag, memo)
+            out[kind] = read_rows(lay, grid, types, locale, memo)
         return out
 
     def _meta_columns(self, sid: str, lay: SheetLayout) -> dict[str, int]:

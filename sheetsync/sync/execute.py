@@ -32,6 +32,7 @@ from ..store.tasks import DuplicateKeyError
 from . import misplaced, rowmeta
 from .actions import (
     AppendRow,
+    BaseRow,
     ClearRow,
     CreateTask,
     RecordConflict,
@@ -73,6 +74,9 @@ class Context:
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
     old_base: Mapping[tuple[str, str, str], Any] | None = None  # the base as read for planning; None: replace it
     raw: Mapping[str, list[list[Any]]] | None = None  # the ID-check read's cells per sheet kind (as read)
+    new_base: dict[tuple[str, str, str], Any] | None = None  # the base as recorded (what the table now holds)
+    new_view: dict[str, Any] | None = None  # the same as key -> BaseRow, when it is plan.base (+ created rows)
+    drive_ok: bool = False  # the write went out after a Drive check showing nothing new since the listing
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class Outcome:
     pushed: int = 0
     cells_written: int = 0
     warnings: list[str] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)  # task keys this run changed in the store (its own pull)
 
 
 def reserve_keys(ctx: Context, plan: Plan) -> dict[str, str]:
@@ -172,6 +177,7 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             continue
         updates.setdefault(a.key, {})[a.field] = _store_value(a.field, a.new, ft)
     for a in plan.of(RestoreTask):
+        out.touched.add(a.key)
         try:
             store.tasks.restore(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
@@ -189,6 +195,7 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             for f, v in a.values.items():
                 pending[(PENDING, a.key, f)] = v
     for key, fields in updates.items():
+        out.touched.add(key)
         try:
             # one transaction: the pulled values and their base move together, so a crash can never
             # leave a pulled value looking like a fresh sheet edit
@@ -202,6 +209,7 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
         with store.session() as s:
             _put_base(s, ctx.spreadsheet_id, pending)
     for a in plan.of(Tombstone):
+        out.touched.add(a.key)
         try:
             store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
@@ -405,6 +413,7 @@ def create_tasks(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Outcome
         if a.token in skip:
             continue  # its ID was taken back (the row moved under the write): the next sync creates it
         key = keys[a.token]
+        out.touched.add(key)
         fields = {f: _store_value(f, v, ctx.types.get(f, FieldType("text"))) for f, v in a.values.items()
                   if f in ctx.types}
         try:
@@ -420,10 +429,19 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
     for key, b in plan.base.items():
         for f, v in b.values.items():
             rows[(b.sheet, key, f)] = v
+    view: dict[str, Any] | None = {k: b for k, b in plan.base.items() if b.values}  # as read back from rows
     for a in plan.of(CreateTask):
         if a.target is not None and a.token not in skip:
             for f, v in a.base_values.items():
                 rows[(a.target[0], keys[a.token], f)] = v
+            if view is not None and a.base_values:
+                if keys[a.token] in view:
+                    view = None
+                else:
+                    view[keys[a.token]] = BaseRow(a.target[0], dict(a.base_values))
+    if adjust:
+        view = None  # writes that fell on another row: rebuilt from the rows next time
+    ctx.new_view = view
     for k, v in (adjust or {}).items():  # writes that fell on another row (misplaced.py)
         if v is misplaced.DROP:
             rows.pop(k, None)
@@ -431,12 +449,14 @@ def record_base(ctx: Context, plan: Plan, keys: Mapping[str, str],
             rows[k] = v
     if ctx.old_base is None:
         ctx.store.sync.replace_base(ctx.spreadsheet_id, rows)
+        ctx.new_base = rows
         return
     # only the difference from the base read for planning; cells written since (pulled values, ~pending)
     # are named so they are upserted / dropped whatever the old base said
     dirty = {(plan.base[a.key].sheet if a.key in plan.base else PENDING, a.key, a.field)
              for a in plan.of(UpdateStoreField)}
     ctx.store.sync.set_base(ctx.spreadsheet_id, rows, ctx.old_base, dirty=dirty, drop_sheets=(PENDING,))
+    ctx.new_base = rows
 
 
 def claims(ctx: Context, plan: Plan) -> dict[tuple[str, int], dict[int, Any]]:
@@ -505,12 +525,23 @@ def take_back(ctx: Context, plan: Plan, keys: Mapping[str, str], landed: rowmeta
 
 
 def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow],
-            reread: Callable[[], dict[str, list[SheetRow]]]) -> Outcome:
-    """Steps 1-8 of the module docstring. ``reread`` does the confirm read (one values:batchGet)."""
+            reread: Callable[[], dict[str, list[SheetRow]]],
+            drive_check: Callable[[], bool] | None = None) -> Outcome:
+    """Steps 1-8 of the module docstring. ``reread`` does the confirm read (one ``spreadsheets.get``).
+
+    When the snapshot itself carried the row metadata (``ctx.row_ids`` already set), ``drive_check``
+    (one Drive ``files.get``) replaces the confirm read while Drive shows the file as the listing before
+    the snapshot did; the write is addressed by row metadata and checked in its own response either way.
+    A change Drive has not published yet (lag) is not seen: that is the window of docs/sync.md "Races".
+    """
     out = Outcome()
     keys = reserve_keys(ctx, plan)
     # inserted rows need no check, but their anchors need the sheet's metadata budget: same read
-    if addressed_rows(plan) or plan.of(AppendRow):
+    if not (addressed_rows(plan) or plan.of(AppendRow)):
+        pass
+    elif ctx.row_ids is not None and drive_check is not None and drive_check():
+        ctx.drive_ok = True
+    else:
         fresh = reread()
         after = {(r.sheet, r.row): r for rows in fresh.values() for r in rows}
         problems = confirm(plan, before, after)

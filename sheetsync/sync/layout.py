@@ -32,15 +32,19 @@ def field_types(templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> d
     return out
 
 
-def store_field_types(store: Any, templates: Templates) -> dict[str, FieldType]:
-    """`field_types` with the store's vocabularies (specialists, task types, roles) as they are now."""
+def store_vocabularies(store: Any) -> dict[str, list[str]]:
+    """The store's vocabularies (specialists, task types, roles) as they are now."""
     specialists, task_types = store.specialists.list(), store.task_types.list()
-    dynamic = {
+    return {
         "specialists": [s.email for s in specialists],
         "task_types": [t.key for t in task_types],
         "roles": sorted({s.role for s in specialists} | {t.role for t in task_types}),
     }
-    return field_types(templates, dynamic)
+
+
+def store_field_types(store: Any, templates: Templates) -> dict[str, FieldType]:
+    """`field_types` with the store's vocabularies (specialists, task types, roles) as they are now."""
+    return field_types(templates, store_vocabularies(store))
 
 
 def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> FieldType:
@@ -114,13 +118,36 @@ def map_columns(spec: SheetSpec, header: Sequence[Any], meta_columns: Mapping[st
 
 
 def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mapping[str, FieldType],
-              locale: str) -> list[SheetRow]:
-    """The data rows (row 2 on) of a values:batchGet answer, normalised; empty rows are skipped."""
+              locale: str, memo: dict[tuple[Any, ...], Any] | None = None) -> list[SheetRow]:
+    """The data rows (row 2 on) of a values:batchGet answer, normalised; empty rows are skipped.
+
+    ``memo`` (raw cells -> normalised row, kept by the caller between reads of one sheet with the same
+    columns, types and locale) spares re-normalising rows whose raw values did not change; it is
+    refilled with this read's rows only, so it never outgrows the sheet.
+    """
     out: list[SheetRow] = []
     key_col = layout.columns.get(KEY_FIELD)
     known = set(layout.columns.values()) | set(layout.computed.values())
+    old = dict(memo) if memo is not None else None
+    if memo is not None:
+        memo.clear()
     for i, raw in enumerate(values[1:], start=2):
         cells = list(raw)
+        if old is not None:
+            try:
+                sig: tuple[Any, ...] | None = tuple(cells)
+                hit = old.get(sig)  # type: ignore[arg-type]
+            except TypeError:  # an unhashable cell value: normalise it the long way
+                sig, hit = None, None
+            if hit is not None:
+                memo[sig] = hit  # type: ignore[index]
+                key, vals, errors, other = hit
+                row = SheetRow(layout.kind, i, key, vals, errors, other)
+                if not row.blank:
+                    out.append(row)
+                continue
+        else:
+            sig = None
 
         def at(c: int | None, cells: list[Any] = cells) -> Any:
             return cells[c] if c is not None and c < len(cells) else None
@@ -137,6 +164,8 @@ def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mappi
             else:
                 vals[f] = v
         other = any(c not in known and v not in (None, "") for c, v in enumerate(cells))
+        if memo is not None and sig is not None:
+            memo[sig] = (key, vals, errors, other)
         row = SheetRow(layout.kind, i, key, vals, errors, other)
         if not row.blank:
             out.append(row)

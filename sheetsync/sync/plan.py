@@ -460,6 +460,11 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
     act = out.actions.append
     key = s.key
     fields = [f for f in columns[r.sheet] if f != KEY_FIELD]
+    if not s.deleted and not r.errors and home_sheet(s.values.get("status")) == r.sheet:
+        same = {f: r.values.get(f) for f in fields}
+        if all(s.values.get(f) == v for f, v in same.items()):  # the common case: sheet == store, nothing to do
+            out.base[key] = BaseRow(r.sheet, same)
+            return
     if s.deleted:
         unchanged = b is not None and all(r.values.get(f) == b.values.get(f) for f in fields if f not in r.errors)
         if unchanged or (b is None and all(r.values.get(f) == s.values.get(f) for f in fields)):

@@ -40,7 +40,8 @@ def test_unchanged_cycle_is_one_drive_listing(world):
 
 
 def test_changed_client_costs_at_most_read_check_write(world):
-    """5% of 12 -> one client changed on both sides: listing + snapshot + ID-check read + values write."""
+    """5% of 12 -> one client changed on both sides: listing + one snapshot read carrying the row metadata +
+    a Drive files.get in place of the ID-check read + the values write."""
     slugs = world.a.slugs
     changed = world.change(slugs, 0.05)
     assert len(changed) == 1
@@ -48,12 +49,12 @@ def test_changed_client_costs_at_most_read_check_write(world):
     synced = [r for r in rep.clients if not r.skipped]
     assert [r.client for r in synced] == changed
     assert synced[0].pulled + synced[0].created >= 1 and synced[0].pushed >= 1, synced[0]
-    assert m.drive == 1
-    assert m.reads <= 2 and m.writes <= 1 + 1, m.by_method  # +1 structural only when formats change
+    assert m.by_method["drive.files.list"] == 1 and m.by_method["drive.files.get"] == 1, m.by_method
+    assert m.reads == 1 and m.writes <= 1 + 1, m.by_method  # +1 structural only when rows are added
     assert values_writes(m) == 1, m.by_method
-    # our write moved its modifiedTime: the next cycle reads it once more, and only it
+    # our write moved its modifiedTime, but Drive's version shows nothing but our writes: no re-read
     follow, _ = world.ours_cycle(None)
-    assert follow.by_method == {"drive.files.list": 1, "sheets.spreadsheets.values.batchGet": 1}, follow.by_method
+    assert follow.by_method == {"drive.files.list": 1}, follow.by_method
     world.settle(slugs)
 
 
@@ -62,7 +63,8 @@ def test_every_client_changed_scales_per_client(world):
     world.change(slugs, 1.0)
     m, rep = world.ours_cycle(None)
     assert all(not r.skipped for r in rep.clients)
-    assert m.drive == 1 and m.reads <= 2 * len(slugs) and m.writes <= 2 * len(slugs), m.by_method
+    assert m.by_method["drive.files.list"] == 1 and m.drive <= 1 + len(slugs), m.by_method
+    assert m.reads <= len(slugs) and m.writes <= 2 * len(slugs), m.by_method
     naive = world.naive_cycle(slugs)
     assert naive.calls > m.calls and naive.cells_written > m.cells_written
     # per client and sheet: one whole read, one whole write (+ gspread-dataframe's grid resize)
@@ -104,12 +106,12 @@ def test_quota_fit_arithmetic():
 
 
 def test_quota_check_sees_429_over_the_limit(world):
-    """A steady-state minute with every client changed needs at most 3 reads each (36): fine under 60,
-    and the emulator refuses reads past the limit when it is lowered to 20."""
+    """A steady-state minute with every client changed needs one read each (12): fine under 60, and the
+    emulator refuses reads past the limit when it is lowered to 8."""
     m, throttled = jobs.quota_check(world, world.a.slugs, share=1.0)
-    assert throttled == 0 and 24 <= m.reads <= 36, m.by_method
+    assert throttled == 0 and m.reads == 12, m.by_method
     q = world.a.emu.quota
-    q.per_user["read"] = 20
+    q.per_user["read"] = 8
     try:
         m, throttled = jobs.quota_check(world, world.a.slugs, share=1.0)
     finally:

@@ -60,8 +60,8 @@ def test_quota_and_faults_converge_with_nothing_lost(tmp_path):
 
     clock = FakeClock()
     emu = Emulator(clock=clock.now)
-    # tight per-minute quotas, mirrored by the daemon's shared budget
-    quota = QuotaSettings(read_per_user=12, read_per_project=40, write_per_user=12, write_per_project=40)
+    # tight per-minute quotas (binding even at one read per changed client), mirrored by the daemon's budget
+    quota = QuotaSettings(read_per_user=6, read_per_project=20, write_per_user=6, write_per_project=20)
     sheets = connect(Backend(emulator=emu, quota=quota, retry=RetryPolicy(max_attempts=4)), clock=clock.now,
                      sleep=clock.sleep)
     app = App.from_config(config_dict(tmp_path / "data", SLUGS), sheets=sheets)
@@ -69,7 +69,7 @@ def test_quota_and_faults_converge_with_nothing_lost(tmp_path):
     seed_tasks(app.store, SLUGS, n=4)
     provision_by_cloning(app, emu, SLUGS)
     # Google's side enforces them; 10% of calls fail with 5xx, 5% of writes lose their response after landing
-    emu.quota.configure(enabled=True, per_user=12, per_project=40)
+    emu.quota.configure(enabled=True, per_user=6, per_project=20)
     emu.faults.fail_rate(0.10, seed=7, status=503).lose_response_rate(0.05, seed=8)
     rng = random.Random(3)
     expected: dict[str, dict[str, str]] = {}

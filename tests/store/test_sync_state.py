@@ -46,6 +46,53 @@ def test_runs_record_counters(store, acme):
         store.sync.finish_run(run.id, cells=1)
 
 
+def test_last_runs_of_every_client_in_one_query(store, acme):
+    store.clients.create("beta", name="Beta", origin="cli", actor=ACTOR)
+    store.clients.create("gamma", name="Gamma", origin="cli", actor=ACTOR)  # never synced
+    ok = store.sync.start_run("acme", store_change_id=7, sheet_modified_time="2026-12-01T10:00:00.000Z")
+    store.sync.finish_run(ok.id, status="ok")
+    failed = store.sync.start_run("acme", store_change_id=9, sheet_modified_time="2026-12-01T11:00:00.000Z")
+    store.sync.finish_run(failed.id, status="failed")
+    store.sync.start_run("acme", store_change_id=11)  # still running
+    b = store.sync.start_run("beta", store_change_id=3, sheet_modified_time="x")
+    store.sync.finish_run(b.id, status="ok", store_change_id=5)
+    got = store.sync.last_runs()
+    assert got == {"acme": ("2026-12-01T10:00:00.000Z", 7, ok.id), "beta": ("x", 5, b.id)}
+    for slug in ("acme", "beta"):  # the same as last_run, client by client
+        last = store.sync.last_run(slug)
+        assert got[slug] == (last.sheet_modified_time, last.store_change_id, last.id)
+
+
+def test_own_counter_moves_only_past_the_syncs_own_pull(store, acme):
+    t = store.tasks.create("acme", {"title": "a"}, origin="cli", actor="team")
+    u = store.tasks.create("acme", {"title": "b"}, origin="cli", actor="team")
+    since = store.change_counter("acme")
+    assert store.own_counter("acme", since, actor="sheetsync", keys=[t.key]) == since  # nothing new
+    store.tasks.update(t.key, {"title": "pulled"}, origin="sheet", actor="sheetsync")
+    own = store.change_counter("acme")
+    assert own > since and store.own_counter("acme", since, actor="sheetsync", keys=[t.key]) == own
+    assert store.own_counter("acme", since, actor="sheetsync", keys=[u.key]) is None  # not this run's task
+    assert store.own_counter("acme", since, actor="someone", keys=[t.key]) is None
+    store.tasks.update(u.key, {"priority": 1}, origin="cli", actor="team")  # the team, meanwhile
+    assert store.own_counter("acme", since, actor="sheetsync", keys=[t.key, u.key]) is None
+
+
+def test_own_counter_refuses_a_gap_in_the_log(store, acme):
+    """An id not visible yet (a transaction in flight commits a lower id later) keeps the old counter."""
+    from sqlalchemy import delete
+
+    from sheetsync.store.models import ChangeLog
+
+    t = store.tasks.create("acme", {"title": "a"}, origin="cli", actor="team")
+    since = store.change_counter("acme")
+    store.tasks.update(t.key, {"title": "other client's change stands in"}, origin="cli", actor="team")
+    gap = store.change_counter("acme")
+    store.tasks.update(t.key, {"title": "pulled"}, origin="sheet", actor="sheetsync")
+    with store.session() as s:
+        s.execute(delete(ChangeLog).where(ChangeLog.id == gap))  # as if not committed yet
+    assert store.own_counter("acme", since, actor="sheetsync", keys=[t.key]) is None
+
+
 def test_conflicts_keep_both_values_until_resolved(store, acme):
     c = store.sync.add_conflict("acme", entity_key="T-000001", field="deadline", sheet_value="2026-12-01",
                                 store_value="2026-12-05", base_value=None, winner="sheet", policy="default")

@@ -8,10 +8,10 @@ import os
 from synchelpers import MANAGER
 
 
-def clone_clients(store, emu, sid, n):
+def clone_clients(store, emu, sid, n, start=0):
     """n more clients, each with its own copy of the provisioned spreadsheet."""
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         f = copy.deepcopy(emu.files[sid])
         f.id = f"{sid[:20]}clone{i:04d}"
         f.spreadsheet.spreadsheet_id = f.id
@@ -60,3 +60,32 @@ def test_calls_per_cycle(store, emu, sid, sheets, capsys):
         print(f"\nAPI calls per cycle: {n} unchanged clients = {calls_unchanged}; one changed cell = {used.calls} "
               f"({dict(used.by_method)}); 50 new rows = {used50.calls} ({dict(used50.by_method)}, "
               f"{used50.cells_written} cells)")
+
+
+def test_unchanged_cycle_queries_the_store_a_fixed_number_of_times(store, emu, sid, sheets):
+    """The skip path makes no per-client query: 5 or 25 unchanged clients, the same statements."""
+    from sqlalchemy import event
+
+    from sheetsync.sync.engine import SyncEngine
+
+    engine = SyncEngine(store, sheets)
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    engines = {store.engine, store._read_engine}
+    statements = []
+    for start, n in ((0, 4), (4, 20)):
+        clone_clients(store, emu, sid, n - start, start=start)
+        engine.cycle()
+        engine.cycle()
+        for e in engines:
+            event.listen(e, "before_cursor_execute", count)
+        seen.clear()
+        rep = engine.cycle()
+        for e in engines:
+            event.remove(e, "before_cursor_execute", count)
+        assert all(r.skipped for r in rep.clients) and len(rep.clients) == n + 1
+        statements.append(len(seen))
+    assert statements[0] == statements[1] <= 6, statements  # clients, counters, last runs (+ BEGINs)
