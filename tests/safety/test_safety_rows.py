@@ -72,7 +72,10 @@ def _sync_with_person(app, sid, how, on):
     def person(req):
         if fired or req.user != SA:
             return
-        if (on == "write" and req.name in WRITES) or (on == "confirm" and req.name in READS and person.reads == 1):
+        # "confirm": after the snapshot, at the check before the write — Drive's files.get (issue 15), or
+        # the confirm read where the snapshot had no row metadata
+        at_check = req.name == "drive.files.get" or (req.name in READS and person.reads == 1)
+        if (on == "write" and req.name in WRITES) or (on == "confirm" and at_check):
             fired.append(1)
             _reshape(app, sid, how)
         if req.name == "sheets.spreadsheets.values.batchGet":
