@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -57,6 +58,11 @@ def serve(
     console.print(f"the spreadsheets in a browser: [bold]{server.url}/view/[/] (docs/view.md)", soft_wrap=True)
     console.print(f"gspread: [cyan]loopback_client('{server.url}', user='you@example.com')[/] "
                   "from sheetsync.emulator")
+    serve_until_stopped(server, emu, "emulator")
+
+
+def serve_until_stopped(server: Any, emu: Any, what: str) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close the socket and save the emulator's state."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
@@ -65,7 +71,7 @@ def serve(
     finally:
         server.httpd.server_close()
         emu.save()
-        console.print("emulator stopped")
+        console.print(f"{what} stopped")
 
 
 def _interrupt(*_: object) -> None:

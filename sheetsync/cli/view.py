@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 from typing import Annotated
 
 import typer
 
 from ._app import CONFIG_HELP, app, console, fail
+from .emulator import serve_until_stopped
 
 DEFAULT_PORT = 8766
 
@@ -61,17 +61,4 @@ def view_cmd(
                   f"{' --config ' + config if config else ''}[/]", highlight=False, soft_wrap=True)
     if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
         console.print("other machines see the pages read-only (--allow-remote takes their edits)")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
-        emu.save()
-        console.print("view stopped")
-
-
-def _interrupt(*_: object) -> None:
-    """SIGTERM stops the server the way Ctrl-C does, so state is saved on the way out."""
-    raise KeyboardInterrupt
+    serve_until_stopped(server, emu, "view")
