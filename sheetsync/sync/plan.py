@@ -78,6 +78,9 @@ class SheetRow:
     values: Mapping[str, Canon] = field(default_factory=dict)
     errors: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
     other: bool = False
+    # enum fields whose cell shows the store key (``article``) where its label belongs (a sheet written
+    # before labels, or the key typed by hand): the value is taken, and the label written back once
+    shows_key: frozenset[str] = frozenset()
 
     @property
     def blank(self) -> bool:
@@ -489,6 +492,8 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
         sv = r.values.get(f)
         if sv == tv:
             agreed[f] = sv
+            if f in r.shows_key:  # the same value, shown as its key: put the label in its place
+                cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
             continue
         has_base = b is not None and f in b.values
         bv = b.values.get(f) if b is not None else None
@@ -499,6 +504,8 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
             act(UpdateStoreField(key, f, tv, sv))
             merged[f] = sv
             agreed[f] = sv
+            if f in r.shows_key:  # taken from the key typed by hand; the cell gets the label
+                cells.append(WriteCell(r.sheet, r.row, key, f, sv, sv))
         else:
             win = policy.winner(f)
             act(RecordConflict(key, f, sv, tv, bv if has_base else None, win))
