@@ -29,7 +29,7 @@ from ..sheets.a1 import cell as a1_cell
 from ..sheets.a1 import quote_sheet
 from ..store.errors import StoreError
 from ..store.tasks import DuplicateKeyError
-from . import misplaced, rowmeta
+from . import misplaced, notes, rowmeta
 from .actions import (
     AppendRow,
     ClearRow,
@@ -73,6 +73,7 @@ class Context:
     stamp: tuple[str, Any] | None = None  # (A1 cell, value): the card's last-sync cell, sent with any values write
     old_base: Mapping[tuple[str, str, str], Any] | None = None  # the base as read for planning; None: replace it
     raw: Mapping[str, list[list[Any]]] | None = None  # the ID-check read's cells per sheet kind (as read)
+    conflict_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (key, field) -> conflict recorded
 
 
 @dataclass(frozen=True)
@@ -206,13 +207,16 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
             out.warnings.append(str(e))
-    recorded = _open_conflicts(ctx) if plan.of(RecordConflict) else set()
+    recorded = _open_conflicts(ctx) if plan.of(RecordConflict) else {}
     for a in plan.of(RecordConflict):
-        if (a.key, a.field, a.sheet_value, a.store_value, a.base_value, a.winner) in recorded:
-            continue  # recorded by an earlier run that stopped before its sheet write: once is enough
-        store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
+        earlier = recorded.get((a.key, a.field, a.sheet_value, a.store_value, a.base_value, a.winner))
+        if earlier is not None:  # recorded by an earlier run that stopped before its sheet write: once is enough
+            ctx.conflict_ids[(a.key, a.field)] = earlier
+            continue
+        c = store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
                                 store_value=a.store_value, base_value=a.base_value, winner=a.winner,
                                 policy=f"{a.winner} wins {a.field}", sync_run_id=ctx.run_id)
+        ctx.conflict_ids[(a.key, a.field)] = c.id  # its note names it: `sheetsync conflicts resolve <id>`
     for a in plan.of(ResolveError):
         store.sync.resolve_errors(ctx.slug, row_key=a.row_id, field=a.field)
     for a in plan.of(RecordError):
@@ -222,11 +226,11 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
                              row_key=row_id, field=a.field, value=a.value, sync_run_id=ctx.run_id)
 
 
-def _open_conflicts(ctx: Context) -> set[tuple[Any, ...]]:
-    """The client's unresolved conflicts as (key, field, sheet, store, base, winner); values are canonical text."""
+def _open_conflicts(ctx: Context) -> dict[tuple[Any, ...], int]:
+    """The client's unresolved conflicts, (key, field, sheet, store, base, winner) -> id; values are canonical text."""
     from ..store.values import loads
 
-    return {(c.entity_key, c.field, loads(c.sheet_value), loads(c.store_value), loads(c.base_value), c.winner)
+    return {(c.entity_key, c.field, loads(c.sheet_value), loads(c.store_value), loads(c.base_value), c.winner): c.id
             for c in ctx.store.sync.conflicts(ctx.slug)}
 
 
@@ -298,7 +302,8 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]
             col = lay.columns.get(a.field)
             if col is not None and lay.sheet_id is not None:
                 requests.append({"updateCells": {
-                    "rows": [{"values": [{"note": a.note or ""}]}], "fields": "note",
+                    "rows": [{"values": [{"note": notes.with_conflict_id(a.note or "", ctx.conflict_ids.get(
+                        (a.key, a.field)) if a.key else None)}]}], "fields": "note",
                     "start": {"sheetId": lay.sheet_id, "rowIndex": a.row - 1, "columnIndex": col}}})
     ranges = [(a1_cell(ctx.layouts[s].title, r, c + 1), [[v]]) for (s, r, c), v in sorted(cells.items())]
     return ranges, requests, fresh

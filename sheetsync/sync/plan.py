@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import notes
 from .actions import (
     Action,
     AppendRow,
@@ -226,18 +227,6 @@ def _chain(first: Iterable[int], start: int) -> Iterator[int]:
         n += 1
 
 
-def _note_conflict(winner: str, loser: Canon, winner_value: Canon, base: Canon) -> str:
-    if winner == "sheet":
-        return (f"sheetsync: conflict — the team had changed this to {_show(loser)}; your value was kept. "
-                f"`sheetsync conflicts` lists it.")
-    return (f"sheetsync: conflict — your value {_show(loser)} was replaced by the team's {_show(winner_value)}. "
-            f"`sheetsync conflicts` lists it.")
-
-
-def _show(v: Canon) -> str:
-    return "(empty)" if v is None else f"«{v}»"
-
-
 # --- the planner -----------------------------------------------------------------------------------
 def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, StoreTask],
          policy: Policy | None = None, *, reserved: Iterable[str] = (),
@@ -288,9 +277,7 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
         if not KEY_RE.match(key) or not known:
             untrusted.add(key)
             for r in rows:
-                error(r, key, KEY_FIELD, key,
-                      f"sheetsync: unknown ID {key}. IDs are given by sheetsync; clear this cell to make the row a "
-                      f"new task, or put back the ID that was here.")
+                error(r, key, KEY_FIELD, key, notes.text("unknown_id", sheet.locale, key=key))
             act(Warn(f"unknown ID {key} on {', '.join(f'{r.sheet}!{r.row}' for r in rows)}; row not synced"))
             continue
         if len(rows) > 1:
@@ -308,9 +295,7 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
             untrusted.add(key)
             where = ", ".join(f"{r.sheet}!{r.row}" for r in rows)
             for r in rows:
-                error(r, key, KEY_FIELD, key,
-                      f"sheetsync: ID {key} is on several rows ({where}). Keep it on one row; clear the ID of a copy "
-                      f"to make it a new task.")
+                error(r, key, KEY_FIELD, key, notes.text("duplicate_id", sheet.locale, key=key, where=where))
             act(Warn(f"duplicated ID {key} on {where}; not synced until fixed"))
 
     # 2. Every task: merge fields, follow status to its sheet, notice vanished rows.
@@ -513,10 +498,10 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
                 act(UpdateStoreField(key, f, tv, sv))
                 merged[f] = sv
                 agreed[f] = sv
-                cells.append(SetNote(r.sheet, r.row, key, f, _note_conflict("sheet", tv, sv, bv)))
+                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("sheet", tv, sv, locale)))
             else:
                 cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
-                cells.append(SetNote(r.sheet, r.row, key, f, _note_conflict("store", sv, tv, bv)))
+                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("store", sv, tv, locale)))
                 agreed[f] = tv
     home = home_sheet(merged.get("status"))
     if row_errors and home != r.sheet and (home is None or home in present):
@@ -608,8 +593,7 @@ def _create(out: Plan, sheet: SheetSnapshot, policy: Policy, free: _Rows, r: She
             error(r, row_id, f, raw, message, token=token if creating else None)
         if not creating:
             if not r.errors:
-                error(r, row_id, "title", None,
-                      "sheetsync: a new task needs a title here; the row is not synced until it has one.")
+                error(r, row_id, "title", None, notes.text("needs_title", sheet.locale))
             return
     if home == r.sheet or (home is not None and home not in sheet.columns):
         target: tuple[str, int] | None = (r.sheet, r.row)
