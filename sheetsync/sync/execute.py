@@ -369,6 +369,47 @@ def fresh_row_requests(ctx: Context, fresh: list[FreshRow], ends: Mapping[str, i
     return out, placed
 
 
+def emptied_row_deletes(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow],
+                        landed: rowmeta.Landed, inserts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``deleteDimension`` for rows this sync emptied (a task moved to the other sheet, deleted, or on no
+    sheet), so no blank row is left behind; sent last in the structural batch, bottom row first.
+
+    A row is deleted only when it is certainly the emptied one: it has an anchor, so its clearing was
+    addressed by row metadata, and that write's response put it where the ID-check read saw it and shows
+    it empty; it held nothing outside the synced columns. The position is then one round trip old, and
+    only the spreadsheet's owner can insert or delete rows in between (the ID column's protection
+    refuses managers), so a manager's edit in a row below is never lost: it moves up with its row.
+    Any doubt leaves the row blank, as before (harmless: a gap is reused by the next new row).
+    Positions are moved past ``inserts`` (the insertDimension requests before them in the batch).
+    """
+    rows: set[tuple[str, int]] = {(a.sheet, a.row) for a in plan.of(ClearRow)}
+    rows |= {(a.sheet, a.row) for a in plan.of(CreateTask) if a.target is not None and a.target != (a.sheet, a.row)}
+    written = {(a.sheet, a.row) for a in plan.of(WriteCell)}  # (notes go first in the batch: no matter)
+    written |= {(a.sheet, a.row) for a in plan.of(AppendRow)}
+    written |= {a.target for a in plan.of(CreateTask) if a.target is not None}
+    out: list[tuple[int, int]] = []
+    for sheet, row in sorted(rows - written):
+        lay = ctx.layouts.get(sheet)
+        was = before.get((sheet, row))
+        if lay is None or lay.sheet_id is None or was is None or was.other or row <= 1:
+            continue
+        if (sheet, row) not in (ctx.row_ids or {}) or landed.landed.get((sheet, row)) != row:
+            continue
+        got = landed.after.get((sheet, row))
+        if got is None or not all(rowmeta.same_cell(v, "") for v in got):
+            continue
+        at = row - 1
+        for i in inserts:
+            rng = i.get("insertDimension", {}).get("range", {})
+            if rng.get("sheetId") == lay.sheet_id and rng.get("startIndex", at + 1) <= at:
+                at += 1
+        out.append((lay.sheet_id, at))
+        if lay.row_count is not None:
+            lay.row_count -= 1
+    return [{"deleteDimension": {"range": {"sheetId": sid, "dimension": "ROWS", "startIndex": at, "endIndex": at + 1}}}
+            for sid, at in sorted(out, key=lambda x: (x[0], -x[1]))]
+
+
 def _formulas(ctx: Context, sheet: str, row: int) -> list[dict[str, Any]]:
     lay = ctx.layouts[sheet]
     if not lay.computed or lay.sheet_id is None or ctx.templates is None:
@@ -551,13 +592,16 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
         if a.token in skip:
             keyed.pop((a.sheet, a.row), None)
     meta = rowmeta.metadata_requests(ctx.layouts, keyed, ctx.row_ids, landed)
-    if requests or inserts:
+    deletes = emptied_row_deletes(ctx, plan, before, landed, inserts)
+    if requests or inserts or deletes:
         _step(ctx, "structure")
-        # by position first (the ID-check read's numbering), then the inserted rows; the row metadata rides
-        # along after them, its positions moved past the inserts (dropped if Google refuses it)
+        # by position first (the ID-check read's numbering), then the inserted rows, then the emptied rows
+        # deleted; the row metadata rides along after them, its positions moved past the inserts and
+        # deletes (dropped if Google refuses it)
         meta = [*rowmeta.shifted(meta, inserts), *rowmeta.fresh_anchor_requests(ctx.layouts, fresh_at, ctx.row_ids)]
-        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, [*requests, *inserts], meta, ctx.row_ids,
-                                  out.warnings)
+        meta = rowmeta.after_deletes(meta, deletes)
+        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, [*requests, *inserts, *deletes], meta,
+                                  ctx.row_ids, out.warnings)
         meta = []
     _step(ctx, "create")
     create_tasks(ctx, plan, keys, out, skip)
