@@ -60,7 +60,7 @@ def test_a_task_cancelled_in_the_store_takes_its_row_away(engine, store, manager
 def test_a_managers_edit_below_during_the_sync_is_not_lost(engine, store, manager, emu):
     """Between the values write (which empties b's row) and the structural batch (which deletes it), the
     manager retitles c, the row below, by its position as gspread does: c's row moves up with the edit."""
-    ka, kb, kc, kd = add(store, "a"), add(store, "b"), add(store, "c"), add(store, "d")
+    ka, _kb, kc, kd = add(store, "a"), add(store, "b"), add(store, "c"), add(store, "d")
     engine.sync_client("acme")
     ws = manager.worksheet(BACKLOG)
     header = ws.row_values(1)
