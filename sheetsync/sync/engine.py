@@ -23,6 +23,7 @@ from ..sheets.a1 import cell as a1_cell
 from ..sheets.errors import InvalidRequest, NotFound, SheetsError
 from ..store.models import ReservedId
 from ..templates import Templates, load_templates
+from . import notes
 from .actions import BaseRow
 from .execute import PENDING, Context, execute
 from .layout import (
@@ -318,7 +319,8 @@ class SyncEngine:
         sid = client.spreadsheet_id
         types = self._types()
         snapshot = SheetSnapshot(sid, {k: lay.fields for k, lay in layouts.items() if KEY_FIELD in lay.columns},
-                                 [r for rs in rows.values() for r in rs], locale=client.locale or "ru")
+                                 [r for rs in rows.values() for r in rs], locale=client.locale or "ru",
+                                 show=notes.shower(types, client.locale or "ru"))  # values in notes as shown
         fields = sorted(types)
         store_rows = {}
         for t in self.store.tasks.list(client.slug, include_deleted=True):

@@ -8,6 +8,7 @@ records it), so it writes :data:`CONFLICT_ID` and the executor puts the number i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 CONFLICT_ID = "ID"  # in "sheetsync conflicts resolve ID": replaced by the conflict's number when it is known
@@ -62,6 +63,29 @@ def conflict(winner: str, loser: str | None, winner_value: str | None, locale: s
     if winner == "sheet":
         return text("conflict_sheet", locale, other=show(loser, locale))
     return text("conflict_store", locale, other=show(loser, locale), kept=show(winner_value, locale))
+
+
+def shower(types: Mapping[str, Any], locale: str) -> Callable[[str, str | None], str]:
+    """(field, canonical value) -> the value as the sheet shows it, for notes: an enum's label in
+    ``locale``, a date as DD.MM.YYYY, a number with the locale's decimal mark; other text as is."""
+    from datetime import date
+
+    def show_(fld: str, value: str | None) -> str:
+        ft = types.get(fld)
+        if value is None or ft is None:
+            return value or ""
+        if ft.kind == "enum" and ft.labels and value in ft.labels:
+            return ft.labels[value].get(locale) or ft.labels[value].get("en") or value
+        if ft.kind == "date":
+            try:
+                return date.fromisoformat(value).strftime("%d.%m.%Y")
+            except ValueError:
+                return value
+        if ft.kind in ("number", "hours") and locale == "ru":
+            return value.replace(".", ",")
+        return value
+
+    return show_
 
 
 def with_conflict_id(note: str, conflict_id: int | None) -> str:

@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import notes
@@ -96,6 +96,8 @@ class SheetSnapshot:
     columns: Mapping[str, Sequence[str]]
     rows: Sequence[SheetRow] = ()
     locale: str = "en"  # the sheet's language, for the notes the planner writes
+    # (field, canonical value) -> the value as the sheet shows it (a label, 24.11.2026), for notes; None: as is
+    show: Callable[[str, Canon], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -341,7 +343,8 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                 continue
             vanished.append(key)
             continue
-        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error, sheet.locale)
+        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error, sheet.locale,
+               shown=sheet.show)
 
     # 3. Rows gone from the sheet: tombstone, unless guarded or modified in the store.
     if vanished:
@@ -444,7 +447,8 @@ def _locate(sheet: SheetSnapshot, row_id: str) -> tuple[str, int] | None:
 
 def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: Mapping[str, Sequence[str]],
            r: SheetRow, s: StoreTask, b: BaseRow | None, open_errors: Mapping[tuple[str, str], str],
-           seen_errors: set[tuple[str, str]], error, locale: str = "en") -> None:
+           seen_errors: set[tuple[str, str]], error, locale: str = "en",
+           shown: Callable[[str, Canon], str] | None = None) -> None:
     act = out.actions.append
     key = s.key
     fields = [f for f in columns[r.sheet] if f != KEY_FIELD]
@@ -498,10 +502,10 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
                 act(UpdateStoreField(key, f, tv, sv))
                 merged[f] = sv
                 agreed[f] = sv
-                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("sheet", tv, sv, locale)))
+                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("sheet", *_as_shown(shown, f, tv, sv), locale)))
             else:
                 cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
-                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("store", sv, tv, locale)))
+                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("store", *_as_shown(shown, f, sv, tv), locale)))
                 agreed[f] = tv
     home = home_sheet(merged.get("status"))
     if row_errors and home != r.sheet and (home is None or home in present):
@@ -530,6 +534,10 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
 
 
 CLEARED_NEEDS = frozenset({"title", "status"})  # columns that must be visible to call a row cleared
+
+
+def _as_shown(shown: Callable[[str, Canon], str] | None, f: str, *values: Canon) -> tuple[Canon, ...]:
+    return values if shown is None else tuple(None if v is None else shown(f, v) for v in values)
 
 
 def cleared_row(r: SheetRow, policy: Policy) -> bool:

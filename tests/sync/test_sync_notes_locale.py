@@ -86,3 +86,23 @@ def test_the_planner_writes_notes_in_the_snapshot_locale(locale, start):
     p = plan(base, snap, store)
     (note,) = [a.note for a in p.of(SetNote)]
     assert note.startswith(start) and "sheetsync conflicts resolve ID --take" in note
+
+
+def test_a_conflict_note_shows_values_as_the_sheet_does(engine, store, manager):
+    """A status conflict quotes labels («На проверке»), a date conflict 24.11.2026 — never store keys."""
+    k = add(store, "A", status="in_progress", deadline="2026-11-24")
+    engine.sync_client("acme")
+    iw = manager.worksheet("В работе")
+    header = iw.row_values(1)
+    status, deadline = header.index("Статус") + 1, header.index("Срок") + 1
+    iw.update_cell(2, deadline, "25.11.2026")
+    store.tasks.update(k, {"deadline": "2026-11-26"}, origin="cli", actor="team")
+    r = engine.sync_client("acme")
+    assert r.conflicts == 1, r.warnings
+    note = iw.get_note(iw.cell(2, deadline).address)
+    assert "«26.11.2026»" in note and "2026-11-26" not in note, note
+    iw.update_cell(2, status, "На проверке")
+    store.tasks.update(k, {"status": "waiting_client"}, origin="cli", actor="team")
+    engine.sync_client("acme")
+    note = iw.get_note(iw.cell(2, status).address)
+    assert "«Ждёт клиента»" in note and "waiting_client" not in note, note
