@@ -157,4 +157,6 @@ def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mappi
 def _shows_key(raw: Any, value: str, ft: FieldType, locale: str) -> bool:
     """A cell holding an enum's store key where the sheet shows a different label in ``locale``."""
     label = ((ft.labels or {}).get(value) or {}).get(locale)
-    return bool(label) and label != value and _fold(raw) == _fold(value) and _fold(raw) != _fold(label)
+    if not label or raw == label or label == value:  # the common case first: the label itself
+        return False
+    return _fold(raw) == _fold(value) and _fold(raw) != _fold(label)
