@@ -2,10 +2,11 @@
 
 Seeds a fresh data directory (config, SQLite store, embedded emulator) with a small Russian digital
 agency — four clients, five specialists, task types, backlogs, a month of invoices across departments
-and metrics with values — provisions every client's spreadsheet, then runs the real daemon loop for a
-few cycles while a scripted manager edits backlog rows through gspread and an account moves a payment.
-Each cycle prints what it pulled, pushed and flagged; at the end it exports every spreadsheet to xlsx
-and says where to look.
+and this month's metric values — provisions every client's spreadsheet, plans the week (the
+plan-schedule's bars), then runs the real daemon loop for a few cycles while a scripted manager edits
+rows through gspread, the manager and the team make a conflict that the operator resolves, and an
+account moves a payment. Each cycle prints what it pulled, pushed and flagged; at the end it exports
+every spreadsheet to xlsx and says where to look, with commands that run as printed.
 """
 
 from __future__ import annotations
