@@ -2,16 +2,19 @@
 
 Seeds a fresh data directory (config, SQLite store, embedded emulator) with a small Russian digital
 agency — four clients, five specialists, task types, backlogs, a month of invoices across departments
-and metrics with values — provisions every client's spreadsheet, then runs the real daemon loop for a
-few cycles while a scripted manager edits backlog rows through gspread and an account moves a payment.
-Each cycle prints what it pulled, pushed and flagged; at the end it exports every spreadsheet to xlsx
-and says where to look.
+and this month's metric values — provisions every client's spreadsheet, plans the week (the
+plan-schedule's bars), then runs the real daemon loop for a few cycles while a scripted manager edits
+rows through gspread, the manager and the team make a conflict that the operator resolves, and an
+account moves a payment. Each cycle prints what it pulled, pushed and flagged; at the end it exports
+every spreadsheet to xlsx and says where to look, with commands that run as printed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +22,10 @@ from typing import Any
 
 import tomli_w
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 
 MARKER = ".sheetsync-demo"
+WIDE = 200  # columns when the output is not a terminal (a pipe, a log file): tables and ids never wrap
 MANAGER = "anna.petrova@agency.test"
 ACCOUNT = "elena.account@agency.test"
 
@@ -65,7 +68,12 @@ BACKLOG = [
     ("SEO-аудит сайта", "Список ошибок с приоритетами", "seo_audit", 10, 2),
     ("Баннеры для соцсетей", "5 баннеров под сторис", "design", 6, 4),
     ("Обновить прайс на сайте", "Актуальные цены на странице услуг", "landing", 3, 3),
+    # bigger than a week of anyone: they stay in the backlog when the demo plans (see run_demo)
+    ("Новый корпоративный сайт", "Сайт на новой CMS, 20 страниц", "landing", 80, 4),
+    ("Фирменный стиль", "Логотип, цвета, шрифты, гайдлайн", "design", 60, 5),
+    ("Контент-план на квартал", "36 статей с темами и сроками", "article", 40, 5),
 ]
+BACKLOG_VARIES = 7  # the first seven differ a little between clients
 
 
 @dataclass
@@ -79,6 +87,8 @@ class DemoResult:
     pushed: int = 0
     created: int = 0
     errors: int = 0
+    planned: int = 0
+    stopped: bool = False  # SIGTERM or Ctrl-C ended it early
 
 
 # --- seeding ----------------------------------------------------------------------------------------
@@ -109,7 +119,7 @@ def seed(store: Any, today: dt.date) -> dict[str, int]:
     who = {t["role"]: s["email"] for t in TASK_TYPES for s in SPECIALISTS if s["role"] == t["role"]}
     for n, (slug, _name, _c) in enumerate(CLIENTS):
         for i, (title, result, ttype, hours, prio) in enumerate(BACKLOG):
-            if (i + n) % 5 == 4:
+            if i < BACKLOG_VARIES and (i + n) % 5 == 4:
                 continue  # every client's backlog differs a little
             role = next(t["role"] for t in TASK_TYPES if t["key"] == ttype)
             fields: dict[str, Any] = {"title": title, "expected_result": result, "task_type": ttype, "role": role,
@@ -130,8 +140,10 @@ def seed(store: Any, today: dt.date) -> dict[str, int]:
                                          "paid_date": day if status == "paid" else None},
                                   department=dep, origin="import", actor="demo")
             counts["invoices"] += 1
-        for w in range(4):
-            day = monday - dt.timedelta(days=7 * w)
+        # the metrics sheet shows this month: values on its first day and today, and weekly ones before
+        # (the trend); the first days of a month are otherwise empty on the sheet
+        days = sorted({today, today.replace(day=1), *(today - dt.timedelta(days=7 * w) for w in range(1, 5))})
+        for w, day in enumerate(reversed(days)):
             for key, base in (("leads", 28), ("calls", 14), ("cpl", 950)):
                 value = base + (n * 3 - w * 2 if key != "cpl" else n * 20 + w * 15)
                 store.metrics.set_value(slug, key, day, value, origin="import", actor="demo")
@@ -173,7 +185,8 @@ class Person:
         return rows[min(skip, len(rows) - 1)][0]
 
 
-def script(app: Any, emulator: Any, say: Callable[[str], None]) -> list[Callable[[], None]]:
+def script(app: Any, emulator: Any, say: Callable[[str], None], config_path: Path = Path("sheetsync.toml")
+           ) -> list[Callable[[], None]]:
     """The edits made between cycles, in order: each step is a person doing one thing."""
     clients = {c.slug: c for c in app.store.clients.list()}
     manager = Person(emulator.gspread_client(user=MANAGER), clients["romashka"].spreadsheet_id)
@@ -181,12 +194,14 @@ def script(app: Any, emulator: Any, say: Callable[[str], None]) -> list[Callable
     state: dict[str, str] = {}
 
     def retitle() -> None:
-        key = manager.first_key("Бэклог")
+        task = next(t for t in app.store.tasks.list("romashka") if t.title == "Статья: как выбрать услугу")
+        key = task.key
         state["retitled"] = key
-        manager.set("Бэклог", key, "Задача", "Статья: как выбрать услугу (обновлено с клиентом)")
+        sheet = "Бэклог" if task.status == "backlog" else "В работе"  # the planner may have taken it into work
+        manager.set(sheet, key, "Задача", "Статья: как выбрать услугу (обновлено с клиентом)")
         other = zerno.first_key("Бэклог", 1)
         zerno.set("Бэклог", other, "Оценка, ч", 9)
-        say(f"manager Anna renames backlog row {key} (romashka) and changes {other}'s estimate to 9 h (zerno)")
+        say(f"manager Anna renames {key} (romashka, sheet «{sheet}») and changes {other}'s estimate to 9 h (zerno)")
 
     def take_into_work() -> None:
         key = manager.first_key("Бэклог", 1)
@@ -194,14 +209,30 @@ def script(app: Any, emulator: Any, say: Callable[[str], None]) -> list[Callable
         manager.set("Бэклог", key, "Статус", "В работе")
         say(f"manager Anna sets {key}'s status to «В работе» — it moves to the in-work sheet")
 
-    def new_row() -> None:
+    def new_row_and_conflict() -> None:
         manager.add_row("Бэклог", {"Задача": "Добавить онлайн-запись на сайт", "Оценка, ч": 5, "Приоритет": 2})
         say("manager Anna types a new backlog row without an ID — the sync gives it one")
+        key = manager.first_key("Бэклог", 1)
+        state["conflict"] = key
+        title = app.store.tasks.get(key).title
+        manager.set("Бэклог", key, "Задача", f"{title} (правки клиента)")
+        app.store.tasks.update(key, {"title": f"{title}, версия 2"}, origin="cli", actor="oleg")
+        say(f"at the same time Anna and the team both retitle {key} (romashka) — a conflict: the sheet's value "
+            "is kept and the cell gets a note")
 
-    def bad_date() -> None:
+    def bad_date_and_resolve() -> None:
         key = state.get("taken") or manager.first_key("В работе")
         manager.set("В работе", key, "Срок", "завтра")
         say(f"manager Anna types «завтра» as {key}'s deadline — not a date: flagged, not applied")
+        from sheetsync.sync.resolve import resolve_conflict
+
+        open_ = [c for c in app.store.sync.conflicts("romashka") if c.entity_key == state.get("conflict")]
+        if open_:
+            c = open_[-1]
+            resolve_conflict(app.store, c.id, "store", actor="operator", origin="cli")
+            say(f"the operator settles conflict {c.id} for the team's title: "
+                f"{command()} conflicts resolve {c.id} --take store --config {_rel(config_path)} "
+                "— the next cycle writes it and takes the note off")
 
     def move_payment() -> None:
         invoices = app.store.invoices.list("vektor")
@@ -225,7 +256,7 @@ def script(app: Any, emulator: Any, say: Callable[[str], None]) -> list[Callable
         say(f"the team closes {task.key} in the tracker (store side) — the sync pushes it to the sheet"
             + (f"; {key} keeps the manager's title" if key else ""))
 
-    return [retitle, take_into_work, new_row, bad_date, move_payment, team_update]
+    return [retitle, take_into_work, new_row_and_conflict, bad_date_and_resolve, move_payment, team_update]
 
 
 # --- running ----------------------------------------------------------------------------------------
@@ -248,6 +279,8 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
     from sheetsync.daemon.logs import configure
 
     console = console or Console()
+    if not console.is_terminal:
+        console.width = max(console.width, WIDE)  # a pipe or a file: no wrapping at 80, no split ids
     out = Path(out).resolve()
     prepare_dir(out)
     config_path = write_config(out)
@@ -255,26 +288,35 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
     configure(json_lines=True, file=str(log_path), console=False)
     today = today or dt.date.today()
     result = DemoResult(out, config_path, log_path)
+    line = lambda text: console.print(text, soft_wrap=True)  # noqa: E731 - ids and commands stay whole
 
     console.rule("[bold]sheetsync demo")
     app = App.from_config(config_path)
+    previous = _term_as_interrupt()  # SIGTERM before the daemon runs (it has its own handling): one line too
     try:
         app.store.sync_reference_data(app.config)
         counts = seed(app.store, today)
-        console.print(f"Seeded [bold]{app.config.agency.name}[/]: {len(CLIENTS)} clients, {len(SPECIALISTS)} "
-                      f"specialists, {counts['tasks']} tasks, {counts['invoices']} invoices, "
-                      f"{counts['metric_values']} metric values  →  {out}")
+        line(f"Seeded [bold]{app.config.agency.name}[/]: {len(CLIENTS)} clients, {len(SPECIALISTS)} "
+             f"specialists, {counts['tasks']} tasks, {counts['invoices']} invoices, "
+             f"{counts['metric_values']} metric values  →  {out}")
         with console.status("provisioning spreadsheets…"):
             for slug, name, _c in CLIENTS:
                 r = app.provision(slug)
-                console.print(f"  provisioned [cyan]{name}[/] ({slug}): spreadsheet {r.spreadsheet_id}")
+                line(f"  provisioned [cyan]{name}[/] ({slug}): spreadsheet {r.spreadsheet_id}")
             turnover = app.invoices.refresh()
-            console.print(f"  turnover sheet (the Wednesday meeting's): {turnover}")
-        steps = script(app, app.emulator, lambda text: console.print(f"  [magenta]✎ {text}[/]"))
+            line(f"  turnover sheet (the Wednesday meeting's): {turnover}")
+        with console.status("planning…"):
+            plan = app.plan(period=plan_period(today), today=today)
+        result.planned = len(plan.taken)
+        line(f"  planned {plan.period.label}: {len(plan.taken)} "
+             f"backlog task(s) taken into work, {len(plan.not_fitting)} wait for capacity — the plan-schedule "
+             f"sheets show the bars, the metrics sheets this month's values")
+        steps = script(app, app.emulator, lambda text: line(f"  [magenta]✎ {text}[/]"), config_path)
+        daemon: Any = None
 
         def on_cycle(n: int, report: Any) -> None:
             _print_cycle(console, n, report, result)
-            if n - 1 < len(steps) and n < cycles:
+            if n - 1 < len(steps) and n < cycles and not daemon.stopping:
                 steps[n - 1]()
 
         # Drive lag as on Google (docs/emulator.md "Drive lag"), scaled to the demo's pace: Drive shows a
@@ -282,35 +324,95 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
         # works on late news, as it will in production, and every edit still lands in the next cycle.
         if app.emulator is not None:
             app.emulator.drive_lag = interval / 2
-            console.print(f"  Drive lag on: modifiedTime/version published {interval / 2:g} s after an edit "
-                          "(Google: about 180 s)")
+            line(f"  Drive lag on: modifiedTime/version published {interval / 2:g} s after an edit "
+                 "(Google: about 180 s)")
         console.rule("the daemon runs; people edit between cycles")
         settings = DaemonSettings(worker_id="demo", interval=interval, max_cycles=cycles, jobs=False)
-        Daemon(app, settings, on_cycle=on_cycle).run()
+        daemon = Daemon(app, settings, on_cycle=on_cycle)
+        daemon.run()
+        if daemon.stopping:  # SIGTERM or Ctrl-C: the client in flight finished its writes; say so and stop
+            result.stopped = True
+            line(f"stopped in cycle {max(result.cycles, 1)}, as asked (the client being synced finished its "
+                 f"writes); what was done is in {_rel(out)} — run the demo again for the whole tour")
+            return result
 
         console.rule("exports")
         for c in app.store.clients.list():
             path = out / "exports" / f"{c.slug}.xlsx"
             export_xlsx(app.sheets, c.spreadsheet_id, path)
             result.exports.append(path)
-            console.print(f"  {path}")
+            line(f"  {path}")
         path = out / "exports" / "turnover.xlsx"
         export_xlsx(app.sheets, app.invoices.spreadsheet_id(create=False), path)
         result.exports.append(path)
-        console.print(f"  {path}  (the agency's turnover plan)")
+        line(f"  {path}  (the agency's turnover plan)")
         _print_moves(console, app)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see _term_as_interrupt), before or after the daemon's cycles
+        result.stopped = True
+        where = f"in cycle {result.cycles}" if result.cycles else "before cycle 1"
+        line(f"stopped {where}, as asked; what was done is in {_rel(out)} — run the demo again for the whole tour")
+        return result
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         app.close()
-    rel = _rel(config_path)
-    console.print(Panel.fit(
-        f"[bold]Where to look[/]\n"
-        f"  sync status:   sheetsync status --config {rel}\n"
-        f"  conflicts:     sheetsync conflicts --config {rel}\n"
-        f"  spreadsheets:  {_rel(out / 'exports')}/*.xlsx (one per client, and the turnover plan)\n"
-        f"  the log:       {_rel(log_path)} (JSON lines)\n"
-        f"  run it again:  sheetsync run --config {rel}   (Ctrl-C stops)",
-        title="done"))
+    rel, exe = _rel(config_path), command()
+    console.rule("done")
+    line("[bold]Where to look[/]" + ("" if exe == "sheetsync" else
+                                     f" (sheetsync is in the project's venv: {exe}, or `source .venv/bin/activate` "
+                                     "first and type sheetsync)"))
+    line(f"  sync status:   {exe} status --config {rel}")
+    line(f"  conflicts:     {exe} conflicts --all --config {rel}   (the demo's conflict, resolved)")
+    line(f"  spreadsheets:  {_rel(out / 'exports')}/*.xlsx (one per client, and the turnover plan)")
+    line(f"  the log:       {_rel(log_path)} (JSON lines)")
+    line(f"  run it again:  {exe} run --config {rel}   (Ctrl-C stops)")
+    # ---- VIEW: the spot for `sheetsync view` (issue 17 item 1, built separately): its URL/command goes here.
+    view = view_line(exe, rel)
+    if view:
+        line(f"  see them:      {view}")
     return result
+
+
+def _term_as_interrupt() -> Any:
+    """Make SIGTERM stop the demo like Ctrl-C (one line, no traceback); returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def plan_period(today: dt.date) -> str:
+    """The week the demo plans: this one while it has working days ahead (Mon-Thu), else the next,
+    so the plan-schedule always has bars (on a Saturday this week has no capacity left)."""
+    day = today if today.weekday() <= 3 else today + dt.timedelta(days=7 - today.weekday())
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def view_line(exe: str, config: str) -> str | None:
+    """The demo's last line: how to open the spreadsheets in a browser (`sheetsync view`), once it exists.
+
+    Returns None until then; the `sheetsync view` work fills this in (e.g. its URL, or
+    f"{exe} view --config {config}")."""
+    return None
+
+
+def command() -> str:
+    """How to type sheetsync here: ``sheetsync`` when that is on PATH (and is this one), else the path of
+    the venv's script relative to the current folder (``.venv/bin/sheetsync``)."""
+    import shutil
+    import sys
+
+    here = Path(sys.executable).with_name("sheetsync")
+    found = shutil.which("sheetsync")
+    if not here.exists():
+        return "sheetsync"
+    if found and Path(found).resolve() == here.resolve():
+        return "sheetsync"
+    return _rel(here)
 
 
 def _print_cycle(console: Console, n: int, report: Any, result: DemoResult) -> None:

@@ -303,6 +303,23 @@ class Vocabulary(_Spec):
         """A dynamic vocabulary (e.g. specialists' emails) whose labels are the values themselves."""
         return cls(name=name, values=tuple(VocabularyEntry(value=v, ru=v, en=v) for v in values))
 
+    @classmethod
+    def dynamic(cls, name: str, values: Iterable[str], labelled: Vocabulary | None = None,
+                names: Mapping[str, str] | None = None) -> Vocabulary:
+        """A store vocabulary (task types, roles): the store says which values exist, ``labelled`` (the
+        templates' vocabulary of that name) gives their labels; a value it lacks shows ``names[value]``
+        (a task type's name from the config) or the value itself."""
+        known = {e.value: e for e in labelled.values} if labelled is not None else {}
+        names = names or {}
+        out = []
+        for v in dict.fromkeys(values):
+            if v in known:
+                out.append(VocabularyEntry(value=v, ru=known[v].ru, en=known[v].en, colour=known[v].colour))
+            else:
+                text = names.get(v) or v
+                out.append(VocabularyEntry(value=v, ru=text, en=text))
+        return cls(name=name, values=tuple(out))
+
 
 class Templates(_Spec):
     """Every sheet spec and static vocabulary, loaded from one directory."""

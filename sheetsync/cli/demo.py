@@ -16,7 +16,8 @@ def demo_cmd(
     cycles: Annotated[int, typer.Option("--cycles", min=1, help="Sync cycles to run.")] = 8,
     interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between cycles.")] = 1.0,
 ) -> None:
-    """Seed a demo agency, provision its spreadsheets, and watch the daemon sync while people edit."""
+    """Seed a demo agency, provision and plan its spreadsheets, and watch the daemon sync while people edit
+    (a conflict made and resolved included); prints where to look, with commands that run as printed."""
     from sheetsync.demo import run_demo
 
     if out.exists() and not out.is_dir():

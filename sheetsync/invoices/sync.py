@@ -88,17 +88,19 @@ class CellConflict:
     base: Canon
     winner: str
 
-    def note(self, locale: str) -> str:
+    def note(self, locale: str, conflict_id: int | None = None) -> str:
+        ref = f"`sheetsync conflicts resolve {conflict_id if conflict_id is not None else 'ID'} --take "
         def show(v: Canon) -> str:
             return "(пусто)" if v is None and locale == "ru" else ("(empty)" if v is None else v)
 
         if locale == "ru":
             kept = "значение из таблицы" if self.winner == "sheet" else "значение из системы"
             return (f"sheetsync: конфликт — в таблице {show(self.sheet)}, в системе {show(self.store)} "
-                    f"(было {show(self.base)}); оставлено {kept}. Список: `sheetsync conflicts`.")
+                    f"(было {show(self.base)}); оставлено {kept}. Список: `sheetsync conflicts`; выбрать значение: "
+                    f"{ref}sheet|store|ЗНАЧЕНИЕ`.")
         kept = "the sheet's value" if self.winner == "sheet" else "the store's value"
         return (f"sheetsync: conflict — sheet {show(self.sheet)}, store {show(self.store)} (was {show(self.base)}); "
-                f"kept {kept}. See `sheetsync conflicts`.")
+                f"kept {kept}. See `sheetsync conflicts`; to choose: {ref}sheet|store|VALUE`.")
 
 
 @dataclass
@@ -234,9 +236,10 @@ def apply(store: Any, decisions: Decisions, types: Mapping[str, FieldType], *, s
         if (key, fld) in open_errors:
             store.sync.resolve_errors(clients[key], row_key=key, field=fld)
     for c in decisions.conflicts:
-        store.sync.add_conflict(clients[c.key], entity_key=c.key, field=c.field, sheet_value=c.sheet,
-                                store_value=c.store, base_value=c.base, winner=c.winner, policy="default")
-        out.notes[(c.key, c.field)] = c.note(locale)
+        recorded = store.sync.add_conflict(clients[c.key], entity_key=c.key, field=c.field, sheet_value=c.sheet,
+                                           store_value=c.store, base_value=c.base, winner=c.winner,
+                                           policy="default")
+        out.notes[(c.key, c.field)] = c.note(locale, recorded.id)
     by_key: dict[str, dict[str, Any]] = {}
     for e in decisions.edits:
         by_key.setdefault(e.key, {})[e.field] = to_store(e.value, types[e.field])

@@ -58,12 +58,9 @@ def desired_for(client: Any, *, store: Any, templates: Templates, settings: Prov
     # the config's editor_emails are the agency's managers of this client (writers of backlog/in-work)
     access = Access(service_account=service_account.lower(),
                     managers=managers_of(info, (*info.editor_emails, *settings.managers)))
-    task_types = list(store.task_types.list())
-    dynamic = {
-        "specialists": [s.email for s in specialists],
-        "task_types": [t.key for t in task_types],
-        "roles": sorted({s.role for s in specialists} | {t.role for t in task_types}),
-    }
+    from sheetsync.sync.layout import store_vocabularies
+
+    dynamic = store_vocabularies(store)
     return build(info, templates, access=access, dynamic_vocabularies=dynamic, title_pattern=settings.title_pattern,
                  rows=settings.rows)
 

@@ -276,10 +276,13 @@ def _num(x: float) -> str:
 
 
 def vocabularies_for(templates: Templates, dynamic: Mapping[str, Iterable[str]]) -> dict[str, Vocabulary]:
-    """Static vocabularies from the templates plus the store's dynamic ones (labels = values)."""
+    """Static vocabularies from the templates plus the store's dynamic ones, labelled (Vocabulary.dynamic)."""
     out = dict(templates.vocabularies)
     for name, values in dynamic.items():
-        out[name] = Vocabulary.plain(name, list(dict.fromkeys(values)))
+        # labels from the templates' vocabulary of that name (task types, roles), else the config's name
+        # (a mapping value -> name), else the value itself
+        out[name] = Vocabulary.dynamic(name, list(values), templates.vocabularies.get(name),
+                                       values if isinstance(values, Mapping) else None)
     return out
 
 

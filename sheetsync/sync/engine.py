@@ -25,6 +25,7 @@ from ..sheets.errors import InvalidRequest, NotFound, SheetsError
 from ..store.models import ReservedId
 from ..store.values import dumps, loads
 from ..templates import Templates, load_templates
+from . import notes
 from .actions import BaseRow
 from .execute import PENDING, Context, execute
 from .layout import (
@@ -450,7 +451,8 @@ class SyncEngine:
         sid = client.spreadsheet_id
         types = self._types()
         snapshot = SheetSnapshot(sid, {k: lay.fields for k, lay in layouts.items() if KEY_FIELD in lay.columns},
-                                 [r for rs in rows.values() for r in rs], locale=client.locale or "ru")
+                                 [r for rs in rows.values() for r in rs], locale=client.locale or "ru",
+                                 show=notes.shower(types, client.locale or "ru"))  # values in notes as shown
         store_rows = self._store_view(client.slug, types)
         base: dict[str, BaseRow] = {}
         pending: dict[str, dict[str, Any]] = {}

@@ -29,7 +29,7 @@ from ..sheets.a1 import cell as a1_cell
 from ..sheets.a1 import quote_sheet
 from ..store.errors import StoreError
 from ..store.tasks import DuplicateKeyError
-from . import misplaced, rowmeta
+from . import misplaced, notes, rowmeta
 from .actions import (
     AppendRow,
     BaseRow,
@@ -77,6 +77,7 @@ class Context:
     new_base: dict[tuple[str, str, str], Any] | None = None  # the base as recorded (what the table now holds)
     new_view: dict[str, Any] | None = None  # the same as key -> BaseRow, when it is plan.base (+ created rows)
     drive_ok: bool = False  # the write went out after a Drive check showing nothing new since the listing
+    conflict_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (key, field) -> conflict recorded
 
 
 @dataclass(frozen=True)
@@ -214,13 +215,16 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
             out.warnings.append(str(e))
-    recorded = _open_conflicts(ctx) if plan.of(RecordConflict) else set()
+    recorded = _open_conflicts(ctx) if plan.of(RecordConflict) else {}
     for a in plan.of(RecordConflict):
-        if (a.key, a.field, a.sheet_value, a.store_value, a.base_value, a.winner) in recorded:
-            continue  # recorded by an earlier run that stopped before its sheet write: once is enough
-        store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
+        earlier = recorded.get((a.key, a.field, a.sheet_value, a.store_value, a.base_value, a.winner))
+        if earlier is not None:  # recorded by an earlier run that stopped before its sheet write: once is enough
+            ctx.conflict_ids[(a.key, a.field)] = earlier
+            continue
+        c = store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
                                 store_value=a.store_value, base_value=a.base_value, winner=a.winner,
                                 policy=f"{a.winner} wins {a.field}", sync_run_id=ctx.run_id)
+        ctx.conflict_ids[(a.key, a.field)] = c.id  # its note names it: `sheetsync conflicts resolve <id>`
     for a in plan.of(ResolveError):
         store.sync.resolve_errors(ctx.slug, row_key=a.row_id, field=a.field)
     for a in plan.of(RecordError):
@@ -230,11 +234,11 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
                              row_key=row_id, field=a.field, value=a.value, sync_run_id=ctx.run_id)
 
 
-def _open_conflicts(ctx: Context) -> set[tuple[Any, ...]]:
-    """The client's unresolved conflicts as (key, field, sheet, store, base, winner); values are canonical text."""
+def _open_conflicts(ctx: Context) -> dict[tuple[Any, ...], int]:
+    """The client's unresolved conflicts, (key, field, sheet, store, base, winner) -> id; values are canonical text."""
     from ..store.values import loads
 
-    return {(c.entity_key, c.field, loads(c.sheet_value), loads(c.store_value), loads(c.base_value), c.winner)
+    return {(c.entity_key, c.field, loads(c.sheet_value), loads(c.store_value), loads(c.base_value), c.winner): c.id
             for c in ctx.store.sync.conflicts(ctx.slug)}
 
 
@@ -306,7 +310,8 @@ def sheet_writes(ctx: Context, plan: Plan, keys: Mapping[str, str]
             col = lay.columns.get(a.field)
             if col is not None and lay.sheet_id is not None:
                 requests.append({"updateCells": {
-                    "rows": [{"values": [{"note": a.note or ""}]}], "fields": "note",
+                    "rows": [{"values": [{"note": notes.with_conflict_id(a.note or "", ctx.conflict_ids.get(
+                        (a.key, a.field)) if a.key else None)}]}], "fields": "note",
                     "start": {"sheetId": lay.sheet_id, "rowIndex": a.row - 1, "columnIndex": col}}})
     ranges = [(a1_cell(ctx.layouts[s].title, r, c + 1), [[v]]) for (s, r, c), v in sorted(cells.items())]
     return ranges, requests, fresh
@@ -370,6 +375,47 @@ def fresh_row_requests(ctx: Context, fresh: list[FreshRow], ends: Mapping[str, i
             if lay.row_count is not None:
                 lay.row_count += 1
     return out, placed
+
+
+def emptied_row_deletes(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow],
+                        landed: rowmeta.Landed, inserts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``deleteDimension`` for rows this sync emptied (a task moved to the other sheet, deleted, or on no
+    sheet), so no blank row is left behind; sent last in the structural batch, bottom row first.
+
+    A row is deleted only when it is certainly the emptied one: it has an anchor, so its clearing was
+    addressed by row metadata, and that write's response put it where the ID-check read saw it and shows
+    it empty; it held nothing outside the synced columns. The position is then one round trip old, and
+    only the spreadsheet's owner can insert or delete rows in between (the ID column's protection
+    refuses managers), so a manager's edit in a row below is never lost: it moves up with its row.
+    Any doubt leaves the row blank, as before (harmless: a gap is reused by the next new row).
+    Positions are moved past ``inserts`` (the insertDimension requests before them in the batch).
+    """
+    rows: set[tuple[str, int]] = {(a.sheet, a.row) for a in plan.of(ClearRow)}
+    rows |= {(a.sheet, a.row) for a in plan.of(CreateTask) if a.target is not None and a.target != (a.sheet, a.row)}
+    written = {(a.sheet, a.row) for a in plan.of(WriteCell)}  # (notes go first in the batch: no matter)
+    written |= {(a.sheet, a.row) for a in plan.of(AppendRow)}
+    written |= {a.target for a in plan.of(CreateTask) if a.target is not None}
+    out: list[tuple[int, int]] = []
+    for sheet, row in sorted(rows - written):
+        lay = ctx.layouts.get(sheet)
+        was = before.get((sheet, row))
+        if lay is None or lay.sheet_id is None or was is None or was.other or row <= 1:
+            continue
+        if (sheet, row) not in (ctx.row_ids or {}) or landed.landed.get((sheet, row)) != row:
+            continue
+        got = landed.after.get((sheet, row))
+        if got is None or not all(rowmeta.same_cell(v, "") for v in got):
+            continue
+        at = row - 1
+        for i in inserts:
+            rng = i.get("insertDimension", {}).get("range", {})
+            if rng.get("sheetId") == lay.sheet_id and rng.get("startIndex", at + 1) <= at:
+                at += 1
+        out.append((lay.sheet_id, at))
+        if lay.row_count is not None:
+            lay.row_count -= 1
+    return [{"deleteDimension": {"range": {"sheetId": sid, "dimension": "ROWS", "startIndex": at, "endIndex": at + 1}}}
+            for sid, at in sorted(out, key=lambda x: (x[0], -x[1]))]
 
 
 def _formulas(ctx: Context, sheet: str, row: int) -> list[dict[str, Any]]:
@@ -577,13 +623,16 @@ def execute(ctx: Context, plan: Plan, before: Mapping[tuple[str, int], SheetRow]
         if a.token in skip:
             keyed.pop((a.sheet, a.row), None)
     meta = rowmeta.metadata_requests(ctx.layouts, keyed, ctx.row_ids, landed)
-    if requests or inserts:
+    deletes = emptied_row_deletes(ctx, plan, before, landed, inserts)
+    if requests or inserts or deletes:
         _step(ctx, "structure")
-        # by position first (the ID-check read's numbering), then the inserted rows; the row metadata rides
-        # along after them, its positions moved past the inserts (dropped if Google refuses it)
+        # by position first (the ID-check read's numbering), then the inserted rows, then the emptied rows
+        # deleted; the row metadata rides along after them, its positions moved past the inserts and
+        # deletes (dropped if Google refuses it)
         meta = [*rowmeta.shifted(meta, inserts), *rowmeta.fresh_anchor_requests(ctx.layouts, fresh_at, ctx.row_ids)]
-        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, [*requests, *inserts], meta, ctx.row_ids,
-                                  out.warnings)
+        meta = rowmeta.after_deletes(meta, deletes)
+        rowmeta.structural_update(ctx.sheets, ctx.spreadsheet_id, [*requests, *inserts, *deletes], meta,
+                                  ctx.row_ids, out.warnings)
         meta = []
     _step(ctx, "create")
     create_tasks(ctx, plan, keys, out, skip)

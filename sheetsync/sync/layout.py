@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..templates import SheetSpec, Templates
+from ..templates import DYNAMIC_VOCABULARIES, SheetSpec, Templates, Vocabulary
 from .normalise import FieldType, from_sheet
 from .plan import KEY_FIELD, SheetRow
 
@@ -21,7 +21,7 @@ META_SHEET = "sheetsync.sheet"
 META_COLUMN = "sheetsync.column"
 
 
-def field_types(templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> dict[str, FieldType]:
+def field_types(templates: Templates, dynamic: Mapping[str, Any]) -> dict[str, FieldType]:
     """The type of every synced field, from the templates and the store's dynamic vocabularies."""
     out: dict[str, FieldType] = {}
     for kind in SYNCED_KINDS:
@@ -32,12 +32,13 @@ def field_types(templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> d
     return out
 
 
-def store_vocabularies(store: Any) -> dict[str, list[str]]:
-    """The store's vocabularies (specialists, task types, roles) as they are now."""
+def store_vocabularies(store: Any) -> dict[str, Any]:
+    """The store's dynamic vocabularies as they are now: specialists' emails, task types (key -> the
+    config's name, the label of last resort) and roles. One place, so provisioning and the sync agree."""
     specialists, task_types = store.specialists.list(), store.task_types.list()
     return {
         "specialists": [s.email for s in specialists],
-        "task_types": [t.key for t in task_types],
+        "task_types": {t.key: t.name for t in task_types},
         "roles": sorted({s.role for s in specialists} | {t.role for t in task_types}),
     }
 
@@ -47,20 +48,22 @@ def store_field_types(store: Any, templates: Templates) -> dict[str, FieldType]:
     return field_types(templates, store_vocabularies(store))
 
 
-def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Sequence[str]]) -> FieldType:
+def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Any]) -> FieldType:
     lo = int(col.validation.min) if col.validation and col.validation.min is not None else None
     hi = int(col.validation.max) if col.validation and col.validation.max is not None else None
     if col.type == "enum":
-        vocab = templates.vocabularies.get(col.vocabulary) if col.vocabulary else None
-        if vocab is not None:
-            labels = {e.value: {"ru": e.ru, "en": e.en} for e in vocab.values}
-        else:
-            values = list(dynamic.get(col.vocabulary or "", ()))
-            if col.vocabulary == "specialists":
+        name = col.vocabulary or ""
+        if name in DYNAMIC_VOCABULARIES:
+            values = dynamic.get(name) or ()
+            if name == "specialists":
                 return FieldType("email", allowed=frozenset(v.lower() for v in values) or None)
             if not values:
                 return FieldType("text")
-            labels = {v: {"ru": v, "en": v} for v in values}
+            vocab = Vocabulary.dynamic(name, values, templates.vocabularies.get(name),
+                                       values if isinstance(values, Mapping) else None)
+        else:
+            vocab = templates.vocabularies[name]
+        labels = {e.value: {"ru": e.ru, "en": e.en} for e in vocab.values}
         return FieldType("enum", labels=labels)
     kind = {"int": "int", "number": "number", "hours": "hours", "date": "date", "text": "text", "bool": "bool",
             "email": "email", "period": "period"}.get(col.type, "text")
@@ -141,8 +144,8 @@ def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mappi
                 sig, hit = None, None
             if hit is not None:
                 memo[sig] = hit  # type: ignore[index]
-                key, vals, errors, other = hit
-                row = SheetRow(layout.kind, i, key, vals, errors, other)
+                key, vals, errors, other, shown_keys = hit
+                row = SheetRow(layout.kind, i, key, vals, errors, other, shown_keys)
                 if not row.blank:
                     out.append(row)
                 continue
@@ -156,17 +159,29 @@ def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mappi
         key = str(key_raw).strip().upper() if key_raw not in (None, "") and str(key_raw).strip() else None
         vals: dict[str, Any] = {}
         errors: dict[str, tuple[str | None, str]] = {}
+        shows_key: set[str] = set()
         for f in layout.fields:
             raw_v = at(layout.columns[f])
-            v, err = from_sheet(raw_v, types.get(f, FieldType("text")), locale)
+            ft = types.get(f, FieldType("text"))
+            v, err = from_sheet(raw_v, ft, locale)
             if err:
                 errors[f] = (str(raw_v), err)
             else:
                 vals[f] = v
+                if ft.kind == "enum" and v is not None and _shows_key(raw_v, v, ft, locale):
+                    shows_key.add(f)
         other = any(c not in known and v not in (None, "") for c, v in enumerate(cells))
+        row = SheetRow(layout.kind, i, key, vals, errors, other, frozenset(shows_key))
         if memo is not None and sig is not None:
-            memo[sig] = (key, vals, errors, other)
-        row = SheetRow(layout.kind, i, key, vals, errors, other)
+            memo[sig] = (key, vals, errors, other, row.shows_key)
         if not row.blank:
             out.append(row)
     return out
+
+
+def _shows_key(raw: Any, value: str, ft: FieldType, locale: str) -> bool:
+    """A cell holding an enum's store key where the sheet shows a different label in ``locale``."""
+    label = ((ft.labels or {}).get(value) or {}).get(locale)
+    if not label or raw == label or label == value:  # the common case first: the label itself
+        return False
+    return _fold(raw) == _fold(value) and _fold(raw) != _fold(label)

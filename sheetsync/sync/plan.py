@@ -24,9 +24,10 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import notes
 from .actions import (
     Action,
     AppendRow,
@@ -78,6 +79,9 @@ class SheetRow:
     values: Mapping[str, Canon] = field(default_factory=dict)
     errors: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
     other: bool = False
+    # enum fields whose cell shows the store key (``article``) where its label belongs (a sheet written
+    # before labels, or the key typed by hand): the value is taken, and the label written back once
+    shows_key: frozenset[str] = frozenset()
 
     @property
     def blank(self) -> bool:
@@ -92,6 +96,8 @@ class SheetSnapshot:
     columns: Mapping[str, Sequence[str]]
     rows: Sequence[SheetRow] = ()
     locale: str = "en"  # the sheet's language, for the notes the planner writes
+    # (field, canonical value) -> the value as the sheet shows it (a label, 24.11.2026), for notes; None: as is
+    show: Callable[[str, Canon], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -223,18 +229,6 @@ def _chain(first: Iterable[int], start: int) -> Iterator[int]:
         n += 1
 
 
-def _note_conflict(winner: str, loser: Canon, winner_value: Canon, base: Canon) -> str:
-    if winner == "sheet":
-        return (f"sheetsync: conflict — the team had changed this to {_show(loser)}; your value was kept. "
-                f"`sheetsync conflicts` lists it.")
-    return (f"sheetsync: conflict — your value {_show(loser)} was replaced by the team's {_show(winner_value)}. "
-            f"`sheetsync conflicts` lists it.")
-
-
-def _show(v: Canon) -> str:
-    return "(empty)" if v is None else f"«{v}»"
-
-
 # --- the planner -----------------------------------------------------------------------------------
 def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, StoreTask],
          policy: Policy | None = None, *, reserved: Iterable[str] = (),
@@ -285,9 +279,7 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
         if not KEY_RE.match(key) or not known:
             untrusted.add(key)
             for r in rows:
-                error(r, key, KEY_FIELD, key,
-                      f"sheetsync: unknown ID {key}. IDs are given by sheetsync; clear this cell to make the row a "
-                      f"new task, or put back the ID that was here.")
+                error(r, key, KEY_FIELD, key, notes.text("unknown_id", sheet.locale, key=key))
             act(Warn(f"unknown ID {key} on {', '.join(f'{r.sheet}!{r.row}' for r in rows)}; row not synced"))
             continue
         if len(rows) > 1:
@@ -305,9 +297,7 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
             untrusted.add(key)
             where = ", ".join(f"{r.sheet}!{r.row}" for r in rows)
             for r in rows:
-                error(r, key, KEY_FIELD, key,
-                      f"sheetsync: ID {key} is on several rows ({where}). Keep it on one row; clear the ID of a copy "
-                      f"to make it a new task.")
+                error(r, key, KEY_FIELD, key, notes.text("duplicate_id", sheet.locale, key=key, where=where))
             act(Warn(f"duplicated ID {key} on {where}; not synced until fixed"))
 
     # 2. Every task: merge fields, follow status to its sheet, notice vanished rows.
@@ -353,7 +343,8 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
                 continue
             vanished.append(key)
             continue
-        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error, sheet.locale)
+        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error, sheet.locale,
+               shown=sheet.show)
 
     # 3. Rows gone from the sheet: tombstone, unless guarded or modified in the store.
     if vanished:
@@ -456,11 +447,12 @@ def _locate(sheet: SheetSnapshot, row_id: str) -> tuple[str, int] | None:
 
 def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: Mapping[str, Sequence[str]],
            r: SheetRow, s: StoreTask, b: BaseRow | None, open_errors: Mapping[tuple[str, str], str],
-           seen_errors: set[tuple[str, str]], error, locale: str = "en") -> None:
+           seen_errors: set[tuple[str, str]], error, locale: str = "en",
+           shown: Callable[[str, Canon], str] | None = None) -> None:
     act = out.actions.append
     key = s.key
     fields = [f for f in columns[r.sheet] if f != KEY_FIELD]
-    if not s.deleted and not r.errors and home_sheet(s.values.get("status")) == r.sheet:
+    if not s.deleted and not r.errors and not r.shows_key and home_sheet(s.values.get("status")) == r.sheet:
         same = {f: r.values.get(f) for f in fields}
         if all(s.values.get(f) == v for f, v in same.items()):  # the common case: sheet == store, nothing to do
             out.base[key] = BaseRow(r.sheet, same)
@@ -494,6 +486,8 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
         sv = r.values.get(f)
         if sv == tv:
             agreed[f] = sv
+            if f in r.shows_key:  # the same value, shown as its key: put the label in its place
+                cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
             continue
         has_base = b is not None and f in b.values
         bv = b.values.get(f) if b is not None else None
@@ -504,6 +498,8 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
             act(UpdateStoreField(key, f, tv, sv))
             merged[f] = sv
             agreed[f] = sv
+            if f in r.shows_key:  # taken from the key typed by hand; the cell gets the label
+                cells.append(WriteCell(r.sheet, r.row, key, f, sv, sv))
         else:
             win = policy.winner(f)
             act(RecordConflict(key, f, sv, tv, bv if has_base else None, win))
@@ -511,10 +507,10 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
                 act(UpdateStoreField(key, f, tv, sv))
                 merged[f] = sv
                 agreed[f] = sv
-                cells.append(SetNote(r.sheet, r.row, key, f, _note_conflict("sheet", tv, sv, bv)))
+                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("sheet", *_as_shown(shown, f, tv, sv), locale)))
             else:
                 cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
-                cells.append(SetNote(r.sheet, r.row, key, f, _note_conflict("store", sv, tv, bv)))
+                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("store", *_as_shown(shown, f, sv, tv), locale)))
                 agreed[f] = tv
     home = home_sheet(merged.get("status"))
     if row_errors and home != r.sheet and (home is None or home in present):
@@ -543,6 +539,10 @@ def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: M
 
 
 CLEARED_NEEDS = frozenset({"title", "status"})  # columns that must be visible to call a row cleared
+
+
+def _as_shown(shown: Callable[[str, Canon], str] | None, f: str, *values: Canon) -> tuple[Canon, ...]:
+    return values if shown is None else tuple(None if v is None else shown(f, v) for v in values)
 
 
 def cleared_row(r: SheetRow, policy: Policy) -> bool:
@@ -606,8 +606,7 @@ def _create(out: Plan, sheet: SheetSnapshot, policy: Policy, free: _Rows, r: She
             error(r, row_id, f, raw, message, token=token if creating else None)
         if not creating:
             if not r.errors:
-                error(r, row_id, "title", None,
-                      "sheetsync: a new task needs a title here; the row is not synced until it has one.")
+                error(r, row_id, "title", None, notes.text("needs_title", sheet.locale))
             return
     if home == r.sheet or (home is not None and home not in sheet.columns):
         target: tuple[str, int] | None = (r.sheet, r.row)

@@ -190,6 +190,7 @@ class Landed:
     # rows whose ID we wrote into a person's new row that, after the write, no longer holds what the
     # ID-check read saw there (rows inserted, deleted or sorted in between): (where, now, row as now)
     claims_moved: list[tuple[RowAt, int, list[Any]]] = field(default_factory=list)
+    after: dict[RowAt, list[Any]] = field(default_factory=dict)  # each written row as the response shows it
 
 
 def same_cell(a: Any, b: Any) -> bool:
@@ -258,6 +259,7 @@ def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayo
         now = a1_to_rowcol(ref.split(":")[0])[0] if ref else at[1]
         out.landed[at] = now
         got = ((resp.get("updatedData") or {}).get("values") or [[]])[0]
+        out.after[at] = list(got)
         if at in claims and not all(same_cell(got[c] if c < len(got) else None, v) for c, v in claims[at].items()):
             out.claims_moved.append((at, now, list(got)))
         if at not in expect:
@@ -316,6 +318,34 @@ def shifted(requests: Sequence[dict[str, Any]], inserts: Sequence[dict[str, Any]
         for sheet_id, at in ins:
             if sheet_id == dr["sheetId"] and at <= pos:
                 pos += 1
+        dm = req["createDeveloperMetadata"]["developerMetadata"]
+        out.append({"createDeveloperMetadata": {"developerMetadata": {
+            **dm, "location": {**dm["location"], "dimensionRange": {**dr, "startIndex": pos, "endIndex": pos + 1}}}}})
+    return out
+
+
+def after_deletes(requests: Sequence[dict[str, Any]], deletes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``createDeveloperMetadata`` requests on rows, readdressed to the numbering after ``deletes``
+    (deleteDimension requests of single rows, applied in order); one on a deleted row is dropped."""
+    gone = [(d["deleteDimension"]["range"]["sheetId"], d["deleteDimension"]["range"]["startIndex"])
+            for d in deletes if "deleteDimension" in d]
+    out: list[dict[str, Any]] = []
+    for req in requests:
+        dr = ((req.get("createDeveloperMetadata") or {}).get("developerMetadata") or {}).get("location", {}).get(
+            "dimensionRange")
+        if not gone or dr is None or dr.get("dimension") != "ROWS":
+            out.append(req)
+            continue
+        pos: int | None = dr["startIndex"]
+        for sheet_id, at in gone:
+            if pos is None or sheet_id != dr["sheetId"]:
+                continue
+            if at == pos:
+                pos = None
+            elif at < pos:
+                pos -= 1
+        if pos is None:
+            continue
         dm = req["createDeveloperMetadata"]["developerMetadata"]
         out.append({"createDeveloperMetadata": {"developerMetadata": {
             **dm, "location": {**dm["location"], "dimensionRange": {**dr, "startIndex": pos, "endIndex": pos + 1}}}}})

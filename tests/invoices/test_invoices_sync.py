@@ -135,7 +135,7 @@ def test_both_sides_changed_is_a_conflict_the_sheet_wins_and_the_loser_is_kept(s
         (agency["b"], "amount", "110000", "130000", "120000", "sheet")
     assert cells(sheets, sid, f"'2026-11'!D{r}")[0][0]["note"] == (
         "sheetsync: conflict — sheet 110000, store 130000 (was 120000); kept the sheet's value. "
-        "See `sheetsync conflicts`.")
+        f"See `sheetsync conflicts`; to choose: `sheetsync conflicts resolve {c.id} --take sheet|store|VALUE`.")
 
 
 def test_store_changes_reach_the_sheet_and_an_unchanged_cell_is_not_an_edit(store, invoices, tab, agency, sheets,
