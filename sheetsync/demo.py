@@ -366,7 +366,7 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
     line(f"  spreadsheets:  {_rel(out / 'exports')}/*.xlsx (one per client, and the turnover plan)")
     line(f"  the log:       {_rel(log_path)} (JSON lines)")
     line(f"  run it again:  {exe} run --config {rel}   (Ctrl-C stops)")
-    # ---- VIEW: the spot for `sheetsync view` (issue 17 item 1, built separately): its URL/command goes here.
+    # `sheetsync demo` in a terminal then serves the view itself (sheetsync/cli/demo.py)
     view = view_line(exe, rel)
     if view:
         line(f"  see them:      {view}")
@@ -393,11 +393,10 @@ def plan_period(today: dt.date) -> str:
 
 
 def view_line(exe: str, config: str) -> str | None:
-    """The demo's last line: how to open the spreadsheets in a browser (`sheetsync view`), once it exists.
+    """The demo's last line: how to open the spreadsheets in a browser (`sheetsync view`, docs/view.md)."""
+    from sheetsync.cli.view import DEFAULT_PORT
 
-    Returns None until then; the `sheetsync view` work fills this in (e.g. its URL, or
-    f"{exe} view --config {config}")."""
-    return None
+    return f"{exe} view --config {config}   then open http://127.0.0.1:{DEFAULT_PORT}/view/"
 
 
 def command() -> str:

@@ -50,7 +50,45 @@ def test_the_printed_commands_run_as_printed(tour):
         done = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, (command, done.stderr)
     assert "source .venv/bin/activate" in stdout  # says how to reach sheetsync without the path
-    assert "---- VIEW" not in stdout  # the spot for `sheetsync view` is in the code, not printed yet
+
+
+def _serve_until_url(proc) -> str:
+    """Read the server's output until it prints its view URL."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/view/)", line or "")
+        if found:
+            return found.group(1)
+        if not line and proc.poll() is not None:
+            break
+    raise AssertionError(f"no view URL printed: {proc.stderr.read()[-2000:]}")
+
+
+def test_the_printed_view_command_shows_every_sheet_and_the_turnover_tab(tour):
+    """The demo's last line: the view command, run as printed (on a free port), shows each client's five
+    sheets and the turnover plan; SIGTERM stops it in one line."""
+    import urllib.request
+
+    cwd, _out, stdout = tour
+    (command,) = re.findall(r"^\s+see them:\s+(.+?)\s{3}then open (http://\S+)$", stdout, flags=re.M)
+    argv = [*shlex.split(command[0]), "--port", "0"]
+    proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = _serve_until_url(proc)
+        listing = urllib.request.urlopen(url, timeout=30).read().decode()
+        links = re.findall(r'href="(/view/s/[^"?]+)', listing)
+        assert len(set(links)) == 5, listing[:2000]  # four clients and the turnover plan
+        base = url.split("/view/")[0]
+        pages = [urllib.request.urlopen(base + link, timeout=30).read().decode() for link in sorted(set(links))]
+        ru = ("Карточка", "Бэклог", "В работе", "План-график", "Метрики")
+        en = ("Card", "Backlog", "In work", "Plan-schedule", "Metrics")
+        clients = [p for p in pages if all(t in p for t in ru) or all(t in p for t in en)]
+        assert len(clients) == 4, [p[:300] for p in pages]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
 
 
 def test_it_plans_and_the_metrics_show_this_month(tour):
