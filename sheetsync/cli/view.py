@@ -29,11 +29,12 @@ def view_cmd(
     The same port also serves the emulator's API, so the daemon can run beside the view on the same
     state: `sheetsync run --emulator-url http://127.0.0.1:PORT` (see docs/view.md).
     """
-    from sheetsync.cli._store import load
+    from sheetsync.cli._store import load, open_store
     from sheetsync.emulator import Emulator
     from sheetsync.emulator.server import EmulatorServer
     from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
     from sheetsync.view import ViewApp
+    from sheetsync.view.conflicts import StoreConflicts
 
     if not 0 <= port <= 65535:
         fail(f"--port {port} is not a TCP port number (0 to 65535)", "give a port such as 8766, or 0 to pick a free one")
@@ -48,7 +49,8 @@ def view_cmd(
         emu = Emulator(str(path))
     except (RuntimeError, OSError) as e:
         fail(f"cannot open the emulator data in {path}: {e}", "check the path and its permissions")
-    view = ViewApp(emu, operator=person or DEFAULT_EMULATOR_USER, allow_remote=allow_remote)
+    desk = StoreConflicts(open_store(cfg), operator=DEFAULT_EMULATOR_USER)  # conflicts settled from the page
+    view = ViewApp(emu, operator=person or DEFAULT_EMULATOR_USER, allow_remote=allow_remote, conflicts=desk)
     try:
         server = EmulatorServer(emu, host, port, view=view, api_from_remote=allow_remote)
     except (OSError, OverflowError) as e:
@@ -62,3 +64,4 @@ def view_cmd(
     if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
         console.print("other machines see the pages read-only (--allow-remote takes their edits)")
     serve_until_stopped(server, emu, "view")
+    desk.store.close()

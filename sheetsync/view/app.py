@@ -8,6 +8,8 @@ HTTP server can mount it; the emulator's own loopback server does (``EmulatorSer
 * ``GET /view/s/ID/grid?tab=``       just the tab's table (what the live refresh swaps in)
 * ``GET /view/s/ID/rev``             the content's revision, polled every second for live updates (no API call)
 * ``POST /view/s/ID/edit``           type a value into a cell through the values API, as the person
+* ``POST /view/s/ID/resolve``        settle a conflict (``id``, ``take``: sheet | store | a value), as the
+                                     person, through the store (only with a conflict desk: ``conflicts.py``)
 
 Edits are taken only from loopback unless ``allow_remote``; every other address gets the pages
 read-only. A POST must carry ``X-Sheetsync-View: 1``, which a page of another site cannot send
@@ -27,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import grid as gridmod
 from . import pages
 from .api import PersonApi, Refused
+from .conflicts import ConflictDesk, Unresolvable
 from .people import default_person, people
 
 if TYPE_CHECKING:
@@ -49,10 +52,12 @@ class ViewApp:
 
     PREFIXES = ("/view", "/favicon.ico")
 
-    def __init__(self, emulator: Emulator, *, operator: str | None = None, allow_remote: bool = False) -> None:
+    def __init__(self, emulator: Emulator, *, operator: str | None = None, allow_remote: bool = False,
+                 conflicts: ConflictDesk | None = None) -> None:
         self.emulator = emulator
         self.operator = operator
         self.allow_remote = allow_remote
+        self.conflicts = conflicts
 
     def handles(self, path: str) -> bool:
         p = urlsplit(path).path
@@ -98,13 +103,13 @@ class ViewApp:
                 return self._grid(sid, q.get("tab"), person)
             if method in ("GET", "HEAD") and action == "rev":
                 return self._rev(sid, person)
-            if method == "POST" and action == "edit":
+            if method == "POST" and action in ("edit", "resolve"):
                 if headers.get("x-sheetsync-view") != "1":
                     return _json(403, ok=False, message="edits come from the view's own page only")
                 if not editable:
                     return _json(403, ok=False, message="the view is read-only from other machines (start it with "
                                                         "--allow-remote to take edits from them)")
-                return self._edit(sid, q, person)
+                return self._edit(sid, q, person) if action == "edit" else self._resolve(sid, q, person)
         return self._error(404, "no such page", "the view's pages are the list of spreadsheets and each spreadsheet",
                            person)
 
@@ -139,8 +144,10 @@ class ViewApp:
         grid = gridmod.build(full, sheet, self.emulator.now())  # full: the tabs' properties (locale, time zone)
         tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in full["sheets"]
                 if not s["properties"].get("hidden")]
+        conflicts = self.conflicts.open_for(sid, person) if self.conflicts is not None else None
         html = pages.spreadsheet_page(sid, full.get("properties", {}).get("title", sid), tabs, grid, person,
-                                      self._people(), rev=self._revision(sid), editable=editable, can_edit=can_edit)
+                                      self._people(), rev=self._revision(sid), editable=editable, can_edit=can_edit,
+                                      conflicts=conflicts)
         return _html(200, html)
 
     def _grid(self, sid: str, tab: str | None, person: str) -> ViewResponse:
@@ -175,6 +182,15 @@ class ViewApp:
         except Refused as e:
             return _json(200, ok=False, code=e.status, message=e.message)
         return _json(200, ok=True, rev=self._revision(sid))
+
+    def _resolve(self, sid: str, q: dict[str, str], person: str) -> ViewResponse:
+        if self.conflicts is None:
+            return _json(200, ok=False, message="this view has no store to settle conflicts in (use `sheetsync view`)")
+        try:
+            said = self.conflicts.resolve(sid, int(q.get("id", "0") or 0), q.get("take", "").strip(), person)
+        except (Unresolvable, ValueError) as e:
+            return _json(200, ok=False, message=str(e))
+        return _json(200, ok=True, message=said)
 
     # --- errors -------------------------------------------------------------------------------
     def _refused(self, e: Refused, person: str) -> ViewResponse:

@@ -96,7 +96,7 @@ def files_page(files: list[dict[str, Any]], person: str, people: list[str], *, e
 
 
 def spreadsheet_page(sid: str, title: str, tabs: list[tuple[int, str]], grid: Grid, person: str, people: list[str],
-                     *, rev: int, editable: bool, can_edit: bool) -> str:
+                     *, rev: int, editable: bool, can_edit: bool, conflicts: list[Any] | None = None) -> str:
     bar = "".join(f'<a class="tab{" active" if sheet_id == grid.sheet_id else ""}" data-tab="{sheet_id}" '
                   f'href="{link("/view/s/" + quote(sid), person, tab=sheet_id)}">{escape(name)}</a>'
                   for sheet_id, name in tabs)
@@ -107,6 +107,7 @@ def spreadsheet_page(sid: str, title: str, tabs: list[tuple[int, str]], grid: Gr
 <div id="msg" role="alert"></div><div id="tip" role="tooltip" hidden></div>
 <div class="wrap" id="grid">{grid_html(grid)}</div>
 <nav class="tabs">{bar}</nav>
+{conflicts_html(conflicts, editable)}
 <script>
 const V={{sid:{_js(sid)},tab:{grid.sheet_id},as:{_js(person)},rev:{rev},edit:{_js(editable and can_edit)}}};
 {SCRIPT}
@@ -160,7 +161,36 @@ document.addEventListener('dblclick',ev=>{
   if(box.tagName==='SELECT')box.addEventListener('change',()=>done(true));
   box.addEventListener('blur',()=>done(false));
 });
+document.addEventListener('click',async ev=>{
+  const b=ev.target.closest('button[data-resolve]');if(!b)return;
+  const id=b.dataset.resolve;let take=b.dataset.take;
+  if(!take){take=(document.querySelector('input[data-value-for="'+id+'"]')||{}).value||'';if(!take){say('type a value first');return}}
+  const body=new URLSearchParams({as:V.as,id,take});
+  const r=await fetch(base+'/resolve',{method:'POST',body,headers:{'X-Sheetsync-View':'1'}});
+  const j=await r.json().catch(()=>({ok:false,message:'HTTP '+r.status}));
+  if(j.ok){const tr=document.querySelector('tr[data-conflict="'+id+'"]');if(tr)tr.remove();say(j.message,true)}
+  else{say(j.message||'refused')}
+});
 """
+
+
+def conflicts_html(conflicts: list[Any] | None, editable: bool) -> str:
+    """The open conflicts of this spreadsheet's client, each with the three ways to settle it (the same as
+    `sheetsync conflicts resolve ID --take sheet|store|VALUE`); nothing for a person who may not settle them."""
+    if not conflicts:
+        return ""
+    rows = []
+    for c in conflicts:
+        buttons = (f'<button data-resolve="{c.id}" data-take="sheet">take the sheet\'s</button> '
+                   f'<button data-resolve="{c.id}" data-take="store">take the store\'s</button> '
+                   f'<input data-value-for="{c.id}" placeholder="or a value"> '
+                   f'<button data-resolve="{c.id}" data-take="">take this</button>') if editable else ""
+        rows.append(f'<tr data-conflict="{c.id}"><td>{c.id}</td><td>{escape(c.task)}</td><td>{escape(c.field)}</td>'
+                    f'<td>{escape(c.sheet_value)}</td><td>{escape(c.store_value)}</td><td>{escape(c.winner)}</td>'
+                    f'<td>{buttons}</td></tr>')
+    return (f'<section id="conflicts"><h2>Conflicts ({len(conflicts)} open)</h2><table class="conflicts">'
+            '<thead><tr><th>id</th><th>task</th><th>field</th><th>sheet value</th><th>store value</th>'
+            f'<th>applied</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
 def grid_html(grid: Grid) -> str:

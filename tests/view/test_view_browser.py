@@ -132,3 +132,87 @@ def test_a_change_by_the_daemon_shows_without_reload(page, server, world):
     page.wait_for_function(f"document.querySelector('#grid td[data-a1=\"{cell.get_attribute('data-a1')}\"]')"
                            ".textContent === 'Переименовано командой'", timeout=8000)
     assert page.evaluate("window.notReloaded") is True
+
+
+@pytest.fixture
+def desk_server(world):
+    """The view as `sheetsync view` builds it: with the store's conflict desk."""
+    from sheetsync.emulator import EmulatorServer
+    from sheetsync.view import ViewApp
+    from sheetsync.view.conflicts import StoreConflicts
+
+    view = ViewApp(world.emu, operator=SA, conflicts=StoreConflicts(world.store, operator=SA))
+    with EmulatorServer(world.emu, port=0, view=view) as srv:
+        yield srv
+
+
+def test_a_conflict_is_settled_from_the_view(page, desk_server, world):
+    """Issue 17 item 5 "(and from the view)": the manager sees the client's open conflict under the
+    spreadsheet, takes the store's value; the store logs the resolution with the manager as actor; the
+    next sync writes the value and takes the note off. A client's viewer sees no conflicts at all."""
+    key = world.keys["article"]
+    ws = world.emu.gspread_client(MANAGER).open_by_key(world.ids["acme"]).worksheet(BACKLOG)
+    row = next(i for i, r in enumerate(ws.get_all_values(), start=1) if r and r[0] == key)
+    col = ws.row_values(1).index("Задача") + 1
+    ws.update_cell(row, col, "заголовок менеджера")
+    world.store.tasks.update(key, {"title": "заголовок команды"}, origin="cli", actor="team")
+    assert world.engine.sync_client("acme").conflicts == 1
+    (c,) = world.store.sync.conflicts("acme")
+    assert ws.get_note(ws.cell(row, col).address)
+
+    page.goto(f"{desk_server.url}/view/s/{world.ids['acme']}?as={quote(VIEWER_A)}")
+    page.wait_for_selector("table.grid")
+    assert page.locator("#conflicts").count() == 0  # a client's viewer never sees them
+
+    page.goto(f"{desk_server.url}/view/s/{world.ids['acme']}?as={quote(MANAGER)}")
+    row_el = page.locator(f'tr[data-conflict="{c.id}"]')
+    assert "заголовок менеджера" in row_el.inner_text() and "заголовок команды" in row_el.inner_text()
+    row_el.locator('button[data-take="store"]').click()
+    page.locator("#msg.ok").wait_for()
+    assert page.locator(f'tr[data-conflict="{c.id}"]').count() == 0
+    assert world.store.tasks.get(key).title == "заголовок команды"
+    (done,) = [r for r in world.store.log(task=key) if r.action == "resolve"]
+    assert done.actor == MANAGER
+    assert world.engine.sync_client("acme").failed is None
+    assert ws.cell(row, col).value == "заголовок команды" and ws.get_note(ws.cell(row, col).address) == ""
+    assert not world.store.sync.conflicts("acme")
+
+
+def test_a_conflict_value_that_does_not_read_is_refused_in_the_view(page, desk_server, world):
+    key = world.keys["article"]
+    ws = world.emu.gspread_client(MANAGER).open_by_key(world.ids["acme"]).worksheet(BACKLOG)
+    row = next(i for i, r in enumerate(ws.get_all_values(), start=1) if r and r[0] == key)
+    col = ws.row_values(1).index("Приоритет") + 1
+    ws.update_cell(row, col, 1)
+    world.store.tasks.update(key, {"priority": 3}, origin="cli", actor="team")
+    assert world.engine.sync_client("acme").conflicts == 1
+    (c,) = world.store.sync.conflicts("acme")
+    page.goto(f"{desk_server.url}/view/s/{world.ids['acme']}?as={quote(MANAGER)}")
+    page.locator(f'input[data-value-for="{c.id}"]').fill("завтра")
+    page.locator(f'tr[data-conflict="{c.id}"] button[data-take=""]').click()
+    msg = page.locator("#msg")
+    msg.wait_for()
+    page.wait_for_function("document.getElementById('msg').textContent.length > 0")
+    assert "priority" in msg.inner_text() and page.locator("#msg.ok").count() == 0
+    assert world.store.sync.conflicts("acme")  # nothing settled
+
+
+def test_only_the_agency_settles_conflicts(desk_server, world):
+    """A client's viewer (or editor) posting a resolution by hand is refused; nothing changes."""
+    import json
+    import urllib.request
+
+    key = world.keys["article"]
+    ws = world.emu.gspread_client(MANAGER).open_by_key(world.ids["acme"]).worksheet(BACKLOG)
+    row = next(i for i, r in enumerate(ws.get_all_values(), start=1) if r and r[0] == key)
+    ws.update_cell(row, ws.row_values(1).index("Задача") + 1, "менеджер")
+    world.store.tasks.update(key, {"title": "команда"}, origin="cli", actor="team")
+    world.engine.sync_client("acme")
+    (c,) = world.store.sync.conflicts("acme")
+    for person, sid in ((VIEWER_A, world.ids["acme"]), (MANAGER, world.ids["beta"])):
+        req = urllib.request.Request(f"{desk_server.url}/view/s/{sid}/resolve", method="POST",
+                                     data=f"as={quote(person)}&id={c.id}&take=store".encode(),
+                                     headers={"X-Sheetsync-View": "1"})
+        answer = json.loads(urllib.request.urlopen(req, timeout=10).read())
+        assert answer["ok"] is False, (person, answer)
+    assert world.store.sync.conflicts("acme") and world.store.tasks.get(key).title == "менеджер"
