@@ -14,23 +14,12 @@ import datetime as dt
 import pytest
 from synchelpers import MANAGER, SA
 
+from sheetsync.bench.quota import Clock  # the emulator's and the engine's clock, advanced by hand
 from sheetsync.emulator import Emulator
 from sheetsync.sheets import Backend, RetryPolicy, connect
 from sheetsync.sync.engine import SyncEngine
 
 LAG = 180.0
-T0 = 1_790_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def utc(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.t, dt.UTC)
 
 
 @pytest.fixture
