@@ -45,12 +45,12 @@ from .actions import (
     WriteCell,
 )
 from .layout import SheetLayout
+from .misplaced import PENDING
 from .normalise import FieldType, from_store, to_sheet, to_store
 from .plan import FIRST_DATA_ROW, KEY_FIELD, Plan, SheetRow, row_token
 
 log = logging.getLogger(__name__)
 
-PENDING = "~pending"  # base rows of values being written, not yet known to have landed
 EMPTY_TEXT_FIELDS = frozenset({"expected_result", "client_comment", "internal_note", "plan_note"})
 
 

@@ -18,7 +18,7 @@ from .actions import AppendRow, CreateTask, WriteCell
 from .plan import Plan, SheetRow
 
 DROP = object()  # an adjustment that removes a base cell
-PENDING = "~pending"  # same marker as execute.PENDING (not imported: execute imports this module)
+PENDING = "~pending"  # the base's sheet for values being written, not yet known to have landed (execute uses it)
 
 
 def keys_at(rows: Mapping[tuple[str, int], SheetRow]) -> dict[tuple[str, int], str]:
@@ -46,7 +46,8 @@ def base_adjustments(ctx: Any, plan: Plan, landed: Any, warnings: list[str]) -> 
     old = ctx.store.sync.get_base(ctx.spreadsheet_id)
     out: dict[tuple[str, str, str], Any] = {}
     for (sheet, row), key, found in missed:
-        written = {a.field: a.value for a in plan.of(WriteCell) if (a.sheet, a.row) == (sheet, row)}
+        written = {a.field: a.value for a in plan.actions
+                   if isinstance(a, WriteCell) and (a.sheet, a.row) == (sheet, row)}
         home = plan.base[key].sheet if key in plan.base else sheet
         for f, v in written.items():
             was = [val for (sh, k, fld), val in old.items() if k == key and fld == f and sh != PENDING]
