@@ -24,6 +24,8 @@ import tomli_w
 from rich.console import Console
 from rich.table import Table
 
+from .sheets.values import date_to_serial
+
 MARKER = ".sheetsync-demo"
 WIDE = 200  # columns when the output is not a terminal (a pipe, a log file): tables and ids never wrap
 MANAGER = "anna.petrova@agency.test"
@@ -243,7 +245,7 @@ def script(app: Any, emulator: Any, say: Callable[[str], None], config_path: Pat
         grid = ws.get_all_values()
         col = grid[0].index("Плановая дата") + 1
         row = next(i for i, r in enumerate(grid, 1) if r and r[0] == inv.key)
-        ws.update_cell(row, col, (to - dt.date(1899, 12, 30)).days)  # a date, as Sheets stores it
+        ws.update_cell(row, col, date_to_serial(to))  # a date, as Sheets stores it
         say(f"account Elena moves payment {inv.key} (vektor, {inv.amount:,.0f} ₽) in the turnover sheet from "
             f"{inv.planned_date:%d.%m} to {to:%d.%m}")
         report = app.invoices.refresh()  # the job the daemon runs before the Wednesday meeting

@@ -31,6 +31,7 @@ AGENCY_KINDS: tuple[str, ...] = ("invoices",)
 DYNAMIC_VOCABULARIES: tuple[str, ...] = ("specialists", "task_types", "roles", "clients", "departments")
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "sheet_templates"
+VOCABULARIES_FILE = "vocabularies.toml"
 
 _PLACEHOLDER = re.compile(r"\{(col|label):([^{}]+)\}")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -42,6 +43,25 @@ _DEFAULT_FORMATS: dict[str, tuple[str, dict[str, str]]] = {
     "hours": ("NUMBER", {"ru": "0.0", "en": "0.0"}),
     "date": ("DATE", {"ru": "dd.mm.yyyy", "en": "yyyy-mm-dd"}),
 }
+
+
+def locale_of(locale: str | None, default: Locale = "ru") -> Locale:
+    """The one rule for a locale: ``ru`` or ``en`` as given, anything else ``default``.
+
+    Every localised text (labels, notes, formats) is picked through this, so no module decides alone
+    what an unknown or missing locale means."""
+    if locale == "en":
+        return "en"
+    return "ru" if locale == "ru" else default
+
+
+def default_format(column_type: str, locale: str) -> dict[str, str] | None:
+    """The NumberFormat (Sheets API shape) a column of this type gets in ``locale`` unless its template
+    names one; None: plain text."""
+    default = _DEFAULT_FORMATS.get(column_type)
+    if default is None:
+        return None
+    return {"type": default[0], "pattern": default[1][locale_of(locale)]}
 
 
 class TemplateError(ValueError):
@@ -59,7 +79,7 @@ class L10n(_Spec):
     en: str
 
     def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.ru
+        return {"ru": self.ru, "en": self.en}[locale_of(locale)]
 
 
 class Validation(_Spec):
@@ -114,10 +134,7 @@ class ColumnSpec(_Spec):
             pattern = self.format.get(locale) if isinstance(self.format, L10n) else self.format
             kind = "DATE" if self.type == "date" else ("PERCENT" if pattern.endswith("%") else "NUMBER")
             return {"type": kind, "pattern": pattern}
-        default = _DEFAULT_FORMATS.get(self.type)
-        if default is None:
-            return None
-        return {"type": default[0], "pattern": default[1][locale if locale in default[1] else "ru"]}
+        return default_format(self.type, locale)
 
 
 class ConditionalFormatSpec(_Spec):
@@ -272,7 +289,7 @@ class VocabularyEntry(_Spec):
     colour: Annotated[str, Field(pattern=_COLOUR.pattern)] | None = None
 
     def label(self, locale: str) -> str:
-        return self.en if locale == "en" else self.ru
+        return {"ru": self.ru, "en": self.en}[locale_of(locale)]
 
 
 class Vocabulary(_Spec):
@@ -414,19 +431,24 @@ def load_vocabularies(path: str | os.PathLike[str]) -> dict[str, Vocabulary]:
     return out
 
 
+def templates_dir(directory: str | os.PathLike[str] | None = None) -> Path:
+    """The template folder: ``directory``, else ``$SHEETSYNC_TEMPLATES``, else the packaged one."""
+    return Path(directory or os.environ.get("SHEETSYNC_TEMPLATES") or DEFAULT_DIR)
+
+
 def load_templates(directory: str | os.PathLike[str] | None = None) -> Templates:
     """Load every ``*.toml`` sheet template and ``vocabularies.toml`` from ``directory``.
 
     Default: ``$SHEETSYNC_TEMPLATES`` or the ``sheet_templates/`` folder next to the package.
     Cross-file references (vocabularies, counter sheets and columns) are checked here.
     """
-    directory = Path(directory or os.environ.get("SHEETSYNC_TEMPLATES") or DEFAULT_DIR)
+    directory = templates_dir(directory)
     if not directory.is_dir():
         raise TemplateError(f"template directory {directory} does not exist; set SHEETSYNC_TEMPLATES or pass "
                             f"the folder holding card.toml, backlog.toml, ...")
-    vocab_file = directory / "vocabularies.toml"
+    vocab_file = directory / VOCABULARIES_FILE
     vocabularies = load_vocabularies(vocab_file) if vocab_file.exists() else {}
-    sheets = {p.stem: load_sheet(p) for p in sorted(directory.glob("*.toml")) if p.name != "vocabularies.toml"}
+    sheets = {p.stem: load_sheet(p) for p in sorted(directory.glob("*.toml")) if p.name != VOCABULARIES_FILE}
     missing = [k for k in CLIENT_KINDS if k not in sheets]
     if missing:
         raise TemplateError(f"{directory}: missing template(s) {', '.join(f'{k}.toml' for k in missing)}")

@@ -29,6 +29,7 @@ from ..sheets.errors import NotFound
 from ..store.models import AgencySpreadsheet, Client, Department, Invoice
 from ..sync.normalise import from_store
 from ..templates import Templates, load_templates
+from ..vocabulary import SPREADSHEET_LOCALES, locale_of
 from . import layout as lay
 from . import repair as fix
 from . import report as rep
@@ -164,8 +165,8 @@ class Invoices:
                 return row.spreadsheet_id
         if not create:
             return None
-        body = {"properties": {"title": self.config.invoices.spreadsheet_title, "locale": "ru_RU" if self.locale == "ru"
-                               else "en_US", "timeZone": self.tz},
+        body = {"properties": {"title": self.config.invoices.spreadsheet_title,
+                               "locale": SPREADSHEET_LOCALES[locale_of(self.locale, "en")], "timeZone": self.tz},
                 "sheets": [{"properties": {"sheetId": SUMMARY_SHEET_ID, "title": t("summary", self.locale)}}]}
         sid = self.sheets.create_spreadsheet(body)["spreadsheetId"]
         with self.store.session() as s:

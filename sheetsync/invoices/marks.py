@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..vocabulary import Words, locale_of, ordinal
 from .layout import InvoiceFacts, MoveFacts, Week, month_of, week_index, week_start
 
 
@@ -37,11 +38,9 @@ class Mark:
         return "\n".join(self.lines)
 
 
-def ordinal(n: int, locale: str) -> str:
-    if locale == "ru":
-        return f"{n}-й"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+# a locale other than ru reads English
+_MOVED = Words({"moved": ("перенесён {arrow} неделя с {where}, {at:%d.%m} ({nth} перенос)",
+                          "moved {arrow} week of {where} on {at:%d.%m} ({nth} move)")}, default="en")
 
 
 def mark_text(move: MoveFacts, number: int, *, month: str, locale: str = "ru", tz: str = "UTC") -> str:
@@ -53,10 +52,7 @@ def mark_text(move: MoveFacts, number: int, *, month: str, locale: str = "ru", t
     at = move.moved_at.astimezone(zoneinfo.ZoneInfo(tz)) if move.moved_at.tzinfo else move.moved_at
     back = move.to_date < move.from_date
     arrow = "←" if back else "→"
-    if locale == "ru":
-        text = f"перенесён {arrow} неделя с {where}, {at:%d.%m} ({ordinal(number, 'ru')} перенос)"
-    else:
-        text = f"moved {arrow} week of {where} on {at:%d.%m} ({ordinal(number, 'en')} move)"
+    text = _MOVED("moved", locale, arrow=arrow, where=where, at=at, nth=ordinal(number, locale_of(locale, "en")))
     reason = move.reason.strip()
     return f"{text}: {reason}" if reason else text
 

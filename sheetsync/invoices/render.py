@@ -20,8 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..sheets.a1 import col_letter
-from ..sync.normalise import SERIAL_EPOCH
+from ..sheets.values import date_to_serial
 from ..templates import Templates, Vocabulary, load_templates
+from ..vocabulary import local_number, locale_of
 from .layout import MonthLayout, Row, Totals, Warning
 from .marks import Mark
 
@@ -60,12 +61,12 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def t(name: str, locale: str, **kw: Any) -> str:
-    text = TEXT[name]["en" if locale == "en" else "ru"]
+    text = TEXT[name][locale_of(locale)]
     return text.format(**kw) if kw else text
 
 
 def serial(day: dt.date | None) -> int | str:
-    return "" if day is None else (day - SERIAL_EPOCH).days
+    return "" if day is None else date_to_serial(day)
 
 
 def number(d: Decimal) -> int | float:
@@ -73,8 +74,7 @@ def number(d: Decimal) -> int | float:
 
 
 def money(d: Decimal, locale: str) -> str:
-    text = f"{d:,.2f}"
-    return text.replace(",", " ").replace(".", ",") if locale == "ru" else text
+    return local_number(f"{d:,.2f}", locale_of(locale, "en"))
 
 
 def sheet_id_for(month: str) -> int:
@@ -248,7 +248,7 @@ def _invoice_row(row: Row, r: int, layout: MonthLayout, marks: Mapping[tuple[str
         tail.append(_format(sid, r, r + 1, c, c + 1,
                             {"textFormat": {"strikethrough": True, "foregroundColor": GREY}},
                             "userEnteredFormat.textFormat"))
-    if live:
+    if row.week is not None:  # live
         c = FIRST_WEEK_COL + row.week
         values[c] = number(inv.amount)
         if inv.status != "cancelled":
@@ -279,7 +279,7 @@ def render_summary(frame: Any, *, locale: str = "ru") -> Rendered:
     from .report import CLIENT_COLUMNS
 
     sid = SUMMARY_SHEET_ID
-    header = [CLIENT_COLUMNS[c]["en" if locale == "en" else "ru"] for c in CLIENT_COLUMNS]
+    header = [CLIENT_COLUMNS[c][locale_of(locale)] for c in CLIENT_COLUMNS]
     out = Rendered(t("summary", locale), sid, [header])
     for rec in frame.to_dict("records"):
         out.values.append([_cell(rec[c]) for c in CLIENT_COLUMNS])

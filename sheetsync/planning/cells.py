@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-EPOCH = dt.date(1899, 12, 30)
-
-STATUS_LABELS = {
-    "backlog": ("Бэклог", "Backlog"),
-    "planned": ("Запланирована", "Planned"),
-    "in_progress": ("В работе", "In progress"),
-    "waiting_client": ("Ждёт клиента", "Waiting on client"),
-    "review": ("На проверке", "In review"),
-    "done": ("Готово", "Done"),
-    "cancelled": ("Отменена", "Cancelled"),
-}
-
-
-def status_label(status: str, locale: str) -> str:
-    ru, en = STATUS_LABELS.get(status, (status, status))
-    return en if locale == "en" else ru
-
-
-def serial(day: dt.date) -> int:
-    """A date as a Sheets serial number (days since 1899-12-30)."""
-    return (day - EPOCH).days
+from ..sheets.values import date_to_serial
 
 
 def rgb(hex_colour: str) -> dict[str, float]:
@@ -56,7 +37,7 @@ def cell(
     elif isinstance(value, bool):
         data["userEnteredValue"] = {"boolValue": value}
     elif isinstance(value, dt.date):
-        data["userEnteredValue"] = {"numberValue": serial(value)}
+        data["userEnteredValue"] = {"numberValue": date_to_serial(value)}
         fmt = fmt or ("DATE", "dd.mm.yyyy")
     elif isinstance(value, int | float):
         data["userEnteredValue"] = {"numberValue": value}
@@ -84,7 +65,7 @@ def cell(
 
 
 def grid_rewrite(sheet_id: int, rows: list[list[dict]], *, frozen_rows: int, frozen_cols: int,
-                 merges: list[tuple[int, int, int, int]] = (), widths: dict[int, int] | None = None) -> list[dict]:
+                 merges: Sequence[tuple[int, int, int, int]] = (), widths: dict[int, int] | None = None) -> list[dict]:
     """Requests that make a generated sheet exactly ``rows`` — one structural batch.
 
     The grid is resized to the content (dropping stale rows/columns), old merges removed, every

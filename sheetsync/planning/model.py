@@ -7,13 +7,11 @@ same attribute names, see docs/contracts.md) and returns decisions; it never tou
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .calendar import STANDARD_WEEK, parse_weekdays
-
-IN_WORK_STATUSES = frozenset({"planned", "in_progress", "waiting_client", "review", "done"})
-OPEN_IN_WORK_STATUSES = frozenset({"planned", "in_progress", "waiting_client", "review"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class SpecialistInfo:
     def of(cls, obj: Any) -> SpecialistInfo:
         if isinstance(obj, SpecialistInfo):
             return obj
-        get = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
+        get: Callable[..., Any] = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
         return cls(
             email=str(get("email")).strip().lower(),
             name=get("name") or get("email"),
@@ -71,7 +69,7 @@ class TaskInfo:
     def of(cls, obj: Any, client: str | None = None) -> TaskInfo:
         if isinstance(obj, TaskInfo):
             return obj
-        get = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
+        get: Callable[..., Any] = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
         if client is None:
             c = get("client")
             client = getattr(c, "slug", None) or (str(get("client_id")) if get("client_id") is not None else "")

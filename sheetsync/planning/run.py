@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..vocabulary import OPEN_IN_WORK_STATUSES
 from .calendar import Period, WorkCalendar, parse_period
 from .estimates import AUTO_NOTE_PREFIXES, EstimateChange, TypeInfo, apply_estimates, auto_estimates
-from .model import OPEN_IN_WORK_STATUSES, SpecialistInfo, TaskInfo
+from .model import SpecialistInfo, TaskInfo
 from .select import Decision, DecisionViews, Load, Selection, select_tasks
 from .settings import PlanningSettings
 

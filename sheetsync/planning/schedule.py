@@ -14,9 +14,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..vocabulary import IN_WORK_STATUSES, status_label
 from .calendar import Period, WorkCalendar
-from .cells import cell, conform_to_template, grid_rewrite, status_label
-from .model import IN_WORK_STATUSES, SpecialistInfo, TaskInfo
+from .cells import cell, conform_to_template, grid_rewrite
+from .model import SpecialistInfo, TaskInfo
 from .select import EPS, booked_spans
 
 PALETTE = ("#A4C2F4", "#B6D7A8", "#F9CB9C", "#D5A6BD", "#A2C4C9", "#FFE599", "#B4A7D6", "#EA9999")

@@ -16,8 +16,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..vocabulary import OPEN_IN_WORK_STATUSES
 from .calendar import Period, WorkCalendar
-from .model import OPEN_IN_WORK_STATUSES, SpecialistInfo, TaskInfo
+from .model import SpecialistInfo, TaskInfo
 
 EPS = 1e-9
 

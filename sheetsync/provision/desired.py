@@ -17,6 +17,7 @@ from typing import Any
 from gspread.utils import rowcol_to_a1
 
 from ..templates import CLIENT_KINDS, ColumnSpec, SheetSpec, Templates, Vocabulary
+from ..vocabulary import SPREADSHEET_LOCALES
 
 META_SHEET = "sheetsync.sheet"
 META_COLUMN = "sheetsync.column"
@@ -25,7 +26,6 @@ META_TEMPLATE = "sheetsync.template"
 PROTECTION_PREFIX = "sheetsync:"
 
 HEADER_BG = "#E8EAED"
-SPREADSHEET_LOCALES = {"ru": "ru_RU", "en": "en_US"}
 DEFAULT_TITLE = {"ru": "{name} — проект с агентством", "en": "{name} — project with the agency"}
 
 # only plain web links become a HYPERLINK formula; anything else is written as text

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..templates import SheetSpec, Templates
+from ..sheets.values import date_to_serial, datetime_to_serial
+from ..templates import SheetSpec, Templates, default_format
+from ..vocabulary import WORDS
 from .desired import HEADER_BG, META_SHEET, CardLayout, card_layout, days_cell, header_cell, rgb
 
-EPOCH = dt.date(1899, 12, 30)
 GENERATED_FIELDS = "userEnteredValue,userEnteredFormat,note"
 
 
@@ -48,17 +49,16 @@ class WaitingTask:
 
 
 def serial(value: dt.date | dt.datetime) -> float:
-    """Sheets' serial number: days since 1899-12-30 (fraction = time of day)."""
+    """Sheets' serial number (fraction = time of day); an aware datetime counts its own wall clock."""
     if isinstance(value, dt.datetime):
-        day = (value.date() - EPOCH).days
-        secs = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-        return day + secs / 86400
-    return float((value - EPOCH).days)
+        return float(datetime_to_serial(value.replace(tzinfo=None)))
+    return float(date_to_serial(value))
 
 
 def cell_data(value: Any, *, number_format: dict[str, str] | None = None) -> dict[str, Any]:
     """A CellData for a Python value: text stays text whatever it starts with."""
     fmt: dict[str, Any] = {}
+    data: dict[str, Any]
     if isinstance(value, Cell):
         data = cell_data(value.value, number_format=value.number_format or number_format)
         fmt = data.setdefault("userEnteredFormat", {})
@@ -87,7 +87,7 @@ def cell_data(value: Any, *, number_format: dict[str, str] | None = None) -> dic
         number_format = number_format or {"type": "DATE", "pattern": "yyyy-mm-dd"}
     else:
         uev = {"stringValue": str(value)}
-    data: dict[str, Any] = {}
+    data = {}
     if uev is not None:
         data["userEnteredValue"] = uev
     if number_format:
@@ -125,7 +125,7 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
     assert spec.card is not None
     layout = layout_of(templates)
     n = layout.waiting_rows
-    date_fmt = {"type": "DATE", "pattern": "dd.mm.yyyy" if locale == "ru" else "yyyy-mm-dd"}
+    date_fmt = default_format("date", locale)
     days = days_cell(spec)  # every row of the column, so provisioning finds no drift
     items = sorted(tasks, key=lambda t: (t.since, t.key))
     shown = items if len(items) <= n else items[: n - 1]
@@ -137,7 +137,7 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
                                 {**cell_data(count), **days}]})
     if len(items) > len(shown):
         more = len(items) - len(shown)
-        rows.append({"values": [{}, cell_data(f"… +{more}" if locale != "ru" else f"… и ещё {more}"), {}, days]})
+        rows.append({"values": [{}, cell_data(WORDS("and_more", locale, n=more)), {}, days]})
     if not items:
         rows.append({"values": [{}, cell_data(spec.card.waiting.empty.get(locale)), {}, days]})
     while len(rows) < n:

@@ -23,9 +23,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..vocabulary import FALSE_WORDS, TRUE_WORDS
+
 KINDS = ("text", "int", "number", "hours", "date", "datetime", "bool", "enum", "email", "url")
+# the one definition of Sheets' day 0: every date <-> serial conversion in sheetsync goes through this module
 EPOCH = date(1899, 12, 30)  # serial 0 in Sheets (and Excel after 1900-03-01)
-_EPOCH_DT = datetime(1899, 12, 30)
+_EPOCH_DT = datetime.combine(EPOCH, time())
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 SIGNIFICANT_DIGITS = 15  # what a double holds faithfully; beyond it is float noise
 
@@ -33,8 +36,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
 _HM = re.compile(r"^(\d+):([0-5]\d)$")
-_TRUE = frozenset({"true", "yes", "y", "1", "да", "истина", "✓", "x"})
-_FALSE = frozenset({"false", "no", "n", "0", "нет", "ложь", ""})
 
 Cell = str | int | float | bool
 
@@ -94,6 +95,7 @@ def parse_decimal(text: str) -> Decimal:
 
 # --- dates ---------------------------------------------------------------------------------------
 def date_to_serial(d: date) -> int:
+    """A day as Sheets stores it: days since :data:`EPOCH` (a datetime counts its day only)."""
     if isinstance(d, datetime):
         d = d.date()
     return (d - EPOCH).days
@@ -293,9 +295,9 @@ def _bool(raw: Any, _c: Any, _tz: Any) -> bool:
     if isinstance(raw, int | float) and raw in (0, 1):
         return bool(raw)
     t = str(raw).strip().lower()
-    if t in _TRUE:
+    if t in TRUE_WORDS:
         return True
-    if t in _FALSE:
+    if t in FALSE_WORDS or not t:
         return False
     raise CellValueError(raw, "bool", "a checkbox or yes/no")
 

@@ -29,13 +29,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..vocabulary import BACKLOG_STATUSES as BACKLOG_STATUSES  # the domain's words, re-exported for the store
+from ..vocabulary import ESTIMATE_SOURCES as ESTIMATE_SOURCES
+from ..vocabulary import IN_WORK_STATUSES as IN_WORK_STATUSES
+from ..vocabulary import INVOICE_STATUSES as INVOICE_STATUSES
+from ..vocabulary import TASK_STATUSES as TASK_STATUSES
+
 # --- vocabularies (store values; sheets show localised labels) --------------------------------
 
-TASK_STATUSES = ("backlog", "planned", "in_progress", "waiting_client", "review", "done", "cancelled")
-BACKLOG_STATUSES = ("backlog",)
-IN_WORK_STATUSES = ("planned", "in_progress", "waiting_client", "review", "done")
-ESTIMATE_SOURCES = ("manual", "auto")
-INVOICE_STATUSES = ("planned", "issued", "paid", "cancelled")
 ORIGINS = ("sheet", "cli", "api", "daemon", "planner", "import")
 CHANGE_ACTIONS = ("create", "update", "delete", "restore", "resolve")  # resolve: a conflict settled
 CHANGE_ENTITIES = ("task", "invoice", "client", "metric_value")

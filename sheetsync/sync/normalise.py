@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 # dates are the transport's: one definition of serial numbers and of the date forms people type
-from ..sheets.values import EPOCH as SERIAL_EPOCH  # noqa: F401 - re-exported (invoices use it)
 from ..sheets.values import date_to_serial, parse_date, serial_to_date
+from ..vocabulary import FALSE_WORDS, TRUE_WORDS, Words, enum_labels
 from .cellerrors import formula_error
 
 Canon = str | None
@@ -26,8 +26,6 @@ KINDS = ("text", "int", "number", "hours", "date", "enum", "email", "bool", "per
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PERIOD = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))$")
-_TRUE = {"true", "yes", "y", "1", "да", "истина", "✓", "x"}
-_FALSE = {"false", "no", "n", "0", "нет", "ложь"}
 
 # Values a cell may hold and still be used (docs/sync.md, "Invalid values"). Beyond them a value is an
 # invalid value — noted, listed, the last good one kept — never an exception that stops the client.
@@ -55,22 +53,8 @@ class FieldType:
             raise ValueError("an enum column needs labels: {store_value: {'ru': ..., 'en': ...}}")
 
 
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "backlog": {"ru": "Бэклог", "en": "Backlog"},
-    "planned": {"ru": "Запланирована", "en": "Planned"},
-    "in_progress": {"ru": "В работе", "en": "In progress"},
-    "waiting_client": {"ru": "Ждёт клиента", "en": "Waiting on client"},
-    "review": {"ru": "На проверке", "en": "In review"},
-    "done": {"ru": "Готово", "en": "Done"},
-    "cancelled": {"ru": "Отменена", "en": "Cancelled"},
-}
-ESTIMATE_SOURCE_LABELS: dict[str, dict[str, str]] = {
-    "manual": {"ru": "Вручную", "en": "Manual"},
-    "auto": {"ru": "Авто", "en": "Auto"},
-}
-
 TEXT = FieldType("text")
-STATUS = FieldType("enum", labels=STATUS_LABELS)
+STATUS = FieldType("enum", labels=enum_labels("task_status"))
 PRIORITY = FieldType("int", min=1, max=5)
 HOURS = FieldType("hours")
 DATE = FieldType("date")
@@ -197,9 +181,9 @@ def _read_bool(raw: Any, ft: FieldType) -> Canon:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     s = _fold(str(raw))
-    if s in _TRUE:
+    if s in TRUE_WORDS:
         return "true"
-    if s in _FALSE:
+    if s in FALSE_WORDS:
         return "false"
     return None
 
@@ -257,58 +241,69 @@ def canon_number(x: int | float | Decimal) -> str:
 
 
 # --- errors for people ---------------------------------------------------------------------------
+# what a cell must contain, per column kind; a locale other than ru reads English (the default here)
+_EXPECTED = Words({
+    "got": ("«{raw}» не подходит. ", "“{raw}” is not valid. "),
+    "int_range": ("Целое число от {lo} до {hi}, например {lo}", "Whole number from {lo} to {hi}, e.g. {lo}"),
+    "int": ("Целое число, например 3", "Whole number, e.g. 3"),
+    "number": ("Число, например 1500 или 2,5", "Number, e.g. 1500 or 2.5"),
+    "hours": ("Число часов, например 2,5", "Number of hours, e.g. 2.5"),
+    "date": ("Дата в формате ДД.ММ.ГГГГ, например 24.11.2026", "Date as DD.MM.YYYY, e.g. 24.11.2026"),
+    "date_window": (", с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}", ", from {lo:%d.%m.%Y} to {hi:%d.%m.%Y}"),
+    "enum": ("Одно из значений: {names}", "One of: {names}"),
+    "email_of": ("Email сотрудника агентства: {names}", "Email of an agency specialist: {names}"),
+    "email": ("Email, например anna@agency.ru", "Email, e.g. anna@agency.com"),
+    "bool": ("Да или Нет", "Yes or No"),
+    "period": ("Неделя 2026-W48 или месяц 2026-11", "Week 2026-W48 or month 2026-11"),
+    "text": ("Текст не длиннее {n} знаков", "Text of at most {n} characters"),
+    "range": (", от {lo} до {hi}", ", from {lo} to {hi}"),
+    "at_most": (", не больше {hi}", ", at most {hi}"),
+}, default="en")
+
+
 def expected_format(ft: FieldType, locale: str = "ru", raw: Any = None) -> str:
     """What a cell of this type must contain, in the sheet's language, with an example."""
-    ru = locale == "ru"
     k = ft.kind
-    got = "" if raw is None else (f"«{raw}» не подходит. " if ru else f"“{raw}” is not valid. ")
     if k == "int":
         lo, hi = ft.min, ft.max
         if lo is not None and hi is not None:
-            msg = f"Целое число от {lo} до {hi}, например {lo}" if ru else f"Whole number from {lo} to {hi}, e.g. {lo}"
+            msg = _EXPECTED("int_range", locale, lo=lo, hi=hi)
         else:
-            msg = "Целое число, например 3" if ru else "Whole number, e.g. 3"
+            msg = _EXPECTED("int", locale)
     elif k == "number":
-        msg = "Число, например 1500 или 2,5" if ru else "Number, e.g. 1500 or 2.5"
-        msg += _range(ft, ru)
+        msg = _EXPECTED("number", locale) + _range(ft, locale)
     elif k == "hours":
-        msg = "Число часов, например 2,5" if ru else "Number of hours, e.g. 2.5"
-        msg += _range(ft, ru, low=0)
+        msg = _EXPECTED("hours", locale) + _range(ft, locale, low=0)
     elif k == "date":
-        msg = "Дата в формате ДД.ММ.ГГГГ, например 24.11.2026" if ru else "Date as DD.MM.YYYY, e.g. 24.11.2026"
-        msg += (f", с {DATE_MIN:%d.%m.%Y} по {DATE_MAX:%d.%m.%Y}" if ru
-                else f", from {DATE_MIN:%d.%m.%Y} to {DATE_MAX:%d.%m.%Y}")
+        msg = _EXPECTED("date", locale) + _EXPECTED("date_window", locale, lo=DATE_MIN, hi=DATE_MAX)
     elif k == "enum":
         assert ft.labels is not None
         names = ", ".join(lbl.get(locale) or lbl.get("en") or v for v, lbl in ft.labels.items())
-        msg = f"Одно из значений: {names}" if ru else f"One of: {names}"
+        msg = _EXPECTED("enum", locale, names=names)
     elif k == "email":
         if ft.allowed:
-            names = ", ".join(sorted(ft.allowed))
-            msg = f"Email сотрудника агентства: {names}" if ru else f"Email of an agency specialist: {names}"
+            msg = _EXPECTED("email_of", locale, names=", ".join(sorted(ft.allowed)))
         else:
-            msg = "Email, например anna@agency.ru" if ru else "Email, e.g. anna@agency.com"
-    elif k == "bool":
-        msg = "Да или Нет" if ru else "Yes or No"
-    elif k == "period":
-        msg = "Неделя 2026-W48 или месяц 2026-11" if ru else "Week 2026-W48 or month 2026-11"
+            msg = _EXPECTED("email", locale)
+    elif k in ("bool", "period"):
+        msg = _EXPECTED(k, locale)
     else:
-        msg = (f"Текст не длиннее {MAX_TEXT} знаков" if ru else f"Text of at most {MAX_TEXT} characters")
+        msg = _EXPECTED("text", locale, n=MAX_TEXT)
     if isinstance(raw, str) and len(raw) > 80:
         raw = raw[:77] + "…"
-        got = f"«{raw}» не подходит. " if ru else f"“{raw}” is not valid. "
+    got = "" if raw is None else _EXPECTED("got", locale, raw=raw)
     return got + msg
 
 
-def _range(ft: FieldType, ru: bool, low: int | None = None) -> str:
+def _range(ft: FieldType, locale: str, low: int | None = None) -> str:
     """The column's bounds, when it has an upper one (numbers beyond MAX_NUMBER are not worth a mention)."""
     lo = ft.min if ft.min is not None else low
     hi = ft.max
     if hi is None:
         return ""
     if lo is not None:
-        return f", от {lo} до {hi}" if ru else f", from {lo} to {hi}"
-    return f", не больше {hi}" if ru else f", at most {hi}"
+        return _EXPECTED("range", locale, lo=lo, hi=hi)
+    return _EXPECTED("at_most", locale, hi=hi)
 
 
 # --- canonical -> sheet --------------------------------------------------------------------------

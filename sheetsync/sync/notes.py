@@ -11,51 +11,52 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..vocabulary import Words, decimal_mark, locale_of
+
 CONFLICT_ID = "ID"  # in "sheetsync conflicts resolve ID": replaced by the conflict's number when it is known
 _RESOLVE = "sheetsync conflicts resolve " + CONFLICT_ID
 
-_TEXT: dict[str, dict[str, str]] = {
-    "conflict_sheet": {
-        "ru": "sheetsync: конфликт — команда изменила это на {other}; оставлено ваше значение. "
-              "Посмотреть: `sheetsync conflicts`; выбрать значение: `{resolve} --take sheet|store|ЗНАЧЕНИЕ`.",
-        "en": "sheetsync: conflict — the team had changed this to {other}; your value was kept. "
-              "See `sheetsync conflicts`; to choose: `{resolve} --take sheet|store|VALUE`.",
-    },
-    "conflict_store": {
-        "ru": "sheetsync: конфликт — ваше значение {other} заменено значением команды {kept}. "
-              "Посмотреть: `sheetsync conflicts`; выбрать значение: `{resolve} --take sheet|store|ЗНАЧЕНИЕ`.",
-        "en": "sheetsync: conflict — your value {other} was replaced by the team's {kept}. "
-              "See `sheetsync conflicts`; to choose: `{resolve} --take sheet|store|VALUE`.",
-    },
-    "unknown_id": {
-        "ru": "sheetsync: неизвестный ID {key}. ID выдаёт sheetsync: очистите эту ячейку, чтобы строка стала новой "
-              "задачей, или верните ID, который здесь был.",
-        "en": "sheetsync: unknown ID {key}. IDs are given by sheetsync; clear this cell to make the row a new task, "
-              "or put back the ID that was here.",
-    },
-    "duplicate_id": {
-        "ru": "sheetsync: ID {key} стоит в нескольких строках ({where}). Оставьте его в одной строке; очистите ID "
-              "у копии, чтобы она стала новой задачей.",
-        "en": "sheetsync: ID {key} is on several rows ({where}). Keep it on one row; clear the ID of a copy to make "
-              "it a new task.",
-    },
-    "needs_title": {
-        "ru": "sheetsync: новой задаче нужно название в этой ячейке; пока его нет, строка не синхронизируется.",
-        "en": "sheetsync: a new task needs a title here; the row is not synced until it has one.",
-    },
-}
-_EMPTY = {"ru": "(пусто)", "en": "(empty)"}
+_TEXT = Words({
+    "conflict_sheet": (
+        "sheetsync: конфликт — команда изменила это на {other}; оставлено ваше значение. "
+        "Посмотреть: `sheetsync conflicts`; выбрать значение: `{resolve} --take sheet|store|ЗНАЧЕНИЕ`.",
+        "sheetsync: conflict — the team had changed this to {other}; your value was kept. "
+        "See `sheetsync conflicts`; to choose: `{resolve} --take sheet|store|VALUE`.",
+    ),
+    "conflict_store": (
+        "sheetsync: конфликт — ваше значение {other} заменено значением команды {kept}. "
+        "Посмотреть: `sheetsync conflicts`; выбрать значение: `{resolve} --take sheet|store|ЗНАЧЕНИЕ`.",
+        "sheetsync: conflict — your value {other} was replaced by the team's {kept}. "
+        "See `sheetsync conflicts`; to choose: `{resolve} --take sheet|store|VALUE`.",
+    ),
+    "unknown_id": (
+        "sheetsync: неизвестный ID {key}. ID выдаёт sheetsync: очистите эту ячейку, чтобы строка стала новой "
+        "задачей, или верните ID, который здесь был.",
+        "sheetsync: unknown ID {key}. IDs are given by sheetsync; clear this cell to make the row a new task, "
+        "or put back the ID that was here.",
+    ),
+    "duplicate_id": (
+        "sheetsync: ID {key} стоит в нескольких строках ({where}). Оставьте его в одной строке; очистите ID "
+        "у копии, чтобы она стала новой задачей.",
+        "sheetsync: ID {key} is on several rows ({where}). Keep it on one row; clear the ID of a copy to make "
+        "it a new task.",
+    ),
+    "needs_title": (
+        "sheetsync: новой задаче нужно название в этой ячейке; пока его нет, строка не синхронизируется.",
+        "sheetsync: a new task needs a title here; the row is not synced until it has one.",
+    ),
+}, default="en")
+_EMPTY = Words({"empty": ("(пусто)", "(empty)")}, default="en")
 
 
 def text(kind: str, locale: str, **values: Any) -> str:
     """The note ``kind`` in ``locale`` with ``values`` filled in."""
-    texts = _TEXT[kind]
-    return texts.get(locale, texts["en"]).format(resolve=_RESOLVE, **values)
+    return _TEXT(kind, locale, resolve=_RESOLVE, **values)
 
 
 def show(value: str | None, locale: str) -> str:
     """A canonical value as a note quotes it."""
-    return _EMPTY.get(locale, _EMPTY["en"]) if value is None else f"«{value}»"
+    return _EMPTY("empty", locale) if value is None else f"«{value}»"
 
 
 def conflict(winner: str, loser: str | None, winner_value: str | None, locale: str) -> str:
@@ -81,8 +82,8 @@ def shower(types: Mapping[str, Any], locale: str) -> Callable[[str, str | None],
                 return date.fromisoformat(value).strftime("%d.%m.%Y")
             except ValueError:
                 return value
-        if ft.kind in ("number", "hours") and locale == "ru":
-            return value.replace(".", ",")
+        if ft.kind in ("number", "hours"):
+            return value.replace(".", decimal_mark(locale_of(locale, "en")))
         return value
 
     return show_

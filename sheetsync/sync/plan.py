@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..vocabulary import BACKLOG_STATUSES, IN_WORK_STATUSES
 from . import notes
 from .actions import (
     Action,
@@ -49,8 +50,6 @@ from .normalise import Canon
 
 KEY_FIELD = "key"
 KEY_RE = re.compile(r"^T-\d{1,12}$")
-BACKLOG_STATUSES = frozenset({"backlog"})
-IN_WORK_STATUSES = frozenset({"planned", "in_progress", "waiting_client", "review", "done"})
 DEFAULT_STATUS = {"backlog": "backlog", "in_work": "planned"}
 FIRST_DATA_ROW = 2  # row 1 is the header
 

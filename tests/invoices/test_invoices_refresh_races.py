@@ -26,12 +26,13 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from invoice_helpers import ACCOUNTS, ACTOR, at, populate
 
+from sheetsync.sheets.values import EPOCH
 from sheetsync.store.values import loads
 
 COL = {"amount": 3, "status": 4, "planned_date": 5, "paid_date": 6}
 LETTER = {"amount": "D", "status": "E", "planned_date": "F", "paid_date": "G"}
 STATUS = {"Issued": "issued", "Paid": "paid"}
-SERIAL = dt.date(1899, 12, 30)
+SERIAL = EPOCH  # day 0 of Sheets serial numbers
 RUNS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None,
                 max_examples=examples(8, 20, 400), phases=[Phase.explicit, Phase.reuse, Phase.generate])
 

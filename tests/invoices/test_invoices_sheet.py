@@ -11,8 +11,9 @@ import time_machine
 from invoice_helpers import ACCOUNTS, ACTOR, at, cells, values
 
 from sheetsync.invoices.render import sheet_id_for
+from sheetsync.sheets.values import EPOCH
 
-SERIAL = dt.date(1899, 12, 30)
+SERIAL = EPOCH  # day 0 of Sheets serial numbers
 
 
 def serial(day: str) -> int:

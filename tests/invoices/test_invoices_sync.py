@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from invoice_helpers import ACCOUNTS, ACTOR, at, cells, populate, values
 
+from sheetsync.sheets.values import EPOCH
 from sheetsync.store.values import loads
 
-SERIAL = dt.date(1899, 12, 30)
+SERIAL = EPOCH  # day 0 of Sheets serial numbers
 
 
 def serial(day: str) -> int:

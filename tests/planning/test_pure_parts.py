@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from sheetsync.planning.calendar import WorkCalendar, parse_period
-from sheetsync.planning.cells import STATUS_LABELS, rgb
+from sheetsync.planning.cells import rgb
 from sheetsync.planning.estimates import TypeInfo, auto_estimates
 from sheetsync.planning.metrics import MetricInfo, build_rows, evaluate, parse_typed_value, sparkline
 from sheetsync.planning.model import SpecialistInfo, TaskInfo
 from sheetsync.planning.schedule import build_gantt
 from sheetsync.planning.settings import PlanningSettings
+from sheetsync.vocabulary import TASK_STATUSES, status_label
+
+STATUS_LABELS = {s: (status_label(s, "ru"), status_label(s, "en")) for s in TASK_STATUSES}  # as the planner shows them
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[2]
