@@ -22,7 +22,7 @@ from typing import Any
 from ..sheets.a1 import col_letter
 from ..sheets.values import date_to_serial
 from ..templates import Templates, Vocabulary, load_templates
-from ..vocabulary import local_number, locale_of
+from ..vocabulary import Words, local_number, locale_of
 from .layout import MonthLayout, Row, Totals, Warning
 from .marks import Mark
 
@@ -37,32 +37,31 @@ MONEY = {"type": "NUMBER", "pattern": "#,##0.00"}
 DATE = {"type": "DATE", "pattern": "dd.mm.yyyy"}
 SUMMARY_SHEET_ID = 1
 
-TEXT: dict[str, dict[str, str]] = {
-    "moves": {"ru": "Переносы", "en": "Moves"},
-    "month": {"ru": "Месяц", "en": "Month"},
-    "plan": {"ru": "План", "en": "Plan"},
-    "forecast": {"ru": "Прогноз", "en": "Forecast"},
-    "fact": {"ru": "Факт", "en": "Fact"},
-    "gap": {"ru": "Разрыв с планом", "en": "Gap to plan"},
-    "all": {"ru": "Все отделы", "en": "All departments"},
-    "none": {"ru": "Без отдела", "en": "No department"},
-    "carried": {"ru": "→ перенесён в {month}", "en": "→ carried to {month}"},
-    "minimum": {"ru": "минимум {amount}", "en": "minimum {amount}"},
-    "last_week": {"ru": "⚠ {scope}: {share:.0%} прогноза месяца ({amount}) приходится на последнюю неделю "
-                        "(порог {limit:.0%})",
-                  "en": "⚠ {scope}: {share:.0%} of the month's forecast ({amount}) falls in the last week "
-                        "(limit {limit:.0%})"},
-    "last_days": {"ru": "⚠ {scope}: {share:.0%} прогноза месяца ({amount}) приходится на последние три рабочих "
-                        "дня ({days}) (порог {limit:.0%})",
-                  "en": "⚠ {scope}: {share:.0%} of the month's forecast ({amount}) falls in the last three working "
-                        "days ({days}) (limit {limit:.0%})"},
-    "summary": {"ru": "Сводка", "en": "Summary"},
-}
+TEXT = Words({
+    "moves": ("Переносы", "Moves"),
+    "month": ("Месяц", "Month"),
+    "plan": ("План", "Plan"),
+    "forecast": ("Прогноз", "Forecast"),
+    "fact": ("Факт", "Fact"),
+    "gap": ("Разрыв с планом", "Gap to plan"),
+    "all": ("Все отделы", "All departments"),
+    "none": ("Без отдела", "No department"),
+    "carried": ("→ перенесён в {month}", "→ carried to {month}"),
+    "minimum": ("минимум {amount}", "minimum {amount}"),
+    "last_week": ("⚠ {scope}: {share:.0%} прогноза месяца ({amount}) приходится на последнюю неделю "
+                  "(порог {limit:.0%})",
+                  "⚠ {scope}: {share:.0%} of the month's forecast ({amount}) falls in the last week "
+                  "(limit {limit:.0%})"),
+    "last_days": ("⚠ {scope}: {share:.0%} прогноза месяца ({amount}) приходится на последние три рабочих "
+                  "дня ({days}) (порог {limit:.0%})",
+                  "⚠ {scope}: {share:.0%} of the month's forecast ({amount}) falls in the last three working "
+                  "days ({days}) (limit {limit:.0%})"),
+    "summary": ("Сводка", "Summary"),
+})
 
 
 def t(name: str, locale: str, **kw: Any) -> str:
-    text = TEXT[name][locale_of(locale)]
-    return text.format(**kw) if kw else text
+    return TEXT(name, locale, **kw)
 
 
 def serial(day: dt.date | None) -> int | str:
