@@ -119,3 +119,16 @@ def test_no_module_writes_the_epoch_or_status_labels_again():
         if "Ждёт клиента" in text or "Waiting on client" in text:
             offenders.append(f"{rel}: a status label")
     assert offenders == []
+
+
+@pytest.mark.parametrize(("locale", "more"), [("ru", "… и ещё 3"), ("en", "… +3")])
+def test_a_cut_list_says_how_many_more_in_the_sheets_language(locale, more):
+    from sheetsync.provision.render import WaitingTask, layout_of, waiting_block
+    from sheetsync.templates import load_templates
+
+    templates = load_templates()
+    n = layout_of(templates).waiting_rows
+    tasks = [WaitingTask(f"T-{i}", f"task {i}", dt.date(2026, 11, 1) + dt.timedelta(days=i), days=i) for i in range(n + 2)]
+    rows = waiting_block(templates, 0, tasks, locale=locale)[0]["updateCells"]["rows"]
+    texts = [c.get("userEnteredValue", {}).get("stringValue", "") for r in rows for c in r["values"]]
+    assert more in texts  # n + 2 tasks in n rows: n - 1 shown, the last row counts the other 3

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ..sheets.values import date_to_serial, datetime_to_serial
 from ..templates import SheetSpec, Templates, default_format
-from ..vocabulary import WORDS
+from ..vocabulary import WORDS, locale_of
 from .desired import HEADER_BG, META_SHEET, CardLayout, card_layout, days_cell, header_cell, rgb
 
 GENERATED_FIELDS = "userEnteredValue,userEnteredFormat,note"
@@ -125,7 +125,8 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
     assert spec.card is not None
     layout = layout_of(templates)
     n = layout.waiting_rows
-    date_fmt = default_format("date", locale)
+    lang = locale_of(locale, "en")  # anything but ru: English, as this block always did
+    date_fmt = default_format("date", lang)
     days = days_cell(spec)  # every row of the column, so provisioning finds no drift
     items = sorted(tasks, key=lambda t: (t.since, t.key))
     shown = items if len(items) <= n else items[: n - 1]
@@ -137,7 +138,7 @@ def waiting_block(templates: Templates, sheet_id: int, tasks: Sequence[WaitingTa
                                 {**cell_data(count), **days}]})
     if len(items) > len(shown):
         more = len(items) - len(shown)
-        rows.append({"values": [{}, cell_data(WORDS("and_more", locale, n=more)), {}, days]})
+        rows.append({"values": [{}, cell_data(WORDS("and_more", lang, n=more)), {}, days]})
     if not items:
         rows.append({"values": [{}, cell_data(spec.card.waiting.empty.get(locale)), {}, days]})
     while len(rows) < n:
