@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from . import changelog
 from .errors import InvalidValueError, NotFoundError
 from .models import Client, MetricDefinition, MetricValue
-from .repo import ClientRef, Repository, client_id_of
+from .repo import ClientRef, Repository, client_id_of, find_or_create
 from .values import clean, coerce, parse_date
 
 if TYPE_CHECKING:
@@ -44,17 +44,7 @@ class MetricRepository(Repository):
         values = clean(MetricDefinition, {"name": name, "unit": unit, "direction": direction, "target": target,
                                           "period": period, "key": key})
         with self._tx(session) as s:
-            cid = client_id_of(s, client)
-            md = s.scalars(select(MetricDefinition).where(MetricDefinition.client_id == cid,
-                                                          MetricDefinition.key == key)).first()
-            if md is None:
-                md = MetricDefinition(client_id=cid, **values)
-                s.add(md)
-            else:
-                for f, v in values.items():
-                    setattr(md, f, v)
-            s.flush()
-            return md
+            return find_or_create(s, MetricDefinition, {"client_id": client_id_of(s, client), "key": key}, values)
 
     def definitions(self, client: ClientRef, *, session: Session | None = None) -> Sequence[MetricDefinition]:
         with self._read(session) as s:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .errors import ConflictResolvedError, NotFoundError
-from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, utcnow
+from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, Task, utcnow
 from .repo import ClientRef, Repository, client_id_of
 from .values import dumps, loads
 
@@ -116,6 +116,20 @@ class SyncStateRepository(Repository):
                                     t.c.row_key == bindparam("k_row"), t.c.field == bindparam("k_field")),
                     [{"k_sheet": sh, "k_row": rk, "k_field": f} for sh, rk, f in set(gone)])
             upsert_base(s, spreadsheet_id, changed)
+
+    def upsert_base(self, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None:
+        """Insert or update base cells in bulk, in one transaction (the other cells are left as they are)."""
+        with self._tx() as s:
+            upsert_base(s, spreadsheet_id, rows)
+
+    def pull_into_task(self, key: str, fields: Mapping[str, Any], *, spreadsheet_id: str,
+                       base: Mapping[BaseKey, Any], actor: str) -> Task:
+        """A sheet edit into the task (origin ``sheet``) and its cells into the base, in one transaction:
+        a crash between the two would leave the pulled value looking like a fresh sheet edit."""
+        with self._tx() as s:
+            task = self._store.tasks.update(key, fields, origin="sheet", actor=actor, session=s)
+            upsert_base(s, spreadsheet_id, base)
+            return task
 
     def clear_base(self, spreadsheet_id: str) -> None:
         self.replace_base(spreadsheet_id, {})
@@ -301,6 +315,18 @@ class SyncStateRepository(Repository):
     def release_lease(self, name: str, owner: str) -> None:
         with self._tx() as s:
             s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
+
+    def lease_owner(self, name: str) -> str | None:
+        """Who holds the lease `name` now (None when nobody, or when it expired)."""
+        with self._read() as s:
+            lease = s.get(Lease, name)
+            return lease.owner if lease is not None and lease.expires_at > utcnow() else None
+
+    def live_leases(self, prefix: str) -> list[str]:
+        """The names of the unexpired leases starting with `prefix` (e.g. the live workers' ``worker:``)."""
+        with self._read() as s:
+            return list(s.scalars(select(Lease.name).where(Lease.name.like(prefix + "%"),
+                                                           Lease.expires_at > utcnow())))
 
 
 def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None:
