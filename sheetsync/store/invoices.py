@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -79,7 +80,7 @@ class InvoiceRepository(Repository):
                 stmt = stmt.where(Invoice.deleted_at.is_(None))
             return s.scalars(stmt).all()
 
-    def live(self, keys: Iterable[str] | None = None) -> list[LiveInvoice]:
+    def live(self, keys: Iterable[str] | None = None) -> builtins.list[LiveInvoice]:
         """The live invoices (all, or those of `keys`) by id, with client and department names, in one read."""
         with self._read() as s:
             clients = {c.id: (c.slug, c.name) for c in s.scalars(select(Client))}
@@ -139,7 +140,8 @@ class InvoiceRepository(Repository):
             if department is not None:
                 dep_id = _department_id(s, department)
                 if dep_id != inv.department_id:
-                    old = s.get(Department, inv.department_id).key if inv.department_id else None
+                    was = s.get(Department, inv.department_id) if inv.department_id else None
+                    old = was.key if was is not None else None
                     changes["department"] = (old, department)
                     inv.department_id = dep_id
             if not changes:
@@ -175,12 +177,12 @@ class InvoiceRepository(Repository):
 
     def put_back_last_good(
         self, fields: Sequence[str], usable: Callable[[str, Any], bool], *, origin: str, actor: str,
-    ) -> list[PutBack]:
+    ) -> builtins.list[PutBack]:
         """Live invoices holding a value outside what the store accepts today (an older version let it in):
         each such field of `fields` that `usable` refuses gets the newest value its change log holds that
         `usable` takes, logged as an update, all in one transaction. Fields with no such value are left."""
         changelog.check_origin(origin, actor)
-        out: list[PutBack] = []
+        out: builtins.list[PutBack] = []
         with self._tx() as s:
             bad = s.scalars(select(Invoice).where(Invoice.deleted_at.is_(None), or_(
                 Invoice.planned_date < DATE_MIN, Invoice.planned_date > DATE_MAX,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Result, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -63,6 +63,11 @@ def get_client(session: Session, client: ClientRef) -> Client:
             "or add the client to the config and run `sheetsync db upgrade`"
         )
     return found
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (``Session.execute`` is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def flush_versioned(session: Session, entity: str, key: str, expected: int | None) -> None:

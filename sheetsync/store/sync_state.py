@@ -13,8 +13,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .errors import ConflictResolvedError, NotFoundError
-from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, Task, utcnow
-from .repo import ClientRef, Repository, client_id_of
+from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, Task, table_of, utcnow
+from .repo import ClientRef, Repository, client_id_of, rowcount
 from .values import dumps, loads
 
 BaseKey = tuple[str, str, str]  # (sheet, row_key, field)
@@ -69,7 +69,7 @@ class SyncStateRepository(Repository):
                 s.execute(insert(SyncBase), inserts)
             if updates:
                 s.connection().execute(
-                    update(SyncBase.__table__).where(SyncBase.__table__.c.id == bindparam("row_id"))
+                    update(table_of(SyncBase)).where(table_of(SyncBase).c.id == bindparam("row_id"))
                     .values(value=bindparam("value")), updates)
             ids = [existing[k][0] for k in delete_keys if k in existing]
             rows_gone = set(delete_rows)
@@ -106,7 +106,7 @@ class SyncStateRepository(Repository):
         gone = [k for k in old if k not in values and k[0] not in drop]
         gone += [k for k in dirty if k not in values and k[0] not in drop]
         with self._tx() as s:
-            t = SyncBase.__table__
+            t = table_of(SyncBase)
             if drop:
                 s.execute(delete(SyncBase).where(SyncBase.spreadsheet_id == spreadsheet_id,
                                                  SyncBase.sheet.in_(sorted(drop))))
@@ -289,7 +289,7 @@ class SyncStateRepository(Repository):
                 stmt = stmt.where(SyncError.row_key == row_key)
             if field is not None:
                 stmt = stmt.where(SyncError.field == field)
-            return s.execute(stmt.values(resolved_at=utcnow())).rowcount
+            return rowcount(s.execute(stmt.values(resolved_at=utcnow())))
 
     # --- leases (several daemon workers on PostgreSQL) -------------------------------------
 
@@ -299,9 +299,9 @@ class SyncStateRepository(Repository):
         expires = now + dt.timedelta(seconds=ttl_seconds)
         try:
             with self._tx() as s:
-                got = s.execute(
+                got = rowcount(s.execute(
                     update(Lease).where(Lease.name == name, (Lease.owner == owner) | (Lease.expires_at < now))
-                    .values(owner=owner, expires_at=expires)).rowcount
+                    .values(owner=owner, expires_at=expires)))
                 if got:
                     return True
                 if s.get(Lease, name) is not None:
@@ -339,14 +339,12 @@ def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) 
         return
     data = [{"spreadsheet_id": spreadsheet_id, "sheet": sh, "row_key": rk, "field": f, "value": dumps(v)}
             for (sh, rk, f), v in rows.items()]
-    t = SyncBase.__table__
+    t = table_of(SyncBase)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(t)
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        stmt = sqlite.insert(t) if dialect == "sqlite" else postgresql.insert(t)
         session.execute(stmt.on_conflict_do_update(  # executemany: one compiled statement, batched by the driver
             index_elements=[t.c.spreadsheet_id, t.c.sheet, t.c.row_key, t.c.field],
             set_={"value": stmt.excluded.value}), data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -186,7 +187,7 @@ class TaskRepository(Repository):
         actor: str,
         client: ClientRef | None = None,
         session: Session | None = None,
-    ) -> list[Task]:
+    ) -> builtins.list[Task]:
         """Many new tasks in one transaction, as if `create` were called for each, in order.
 
         Each item holds the task's fields, plus optionally `client` (default: `client=`) and `key` (a reserved
@@ -204,7 +205,7 @@ class TaskRepository(Repository):
         actor: str,
         expected_versions: Mapping[str, int] | None = None,
         session: Session | None = None,
-    ) -> list[Task]:
+    ) -> builtins.list[Task]:
         """`update` for many tasks ({key: {field: value}}) in one transaction; returns the tasks that changed.
 
         Same validation, change-log rows (in the same order), version bumps and updated_at as one `update`
