@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import changelog
 from .errors import ConflictResolvedError, NotFoundError
-from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, Task, table_of, utcnow
+from .models import Client, Conflict, Invoice, Lease, SyncBase, SyncError, SyncRun, Task, table_of, utcnow
 from .repo import ClientRef, Repository, client_id_of, rowcount
 from .values import dumps, loads
 
@@ -242,6 +243,33 @@ class SyncStateRepository(Repository):
                     f"{c.resolved_at:%Y-%m-%d %H:%M} UTC")
             c.resolved_at, c.resolved_by = utcnow(), by
             return c
+
+    def settle_conflict(self, conflict_id: int, value: Any, *, origin: str, actor: str) -> tuple[Any, Any]:
+        """Put the value a person chose into the conflict's field, log a ``resolve`` row naming them and
+        the value, and close the conflict, in one transaction; returns the field's (old, new) value.
+
+        An invoice's note goes with the turnover refresh's rewrite, so its conflict has no note left to clear.
+        """
+        with self._tx() as s:
+            c = self.get_conflict(conflict_id, session=s)
+            invoice = c.entity_key.startswith("INV-")
+            fields = {c.field: value}
+            updated: Task | Invoice
+            if invoice:
+                old = getattr(self._store.invoices.get(c.entity_key, session=s), c.field)
+                updated = self._store.invoices.update(c.entity_key, fields, origin=origin, actor=actor, session=s,
+                                                      reason=f"conflict {conflict_id} resolved")
+            else:
+                old = getattr(self._store.tasks.get(c.entity_key, session=s), c.field)
+                updated = self._store.tasks.update(c.entity_key, fields, origin=origin, actor=actor, session=s)
+            new = getattr(updated, c.field)
+            changelog.record(s, entity="invoice" if invoice else "task", entity_key=c.entity_key,
+                             client_id=c.client_id, action="resolve", origin=origin, actor=actor,
+                             changes={c.field: (old, new)})
+            closed = self.resolve_conflict(conflict_id, by=actor, session=s)
+            if invoice:
+                closed.note_cleared_at = closed.resolved_at
+            return old, new
 
     def notes_to_clear(self, client: ClientRef) -> Sequence[Conflict]:
         """Resolved conflicts whose note is still on the sheet (the sync takes it off)."""

@@ -175,3 +175,24 @@ def test_url_helpers_for_the_daemons_lock_file():
 
 def test_blank_csv_cells_mean_no_value():
     assert present({"a": " ", "b": "x", "c": ""}) == {"a": None, "b": "x", "c": None}
+
+
+def test_settling_a_conflict_updates_logs_and_closes_it_at_once(store, acme):
+    t = store.tasks.create("acme", title="Banner", origin="cli", actor=ACTOR)
+    inv = store.invoices.create("acme", amount=100, planned_date="2026-11-04", origin="cli", actor=ACTOR)
+    ct = store.sync.add_conflict("acme", entity_key=t.key, field="title", sheet_value="Sheet", store_value="Banner",
+                                 base_value="Old", winner="store")
+    ci = store.sync.add_conflict("acme", entity_key=inv.key, field="amount", sheet_value="150", store_value="100",
+                                 base_value="90", winner="store")
+    assert store.sync.settle_conflict(ct.id, "Sheet", origin="cli", actor=ACTOR) == ("Banner", "Sheet")
+    assert store.tasks.get(t.key).title == "Sheet"
+    assert [c.action for c in store.log(task=t.key, field="title")][-2:] == ["update", "resolve"]
+    task_conflict = store.sync.get_conflict(ct.id)
+    assert task_conflict.resolved_by == ACTOR and task_conflict.note_cleared_at is None  # the sync takes it off
+    assert store.sync.settle_conflict(ci.id, Decimal("150"), origin="cli", actor=ACTOR) == (Decimal("100"),
+                                                                                             Decimal("150"))
+    closed = store.sync.get_conflict(ci.id)
+    assert closed.note_cleared_at == closed.resolved_at  # the refresh rewrites the tab: no note left
+    with pytest.raises(StoreError, match="already resolved"):
+        store.sync.settle_conflict(ct.id, "Again", origin="cli", actor=ACTOR)
+    assert store.tasks.get(t.key).title == "Sheet"  # nothing of the refused settlement stayed
