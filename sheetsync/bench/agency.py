@@ -18,13 +18,12 @@ How it is built (set-up, never measured):
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import pickle
 import random
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,35 +138,6 @@ def clone_spreadsheet(emu: Any, sid: str, n: int) -> list[str]:
     return out
 
 
-@contextlib.contextmanager
-def bulk_base() -> Iterator[None]:
-    """Set-up only: the engine's base upsert, one SELECT per spreadsheet instead of one per cell."""
-    from sqlalchemy import select
-
-    from sheetsync.store.models import SyncBase
-    from sheetsync.store.values import dumps
-    from sheetsync.sync import execute
-
-    original = execute._put_base
-
-    def put_base(session: Any, spreadsheet_id: str, rows: Mapping[tuple[str, str, str], Any]) -> None:
-        existing = {(b.sheet, b.row_key, b.field): b for b in session.scalars(
-            select(SyncBase).where(SyncBase.spreadsheet_id == spreadsheet_id))}
-        for (sheet, key, fld), value in rows.items():
-            found = existing.get((sheet, key, fld))
-            if found is None:
-                session.add(SyncBase(spreadsheet_id=spreadsheet_id, sheet=sheet, row_key=key, field=fld,
-                                     value=dumps(value)))
-            else:
-                found.value = dumps(value)
-
-    execute._put_base = put_base
-    try:
-        yield
-    finally:
-        execute._put_base = original
-
-
 def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | None = None,
           grid_rows: int | None = None, tmp: Path | None = None, seed: int = 7, quota: bool = False,
           clock: Any = None, synced_clients: int | None = None) -> Agency:
@@ -199,8 +169,7 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
         store.clients.set_spreadsheet(slug, sid, origin="cli", actor="bench")
         sids[slug] = sid
     engine = SyncEngine(store, sheets)
-    with bulk_base():
-        engine.cycle(sorted(synced))
+    engine.cycle(sorted(synced))
     engine.cycle(sorted(synced))  # our own writes moved modifiedTime: one read each to see nothing to do
     rest = [s for s in slugs if s not in synced]
     if rest:

@@ -23,11 +23,10 @@ import threading
 import uuid
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from ..store.models import Lease, utcnow
+if TYPE_CHECKING:
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ CLIENT = "client:"
 class LeaseKeeper:
     """One worker's leases: ``claim(slugs)`` returns the clients this worker may sync now."""
 
-    def __init__(self, store: Any, worker_id: str, *, ttl_seconds: float = 300.0) -> None:
+    def __init__(self, store: Store, worker_id: str, *, ttl_seconds: float = 300.0) -> None:
         self.store = store
         self.worker_id = worker_id
         self.requested_id = worker_id
@@ -52,9 +51,7 @@ class LeaseKeeper:
 
     # --- membership ---------------------------------------------------------------------------
     def live_workers(self) -> list[str]:
-        with self.store.session(readonly=True) as s:
-            names = s.scalars(select(Lease.name).where(Lease.name.like(WORKER + "%"), Lease.expires_at > utcnow()))
-            return sorted(n.removeprefix(WORKER) for n in names)
+        return sorted(n.removeprefix(WORKER) for n in self.store.sync.live_leases(WORKER))
 
     @property
     def instance(self) -> str:
@@ -70,7 +67,7 @@ class LeaseKeeper:
                 self.worker_id = f"{self.requested_id}-{self.pid}" + (f"-{attempt}" if attempt > 1 else "")
             if self.store.sync.acquire_lease(WORKER + self.worker_id, self.instance, self.ttl):
                 break
-            other = self._owner(WORKER + self.worker_id)
+            other = self.store.sync.lease_owner(WORKER + self.worker_id)
             if other and self._dead_here(other):  # our own host, that pid is gone: a restart takes over
                 self.store.sync.release_lease(WORKER + self.worker_id, other)
                 if self.store.sync.acquire_lease(WORKER + self.worker_id, self.instance, self.ttl):
@@ -82,11 +79,6 @@ class LeaseKeeper:
                         f"{self.worker_id}. Give each worker its own --worker-id",
                         extra={"worker": self.worker_id, "requested": self.requested_id})
         self._joined = True
-
-    def _owner(self, name: str) -> str | None:
-        with self.store.session(readonly=True) as s:
-            lease = s.get(Lease, name)
-            return lease.owner if lease is not None and lease.expires_at > utcnow() else None
 
     def _dead_here(self, owner: str) -> bool:
         head, _, host = owner.rpartition(" #")[0].rpartition(" on ")

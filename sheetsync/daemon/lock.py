@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from ..store.engine import database_name, sqlite_file
 
 
 class StoreLocked(RuntimeError):
@@ -33,10 +33,8 @@ SYNC_HOLDER = "sheetsync sync"  # what a one-off `sheetsync sync` writes into th
 
 def lock_path(store_url: str) -> Path | None:
     """The lock file for a SQLite store URL, or None when the store is not a SQLite file."""
-    url = make_url(store_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(url.database).with_name(Path(url.database).name + ".lock")
+    db = sqlite_file(store_url)
+    return None if db is None else db.with_name(db.name + ".lock")
 
 
 @contextmanager
@@ -70,4 +68,4 @@ def store_lock(store_url: str, *, holder: str = "") -> Iterator[Path | None]:
 
 
 def url_db(store_url: str) -> str:
-    return str(make_url(store_url).database)
+    return database_name(store_url)

@@ -101,7 +101,7 @@ class Daemon:
         self._grace: threading.Timer | None = None
         self._held: list[str] = []
         self._due: list[str] = []  # the clients the last cycle set out to sync
-        self.scale_out = app.store.engine.dialect.name == "postgresql"
+        self.scale_out = app.store.backend == "postgresql"
         self.leases: LeaseKeeper | None = (
             LeaseKeeper(app.store, self.settings.worker_id, ttl_seconds=self.settings.lease_ttl)
             if self.scale_out else None)
@@ -251,13 +251,7 @@ class Daemon:
     def store_problem(self) -> str | None:
         """None when the store answers a trivial query, else why not (for /healthz; no transaction is begun)."""
         try:
-            conn = self.app.store.engine.raw_connection()
-            try:
-                cur = conn.cursor()
-                cur.execute("SELECT 1")
-                cur.close()
-            finally:
-                conn.close()
+            self.app.store.ping()
         except Exception as e:  # noqa: BLE001 - any driver error means unreachable, for a probe
             return _reason(e)
         return None

@@ -22,11 +22,8 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
 
 from ..sheets.errors import NotFound
-from ..store.models import AgencySpreadsheet, Client, Department, Invoice
 from ..sync.normalise import from_store
 from ..templates import Templates, load_templates
 from ..vocabulary import SPREADSHEET_LOCALES, locale_of
@@ -123,28 +120,22 @@ class Invoices:
         """The live invoices the sheet can show; one with a value it cannot use (left by an old version,
         see repair.py) is left out and named in ``self.unusable``; so is a move to or from such a date."""
         self.unusable = []
-        with self.store.session(readonly=True) as s:
-            clients = {c.id: (c.slug, c.name) for c in s.scalars(select(Client))}
-            deps = dict(s.execute(select(Department.id, Department.key)).all())
-            invoices = s.scalars(select(Invoice).options(selectinload(Invoice.moves))
-                                 .where(Invoice.deleted_at.is_(None)).order_by(Invoice.id)).all()
-            out = []
-            for i in invoices:
-                bad = [f for f in fix.FIELDS if not fix.usable(f, getattr(i, f))]
-                if bad:
-                    self.unusable.append(
-                        f"invoice {i.key} left out of the sheet: {', '.join(f'{f} {getattr(i, f)}' for f in bad)} "
-                        f"cannot be used and the change log has no good value; set it with the CLI or a CSV import")
-                    continue
-                out.append(lay.InvoiceFacts(
-                    key=i.key, client=clients[i.client_id][0], client_name=clients[i.client_id][1],
-                    department=deps.get(i.department_id) if i.department_id else None,
-                    description=i.description or "", amount=Decimal(i.amount), status=i.status,
-                    planned_date=i.planned_date, paid_date=i.paid_date, currency=i.currency,
-                    moves=tuple(lay.MoveFacts(m.from_date, m.to_date, m.moved_at, m.actor or "", m.reason or "")
-                                for m in i.moves if fix.usable("planned_date", m.from_date)
-                                and fix.usable("planned_date", m.to_date))))
-            return out
+        out = []
+        for i, client, client_name, department in self.store.invoices.live():
+            bad = [f for f in fix.FIELDS if not fix.usable(f, getattr(i, f))]
+            if bad:
+                self.unusable.append(
+                    f"invoice {i.key} left out of the sheet: {', '.join(f'{f} {getattr(i, f)}' for f in bad)} "
+                    f"cannot be used and the change log has no good value; set it with the CLI or a CSV import")
+                continue
+            out.append(lay.InvoiceFacts(
+                key=i.key, client=client, client_name=client_name, department=department,
+                description=i.description or "", amount=Decimal(i.amount), status=i.status,
+                planned_date=i.planned_date, paid_date=i.paid_date, currency=i.currency,
+                moves=tuple(lay.MoveFacts(m.from_date, m.to_date, m.moved_at, m.actor or "", m.reason or "")
+                            for m in i.moves if fix.usable("planned_date", m.from_date)
+                            and fix.usable("planned_date", m.to_date))))
+        return out
 
     def departments(self, month: str) -> list[lay.DepartmentFacts]:
         return [lay.DepartmentFacts(d.key, d.name, Decimal(self.store.departments.minimum_for(d.key, month)))
@@ -159,18 +150,16 @@ class Invoices:
     # --- the spreadsheet --------------------------------------------------------------------
     def spreadsheet_id(self, *, create: bool = True) -> str | None:
         """The turnover spreadsheet's id; created (with the summary tab) and shared on first use."""
-        with self.store.session(readonly=True) as s:
-            row = s.get(AgencySpreadsheet, KIND)
-            if row is not None:
-                return row.spreadsheet_id
+        known = self.store.agency_sheets.get(KIND)
+        if known is not None:
+            return known
         if not create:
             return None
         body = {"properties": {"title": self.config.invoices.spreadsheet_title,
                                "locale": SPREADSHEET_LOCALES[locale_of(self.locale, "en")], "timeZone": self.tz},
                 "sheets": [{"properties": {"sheetId": SUMMARY_SHEET_ID, "title": t("summary", self.locale)}}]}
         sid = self.sheets.create_spreadsheet(body)["spreadsheetId"]
-        with self.store.session() as s:
-            s.add(AgencySpreadsheet(kind=KIND, spreadsheet_id=sid))
+        self.store.agency_sheets.add(KIND, sid)
         for email in self.config.invoices.editor_emails:
             self.sheets.share(sid, email, "writer")
         return sid
@@ -214,8 +203,7 @@ class Invoices:
         try:
             meta = self.sheets.get_metadata(sid, META_FIELDS)
         except NotFound:  # deleted in Drive: it is generated from the store, so make a new one
-            with self.store.session() as s:
-                s.execute(delete(AgencySpreadsheet).where(AgencySpreadsheet.kind == KIND))
+            self.store.agency_sheets.forget(KIND)
             self.store.sync.clear_base(sid)
             out.warnings.append(f"the turnover spreadsheet {sid} was gone; created a new one")
             out.spreadsheet_id = sid = self.spreadsheet_id() or ""
@@ -319,13 +307,10 @@ class Invoices:
             store_side: dict[str, dict[str, Any]] = {}
             clients: dict[str, str] = {}
             versions: dict[str, int] = {}
-            keys = {k for k, _f in base}
-            with self.store.session(readonly=True) as s:
-                slugs = dict(s.execute(select(Client.id, Client.slug)).all())
-                for inv in s.scalars(select(Invoice).where(Invoice.key.in_(keys), Invoice.deleted_at.is_(None))):
-                    store_side[inv.key] = {f: from_store(getattr(inv, f), types[f]) for f in isync.EDITABLE}
-                    clients[inv.key] = slugs[inv.client_id]
-                    versions[inv.key] = inv.version
+            for inv, slug, _name, _department in self.store.invoices.live({k for k, _f in base}):
+                store_side[inv.key] = {f: from_store(getattr(inv, f), types[f]) for f in isync.EDITABLE}
+                clients[inv.key] = slug
+                versions[inv.key] = inv.version
             decisions = isync.decide(isync.sheet_rows(values[rng]), base, store_side, types, locale=self.locale,
                                      winner=self.config.sync.default_winner, month=m)
             applied = isync.apply(self.store, decisions, types, spreadsheet_id=sid, tab=m, clients=clients,

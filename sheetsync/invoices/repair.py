@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from ..store.values import DATE_MAX, DATE_MIN, MAX_MONEY
 
-from ..store import changelog
-from ..store.models import ChangeLog, Invoice, utcnow
-from ..store.values import DATE_MAX, DATE_MIN, MAX_MONEY, loads
+if TYPE_CHECKING:
+    from ..store import Store
 
 ACTOR = "sheetsync"
 FIELDS = ("planned_date", "paid_date", "amount")
@@ -38,39 +37,13 @@ def usable(field: str, value: Any) -> bool:
         return False
 
 
-def _decode(field: str, value: Any) -> Any:
-    return Decimal(str(value)) if field == "amount" else (None if value is None else dt.date.fromisoformat(value))
-
-
 def _show(value: Any) -> str:
     return f"{value:%d.%m.%Y}" if isinstance(value, dt.date) else str(value)
 
 
-def repair(store: Any) -> list[str]:
+def repair(store: Store) -> list[str]:
     """Put back the last good value of every unusable invoice field; returns one warning per field."""
-    warnings: list[str] = []
-    with store.session() as s:
-        bad = s.scalars(select(Invoice).where(Invoice.deleted_at.is_(None), or_(
-            Invoice.planned_date < DATE_MIN, Invoice.planned_date > DATE_MAX,
-            Invoice.paid_date < DATE_MIN, Invoice.paid_date > DATE_MAX,
-            Invoice.amount < 0, Invoice.amount >= MAX_MONEY))).all()
-        for inv in bad:
-            for field in FIELDS:
-                now = getattr(inv, field)
-                if usable(field, now):
-                    continue
-                history = s.scalars(select(ChangeLog).where(ChangeLog.entity == "invoice",
-                                                            ChangeLog.entity_key == inv.key,
-                                                            ChangeLog.field == field).order_by(ChangeLog.id.desc()))
-                good = next((v for row in history for v in (loads(row.new), loads(row.old))
-                             if v is not None and usable(field, v)), None)
-                if good is None:
-                    continue  # left out of the sheet by Invoices.facts(), which warns
-                good = _decode(field, good)
-                setattr(inv, field, good)
-                inv.updated_at = utcnow()
-                changelog.record(s, entity="invoice", entity_key=inv.key, client_id=inv.client_id, action="update",
-                                 origin="daemon", actor=ACTOR, changes={field: (now, good)})
-                warnings.append(f"invoice {inv.key}: {field} {_show(now)} in the store cannot be used; "
-                                f"put back its last good value {_show(good)}")
-    return warnings
+    # an invoice with no good value in its history is left out of the sheet by Invoices.facts(), which warns
+    return [f"invoice {p.key}: {p.field} {_show(p.old)} in the store cannot be used; "
+            f"put back its last good value {_show(p.new)}"
+            for p in store.invoices.put_back_last_good(FIELDS, usable, origin="daemon", actor=ACTOR)]

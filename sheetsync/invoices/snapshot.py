@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import delete, func, select
 
 from ..store.models import InvoiceSnapshot
 from .layout import InvoiceFacts, month_days
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 DIFF_COLUMNS = ("key", "client", "change", "before", "after")
 FIELDS = ("amount", "status", "planned_date", "paid_date")
@@ -27,35 +29,25 @@ def _live(month: str, invoices: Iterable[InvoiceFacts]) -> list[InvoiceFacts]:
     return [i for i in invoices if days[0] <= i.planned_date <= days[-1]]
 
 
-def take(store: Any, month: str, invoices: Iterable[InvoiceFacts], *, on: dt.date) -> int:
+def take(store: Store, month: str, invoices: Iterable[InvoiceFacts], *, on: dt.date) -> int:
     """Store the month's live invoices as of ``on``; returns how many."""
     rows = [InvoiceSnapshot(month=month, taken_on=on, invoice_key=i.key, client=i.client, department=i.department,
                             description=i.description, amount=i.amount, status=i.status,
                             planned_date=i.planned_date, paid_date=i.paid_date, moves=len(i.moves))
             for i in _live(month, invoices)]
-    with store.session() as s:
-        s.execute(delete(InvoiceSnapshot).where(InvoiceSnapshot.month == month, InvoiceSnapshot.taken_on == on))
-        s.add_all(rows)
-    return len(rows)
+    return store.invoice_snapshots.replace(month, on, rows)
 
 
-def days(store: Any, month: str) -> list[dt.date]:
-    with store.session(readonly=True) as s:
-        return list(s.scalars(select(InvoiceSnapshot.taken_on).where(InvoiceSnapshot.month == month)
-                              .group_by(InvoiceSnapshot.taken_on).order_by(InvoiceSnapshot.taken_on)))
+def days(store: Store, month: str) -> list[dt.date]:
+    return store.invoice_snapshots.days(month)
 
 
-def latest_on_or_before(store: Any, month: str, day: dt.date) -> dt.date | None:
-    with store.session(readonly=True) as s:
-        return s.scalar(select(func.max(InvoiceSnapshot.taken_on)).where(InvoiceSnapshot.month == month,
-                                                                           InvoiceSnapshot.taken_on <= day))
+def latest_on_or_before(store: Store, month: str, day: dt.date) -> dt.date | None:
+    return store.invoice_snapshots.latest_on_or_before(month, day)
 
 
-def load(store: Any, month: str, on: dt.date) -> list[InvoiceSnapshot]:
-    with store.session(readonly=True) as s:
-        return list(s.scalars(select(InvoiceSnapshot).where(InvoiceSnapshot.month == month,
-                                                            InvoiceSnapshot.taken_on == on)
-                              .order_by(InvoiceSnapshot.invoice_key)))
+def load(store: Store, month: str, on: dt.date) -> list[InvoiceSnapshot]:
+    return store.invoice_snapshots.load(month, on)
 
 
 def _show(field: str, value: Any) -> str:

@@ -153,7 +153,7 @@ def lead_digests(store: Any, config: Any, *, lead: str | None = None, today: dt.
     today = today or agency_today(config)
     times, clients = collect_stage_times(store, config, today=today)
     found = escalations(times, norms.escalation_factor)
-    leads = sorted({norms.lead_of(c.manager_email) for c in clients.values() if norms.lead_of(c.manager_email)})
+    leads = sorted({ld for c in clients.values() if (ld := norms.lead_of(c.manager_email))})
     if lead:
         leads = [x for x in leads if x == lead.lower()]
     out = {}

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidValueError
-from .models import CHANGE_ACTIONS, CHANGE_ENTITIES, ORIGINS, ChangeLog, Client, utcnow
+from .models import CHANGE_ACTIONS, CHANGE_ENTITIES, ORIGINS, ChangeLog, Client, table_of, utcnow
 from .values import dumps, loads
 
 
@@ -77,7 +77,7 @@ def record_many(
         for field, (old, new) in changes.items()
     ]
     if rows:
-        session.execute(insert(ChangeLog.__table__), rows)  # Core executemany: no ORM bookkeeping per row
+        session.execute(insert(table_of(ChangeLog)), rows)  # Core executemany: no ORM bookkeeping per row
     return len(rows)
 
 
@@ -127,7 +127,8 @@ def counters(session: Session) -> dict[str, int]:
 
 
 def counter(session: Session, client_id: int) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)).where(ChangeLog.client_id == client_id)))
+    return int(session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0))
+                              .where(ChangeLog.client_id == client_id)) or 0)
 
 
 def own_counter(session: Session, client_id: int, since: int, *, actor: str, keys: set[str]) -> int | None:

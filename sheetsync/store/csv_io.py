@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .clients import CLIENT_COLUMNS
+from .csv_rows import READ_ONLY, ImportReport, RowError, present
 from .csv_tasks import import_tasks
 from .errors import StoreError
 from .invoices import INVOICE_COLUMNS
@@ -50,33 +50,6 @@ REQUIRED = {
     "metric_values": ("client", "metric", "date", "value"),
 }
 REQUIRED_WITHOUT_KEY = {"clients": ("name",), "tasks": ("title",), "invoices": ("amount", "planned_date")}
-READ_ONLY = {"created_at", "updated_at", "version", "deleted_at"}
-
-
-@dataclass
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    path: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def ok(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-
 class CsvImportError(StoreError):
     """Bad rows in an import; nothing was written. `report.errors` has every bad line."""
 
@@ -286,7 +259,7 @@ def import_csv(store: Store, kind: str, path: str | Path, *, skip_bad: bool = Fa
         raise CsvImportError(report)
     with store.session() as s:
         if kind == "tasks":
-            import_tasks(store, s, rows, report, skip_bad=skip_bad, origin=origin, actor=actor, row_error=RowError)
+            import_tasks(store, s, rows, report, skip_bad=skip_bad, origin=origin, actor=actor)
         else:
             _import_rows(store, s, kind, rows, report, origin=origin, actor=actor)
         if report.errors and not skip_bad:
@@ -326,12 +299,8 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def _present(values: Mapping[str, str]) -> dict[str, str | None]:
-    return {k: (v if v.strip() != "" else None) for k, v in values.items()}
-
-
 def _import_client(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
-    fields = _present(values)
+    fields = present(values)
     slug = (fields.pop("slug") or "").strip()
     if not slug:
         raise StoreError("slug: expected the client's slug, got an empty cell")
@@ -350,7 +319,7 @@ def _import_client(store: Store, s: Session, values: Mapping[str, str], *, origi
 
 
 def _import_invoice(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
-    fields = _present(values)
+    fields = present(values)
     key = fields.pop("key", None)
     client = fields.pop("client", None)
     department = fields.pop("department", None)
@@ -370,7 +339,7 @@ def _import_invoice(store: Store, s: Session, values: Mapping[str, str], *, orig
 
 
 def _import_metric_value(store: Store, s: Session, values: Mapping[str, str], *, origin: str, actor: str) -> str:
-    fields = _present(values)
+    fields = present(values)
     for required in ("client", "metric", "date", "value"):
         if not fields.get(required):
             raise StoreError(f"{required}: expected a value, got an empty cell")

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import keys, task_bulk
+from .csv_rows import READ_ONLY, ImportReport, RowError, present
 from .errors import InvalidValueError, StoreError
 from .models import Client, ReservedId, Specialist, Task
 from .values import clean
 
 if TYPE_CHECKING:
-    from .csv_io import ImportReport, RowError
     from .facade import Store
 
 # cells that, when empty, mean "the default" (create) or "keep" (update) rather than "clear"
@@ -29,7 +29,7 @@ KEEP_WHEN_EMPTY = ("estimate_source", "priority", "status", "forced")
 
 def import_tasks(
     store: Store, s: Session, rows: list[tuple[int, dict[str, Any]]], report: ImportReport, *,
-    skip_bad: bool, origin: str, actor: str, row_error: type[RowError],
+    skip_bad: bool, origin: str, actor: str,
 ) -> None:
     """Check every row, listing bad ones in `report.errors`; write the good ones if there are no bad
     ones or `skip_bad`."""
@@ -46,12 +46,12 @@ def import_tasks(
     first_line: dict[str, int] = {}
     for line, raw in rows:
         if "__error__" in raw:
-            report.errors.append(row_error(line, raw["__error__"]))
+            report.errors.append(RowError(line, raw["__error__"]))
             continue
         try:
             outcome = _check_row(raw, clients, existing, reserved, first_line, line, specialists)
         except (StoreError, ValueError) as exc:
-            report.errors.append(row_error(line, str(exc)))
+            report.errors.append(RowError(line, str(exc)))
             continue
         kind, key, fields = outcome
         if kind == "update":
@@ -73,9 +73,7 @@ def _check_row(
     first_line: dict[str, int], line: int, specialists: set[str] | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """('update', key, fields) or ('create', key, item) for one row, or raise with what is wrong."""
-    from .csv_io import READ_ONLY, _present
-
-    fields = _present({k: v for k, v in raw.items() if k not in READ_ONLY})
+    fields = present({k: v for k, v in raw.items() if k not in READ_ONLY})
     key = (fields.pop("key", None) or "").strip()
     client = (fields.pop("client", None) or "").strip()
     if not client:

@@ -56,5 +56,18 @@ def make_engine(url: str | Path, *, immediate: bool = True, **kwargs: Any) -> En
     return engine
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, or None for a database server or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def database_name(url: str) -> str:
+    """The database part of a store URL (a SQLite file's path, a server's database name), for messages."""
+    return str(make_url(url).database)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"

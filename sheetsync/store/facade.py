@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from . import changelog, migrate
+from .agency_sheets import AgencySpreadsheetRepository
 from .clients import ClientRepository
 from .engine import is_sqlite, make_engine, normalize_url
 from .errors import InvalidValueError, NotFoundError, StoreError
@@ -22,6 +23,7 @@ from .metrics import MetricRepository
 from .models import ChangeLog, Invoice, Task
 from .reference import DepartmentRepository, SpecialistRepository, TaskTypeRepository, sync_reference_data
 from .repo import ClientRef, client_id_of
+from .snapshots import InvoiceSnapshotRepository
 from .sync_state import SyncStateRepository
 from .tasks import TaskRepository
 from .values import loads, loads_field
@@ -46,6 +48,8 @@ class Store:
         self.specialists = SpecialistRepository(self)
         self.task_types = TaskTypeRepository(self)
         self.sync = SyncStateRepository(self)
+        self.agency_sheets = AgencySpreadsheetRepository(self)
+        self.invoice_snapshots = InvoiceSnapshotRepository(self)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -106,6 +110,24 @@ class Store:
     @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``: what decides one daemon per file or workers splitting by lease."""
+        return self.engine.dialect.name
+
+    def ping(self) -> None:
+        """A trivial query on a raw connection (no transaction begun); raises the driver's error if it fails.
+
+        For a health probe: it must not wait for SQLite's write lock as a store transaction would.
+        """
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+        finally:
+            conn.close()
 
     # --- sessions --------------------------------------------------------------------------
 

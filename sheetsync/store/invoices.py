@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from . import changelog, keys
+from . import changelog, keys, repo
 from .errors import ConcurrentUpdateError, InvalidValueError, NotFoundError, StoreError
-from .models import Client, Department, Invoice, InvoiceMove, utcnow
+from .models import ChangeLog, Client, Department, Invoice, InvoiceMove, utcnow
 from .repo import ClientRef, Repository, client_id_of, flush_versioned
-from .values import clean, is_month, settable_fields
+from .values import DATE_MAX, DATE_MIN, MAX_MONEY, clean, is_month, loads, settable_fields
 
 if TYPE_CHECKING:
     import pandas as pd
 
 INVOICE_FIELDS = settable_fields(Invoice)  # department is given by key, see `department=`
 INVOICE_COLUMNS = ("key", "client", "department", *INVOICE_FIELDS, "version", "deleted_at")
+
+
+class LiveInvoice(NamedTuple):
+    """A live invoice (moves loaded) with the names a sheet shows for its client and department."""
+
+    invoice: Invoice
+    client: str  # slug
+    client_name: str
+    department: str | None  # key
+
+
+class PutBack(NamedTuple):
+    """A field put back to its last good value by :meth:`InvoiceRepository.put_back_last_good`."""
+
+    key: str
+    field: str
+    old: Any
+    new: Any
 
 
 def _week(day: dt.date) -> tuple[int, int, int]:
@@ -59,6 +79,17 @@ class InvoiceRepository(Repository):
             if not include_deleted:
                 stmt = stmt.where(Invoice.deleted_at.is_(None))
             return s.scalars(stmt).all()
+
+    def live(self, keys: Iterable[str] | None = None) -> builtins.list[LiveInvoice]:
+        """The live invoices (all, or those of `keys`) by id, with client and department names, in one read."""
+        with self._read() as s:
+            clients = {c.id: (c.slug, c.name) for c in s.scalars(select(Client))}
+            deps = dict(s.execute(select(Department.id, Department.key)).all())
+            stmt = select(Invoice).options(selectinload(Invoice.moves)).where(Invoice.deleted_at.is_(None))
+            if keys is not None:
+                stmt = stmt.where(Invoice.key.in_(list(keys)))
+            return [LiveInvoice(i, *clients[i.client_id], deps.get(i.department_id) if i.department_id else None)
+                    for i in s.scalars(stmt.order_by(Invoice.id))]
 
     def moves(self, key: str) -> Sequence[InvoiceMove]:
         return list(self.get(key, include_deleted=True).moves)
@@ -109,7 +140,8 @@ class InvoiceRepository(Repository):
             if department is not None:
                 dep_id = _department_id(s, department)
                 if dep_id != inv.department_id:
-                    old = s.get(Department, inv.department_id).key if inv.department_id else None
+                    was = s.get(Department, inv.department_id) if inv.department_id else None
+                    old = was.key if was is not None else None
                     changes["department"] = (old, department)
                     inv.department_id = dep_id
             if not changes:
@@ -134,30 +166,47 @@ class InvoiceRepository(Repository):
     def delete(self, key: str, *, origin: str, actor: str, expected_version: int | None = None) -> Invoice:
         changelog.check_origin(origin, actor)
         with self._tx() as s:
-            inv = self.get(key, session=s)
-            if expected_version is not None and inv.version != expected_version:
-                raise ConcurrentUpdateError("invoice", key, expected_version, inv.version)
-            now = utcnow()
-            inv.deleted_at = now
-            inv.updated_at = now
-            flush_versioned(s, "invoice", key, expected_version)
-            changelog.record(s, entity="invoice", entity_key=key, client_id=inv.client_id, action="delete",
-                             origin=origin, actor=actor, changes={"deleted_at": (None, now)})
-            return inv
+            return repo.tombstone(s, self.get(key, session=s), "invoice", origin=origin, actor=actor,
+                                  expected_version=expected_version)
 
     def restore(self, key: str, *, origin: str, actor: str, session: Session | None = None) -> Invoice:
         changelog.check_origin(origin, actor)
         with self._tx(session) as s:
-            inv = self.get(key, include_deleted=True, session=s)
-            if inv.deleted_at is None:
-                raise StoreError(f"invoice {key} is not deleted; nothing to restore")
-            old = inv.deleted_at
-            inv.deleted_at = None
-            inv.updated_at = utcnow()
-            flush_versioned(s, "invoice", key, None)
-            changelog.record(s, entity="invoice", entity_key=key, client_id=inv.client_id, action="restore",
-                             origin=origin, actor=actor, changes={"deleted_at": (old, None)})
-            return inv
+            return repo.restore(s, self.get(key, include_deleted=True, session=s), "invoice", origin=origin,
+                                actor=actor)
+
+    def put_back_last_good(
+        self, fields: Sequence[str], usable: Callable[[str, Any], bool], *, origin: str, actor: str,
+    ) -> builtins.list[PutBack]:
+        """Live invoices holding a value outside what the store accepts today (an older version let it in):
+        each such field of `fields` that `usable` refuses gets the newest value its change log holds that
+        `usable` takes, logged as an update, all in one transaction. Fields with no such value are left."""
+        changelog.check_origin(origin, actor)
+        out: builtins.list[PutBack] = []
+        with self._tx() as s:
+            bad = s.scalars(select(Invoice).where(Invoice.deleted_at.is_(None), or_(
+                Invoice.planned_date < DATE_MIN, Invoice.planned_date > DATE_MAX,
+                Invoice.paid_date < DATE_MIN, Invoice.paid_date > DATE_MAX,
+                Invoice.amount < 0, Invoice.amount >= MAX_MONEY))).all()
+            for inv in bad:
+                for field in fields:
+                    now = getattr(inv, field)
+                    if usable(field, now):
+                        continue
+                    history = s.scalars(select(ChangeLog).where(ChangeLog.entity == "invoice",
+                                                                ChangeLog.entity_key == inv.key,
+                                                                ChangeLog.field == field).order_by(ChangeLog.id.desc()))
+                    good = next((v for row in history for v in (loads(row.new), loads(row.old))
+                                 if v is not None and usable(field, v)), None)
+                    if good is None:
+                        continue
+                    good = _logged_value(field, good)
+                    setattr(inv, field, good)
+                    inv.updated_at = utcnow()
+                    changelog.record(s, entity="invoice", entity_key=inv.key, client_id=inv.client_id,
+                                     action="update", origin=origin, actor=actor, changes={field: (now, good)})
+                    out.append(PutBack(inv.key, field, now, good))
+        return out
 
     def to_dataframe(self, client: ClientRef | None = None, **filters: Any) -> pd.DataFrame:
         import pandas as pd
@@ -172,6 +221,11 @@ class InvoiceRepository(Repository):
                 row["department"] = deps.get(inv.department_id) if inv.department_id else None
                 rows.append(row)
         return pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))
+
+
+def _logged_value(field: str, value: Any) -> Any:
+    """A money or date value as the change log's JSON holds it, back in the column's type."""
+    return Decimal(str(value)) if field == "amount" else (None if value is None else dt.date.fromisoformat(value))
 
 
 def _department_id(session: Session, key: str | None) -> int | None:

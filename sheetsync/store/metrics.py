@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from . import changelog
 from .errors import InvalidValueError, NotFoundError
 from .models import Client, MetricDefinition, MetricValue
-from .repo import ClientRef, Repository, client_id_of
+from .repo import ClientRef, Repository, client_id_of, find_or_create
 from .values import clean, coerce, parse_date
 
 if TYPE_CHECKING:
@@ -44,17 +44,7 @@ class MetricRepository(Repository):
         values = clean(MetricDefinition, {"name": name, "unit": unit, "direction": direction, "target": target,
                                           "period": period, "key": key})
         with self._tx(session) as s:
-            cid = client_id_of(s, client)
-            md = s.scalars(select(MetricDefinition).where(MetricDefinition.client_id == cid,
-                                                          MetricDefinition.key == key)).first()
-            if md is None:
-                md = MetricDefinition(client_id=cid, **values)
-                s.add(md)
-            else:
-                for f, v in values.items():
-                    setattr(md, f, v)
-            s.flush()
-            return md
+            return find_or_create(s, MetricDefinition, {"client_id": client_id_of(s, client), "key": key}, values)
 
     def definitions(self, client: ClientRef, *, session: Session | None = None) -> Sequence[MetricDefinition]:
         with self._read(session) as s:
@@ -74,9 +64,9 @@ class MetricRepository(Repository):
         source: str = "manual", period: str | None = None, session: Session | None = None,
     ) -> MetricValue:
         """Record the metric's value for a date (one value per metric and date; a second call updates it)."""
-        day = parse_date("metric_values.date", day)
-        if day is None:
-            raise InvalidValueError("metric_values.date", day, "a date as YYYY-MM-DD")
+        when = parse_date("metric_values.date", day)
+        if when is None:
+            raise InvalidValueError("metric_values.date", when, "a date as YYYY-MM-DD")
         number = coerce(MetricValue, "value", value)
         if number is None:
             raise InvalidValueError("metric_values.value", value, "a number")
@@ -84,10 +74,11 @@ class MetricRepository(Repository):
         with self._tx(session) as s:
             cid = client_id_of(s, client)
             md = self._definition(s, cid, metric)
-            period = period or period_of(day, md.period)
-            mv = s.scalars(select(MetricValue).where(MetricValue.metric_id == md.id, MetricValue.date == day)).first()
+            period = period or period_of(when, md.period)
+            mv = s.scalars(select(MetricValue).where(MetricValue.metric_id == md.id, MetricValue.date == when)).first()
+            changes: dict[str, tuple[Any, Any]]
             if mv is None:
-                mv = MetricValue(metric_id=md.id, date=day, period=period, value=number, source=source)
+                mv = MetricValue(metric_id=md.id, date=when, period=period, value=number, source=source)
                 s.add(mv)
                 action, changes = "create", {"value": (None, number)}
             else:
@@ -96,19 +87,19 @@ class MetricRepository(Repository):
                 mv.value, mv.source, mv.period = number, source, period
             s.flush()
             if changes:
-                changelog.record(s, entity="metric_value", entity_key=value_key(metric, day), client_id=cid,
+                changelog.record(s, entity="metric_value", entity_key=value_key(metric, when), client_id=cid,
                                  action=action, origin=origin, actor=actor, changes=changes)
             return mv
 
     def delete_value(self, client: ClientRef, metric: str, day: dt.date | str, *, origin: str, actor: str) -> None:
-        day = parse_date("metric_values.date", day)
+        when = parse_date("metric_values.date", day)
         with self._tx() as s:
             cid = client_id_of(s, client)
             md = self._definition(s, cid, metric)
-            mv = s.scalars(select(MetricValue).where(MetricValue.metric_id == md.id, MetricValue.date == day)).first()
-            if mv is None:
-                raise NotFoundError(f"no value of {metric} on {day}")
-            changelog.record(s, entity="metric_value", entity_key=value_key(metric, day), client_id=cid,
+            mv = s.scalars(select(MetricValue).where(MetricValue.metric_id == md.id, MetricValue.date == when)).first()
+            if mv is None or when is None:
+                raise NotFoundError(f"no value of {metric} on {when}")
+            changelog.record(s, entity="metric_value", entity_key=value_key(metric, when), client_id=cid,
                              action="delete", origin=origin, actor=actor, changes={"value": (mv.value, None)})
             s.delete(mv)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -81,6 +82,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 Money = Numeric(14, 2)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, typed as the Table it is (for Core bulk statements)."""
+    return cast(Table, model.__table__)
 
 
 class Base(DeclarativeBase):
@@ -463,5 +469,6 @@ __all__ = [
     "SyncRun",
     "Task",
     "TaskType",
+    "table_of",
     "utcnow",
 ]

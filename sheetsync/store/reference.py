@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .errors import InvalidValueError, NotFoundError
 from .models import WEEKDAYS, Department, DepartmentPlan, Specialist, TaskType
-from .repo import Repository
+from .repo import Repository, find_or_create
 from .values import clean, is_month
 
 if TYPE_CHECKING:
@@ -23,15 +23,7 @@ class DepartmentRepository(Repository):
         values = clean(Department, {"key": key, "name": name, "monthly_minimum": monthly_minimum},
                        allowed=("key", "name", "monthly_minimum"))
         with self._tx(session) as s:
-            dep = s.scalars(select(Department).where(Department.key == key)).first()
-            if dep is None:
-                dep = Department(**values)
-                s.add(dep)
-            else:
-                for f, v in values.items():
-                    setattr(dep, f, v)
-            s.flush()
-            return dep
+            return find_or_create(s, Department, {"key": key}, values)
 
     def get(self, key: str, *, session: Session | None = None) -> Department:
         with self._read(session) as s:
@@ -51,15 +43,7 @@ class DepartmentRepository(Repository):
         amount = clean(DepartmentPlan, {"minimum_amount": minimum_amount}, allowed=("minimum_amount",))
         with self._tx() as s:
             dep = self.get(key, session=s)
-            plan = s.scalars(select(DepartmentPlan).where(DepartmentPlan.department_id == dep.id,
-                                                          DepartmentPlan.month == month)).first()
-            if plan is None:
-                plan = DepartmentPlan(department_id=dep.id, month=month, **amount)
-                s.add(plan)
-            else:
-                plan.minimum_amount = amount["minimum_amount"]
-            s.flush()
-            return plan
+            return find_or_create(s, DepartmentPlan, {"department_id": dep.id, "month": month}, amount)
 
     def minimum_for(self, key: str, month: str) -> Decimal:
         with self._read() as s:
@@ -78,15 +62,7 @@ class SpecialistRepository(Repository):
             if bad or not days:
                 raise InvalidValueError("specialists.working_days", days, f"days from {','.join(WEEKDAYS)}")
         with self._tx(session) as s:
-            sp = s.scalars(select(Specialist).where(Specialist.email == email)).first()
-            if sp is None:
-                sp = Specialist(**values)
-                s.add(sp)
-            else:
-                for f, v in values.items():
-                    setattr(sp, f, v)
-            s.flush()
-            return sp
+            return find_or_create(s, Specialist, {"email": email}, values)
 
     def list(self, *, active: bool | None = True, role: str | None = None) -> Sequence[Specialist]:
         with self._read() as s:
@@ -111,15 +87,7 @@ class TaskTypeRepository(Repository):
         values = clean(TaskType, {"key": key, "name": name, "role": role,
                                   "default_estimate_hours": default_estimate_hours})
         with self._tx(session) as s:
-            tt = s.scalars(select(TaskType).where(TaskType.key == key)).first()
-            if tt is None:
-                tt = TaskType(**values)
-                s.add(tt)
-            else:
-                for f, v in values.items():
-                    setattr(tt, f, v)
-            s.flush()
-            return tt
+            return find_or_create(s, TaskType, {"key": key}, values)
 
     def list(self) -> Sequence[TaskType]:
         with self._read() as s:

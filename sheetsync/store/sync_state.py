@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import changelog
 from .errors import ConflictResolvedError, NotFoundError
-from .models import Client, Conflict, Lease, SyncBase, SyncError, SyncRun, utcnow
-from .repo import ClientRef, Repository, client_id_of
+from .models import Client, Conflict, Invoice, Lease, SyncBase, SyncError, SyncRun, Task, table_of, utcnow
+from .repo import ClientRef, Repository, client_id_of, rowcount
 from .values import dumps, loads
 
 BaseKey = tuple[str, str, str]  # (sheet, row_key, field)
@@ -69,7 +70,7 @@ class SyncStateRepository(Repository):
                 s.execute(insert(SyncBase), inserts)
             if updates:
                 s.connection().execute(
-                    update(SyncBase.__table__).where(SyncBase.__table__.c.id == bindparam("row_id"))
+                    update(table_of(SyncBase)).where(table_of(SyncBase).c.id == bindparam("row_id"))
                     .values(value=bindparam("value")), updates)
             ids = [existing[k][0] for k in delete_keys if k in existing]
             rows_gone = set(delete_rows)
@@ -106,7 +107,7 @@ class SyncStateRepository(Repository):
         gone = [k for k in old if k not in values and k[0] not in drop]
         gone += [k for k in dirty if k not in values and k[0] not in drop]
         with self._tx() as s:
-            t = SyncBase.__table__
+            t = table_of(SyncBase)
             if drop:
                 s.execute(delete(SyncBase).where(SyncBase.spreadsheet_id == spreadsheet_id,
                                                  SyncBase.sheet.in_(sorted(drop))))
@@ -116,6 +117,20 @@ class SyncStateRepository(Repository):
                                     t.c.row_key == bindparam("k_row"), t.c.field == bindparam("k_field")),
                     [{"k_sheet": sh, "k_row": rk, "k_field": f} for sh, rk, f in set(gone)])
             upsert_base(s, spreadsheet_id, changed)
+
+    def upsert_base(self, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None:
+        """Insert or update base cells in bulk, in one transaction (the other cells are left as they are)."""
+        with self._tx() as s:
+            upsert_base(s, spreadsheet_id, rows)
+
+    def pull_into_task(self, key: str, fields: Mapping[str, Any], *, spreadsheet_id: str,
+                       base: Mapping[BaseKey, Any], actor: str) -> Task:
+        """A sheet edit into the task (origin ``sheet``) and its cells into the base, in one transaction:
+        a crash between the two would leave the pulled value looking like a fresh sheet edit."""
+        with self._tx() as s:
+            task = self._store.tasks.update(key, fields, origin="sheet", actor=actor, session=s)
+            upsert_base(s, spreadsheet_id, base)
+            return task
 
     def clear_base(self, spreadsheet_id: str) -> None:
         self.replace_base(spreadsheet_id, {})
@@ -229,6 +244,33 @@ class SyncStateRepository(Repository):
             c.resolved_at, c.resolved_by = utcnow(), by
             return c
 
+    def settle_conflict(self, conflict_id: int, value: Any, *, origin: str, actor: str) -> tuple[Any, Any]:
+        """Put the value a person chose into the conflict's field, log a ``resolve`` row naming them and
+        the value, and close the conflict, in one transaction; returns the field's (old, new) value.
+
+        An invoice's note goes with the turnover refresh's rewrite, so its conflict has no note left to clear.
+        """
+        with self._tx() as s:
+            c = self.get_conflict(conflict_id, session=s)
+            invoice = c.entity_key.startswith("INV-")
+            fields = {c.field: value}
+            updated: Task | Invoice
+            if invoice:
+                old = getattr(self._store.invoices.get(c.entity_key, session=s), c.field)
+                updated = self._store.invoices.update(c.entity_key, fields, origin=origin, actor=actor, session=s,
+                                                      reason=f"conflict {conflict_id} resolved")
+            else:
+                old = getattr(self._store.tasks.get(c.entity_key, session=s), c.field)
+                updated = self._store.tasks.update(c.entity_key, fields, origin=origin, actor=actor, session=s)
+            new = getattr(updated, c.field)
+            changelog.record(s, entity="invoice" if invoice else "task", entity_key=c.entity_key,
+                             client_id=c.client_id, action="resolve", origin=origin, actor=actor,
+                             changes={c.field: (old, new)})
+            closed = self.resolve_conflict(conflict_id, by=actor, session=s)
+            if invoice:
+                closed.note_cleared_at = closed.resolved_at
+            return old, new
+
     def notes_to_clear(self, client: ClientRef) -> Sequence[Conflict]:
         """Resolved conflicts whose note is still on the sheet (the sync takes it off)."""
         with self._read() as s:
@@ -275,7 +317,7 @@ class SyncStateRepository(Repository):
                 stmt = stmt.where(SyncError.row_key == row_key)
             if field is not None:
                 stmt = stmt.where(SyncError.field == field)
-            return s.execute(stmt.values(resolved_at=utcnow())).rowcount
+            return rowcount(s.execute(stmt.values(resolved_at=utcnow())))
 
     # --- leases (several daemon workers on PostgreSQL) -------------------------------------
 
@@ -285,9 +327,9 @@ class SyncStateRepository(Repository):
         expires = now + dt.timedelta(seconds=ttl_seconds)
         try:
             with self._tx() as s:
-                got = s.execute(
+                got = rowcount(s.execute(
                     update(Lease).where(Lease.name == name, (Lease.owner == owner) | (Lease.expires_at < now))
-                    .values(owner=owner, expires_at=expires)).rowcount
+                    .values(owner=owner, expires_at=expires)))
                 if got:
                     return True
                 if s.get(Lease, name) is not None:
@@ -302,6 +344,18 @@ class SyncStateRepository(Repository):
         with self._tx() as s:
             s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
 
+    def lease_owner(self, name: str) -> str | None:
+        """Who holds the lease `name` now (None when nobody, or when it expired)."""
+        with self._read() as s:
+            lease = s.get(Lease, name)
+            return lease.owner if lease is not None and lease.expires_at > utcnow() else None
+
+    def live_leases(self, prefix: str) -> list[str]:
+        """The names of the unexpired leases starting with `prefix` (e.g. the live workers' ``worker:``)."""
+        with self._read() as s:
+            return list(s.scalars(select(Lease.name).where(Lease.name.like(prefix + "%"),
+                                                           Lease.expires_at > utcnow())))
+
 
 def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None:
     """Insert or update base cells inside the caller's transaction, in bulk.
@@ -313,14 +367,12 @@ def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) 
         return
     data = [{"spreadsheet_id": spreadsheet_id, "sheet": sh, "row_key": rk, "field": f, "value": dumps(v)}
             for (sh, rk, f), v in rows.items()]
-    t = SyncBase.__table__
+    t = table_of(SyncBase)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(t)
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        stmt = sqlite.insert(t) if dialect == "sqlite" else postgresql.insert(t)
         session.execute(stmt.on_conflict_do_update(  # executemany: one compiled statement, batched by the driver
             index_elements=[t.c.spreadsheet_id, t.c.sheet, t.c.row_key, t.c.field],
             set_={"value": stmt.excluded.value}), data)

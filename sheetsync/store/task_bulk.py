@@ -16,16 +16,17 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from . import changelog, keys
 from .errors import ConcurrentUpdateError, DuplicateKeyError, InvalidValueError, NotFoundError, StoreError
-from .models import Client, ReservedId, Task, utcnow
-from .repo import ClientRef, client_id_of
+from .models import Client, ReservedId, Task, table_of, utcnow
+from .repo import ClientRef, client_id_of, rowcount
 from .values import clean, settable_fields
 
 CHUNK = 500  # keys per IN (...): far below SQLite's and PostgreSQL's bound-parameter limits
 TASK_FIELDS = settable_fields(Task)
-_TASKS = Task.__table__
+_TASKS = table_of(Task)
 
 
 def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -104,7 +105,7 @@ def update_many(
                      "version": bindparam("b_next")})
         )
         result = session.execute(stmt, rows)
-        if result.rowcount != len(rows):
+        if rowcount(result) != len(rows):
             raise _stale(session, rows, key_of)
 
     # the loaded objects now say what the rows say, without reading them again
@@ -138,7 +139,7 @@ def _defaults() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in TASK_FIELDS:
         default = _TASKS.c[field].default
-        out[field] = default.arg if default is not None and default.is_scalar else None
+        out[field] = default.arg if isinstance(default, ScalarElementColumnDefault) else None
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -9,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import changelog, keys, task_bulk
+from . import changelog, keys, repo, task_bulk
 from .errors import ConcurrentUpdateError, DuplicateKeyError, InvalidValueError, NotFoundError, StoreError
 from .models import Client, ReservedId, Task, utcnow
-from .repo import ClientRef, Repository, client_id_of, flush_versioned, get_client
+from .repo import ClientRef, Repository, client_id_of, flush_versioned, get_client, known_client_id
 from .values import clean, settable_fields
 
 if TYPE_CHECKING:
@@ -92,6 +93,13 @@ class TaskRepository(Repository):
         with self._read() as s:
             cid = client_id_of(s, client)
         return keys.reserve(self._store.session, cid, token)
+
+    def unused_reserved_keys(self, client: ClientRef) -> set[str]:
+        """Keys reserved for the client's new sheet rows whose tasks are not created yet: the sync's plan
+        takes such an ID in the sheet as known (its task is on the way), not as a stranger's."""
+        with self._read() as s:
+            cid = known_client_id(s, client)
+            return set(s.scalars(select(ReservedId.key).where(ReservedId.client_id == cid, ReservedId.used.is_(False))))
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -179,7 +187,7 @@ class TaskRepository(Repository):
         actor: str,
         client: ClientRef | None = None,
         session: Session | None = None,
-    ) -> list[Task]:
+    ) -> builtins.list[Task]:
         """Many new tasks in one transaction, as if `create` were called for each, in order.
 
         Each item holds the task's fields, plus optionally `client` (default: `client=`) and `key` (a reserved
@@ -197,7 +205,7 @@ class TaskRepository(Repository):
         actor: str,
         expected_versions: Mapping[str, int] | None = None,
         session: Session | None = None,
-    ) -> list[Task]:
+    ) -> builtins.list[Task]:
         """`update` for many tasks ({key: {field: value}}) in one transaction; returns the tasks that changed.
 
         Same validation, change-log rows (in the same order), version bumps and updated_at as one `update`
@@ -214,34 +222,14 @@ class TaskRepository(Repository):
         """Tombstone the task (restorable); it disappears from every sheet."""
         changelog.check_origin(origin, actor)
         with self._tx(session) as s:
-            task = self.get(key, session=s)
-            _check_version("task", key, task.version, expected_version)
-            now = utcnow()
-            task.deleted_at = now
-            task.updated_at = now
-            flush_versioned(s, "task", key, expected_version)
-            changelog.record(
-                s, entity="task", entity_key=key, client_id=task.client_id, action="delete",
-                origin=origin, actor=actor, changes={"deleted_at": (None, now)},
-            )
-            return task
+            return repo.tombstone(s, self.get(key, session=s), "task", origin=origin, actor=actor,
+                                  expected_version=expected_version)
 
     def restore(self, key: str, *, origin: str, actor: str, session: Session | None = None) -> Task:
         """Bring back a tombstoned task with the values it had when it was deleted."""
         changelog.check_origin(origin, actor)
         with self._tx(session) as s:
-            task = self.get(key, include_deleted=True, session=s)
-            if task.deleted_at is None:
-                raise StoreError(f"task {key} is not deleted; nothing to restore")
-            old = task.deleted_at
-            task.deleted_at = None
-            task.updated_at = utcnow()
-            flush_versioned(s, "task", key, None)
-            changelog.record(
-                s, entity="task", entity_key=key, client_id=task.client_id, action="restore",
-                origin=origin, actor=actor, changes={"deleted_at": (old, None)},
-            )
-            return task
+            return repo.restore(s, self.get(key, include_deleted=True, session=s), "task", origin=origin, actor=actor)
 
     def count(self, client: ClientRef, *, status: str | Iterable[str] | None = None) -> int:
         return len(self.list(client, status=status))

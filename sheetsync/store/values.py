@@ -46,13 +46,13 @@ VOCABULARIES: dict[tuple[type, str], tuple[str, ...]] = {
 
 
 @cache  # the mapping never changes at run time; bulk writes call these per field of every row
-def settable_fields(model: type) -> tuple[str, ...]:
+def settable_fields(model: type[m.Base]) -> tuple[str, ...]:
     system = _SYSTEM_FIELDS if model in (m.Task, m.Invoice) else _SYSTEM_FIELDS - {"key"}
     return tuple(c.key for c in inspect(model).column_attrs if c.key not in system and not c.columns[0].foreign_keys)
 
 
 @cache
-def _column(model: type, field: str) -> Any:
+def _column(model: type[m.Base], field: str) -> Any:
     attr = inspect(model).column_attrs.get(field)
     if attr is None:
         raise InvalidValueError(field, None, f"a field of {model.__name__}: one of {', '.join(settable_fields(model))}")
@@ -85,7 +85,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
-def coerce(model: type, field: str, value: Any) -> Any:
+def coerce(model: type[m.Base], field: str, value: Any) -> Any:
     """Return `value` converted to what `model.field` stores, or raise InvalidValueError."""
     col = _column(model, field)
     label = f"{model.__tablename__}.{field}"
@@ -154,7 +154,7 @@ def coerce(model: type, field: str, value: Any) -> Any:
     return clean_text(value)
 
 
-def check_rules(model: type, values: Mapping[str, Any]) -> None:
+def check_rules(model: type[m.Base], values: Mapping[str, Any]) -> None:
     """Rules beyond the column type (ranges, formats) for the fields present in `values`."""
     name = model.__tablename__
 
@@ -191,7 +191,7 @@ def check_rules(model: type, values: Mapping[str, Any]) -> None:
             bad("tracker_url", "an http(s) URL such as https://tracker.example/acme")  # as the config says
 
 
-def clean(model: type, values: Mapping[str, Any], *, allowed: tuple[str, ...] | None = None) -> dict[str, Any]:
+def clean(model: type[m.Base], values: Mapping[str, Any], *, allowed: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Coerce and check a mapping of field -> value for `model`."""
     allowed = allowed if allowed is not None else settable_fields(model)
     out: dict[str, Any] = {}
@@ -233,7 +233,7 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def loads_field(model: type, field: str, text: str | None) -> Any:
+def loads_field(model: type[m.Base], field: str, text: str | None) -> Any:
     """Decode a logged value back into the column's Python type (for restore)."""
     value = loads(text)
     if value is None:

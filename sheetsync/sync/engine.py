@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-
 from ..provision.render import layout_of, serial
 from ..sheets.a1 import a1_range
 from ..sheets.a1 import cell as a1_cell
 from ..sheets.errors import InvalidRequest, NotFound, SheetsError
-from ..store.models import ReservedId
 from ..store.values import dumps, loads
 from ..templates import Templates, load_templates
 from . import notes
@@ -466,9 +463,7 @@ class SyncEngine:
             b.values[f] = v  # type: ignore[index]
         if view is not None:  # kept from our last run, which recorded no pending rows
             base = dict(view)
-        with self.store.session(readonly=True) as s:
-            reserved = set(s.scalars(select(ReservedId.key).where(ReservedId.client_id == client.id,
-                                                                  ReservedId.used.is_(False))))
+        reserved = self.store.tasks.unused_reserved_keys(client.id)
         open_errors = {(e.row_key, e.field): e.message for e in self.store.sync.errors(client.slug)
                        if e.spreadsheet_id == sid and e.row_key and e.field}
         resolved = [c for c in self.store.sync.notes_to_clear(client.slug) if not c.entity_key.startswith("INV-")]

@@ -27,8 +27,8 @@ from typing import Any
 
 from ..sheets.a1 import cell as a1_cell
 from ..sheets.a1 import quote_sheet
-from ..store.errors import StoreError
-from ..store.tasks import DuplicateKeyError
+from ..store.errors import DuplicateKeyError, StoreError
+from ..store.values import loads
 from . import misplaced, notes, rowmeta
 from .actions import (
     AppendRow,
@@ -200,15 +200,13 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
         try:
             # one transaction: the pulled values and their base move together, so a crash can never
             # leave a pulled value looking like a fresh sheet edit
-            with store.session() as s:
-                store.tasks.update(key, fields, origin="sheet", actor=ctx.actor, session=s)
-                _put_base(s, ctx.spreadsheet_id, {k: v for k, v in pulled_base.items() if k[1] == key})
+            store.sync.pull_into_task(key, fields, spreadsheet_id=ctx.spreadsheet_id, actor=ctx.actor,
+                                      base={k: v for k, v in pulled_base.items() if k[1] == key})
             out.pulled += len(fields)
         except StoreError as e:  # the store refused a value the normaliser let through
             out.warnings.append(f"{key}: the store refused {sorted(fields)}: {e}")
     if pending:
-        with store.session() as s:
-            _put_base(s, ctx.spreadsheet_id, pending)
+        store.sync.upsert_base(ctx.spreadsheet_id, pending)
     for a in plan.of(Tombstone):
         out.touched.add(a.key)
         try:
@@ -236,17 +234,8 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
 
 def _open_conflicts(ctx: Context) -> dict[tuple[Any, ...], int]:
     """The client's unresolved conflicts, (key, field, sheet, store, base, winner) -> id; values are canonical text."""
-    from ..store.values import loads
-
     return {(c.entity_key, c.field, loads(c.sheet_value), loads(c.store_value), loads(c.base_value), c.winner): c.id
             for c in ctx.store.sync.conflicts(ctx.slug)}
-
-
-def _put_base(session: Any, spreadsheet_id: str, rows: Mapping[tuple[str, str, str], Any]) -> None:
-    """Upsert base cells inside the caller's transaction (one bulk statement, not a query per cell)."""
-    from ..store.sync_state import upsert_base
-
-    upsert_base(session, spreadsheet_id, rows)
 
 
 def _store_value(fld: str, value: Any, ft: FieldType) -> Any:

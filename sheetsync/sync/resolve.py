@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..store import changelog
 from ..store.errors import ConflictResolvedError, InvalidValueError
 from ..store.values import loads
 from .normalise import Canon, FieldType, expected_format, from_sheet, to_store
@@ -62,19 +61,7 @@ def resolve_conflict(store: Any, conflict_id: int, take: str, *, actor: str, ori
     value = to_store(canon, ft)
     if value is None and c.field in ("expected_result", "client_comment", "internal_note", "plan_note"):
         value = ""  # the store keeps empty text as ""
-    with store.session() as s:
-        repo = store.invoices if invoice else store.tasks
-        current = repo.get(c.entity_key, session=s)
-        old = getattr(current, c.field)
-        kw = {"reason": f"conflict {conflict_id} resolved"} if invoice else {}
-        updated = repo.update(c.entity_key, {c.field: value}, origin=origin, actor=actor, session=s, **kw)
-        new = getattr(updated, c.field)
-        changelog.record(s, entity="invoice" if invoice else "task", entity_key=c.entity_key,
-                         client_id=c.client_id, action="resolve", origin=origin, actor=actor,
-                         changes={c.field: (old, new)})
-        closed = store.sync.resolve_conflict(conflict_id, by=actor, session=s)
-        if invoice:  # the refresh rewrites the tab and its notes from the store: nothing to take off
-            closed.note_cleared_at = closed.resolved_at
+    old, new = store.sync.settle_conflict(conflict_id, value, origin=origin, actor=actor)
     return Resolution(conflict_id, c.entity_key, c.field, kind, canon, changed=old != new)
 
 

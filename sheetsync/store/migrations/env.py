@@ -15,7 +15,10 @@ def run_migrations_online() -> None:
     if connection is None:  # plain `alembic` invocation with a URL in the config
         from sheetsync.store.engine import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"), immediate=False)
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("alembic needs `sqlalchemy.url` in its config, or a connection from sheetsync")
+        engine = make_engine(url, immediate=False)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
