@@ -16,6 +16,12 @@ creates it twice); a task whose row vanished is tombstoned unless the store chan
 (modification beats deletion) or too many rows vanished at once (the mass-delete guard restores
 them); a task whose status belongs on the other sheet moves there; duplicated or unknown IDs are
 reported and left alone. The result also carries the new base to record once the writes landed.
+
+:func:`plan` is a pipeline of phases, each a function of the inputs and the plan drafted so far: rows by
+key (:func:`match_rows`, :func:`landed`), IDs in doubt (:func:`check_ids`), every task in key order
+(:func:`sync_tasks`: :func:`merge_row` = :func:`merge_fields` with :mod:`.merge`'s decision table, then
+:func:`follow_status`), vanished rows (:func:`settle_vanished`), new rows (:func:`create_task`) and the
+notes that no longer apply (:func:`resolve_errors`, :func:`clear_resolved_notes`).
 """
 
 from __future__ import annotations
@@ -238,7 +244,6 @@ def _chain(first: Iterable[int], start: int) -> Iterator[int]:
     while True:
         yield n
         n += 1
-
 
 
 # --- the planner: one pipeline of phases -------------------------------------------------------------
@@ -681,29 +686,14 @@ def cleared_row(r: SheetRow, policy: Policy) -> bool:
 
 # --- phase: new rows ---------------------------------------------------------------------------------
 def create_task(inputs: Inputs, draft: Draft, r: SheetRow, *, key: str | None = None) -> None:
-    """A row typed without an ID (``key`` None) or with a key an interrupted run reserved becomes a task,
-    on the sheet its status puts it on. A keyless row without a title, or with invalid cells while it would
-    move away, waits (noted) so nothing typed there is carried off and lost."""
-    sheet, policy = inputs.sheet, inputs.policy
-    token = row_token(sheet.spreadsheet_id, r.sheet, r.row, r.values, r.errors)
-    values = new_task_values(r, policy)
+    """A row typed without an ID (``key`` None) or holding a key an interrupted run reserved becomes a task,
+    its row on the sheet its status puts it on."""
+    token = row_token(inputs.sheet.spreadsheet_id, r.sheet, r.row, r.values, r.errors)
+    values = new_task_values(r, inputs.policy)
     home = home_sheet(values.get("status"))
-    if key is None:
-        row_id = new_row_id(r.sheet, r.row, token)
-        creating = bool(r.values.get("title")) and (not r.errors or home == r.sheet)
-        for f, (raw, message) in sorted(r.errors.items()):
-            # a row being created now: its errors are filed under its new key (the executor knows it)
-            draft.error(r, row_id, f, raw, message, token=token if creating else None)
-        if not creating:
-            if not r.errors:
-                draft.error(r, row_id, "title", None, notes.text("needs_title", sheet.locale))
-            return
-    if home == r.sheet or (home is not None and home not in sheet.columns):
-        target: tuple[str, int] | None = (r.sheet, r.row)
-    elif home is None:
-        target = None
-    else:
-        target = (home, draft.free.take(home))
+    if key is None and not _keyless_ready(inputs, draft, r, token, home):
+        return
+    target = _new_row_target(inputs, draft, r, home)
     cells: dict[str, Canon] = {}
     base_values: dict[str, Canon] = {}
     for f in inputs.fields(target[0]) if target is not None else ():
@@ -713,6 +703,27 @@ def create_task(inputs: Inputs, draft: Draft, r: SheetRow, *, key: str | None = 
         if target != (r.sheet, r.row) or values.get(f) != r.values.get(f):
             cells[f] = values.get(f)
     draft.act(CreateTask(r.sheet, r.row, token, values, key=key, target=target, cells=cells, base_values=base_values))
+
+
+def _keyless_ready(inputs: Inputs, draft: Draft, r: SheetRow, token: str, home: str | None) -> bool:
+    """A keyless row's invalid cells noted (filed under its new key if it is created now). False: it waits —
+    without a title, or with invalid cells while it would move away, so what was typed there is not lost."""
+    row_id = new_row_id(r.sheet, r.row, token)
+    creating = bool(r.values.get("title")) and (not r.errors or home == r.sheet)
+    for f, (raw, message) in sorted(r.errors.items()):
+        draft.error(r, row_id, f, raw, message, token=token if creating else None)
+    if not creating and not r.errors:
+        draft.error(r, row_id, "title", None, notes.text("needs_title", inputs.sheet.locale))
+    return creating
+
+
+def _new_row_target(inputs: Inputs, draft: Draft, r: SheetRow, home: str | None) -> tuple[str, int] | None:
+    """Where a new task's row ends up: where it was typed, a free row of its home sheet, or nowhere."""
+    if home == r.sheet or (home is not None and home not in inputs.present):
+        return r.sheet, r.row
+    if home is None:
+        return None
+    return home, draft.free.take(home)
 
 
 def new_task_values(r: SheetRow, policy: Policy) -> dict[str, Canon]:
