@@ -3,7 +3,7 @@
 Accounts edit an invoice's amount, status (planned → issued → paid), planned date and paid date.
 Each cell is read unformatted, normalised by :mod:`sheetsync.sync.normalise` (the same readers as
 tasks, so "1 500,00", 1500 and "1500" are one value) and merged three ways against the base
-recorded when the tab was last written:
+recorded when the tab was last written (:func:`sheetsync.sync.merge.merge`, the tasks' decision table):
 
 * sheet == store: nothing; sheet == base != store: the store changed, the rewrite shows it;
 * store == base != sheet: the account's edit goes to the store (origin ``sheet``), through
@@ -28,6 +28,7 @@ from typing import Any
 from ..store.errors import ConcurrentUpdateError, StoreError
 from ..store.values import MAX_MONEY
 from ..sync.cellerrors import formula_error
+from ..sync.merge import merge
 from ..sync.normalise import DATE, Canon, FieldType, expected_format, from_sheet, to_store
 from ..templates import Vocabulary
 from .render import COL, EDITABLE
@@ -185,17 +186,12 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
                 out.errors.append(CellError(key, fld, raw, f"sheetsync: {problem}.{tail}"))
                 continue
             out.valid.add((key, fld))
-            s, b = store[key].get(fld), base.get((key, fld))
-            if value == s:
-                continue
-            if value == b:
-                continue  # the store changed; the rewrite shows it
-            if s == b:
-                out.edits.append(Edit(key, fld, value, s))
-            else:
+            s, b = store[key].get(fld), base.get((key, fld))  # a cell missing from the base reads as empty
+            m = merge(value, s, b, "sheet" if winner == "sheet" else "store")
+            if m.conflict:
                 out.conflicts.append(CellConflict(key, fld, value, s, b, winner))
-                if winner == "sheet":
-                    out.edits.append(Edit(key, fld, value, s))
+            if m.winner == "sheet":  # the account's edit goes to the store; the store's shows on the rewrite
+                out.edits.append(Edit(key, fld, value, s))
     return out
 
 

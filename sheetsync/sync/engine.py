@@ -105,6 +105,30 @@ def policy_from_config(sync_config: Any | None) -> Policy:
                   mass_delete_min_rows=sync_config.mass_delete_min_rows)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One plan of a client's sheet, with what the engine read to make it and needs again once it applied."""
+
+    plan: Plan
+    old_base: Mapping[tuple[str, str, str], Any] | None  # the base as read: record_base writes only the difference
+    notes_cleared: list[int] = field(default_factory=list)  # resolved conflicts whose notes the plan takes off
+
+
+def split_base(raw: Mapping[tuple[str, str, str], Any]) -> tuple[dict[str, BaseRow], dict[str, dict[str, Any]]]:
+    """The base as the table holds it ((sheet, key, field) -> value) as the planner takes it: key -> the row
+    agreed on, and key -> the values of a write that may not have landed (the ``PENDING`` rows)."""
+    sheets: dict[str, str] = {}
+    values: dict[str, dict[str, Any]] = {}
+    pending: dict[str, dict[str, Any]] = {}
+    for (sheet, key, f), v in raw.items():
+        if sheet == PENDING:
+            pending.setdefault(key, {})[f] = v
+            continue
+        sheets.setdefault(key, sheet)  # the first sheet seen for a key is its row's
+        values.setdefault(key, {})[f] = v
+    return {key: BaseRow(sheets[key], vals) for key, vals in values.items()}, pending
+
+
 class SyncEngine:
     """Two-way sync of every client's backlog and in-work sheets with the store."""
 
@@ -122,14 +146,12 @@ class SyncEngine:
         self.actor = actor
         self.max_replans = max_replans
         self.on_write = on_write
-        self._base_read: dict[str, dict[tuple[str, str, str], Any]] = {}  # sid -> base as read by _plan
         self.clock = clock
         self._layouts: dict[str, dict[str, SheetLayout]] = {}
         self._cards: dict[str, str | None] = {}  # spreadsheet id -> the card sheet's title (None: no card)
         self.metadata_limit = metadata_limit  # developer-metadata characters per sheet (rowmeta.py's budget)
         self._meta_caps: dict[str, dict[str, int]] = {}  # sid -> kind -> budget learnt from Google refusing more
         self._no_migration: set[str] = set()  # sids where Google refused rewriting old-encoding row metadata
-        self._notes_cleared: dict[str, list[int]] = {}  # sid -> resolved conflicts whose notes the plan takes off
         # after a sync that applied: sheetsync's own computed cells (the stage clock's "days in stage");
         # its failure is a warning, never the sync's
         self.after_sync = after_sync
@@ -299,37 +321,43 @@ class SyncEngine:
             if kind not in layouts:
                 report.warnings.append(f"{kind}: sheet not found in the spreadsheet; its tasks are left alone "
                                        f"(not deleted). Run `sheetsync provision {slug}` to restore it.")
-        rows = self._rows(sid, layouts, values, types, locale, report)
+        layouts, rows = self._rows(sid, layouts, values, types, locale, report)
+        self._layouts[sid] = layouts
         for _attempt in range(self.max_replans + 1):
-            p = self._plan(client, layouts, rows, run_id)
-            old_base = self._base_read.pop(sid, None)
+            planned = self._plan(client, layouts, rows, run_id)
+            p = planned.plan
             report.plan = p
             if dry_run:
                 self._count(report, p)
                 report.warnings.extend(p.warnings)
                 return False
-            ctx = Context(self.store, self.sheets, slug, sid, locale, layouts, types, self.actor, run_id,
+            ctx = Context(self.store, self.sheets, slug, sid, locale, dict(layouts), types, self.actor, run_id,
                           templates=self.templates, on_write=self.on_write, stamp=self._stamp(client),
-                          old_base=old_base)
+                          old_base=planned.old_base)
             if snap_ids is not None:  # the snapshot carried the row metadata: no ID-check read when Drive agrees
                 ctx.row_ids, ctx.raw, snap_ids = snap_ids, values, None
             before = {(r.sheet, r.row): r for rs in rows.values() for r in rs}
 
             def reread(ctx: Context = ctx) -> dict[str, list[SheetRow]]:
                 values, ctx.row_ids = read_with_row_ids(  # + row metadata and its budget, same call
-                    self.sheets, sid, layouts, limit=self.metadata_limit, caps=self._meta_caps.get(sid),
+                    self.sheets, sid, ctx.layouts, limit=self.metadata_limit, caps=self._meta_caps.get(sid),
                     migrate=sid not in self._no_migration)
                 ctx.raw = values  # the cells as read: a person's new row getting its ID is checked against them
-                return self._rows(sid, layouts, values, types, locale, None)
+                ctx.layouts, rows = self._rows(sid, ctx.layouts, values, types, locale, None)
+                self._layouts[sid] = ctx.layouts
+                return rows
 
             def drive_check(seen: tuple[str, int] | None = seen) -> bool:
                 """Drive shows the file as the listing before the snapshot did (one Drive call)."""
                 return seen is not None and self.sheets.file_version(sid) == seen
 
-            out = execute(ctx, p, before, reread, drive_check)
+            try:
+                out = execute(ctx, p, before, reread, drive_check)
+            finally:  # the executor resized grids (rows inserted, deleted, appended): keep what it learnt
+                self._layouts[sid] = layouts = ctx.layouts
             if out.applied:
                 # the notes of resolved conflicts are off the sheet now (or their row is gone): never again
-                self.store.sync.mark_notes_cleared(self._notes_cleared.pop(sid, []))
+                self.store.sync.mark_notes_cleared(planned.notes_cleared)
                 self._count(report, p)
                 report.pulled = out.pulled
                 report.touched = out.touched
@@ -444,32 +472,23 @@ class SyncEngine:
         return self.store.sync.get_base(sid), None
 
     def _plan(self, client: Any, layouts: Mapping[str, SheetLayout], rows: Mapping[str, list[SheetRow]],
-              run_id: int | None = None) -> Plan:
+              run_id: int | None = None) -> Planned:
         sid = client.spreadsheet_id
         types = self._types()
         snapshot = SheetSnapshot(sid, {k: lay.fields for k, lay in layouts.items() if KEY_FIELD in lay.columns},
                                  [r for rs in rows.values() for r in rs], locale=client.locale or "ru",
                                  show=notes.shower(types, client.locale or "ru"))  # values in notes as shown
         store_rows = self._store_view(client.slug, types)
-        base: dict[str, BaseRow] = {}
-        pending: dict[str, dict[str, Any]] = {}
         raw, view = self._base(client.slug, sid, run_id)
-        self._base_read[sid] = raw  # record_base writes only the difference from it
-        for (sheet, key, f), v in ({} if view is not None else raw).items():
-            if sheet == PENDING:
-                pending.setdefault(key, {})[f] = v
-                continue
-            b = base.setdefault(key, BaseRow(sheet, {}))
-            b.values[f] = v  # type: ignore[index]
-        if view is not None:  # kept from our last run, which recorded no pending rows
-            base = dict(view)
+        # kept from our last run, which recorded no pending rows; else as the table holds it
+        base, pending = (dict(view), {}) if view is not None else split_base(raw)
         reserved = self.store.tasks.unused_reserved_keys(client.id)
         open_errors = {(e.row_key, e.field): e.message for e in self.store.sync.errors(client.slug)
                        if e.spreadsheet_id == sid and e.row_key and e.field}
         resolved = [c for c in self.store.sync.notes_to_clear(client.slug) if not c.entity_key.startswith("INV-")]
-        self._notes_cleared[sid] = [c.id for c in resolved]
-        return plan(base, snapshot, store_rows, self.policy, reserved=reserved, open_errors=open_errors,
-                    pending=pending, resolved_notes=[(c.entity_key, c.field) for c in resolved])
+        p = plan(base, snapshot, store_rows, self.policy, reserved=reserved, open_errors=open_errors,
+                 pending=pending, resolved_notes=[(c.entity_key, c.field) for c in resolved])
+        return Planned(p, raw, [c.id for c in resolved])
 
     def _types(self) -> dict[str, FieldType]:
         dynamic = store_vocabularies(self.store)
@@ -515,8 +534,11 @@ class SyncEngine:
         got = self.sheets.snapshot(sid, [a1_range(layouts[k].title) for k in kinds])
         return {k: got[a1_range(layouts[k].title)] for k in kinds}
 
-    def _rows(self, sid: str, layouts: dict[str, SheetLayout], values: Mapping[str, list[list[Any]]],
-              types: Mapping[str, FieldType], locale: str, report: SyncReport | None) -> dict[str, list[SheetRow]]:
+    def _rows(self, sid: str, layouts: Mapping[str, SheetLayout], values: Mapping[str, list[list[Any]]],
+              types: Mapping[str, FieldType], locale: str, report: SyncReport | None
+              ) -> tuple[dict[str, SheetLayout], dict[str, list[SheetRow]]]:
+        """The synced sheets' rows, and their layouts with the columns found under the headers just read."""
+        found: dict[str, SheetLayout] = {}
         out: dict[str, list[SheetRow]] = {}
         for kind, lay in layouts.items():
             grid = values.get(kind) or []
@@ -525,7 +547,7 @@ class SyncEngine:
             cols, computed, missing = map_columns(spec, header)
             if missing:  # a header was edited or a column deleted: ask the column metadata
                 cols, computed, missing = map_columns(spec, header, self._meta_columns(sid, lay))
-            lay.columns, lay.computed, lay.missing = cols, computed, missing
+            found[kind] = lay = lay.with_columns(cols, computed, missing)
             if missing and report is not None:
                 report.warnings.append(
                     f"{kind}: column(s) {', '.join(missing)} not found (renamed header or deleted column); those "
@@ -540,7 +562,7 @@ class SyncEngine:
             memo = kept[1] if kept is not None and kept[0] == tag else {}
             self._row_memo[(sid, kind)] = (tag, memo)
             out[kind] = read_rows(lay, grid, types, locale, memo)
-        return out
+        return found, out
 
     def _meta_columns(self, sid: str, lay: SheetLayout) -> dict[str, int]:
         """Column key -> index from ``sheetsync.column`` developer metadata on this sheet (one call)."""

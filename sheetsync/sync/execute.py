@@ -79,6 +79,10 @@ class Context:
     drive_ok: bool = False  # the write went out after a Drive check showing nothing new since the listing
     conflict_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (key, field) -> conflict recorded
 
+    def resize(self, sheet: str, rows: int) -> None:
+        """A write grows (or shrinks) a sheet's grid by ``rows``: its layout is replaced by one that says so."""
+        self.layouts[sheet] = self.layouts[sheet].resized(rows)
+
 
 @dataclass(frozen=True)
 class FreshRow:
@@ -177,10 +181,10 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             out.warnings.append(f"{a.key}.{a.field} changed in the store during the sync; the next cycle merges it")
             continue
         updates.setdefault(a.key, {})[a.field] = _store_value(a.field, a.new, ft)
-    for a in plan.of(RestoreTask):
-        out.touched.add(a.key)
+    for restore in plan.of(RestoreTask):
+        out.touched.add(restore.key)
         try:
-            store.tasks.restore(a.key, origin="sheet", actor=ctx.actor)
+            store.tasks.restore(restore.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
             out.warnings.append(str(e))
     pulled_base: dict[tuple[str, str, str], Any] = {}
@@ -189,12 +193,12 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             sheet = plan.base[a.key].sheet if a.key in plan.base else PENDING
             pulled_base[(sheet, a.key, a.field)] = a.new
     pending: dict[tuple[str, str, str], Any] = {}
-    for a in plan.actions:  # what is about to be written: recognised next time if we stop half-way
-        if isinstance(a, WriteCell):
-            pending[(PENDING, a.key, a.field)] = a.value
-        elif isinstance(a, AppendRow):
-            for f, v in a.values.items():
-                pending[(PENDING, a.key, f)] = v
+    for act in plan.actions:  # what is about to be written: recognised next time if we stop half-way
+        if isinstance(act, WriteCell):
+            pending[(PENDING, act.key, act.field)] = act.value
+        elif isinstance(act, AppendRow):
+            for f, v in act.values.items():
+                pending[(PENDING, act.key, f)] = v
     for key, fields in updates.items():
         out.touched.add(key)
         try:
@@ -207,29 +211,29 @@ def apply_store_first(ctx: Context, plan: Plan, keys: Mapping[str, str], out: Ou
             out.warnings.append(f"{key}: the store refused {sorted(fields)}: {e}")
     if pending:
         store.sync.upsert_base(ctx.spreadsheet_id, pending)
-    for a in plan.of(Tombstone):
-        out.touched.add(a.key)
+    for tomb in plan.of(Tombstone):
+        out.touched.add(tomb.key)
         try:
-            store.tasks.delete(a.key, origin="sheet", actor=ctx.actor)
+            store.tasks.delete(tomb.key, origin="sheet", actor=ctx.actor)
         except StoreError as e:
             out.warnings.append(str(e))
     recorded = _open_conflicts(ctx) if plan.of(RecordConflict) else {}
-    for a in plan.of(RecordConflict):
-        earlier = recorded.get((a.key, a.field, a.sheet_value, a.store_value, a.base_value, a.winner))
+    for cf in plan.of(RecordConflict):
+        earlier = recorded.get((cf.key, cf.field, cf.sheet_value, cf.store_value, cf.base_value, cf.winner))
         if earlier is not None:  # recorded by an earlier run that stopped before its sheet write: once is enough
-            ctx.conflict_ids[(a.key, a.field)] = earlier
+            ctx.conflict_ids[(cf.key, cf.field)] = earlier
             continue
-        c = store.sync.add_conflict(ctx.slug, entity_key=a.key, field=a.field, sheet_value=a.sheet_value,
-                                store_value=a.store_value, base_value=a.base_value, winner=a.winner,
-                                policy=f"{a.winner} wins {a.field}", sync_run_id=ctx.run_id)
-        ctx.conflict_ids[(a.key, a.field)] = c.id  # its note names it: `sheetsync conflicts resolve <id>`
-    for a in plan.of(ResolveError):
-        store.sync.resolve_errors(ctx.slug, row_key=a.row_id, field=a.field)
-    for a in plan.of(RecordError):
-        row_id = keys.get(a.token, a.row_id) if a.token else a.row_id
-        store.sync.resolve_errors(ctx.slug, row_key=row_id, field=a.field)  # one open error per cell
-        store.sync.add_error(ctx.slug, message=a.message, spreadsheet_id=ctx.spreadsheet_id, sheet=a.sheet,
-                             row_key=row_id, field=a.field, value=a.value, sync_run_id=ctx.run_id)
+        c = store.sync.add_conflict(ctx.slug, entity_key=cf.key, field=cf.field, sheet_value=cf.sheet_value,
+                                store_value=cf.store_value, base_value=cf.base_value, winner=cf.winner,
+                                policy=f"{cf.winner} wins {cf.field}", sync_run_id=ctx.run_id)
+        ctx.conflict_ids[(cf.key, cf.field)] = c.id  # its note names it: `sheetsync conflicts resolve <id>`
+    for fixed in plan.of(ResolveError):
+        store.sync.resolve_errors(ctx.slug, row_key=fixed.row_id, field=fixed.field)
+    for err in plan.of(RecordError):
+        row_id = keys.get(err.token, err.row_id) if err.token else err.row_id
+        store.sync.resolve_errors(ctx.slug, row_key=row_id, field=err.field)  # one open error per cell
+        store.sync.add_error(ctx.slug, message=err.message, spreadsheet_id=ctx.spreadsheet_id, sheet=err.sheet,
+                             row_key=row_id, field=err.field, value=err.value, sync_run_id=ctx.run_id)
 
 
 def _open_conflicts(ctx: Context) -> dict[tuple[Any, ...], int]:
@@ -361,8 +365,7 @@ def fresh_row_requests(ctx: Context, fresh: list[FreshRow], ends: Mapping[str, i
             out.append({"updateCells": {"rows": [{"values": row_cells}], "fields": "userEnteredValue",
                                         "start": {"sheetId": lay.sheet_id, "rowIndex": at, "columnIndex": 0}}})
             placed[(sheet, f.row)] = at + 1
-            if lay.row_count is not None:
-                lay.row_count += 1
+            ctx.resize(sheet, 1)
     return out, placed
 
 
@@ -401,8 +404,7 @@ def emptied_row_deletes(ctx: Context, plan: Plan, before: Mapping[tuple[str, int
             if rng.get("sheetId") == lay.sheet_id and rng.get("startIndex", at + 1) <= at:
                 at += 1
         out.append((lay.sheet_id, at))
-        if lay.row_count is not None:
-            lay.row_count -= 1
+        ctx.resize(sheet, -1)
     return [{"deleteDimension": {"range": {"sheetId": sid, "dimension": "ROWS", "startIndex": at, "endIndex": at + 1}}}
             for sid, at in sorted(out, key=lambda x: (x[0], -x[1]))]
 
@@ -438,7 +440,7 @@ def grow_requests(ctx: Context, plan: Plan) -> list[dict[str, Any]]:
         if lay.row_count is not None and lay.sheet_id is not None and row > lay.row_count:
             extra = row - lay.row_count + 100
             out.append({"appendDimension": {"sheetId": lay.sheet_id, "dimension": "ROWS", "length": extra}})
-            lay.row_count += extra
+            ctx.resize(sheet, extra)
     return out
 
 

@@ -9,7 +9,7 @@ rather than risk writing a value under the wrong header.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..templates import DYNAMIC_VOCABULARIES, SheetSpec, Templates, Vocabulary
@@ -72,22 +72,34 @@ def column_type(col: Any, templates: Templates, dynamic: Mapping[str, Any]) -> F
     return FieldType(kind)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SheetLayout:
-    """One synced sheet as found: its title and id, and the 0-based column of each key found."""
+    """One synced sheet as found: its title and id, and the 0-based column of each key found.
+
+    A value: what a sync learns (the columns under the header, a grid grown or shrunk) makes a new one.
+    """
 
     kind: str
     title: str
     sheet_id: int | None = None
     row_count: int | None = None
-    columns: dict[str, int] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    computed: dict[str, int] = field(default_factory=dict)
+    columns: Mapping[str, int] = field(default_factory=dict)
+    missing: Sequence[str] = ()
+    computed: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def fields(self) -> list[str]:
         """Synced fields found on this sheet (without the ID)."""
         return [k for k in self.columns if k != KEY_FIELD]
+
+    def with_columns(self, columns: Mapping[str, int], computed: Mapping[str, int], missing: Sequence[str]
+                     ) -> SheetLayout:
+        """This sheet with the columns found under its header (:func:`map_columns`)."""
+        return replace(self, columns=columns, computed=computed, missing=missing)
+
+    def resized(self, rows: int) -> SheetLayout:
+        """This sheet with ``rows`` more grid rows (fewer when negative); unchanged while its size is unknown."""
+        return self if self.row_count is None else replace(self, row_count=self.row_count + rows)
 
 
 def _fold(s: Any) -> str:
@@ -144,8 +156,7 @@ def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mappi
                 sig, hit = None, None
             if hit is not None:
                 memo[sig] = hit  # type: ignore[index]
-                key, vals, errors, other, shown_keys = hit
-                row = SheetRow(layout.kind, i, key, vals, errors, other, shown_keys)
+                row = SheetRow(layout.kind, i, *hit)  # (key, values, errors, other, shows_key)
                 if not row.blank:
                     out.append(row)
                 continue

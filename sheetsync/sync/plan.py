@@ -16,6 +16,12 @@ creates it twice); a task whose row vanished is tombstoned unless the store chan
 (modification beats deletion) or too many rows vanished at once (the mass-delete guard restores
 them); a task whose status belongs on the other sheet moves there; duplicated or unknown IDs are
 reported and left alone. The result also carries the new base to record once the writes landed.
+
+:func:`plan` is a pipeline of phases, each a function of the inputs and the plan drafted so far: rows by
+key (:func:`match_rows`, :func:`landed`), IDs in doubt (:func:`check_ids`), every task in key order
+(:func:`sync_tasks`: :func:`merge_row` = :func:`merge_fields` with :mod:`.merge`'s decision table, then
+:func:`follow_status`), vanished rows (:func:`settle_vanished`), new rows (:func:`create_task`) and the
+notes that no longer apply (:func:`resolve_errors`, :func:`clear_resolved_notes`).
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
 
 from ..vocabulary import BACKLOG_STATUSES, IN_WORK_STATUSES
 from . import notes
@@ -46,6 +53,7 @@ from .actions import (
     WriteCell,
 )
 from .cellerrors import required_message
+from .merge import NO_BASE, Side, merge
 from .normalise import Canon
 
 KEY_FIELD = "key"
@@ -143,6 +151,9 @@ class Policy:
 
 
 # --- output ----------------------------------------------------------------------------------------
+A = TypeVar("A", bound=Action)
+
+
 @dataclass
 class Plan:
     """The actions of one sync of one spreadsheet, and the base to record once they have landed.
@@ -153,8 +164,14 @@ class Plan:
     actions: list[Action] = field(default_factory=list)
     base: dict[str, BaseRow] = field(default_factory=dict)
 
-    def of(self, *types: type) -> list[Action]:
-        return [a for a in self.actions if isinstance(a, types)]
+    @overload
+    def of(self, kind: type[A], /) -> list[A]: ...
+    @overload
+    def of(self, kind: type[Action], other: type[Action], /, *more: type[Action]) -> list[Action]: ...
+
+    def of(self, *kinds: type[Action]) -> list[Any]:
+        """The actions of one kind, typed as that kind (or of several kinds, as actions)."""
+        return [a for a in self.actions if isinstance(a, kinds)]
 
     @property
     def warnings(self) -> list[str]:
@@ -228,7 +245,77 @@ def _chain(first: Iterable[int], start: int) -> Iterator[int]:
         n += 1
 
 
-# --- the planner -----------------------------------------------------------------------------------
+# --- the planner: one pipeline of phases -------------------------------------------------------------
+@dataclass(frozen=True)
+class Inputs:
+    """What the planner knows, besides the base: the sheet and store sides and what the store remembers."""
+
+    sheet: SheetSnapshot
+    store: Mapping[str, StoreTask]
+    policy: Policy = field(default_factory=Policy)
+    reserved: frozenset[str] = frozenset()  # keys reserved for new rows, not yet used by a task
+    open_errors: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (row id, field) -> note shown
+
+    @property
+    def present(self) -> Collection[str]:
+        """The synced sheets found in the spreadsheet."""
+        return self.sheet.columns.keys()
+
+    def fields(self, sheet: str) -> list[str]:
+        return [f for f in self.sheet.columns[sheet] if f != KEY_FIELD]
+
+
+@dataclass
+class Draft:
+    """The plan as the phases build it, in order, and what they share: the rows still free, the cells noted."""
+
+    free: _Rows
+    open_errors: Mapping[tuple[str, str], str]
+    plan: Plan = field(default_factory=Plan)
+    seen_errors: set[tuple[str, str]] = field(default_factory=set)  # (row id, field) found invalid this time
+
+    @classmethod
+    def start(cls, inputs: Inputs) -> Draft:
+        return cls(_Rows(inputs.sheet), inputs.open_errors)
+
+    def act(self, *actions: Action) -> None:
+        self.plan.actions.extend(actions)
+
+    def agree(self, key: str, row: BaseRow) -> None:
+        """Record ``row`` as the task's new base."""
+        self.plan.base[key] = row
+
+    def error(self, r: SheetRow, row_id: str, fld: str, raw: str | None, message: str, token: str | None = None
+              ) -> None:
+        """An invalid cell: recorded and noted on the cell, unless that very note is already there."""
+        self.seen_errors.add((row_id, fld))
+        if self.open_errors.get((row_id, fld)) == message:
+            return
+        self.act(RecordError(r.sheet, r.row, row_id, fld, raw, message, token=token),
+                 SetNote(r.sheet, r.row, r.key, fld, message, token=None if r.key else row_id.rsplit(":", 1)[1]))
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of the store with the one row holding its key, and the base both last agreed on."""
+
+    store: StoreTask
+    row: SheetRow
+    base: BaseRow | None = None
+
+    @property
+    def key(self) -> str:
+        return self.store.key
+
+
+@dataclass
+class Vanished:
+    """Tasks whose row is gone from the sheet (or emptied but for its ID: ``cleared``), decided together."""
+
+    keys: list[str] = field(default_factory=list)
+    cleared: dict[str, SheetRow] = field(default_factory=dict)
+
+
 def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, StoreTask],
          policy: Policy | None = None, *, reserved: Iterable[str] = (),
          open_errors: Mapping[tuple[str, str], str] | None = None,
@@ -243,181 +330,37 @@ def plan(base: Mapping[str, BaseRow], sheet: SheetSnapshot, store: Mapping[str, 
     exactly that value is our own write that landed, not a person's edit. ``resolved_notes``: (key,
     field) of conflicts resolved since their note was put on the cell; the note is taken off.
     """
-    policy = policy or Policy()
-    reserved = set(reserved)
-    open_errors = dict(open_errors or {})
-    out = Plan()
-    act = out.actions.append
-    present = set(sheet.columns)
-    free = _Rows(sheet)
-    seen_errors: set[tuple[str, str]] = set()
+    inputs = Inputs(sheet, store, policy or Policy(), frozenset(reserved), dict(open_errors or {}))
+    draft = Draft.start(inputs)
+    by_key, keyless = match_rows(sheet)
+    base = landed(base, pending or {}, by_key)
+    by_key, untrusted = check_ids(inputs, draft, by_key)
+    vanished = sync_tasks(inputs, draft, base, by_key, untrusted)
+    settle_vanished(inputs, draft, base, vanished, doubt=bool(untrusted))
+    for r in keyless:
+        create_task(inputs, draft, r)
+    resolve_errors(inputs, draft)
+    clear_resolved_notes(inputs, draft, resolved_notes)
+    return draft.plan
 
+
+# --- phase: rows by key ------------------------------------------------------------------------------
+def match_rows(sheet: SheetSnapshot) -> tuple[dict[str, list[SheetRow]], list[SheetRow]]:
+    """The rows of the synced sheets by the key they show, and the rows typed without one (sheet order)."""
     by_key: dict[str, list[SheetRow]] = defaultdict(list)
     keyless: list[SheetRow] = []
     for r in sorted(sheet.rows, key=lambda r: (r.sheet, r.row)):
-        if r.sheet not in present or r.blank:
+        if r.sheet not in sheet.columns or r.blank:
             continue
         if r.key:
             by_key[r.key].append(r)
         elif r.values or r.errors:
             keyless.append(r)
-
-    def error(r: SheetRow, row_id: str, fld: str, raw: str | None, message: str, token: str | None = None) -> None:
-        seen_errors.add((row_id, fld))
-        if open_errors.get((row_id, fld)) == message:
-            return
-        act(RecordError(r.sheet, r.row, row_id, fld, raw, message, token=token))
-        act(SetNote(r.sheet, r.row, r.key, fld, message, token=None if r.key else row_id.rsplit(":", 1)[1]))
-
-    base = _landed(base, pending or {}, by_key)
-
-    # 1. IDs nobody can trust: unknown, malformed or on several rows -> report, touch nothing.
-    untrusted: set[str] = set()
-    for key, rows in sorted(by_key.items()):
-        known = key in store or key in reserved
-        if not KEY_RE.match(key) or not known:
-            untrusted.add(key)
-            for r in rows:
-                error(r, key, KEY_FIELD, key, notes.text("unknown_id", sheet.locale, key=key))
-            act(Warn(f"unknown ID {key} on {', '.join(f'{r.sheet}!{r.row}' for r in rows)}; row not synced"))
-            continue
-        if len(rows) > 1:
-            first = rows[0]
-            same = not any(r.errors for r in rows) and all(
-                r.values.get(f) == first.values.get(f) for r in rows for f in set(r.values) & set(first.values))
-            home = home_sheet((store[key].values if key in store else first.values).get("status"))
-            if same and key in store:
-                keep = next((r for r in rows if r.sheet == home), first)
-                for r in rows:
-                    if r is not keep:
-                        act(ClearRow(r.sheet, r.row, key, "identical copy of a row (repair)"))
-                by_key[key] = [keep]
-                continue
-            untrusted.add(key)
-            where = ", ".join(f"{r.sheet}!{r.row}" for r in rows)
-            for r in rows:
-                error(r, key, KEY_FIELD, key, notes.text("duplicate_id", sheet.locale, key=key, where=where))
-            act(Warn(f"duplicated ID {key} on {where}; not synced until fixed"))
-
-    # 2. Every task: merge fields, follow status to its sheet, notice vanished rows.
-    vanished: list[str] = []
-    cleared: dict[str, SheetRow] = {}  # vanished keys whose row is still there, emptied but for the ID
-    keys = sorted(set(base) | set(store) | set(by_key))
-    for key in keys:
-        b = base.get(key)
-        s = store.get(key)
-        rows = by_key.get(key, [])
-        if key in untrusted:
-            if b is not None:
-                out.base[key] = b
-            continue
-        r = rows[0] if rows else None
-        if s is None:
-            if r is not None and key in reserved:
-                _create(out, sheet, policy, free, r, key=key)
-            continue  # a task gone from the store entirely: nothing to keep in sync
-        if r is not None and cleared_row(r, policy):
-            # a manager's way to delete (they cannot delete a row holding the protected ID): the row
-            # emptied but for its ID counts as a deleted row, with the same guard and the same rules
-            if s.deleted:
-                act(ClearRow(r.sheet, r.row, key, "task deleted (row cleared); removing its ID"))
-            elif b is not None and b.sheet == r.sheet:
-                vanished.append(key)
-                cleared[key] = r
-            else:  # never agreed on: no deletion to honour, put the task back into the row
-                _put_back(out, free, present, sheet.columns, r, s, "row found empty before its first sync")
-            continue
-        if r is None:
-            if s.deleted or home_sheet(s.values.get("status")) is None:
-                continue  # gone or cancelled on the store side and not on the sheet: agreed
-            if b is None:
-                home = home_sheet(s.values.get("status"))
-                if home in present:
-                    vals = {f: s.values.get(f) for f in sheet.columns[home]}
-                    act(AppendRow(home, free.take(home), key, vals, "new in the store"))
-                    out.base[key] = BaseRow(home, vals)
-                continue
-            if b.sheet not in present:
-                out.base[key] = b  # its sheet is missing: reported by the engine, decided later
-                continue
-            vanished.append(key)
-            continue
-        _merge(out, policy, free, present, sheet.columns, r, s, b, open_errors, seen_errors, error, sheet.locale,
-               shown=sheet.show)
-
-    # 3. Rows gone from the sheet: tombstone, unless guarded or modified in the store.
-    if vanished:
-        total = sum(1 for k, b in base.items() if b.sheet in present)
-        if untrusted:
-            act(Warn(f"{len(vanished)} row(s) missing while IDs are in doubt; nothing deleted: "
-                     f"{', '.join(vanished)}"))
-            for key in vanished:
-                out.base[key] = base[key]
-                if key in cleared:
-                    act(Warn(f"{key}: row {cleared[key].sheet}!{cleared[key].row} was cleared; kept until the "
-                             f"IDs in doubt are fixed"))
-        else:
-            guard = policy.mass_delete(len(vanished), total)
-            if guard:
-                act(Warn(f"mass delete guard: {len(vanished)} of {total} rows vanished at once; restored them and "
-                         f"deleted nothing. Delete fewer rows at a time, or change sync.mass_delete_* in the config."))
-            for key in vanished:
-                s = store[key]
-                b = base[key]
-                modified = any(s.values.get(f) != v for f, v in b.values.items())
-                if (guard or modified) and key in cleared:
-                    why = "mass delete guard" if guard else "changed by the team after the row was cleared"
-                    _put_back(out, free, present, sheet.columns, cleared[key], s, why)
-                elif guard or modified:
-                    home = home_sheet(s.values.get("status"))
-                    assert home is not None
-                    if home not in present:
-                        out.base[key] = b
-                        continue
-                    vals = {f: s.values.get(f) for f in sheet.columns[home]}
-                    why = "mass delete guard" if guard else "changed by the team after the row was deleted"
-                    act(AppendRow(home, free.take(home), key, vals, why))
-                    out.base[key] = BaseRow(home, vals)
-                else:
-                    act(Tombstone(key, b.sheet))
-                    if key in cleared:
-                        r = cleared[key]
-                        act(ClearRow(r.sheet, r.row, key, "deleted by clearing the row; removing its ID"))
-
-    # 4. New rows.
-    for r in keyless:
-        _create(out, sheet, policy, free, r, key=None, error=error)
-
-    # 5. Errors noted earlier whose cells are now fine (or gone): resolve, and take the note off the cell.
-    erring = {(a.sheet, a.row, a.field) for a in out.actions if isinstance(a, SetNote) and a.note is not None}
-    moved = {(a.sheet, a.row) for a in out.actions if isinstance(a, ClearRow)}
-    for (row_id, fld), _msg in sorted(open_errors.items()):
-        if (row_id, fld) in seen_errors:
-            continue
-        act(ResolveError(row_id, fld))
-        loc = _locate(sheet, row_id)
-        if loc is None or (loc[0], loc[1], fld) in erring or loc in moved or loc[0] not in present or (
-                fld != KEY_FIELD and fld not in sheet.columns[loc[0]]):
-            continue
-        act(SetNote(loc[0], loc[1], None if row_id.startswith("new:") else row_id, fld, None))
-    # 6. Conflicts resolved (`sheetsync conflicts resolve`): take their note off, unless this plan notes the
-    #    cell again (a new conflict or an invalid value there) or the row is leaving it.
-    noted = {(a.sheet, a.row, a.field) for a in out.actions if isinstance(a, SetNote)}
-    for key, fld in sorted(set(resolved_notes)):
-        loc = _locate(sheet, key)
-        if loc is None or (loc[0], loc[1], fld) in noted or loc in moved or loc[0] not in present or \
-                fld not in sheet.columns[loc[0]]:
-            continue
-        act(SetNote(loc[0], loc[1], key, fld, None))
-        noted.add((loc[0], loc[1], fld))
-    return out
+    return dict(by_key), keyless
 
 
-    return out
-
-
-def _landed(base: Mapping[str, BaseRow], pending: Mapping[str, Mapping[str, Canon]],
-            by_key: Mapping[str, list[SheetRow]]) -> Mapping[str, BaseRow]:
+def landed(base: Mapping[str, BaseRow], pending: Mapping[str, Mapping[str, Canon]],
+           by_key: Mapping[str, list[SheetRow]]) -> Mapping[str, BaseRow]:
     """The base, advanced over the writes of an interrupted run that are visibly in the sheet."""
     if not pending:
         return base
@@ -434,114 +377,300 @@ def _landed(base: Mapping[str, BaseRow], pending: Mapping[str, Mapping[str, Cano
     return out
 
 
-def _locate(sheet: SheetSnapshot, row_id: str) -> tuple[str, int] | None:
-    """Where the cell of an old error is now: the row holding the key, or where a keyless row was."""
-    if row_id.startswith("new:"):
-        return parse_new_row_id(row_id)
-    for r in sheet.rows:
-        if r.key == row_id:
-            return r.sheet, r.row
-    return None
+# --- phase: IDs nobody can trust ---------------------------------------------------------------------
+def check_ids(inputs: Inputs, draft: Draft, by_key: Mapping[str, list[SheetRow]]
+              ) -> tuple[dict[str, list[SheetRow]], frozenset[str]]:
+    """Unknown, malformed or duplicated IDs: reported, their rows left alone. Identical copies of a row are
+    repaired (the copy cleared). Returns the rows by key (one per repaired key) and the keys in doubt."""
+    locale = inputs.sheet.locale
+    out = dict(by_key)
+    untrusted: set[str] = set()
+    for key, rows in sorted(by_key.items()):
+        if not KEY_RE.match(key) or not (key in inputs.store or key in inputs.reserved):
+            untrusted.add(key)
+            for r in rows:
+                draft.error(r, key, KEY_FIELD, key, notes.text("unknown_id", locale, key=key))
+            draft.act(Warn(f"unknown ID {key} on {', '.join(f'{r.sheet}!{r.row}' for r in rows)}; row not synced"))
+            continue
+        if len(rows) < 2:
+            continue
+        keep = _identical_copies(inputs, key, rows)
+        if keep is not None:
+            draft.act(*(ClearRow(r.sheet, r.row, key, "identical copy of a row (repair)") for r in rows if r is not keep))
+            out[key] = [keep]
+            continue
+        untrusted.add(key)
+        where = ", ".join(f"{r.sheet}!{r.row}" for r in rows)
+        for r in rows:
+            draft.error(r, key, KEY_FIELD, key, notes.text("duplicate_id", locale, key=key, where=where))
+        draft.act(Warn(f"duplicated ID {key} on {where}; not synced until fixed"))
+    return out, frozenset(untrusted)
 
 
-def _merge(out: Plan, policy: Policy, free: _Rows, present: set[str], columns: Mapping[str, Sequence[str]],
-           r: SheetRow, s: StoreTask, b: BaseRow | None, open_errors: Mapping[tuple[str, str], str],
-           seen_errors: set[tuple[str, str]], error, locale: str = "en",
-           shown: Callable[[str, Canon], str] | None = None) -> None:
-    act = out.actions.append
-    key = s.key
-    fields = [f for f in columns[r.sheet] if f != KEY_FIELD]
+def _identical_copies(inputs: Inputs, key: str, rows: Sequence[SheetRow]) -> SheetRow | None:
+    """The row to keep when a known task's rows are copies of each other (the one on its home sheet)."""
+    first = rows[0]
+    same = not any(r.errors for r in rows) and all(
+        r.values.get(f) == first.values.get(f) for r in rows for f in set(r.values) & set(first.values))
+    if not same or key not in inputs.store:
+        return None
+    home = home_sheet(inputs.store[key].values.get("status"))
+    return next((r for r in rows if r.sheet == home), first)
+
+
+# --- phase: every task -------------------------------------------------------------------------------
+def sync_tasks(inputs: Inputs, draft: Draft, base: Mapping[str, BaseRow], by_key: Mapping[str, list[SheetRow]],
+               untrusted: frozenset[str]) -> Vanished:
+    """Every task, in key order: merge its row's fields, follow its status to its sheet, or note that its
+    row vanished (decided by :func:`settle_vanished`, all together)."""
+    gone = Vanished()
+    for key in sorted(set(base) | set(inputs.store) | set(by_key)):
+        b, s = base.get(key), inputs.store.get(key)
+        rows = by_key.get(key, [])
+        r = rows[0] if rows else None
+        if key in untrusted:
+            if b is not None:
+                draft.agree(key, b)
+        elif s is None:
+            if r is not None and key in inputs.reserved:  # a new row whose key an interrupted run wrote
+                create_task(inputs, draft, r, key=key)
+            # else: a task gone from the store entirely, nothing to keep in sync
+        elif r is not None and cleared_row(r, inputs.policy):
+            if row_cleared(inputs, draft, Task(s, r, b)):
+                gone.keys.append(key)
+                gone.cleared[key] = r
+        elif r is None:
+            if row_missing(inputs, draft, s, b):
+                gone.keys.append(key)
+        else:
+            merge_row(inputs, draft, Task(s, r, b))
+    return gone
+
+
+def row_cleared(inputs: Inputs, draft: Draft, t: Task) -> bool:
+    """A row emptied but for its ID (a manager's way to delete: the ID is protected). True: it counts as a
+    deleted row, with the same guard and rules; else it is settled here."""
+    r, s, b = t.row, t.store, t.base
+    if s.deleted:
+        draft.act(ClearRow(r.sheet, r.row, t.key, "task deleted (row cleared); removing its ID"))
+        return False
+    if b is not None and b.sheet == r.sheet:
+        return True
+    put_back(inputs, draft, r, s, "row found empty before its first sync")  # never agreed on: nothing to honour
+    return False
+
+
+def row_missing(inputs: Inputs, draft: Draft, s: StoreTask, b: BaseRow | None) -> bool:
+    """A task no row holds. True: its row vanished from the sheet; else it is settled here."""
+    home = home_sheet(s.values.get("status"))
+    if s.deleted or home is None:
+        return False  # gone or cancelled on the store side and not on the sheet: agreed
+    if b is None:  # new in the store: onto its sheet
+        if home in inputs.present:
+            vals = {f: s.values.get(f) for f in inputs.sheet.columns[home]}
+            draft.act(AppendRow(home, draft.free.take(home), s.key, vals, "new in the store"))
+            draft.agree(s.key, BaseRow(home, vals))
+        return False
+    if b.sheet not in inputs.present:
+        draft.agree(s.key, b)  # its sheet is missing: reported by the engine, decided later
+        return False
+    return True
+
+
+# --- phase: merge one row's fields -------------------------------------------------------------------
+@dataclass
+class FieldsMerged:
+    """One row's fields merged three ways (:func:`sheetsync.sync.merge.merge`), before its status places it."""
+
+    row: SheetRow  # the row as merged: a required cell found empty counts as an invalid value
+    merged: dict[str, Canon]  # the task's values once the store-side actions apply
+    agreed: dict[str, Canon] = field(default_factory=dict)  # the base to record
+    store: list[Action] = field(default_factory=list)  # store-side actions (pulls, conflicts), in field order
+    cells: list[Action] = field(default_factory=list)  # cell writes and notes, for a row that stays
+    invalid: list[str] = field(default_factory=list)  # fields whose cells hold invalid values
+
+
+def merge_row(inputs: Inputs, draft: Draft, t: Task) -> None:
+    """A task and its row: nothing when they agree, else the fields merged and the row following its status."""
+    r, s, b = t.row, t.store, t.base
     if not s.deleted and not r.errors and not r.shows_key and home_sheet(s.values.get("status")) == r.sheet:
-        same = {f: r.values.get(f) for f in fields}
-        if all(s.values.get(f) == v for f, v in same.items()):  # the common case: sheet == store, nothing to do
-            out.base[key] = BaseRow(r.sheet, same)
+        same = {f: r.values.get(f) for f in inputs.fields(r.sheet)}
+        if all(s.values.get(f) == v for f, v in same.items()):  # the common case: sheet == store
+            draft.agree(t.key, BaseRow(r.sheet, same))
             return
     if s.deleted:
+        fields = inputs.fields(r.sheet)
         unchanged = b is not None and all(r.values.get(f) == b.values.get(f) for f in fields if f not in r.errors)
         if unchanged or (b is None and all(r.values.get(f) == s.values.get(f) for f in fields)):
-            act(ClearRow(r.sheet, r.row, key, "task deleted in the store"))
+            draft.act(ClearRow(r.sheet, r.row, t.key, "task deleted in the store"))
             return
-        act(RestoreTask(key))
-    merged: dict[str, Canon] = dict(s.values)
-    cells: list[Action] = []
-    row_errors: list[str] = []
-    agreed: dict[str, Canon] = {}
-    for f in fields:
-        tv = s.values.get(f)
+        draft.act(RestoreTask(t.key))  # modification beats deletion
+    fm = merge_fields(inputs, t)
+    draft.act(*fm.store)
+    follow_status(inputs, draft, t.key, fm)
+
+
+def merge_fields(inputs: Inputs, t: Task) -> FieldsMerged:
+    """Each synced field of the row against the store and the base (derived fields: the store's, always)."""
+    policy, key = inputs.policy, t.key
+    fm = FieldsMerged(t.row, dict(t.store.values))
+    for f in inputs.fields(t.row.sheet):
+        r, tv = fm.row, t.store.values.get(f)
         if f in policy.derived:
             if r.values.get(f) != tv and f not in r.errors:
-                cells.append(WriteCell(r.sheet, r.row, key, f, tv, r.values.get(f)))
+                fm.cells.append(WriteCell(r.sheet, r.row, key, f, tv, r.values.get(f)))
             elif f in r.errors:
-                cells.append(WriteCell(r.sheet, r.row, key, f, tv, None))
-            agreed[f] = tv
+                fm.cells.append(WriteCell(r.sheet, r.row, key, f, tv, None))
+            fm.agreed[f] = tv
             continue
-        if f in policy.required and r.values.get(f) is None and f not in r.errors and s.values.get(f) is not None:
-            r = _with_error(r, f, None, required_message(locale))
+        if f in policy.required and r.values.get(f) is None and f not in r.errors and tv is not None:
+            fm.row = r = _with_error(r, f, None, required_message(inputs.sheet.locale))
         if f in r.errors:
-            row_errors.append(f)
-            if b is not None and f in b.values:
-                agreed[f] = b.values[f]
+            fm.invalid.append(f)
+            if t.base is not None and f in t.base.values:
+                fm.agreed[f] = t.base.values[f]
             continue
-        sv = r.values.get(f)
-        if sv == tv:
-            agreed[f] = sv
-            if f in r.shows_key:  # the same value, shown as its key: put the label in its place
-                cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
-            continue
-        has_base = b is not None and f in b.values
-        bv = b.values.get(f) if b is not None else None
-        if has_base and sv == bv:
-            cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
-            agreed[f] = tv
-        elif has_base and tv == bv:
-            act(UpdateStoreField(key, f, tv, sv))
-            merged[f] = sv
-            agreed[f] = sv
-            if f in r.shows_key:  # taken from the key typed by hand; the cell gets the label
-                cells.append(WriteCell(r.sheet, r.row, key, f, sv, sv))
-        else:
-            win = policy.winner(f)
-            act(RecordConflict(key, f, sv, tv, bv if has_base else None, win))
-            if win == "sheet":
-                act(UpdateStoreField(key, f, tv, sv))
-                merged[f] = sv
-                agreed[f] = sv
-                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("sheet", *_as_shown(shown, f, tv, sv), locale)))
-            else:
-                cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
-                cells.append(SetNote(r.sheet, r.row, key, f, notes.conflict("store", *_as_shown(shown, f, sv, tv), locale)))
-                agreed[f] = tv
-    home = home_sheet(merged.get("status"))
-    if row_errors and home != r.sheet and (home is None or home in present):
+        _merge_field(inputs, fm, t, f)
+    return fm
+
+
+def _merge_field(inputs: Inputs, fm: FieldsMerged, t: Task, f: str) -> None:
+    """One valid field: the three-way decision, as the task's actions."""
+    r, key, locale = fm.row, t.key, inputs.sheet.locale
+    sv, tv = r.values.get(f), t.store.values.get(f)
+    bv = t.base.values[f] if t.base is not None and f in t.base.values else NO_BASE
+    m = merge(sv, tv, bv, _side(inputs.policy.winner(f)))
+    if m.conflict:
+        fm.store.append(RecordConflict(key, f, sv, tv, None if bv is NO_BASE else bv, m.winner or "sheet"))
+    if m.agreed:
+        fm.agreed[f] = sv
+        if f in r.shows_key:  # the same value, shown as its key: put the label in its place
+            fm.cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
+    elif m.winner == "store":  # the store's value goes to the cell
+        fm.cells.append(WriteCell(r.sheet, r.row, key, f, tv, sv))
+        fm.agreed[f] = tv
+        if m.conflict:
+            fm.cells.append(SetNote(r.sheet, r.row, key, f,
+                                    notes.conflict("store", *_as_shown(inputs.sheet.show, f, sv, tv), locale)))
+    else:  # the sheet's edit goes to the store
+        fm.store.append(UpdateStoreField(key, f, tv, sv))
+        fm.merged[f] = fm.agreed[f] = sv
+        if m.conflict:
+            fm.cells.append(SetNote(r.sheet, r.row, key, f,
+                                    notes.conflict("sheet", *_as_shown(inputs.sheet.show, f, tv, sv), locale)))
+        elif f in r.shows_key:  # taken from the key typed by hand; the cell gets the label
+            fm.cells.append(WriteCell(r.sheet, r.row, key, f, sv, sv))
+
+
+def _side(winner: str) -> Side:
+    return "store" if winner == "store" else "sheet"  # Policy allows no other value
+
+
+def _as_shown(shown: Callable[[str, Canon], str] | None, f: str, a: Canon, b: Canon) -> tuple[Canon, Canon]:
+    """Two values as the sheet shows them (a label, a date), for a note."""
+    if shown is None:
+        return a, b
+    return (None if a is None else shown(f, a)), (None if b is None else shown(f, b))
+
+
+# --- phase: status moves -----------------------------------------------------------------------------
+def follow_status(inputs: Inputs, draft: Draft, key: str, fm: FieldsMerged) -> None:
+    """The merged row where its status puts it: it stays (its cell writes go out), it is cleared (on no
+    sheet) or it moves to the other sheet; invalid cells are noted, or named once if the row moves away."""
+    r = fm.row
+    home = home_sheet(fm.merged.get("status"))
+    if fm.invalid and home != r.sheet and (home is None or home in inputs.present):
         # the row moves away and its invalid cells with it: say so (once), nothing left to note
-        act(Warn(f"{key} moved from {r.sheet} to {home}; invalid value(s) not taken: " + ", ".join(
-            f"{f}={r.errors[f][0]!r}" for f in row_errors)))
+        draft.act(Warn(f"{key} moved from {r.sheet} to {home}; invalid value(s) not taken: " + ", ".join(
+            f"{f}={r.errors[f][0]!r}" for f in fm.invalid)))
     else:
-        for f in row_errors:
-            error(r, key, f, *r.errors[f])
+        for f in fm.invalid:
+            draft.error(r, key, f, *r.errors[f])
     if home == r.sheet:
-        out.actions.extend(cells)
-        out.base[key] = BaseRow(r.sheet, agreed)
+        draft.act(*fm.cells)
+        draft.agree(key, BaseRow(r.sheet, fm.agreed))
+    elif home is None:
+        draft.act(ClearRow(r.sheet, r.row, key, f"status {fm.merged.get('status')}: on no sheet"))
+    elif home not in inputs.present:
+        draft.act(*fm.cells)
+        draft.agree(key, BaseRow(r.sheet, fm.agreed))
+        draft.act(Warn(f"{key} belongs on sheet {home}, which is missing; left on {r.sheet}. "
+                       f"Run `sheetsync provision`."))
+    else:
+        vals = {f: fm.merged.get(f) for f in inputs.fields(home)}
+        draft.act(AppendRow(home, draft.free.take(home), key, vals, f"status {fm.merged.get('status')}: moved from {r.sheet}"),
+                  ClearRow(r.sheet, r.row, key, f"moved to {home}"))
+        draft.agree(key, BaseRow(home, vals))
+
+
+# --- phase: vanished rows ----------------------------------------------------------------------------
+def settle_vanished(inputs: Inputs, draft: Draft, base: Mapping[str, BaseRow], gone: Vanished, *,
+                    doubt: bool) -> None:
+    """Rows gone from the sheet: tombstone, unless IDs are in ``doubt``, the mass-delete guard trips or the
+    store changed the task since (modification beats deletion): then the row is put back."""
+    if not gone.keys:
         return
+    if doubt:
+        draft.act(Warn(f"{len(gone.keys)} row(s) missing while IDs are in doubt; nothing deleted: "
+                       f"{', '.join(gone.keys)}"))
+        for key in gone.keys:
+            draft.agree(key, base[key])
+            if key in gone.cleared:
+                r = gone.cleared[key]
+                draft.act(Warn(f"{key}: row {r.sheet}!{r.row} was cleared; kept until the IDs in doubt are fixed"))
+        return
+    total = sum(1 for b in base.values() if b.sheet in inputs.present)
+    guard = inputs.policy.mass_delete(len(gone.keys), total)
+    if guard:
+        draft.act(Warn(f"mass delete guard: {len(gone.keys)} of {total} rows vanished at once; restored them and "
+                       f"deleted nothing. Delete fewer rows at a time, or change sync.mass_delete_* in the config."))
+    for key in gone.keys:
+        _vanished_one(inputs, draft, inputs.store[key], base[key], gone.cleared.get(key), guard=guard)
+
+
+def _vanished_one(inputs: Inputs, draft: Draft, s: StoreTask, b: BaseRow, cleared: SheetRow | None, *,
+                  guard: bool) -> None:
+    key = s.key
+    modified = any(s.values.get(f) != v for f, v in b.values.items())
+    if not (guard or modified):
+        draft.act(Tombstone(key, b.sheet))
+        if cleared is not None:
+            draft.act(ClearRow(cleared.sheet, cleared.row, key, "deleted by clearing the row; removing its ID"))
+        return
+    how = "cleared" if cleared is not None else "deleted"
+    why = "mass delete guard" if guard else f"changed by the team after the row was {how}"
+    if cleared is not None:
+        put_back(inputs, draft, cleared, s, why)
+        return
+    home = home_sheet(s.values.get("status"))
+    assert home is not None  # row_missing passed only tasks with a home
+    if home not in inputs.present:
+        draft.agree(key, b)
+        return
+    vals = {f: s.values.get(f) for f in inputs.sheet.columns[home]}
+    draft.act(AppendRow(home, draft.free.take(home), key, vals, why))
+    draft.agree(key, BaseRow(home, vals))
+
+
+def put_back(inputs: Inputs, draft: Draft, r: SheetRow, s: StoreTask, why: str) -> None:
+    """Write the store's task back into a row a person emptied (or to its home sheet if it moved)."""
+    home = home_sheet(s.values.get("status"))
     if home is None:
-        act(ClearRow(r.sheet, r.row, key, f"status {merged.get('status')}: on no sheet"))
+        draft.act(ClearRow(r.sheet, r.row, s.key, f"status {s.values.get('status')}: on no sheet"))
         return
-    if home not in present:
-        out.actions.extend(cells)
-        out.base[key] = BaseRow(r.sheet, agreed)
-        act(Warn(f"{key} belongs on sheet {home}, which is missing; left on {r.sheet}. Run `sheetsync provision`."))
+    if home == r.sheet or home not in inputs.present:
+        vals = {f: s.values.get(f) for f in inputs.fields(r.sheet)}
+        draft.act(*(WriteCell(r.sheet, r.row, s.key, f, v, r.values.get(f)) for f, v in vals.items()
+                    if r.values.get(f) != v))
+        draft.act(Warn(f"{s.key}: row {r.sheet}!{r.row} was cleared; put back ({why})"))
+        draft.agree(s.key, BaseRow(r.sheet, vals))
         return
-    vals = {f: merged.get(f) for f in columns[home] if f != KEY_FIELD}
-    act(AppendRow(home, free.take(home), key, vals, f"status {merged.get('status')}: moved from {r.sheet}"))
-    act(ClearRow(r.sheet, r.row, key, f"moved to {home}"))
-    out.base[key] = BaseRow(home, vals)
+    vals = {f: s.values.get(f) for f in inputs.fields(home)}
+    draft.act(AppendRow(home, draft.free.take(home), s.key, vals, why), ClearRow(r.sheet, r.row, s.key, f"moved to {home}"))
+    draft.agree(s.key, BaseRow(home, vals))
 
 
 CLEARED_NEEDS = frozenset({"title", "status"})  # columns that must be visible to call a row cleared
-
-
-def _as_shown(shown: Callable[[str, Canon], str] | None, f: str, *values: Canon) -> tuple[Canon, ...]:
-    return values if shown is None else tuple(None if v is None else shown(f, v) for v in values)
 
 
 def cleared_row(r: SheetRow, policy: Policy) -> bool:
@@ -554,29 +683,57 @@ def cleared_row(r: SheetRow, policy: Policy) -> bool:
         v is None for f, v in r.values.items() if f != KEY_FIELD and f not in policy.derived)
 
 
-def _put_back(out: Plan, free: _Rows, present: set[str], columns: Mapping[str, Sequence[str]], r: SheetRow,
-              s: StoreTask, why: str) -> None:
-    """Write the store's task back into a row a person emptied (or to its home sheet if it moved)."""
-    act = out.actions.append
-    home = home_sheet(s.values.get("status"))
+# --- phase: new rows ---------------------------------------------------------------------------------
+def create_task(inputs: Inputs, draft: Draft, r: SheetRow, *, key: str | None = None) -> None:
+    """A row typed without an ID (``key`` None) or holding a key an interrupted run reserved becomes a task,
+    its row on the sheet its status puts it on."""
+    token = row_token(inputs.sheet.spreadsheet_id, r.sheet, r.row, r.values, r.errors)
+    values = new_task_values(r, inputs.policy)
+    home = home_sheet(values.get("status"))
+    if key is None and not _keyless_ready(inputs, draft, r, token, home):
+        return
+    target = _new_row_target(inputs, draft, r, home)
+    cells: dict[str, Canon] = {}
+    base_values: dict[str, Canon] = {}
+    for f in inputs.fields(target[0]) if target is not None else ():
+        if f in r.errors:
+            continue
+        base_values[f] = values.get(f)
+        if target != (r.sheet, r.row) or values.get(f) != r.values.get(f):
+            cells[f] = values.get(f)
+    draft.act(CreateTask(r.sheet, r.row, token, values, key=key, target=target, cells=cells, base_values=base_values))
+
+
+def _keyless_ready(inputs: Inputs, draft: Draft, r: SheetRow, token: str, home: str | None) -> bool:
+    """A keyless row's invalid cells noted (filed under its new key if it is created now). False: it waits —
+    without a title, or with invalid cells while it would move away, so what was typed there is not lost."""
+    row_id = new_row_id(r.sheet, r.row, token)
+    creating = bool(r.values.get("title")) and (not r.errors or home == r.sheet)
+    for f, (raw, message) in sorted(r.errors.items()):
+        draft.error(r, row_id, f, raw, message, token=token if creating else None)
+    if not creating and not r.errors:
+        draft.error(r, row_id, "title", None, notes.text("needs_title", inputs.sheet.locale))
+    return creating
+
+
+def _new_row_target(inputs: Inputs, draft: Draft, r: SheetRow, home: str | None) -> tuple[str, int] | None:
+    """Where a new task's row ends up: where it was typed, a free row of its home sheet, or nowhere."""
+    if home == r.sheet or (home is not None and home not in inputs.present):
+        return r.sheet, r.row
     if home is None:
-        act(ClearRow(r.sheet, r.row, s.key, f"status {s.values.get('status')}: on no sheet"))
-        return
-    if home == r.sheet or home not in present:
-        vals = {f: s.values.get(f) for f in columns[r.sheet] if f != KEY_FIELD}
-        for f, v in vals.items():
-            if r.values.get(f) != v:
-                act(WriteCell(r.sheet, r.row, s.key, f, v, r.values.get(f)))
-        act(Warn(f"{s.key}: row {r.sheet}!{r.row} was cleared; put back ({why})"))
-        out.base[s.key] = BaseRow(r.sheet, vals)
-        return
-    vals = {f: s.values.get(f) for f in columns[home] if f != KEY_FIELD}
-    act(AppendRow(home, free.take(home), s.key, vals, why))
-    act(ClearRow(r.sheet, r.row, s.key, f"moved to {home}"))
-    out.base[s.key] = BaseRow(home, vals)
+        return None
+    return home, draft.free.take(home)
 
 
-REQUIRED_MESSAGE = required_message("en")
+def new_task_values(r: SheetRow, policy: Policy) -> dict[str, Canon]:
+    """A new task's values: the row's (derived fields aside), the policy's defaults and the sheet's status."""
+    values: dict[str, Canon] = {f: v for f, v in r.values.items() if f != KEY_FIELD and f not in policy.derived}
+    for f, v in policy.defaults.items():
+        if values.get(f) is None and f not in r.errors:
+            values[f] = v
+    if values.get("status") is None and "status" not in r.errors:
+        values["status"] = DEFAULT_STATUS.get(r.sheet, "backlog")
+    return values
 
 
 def _with_error(r: SheetRow, f: str, raw: str | None, message: str) -> SheetRow:
@@ -584,42 +741,49 @@ def _with_error(r: SheetRow, f: str, raw: str | None, message: str) -> SheetRow:
                     {**r.errors, f: (raw, message)}, r.other)
 
 
-def _create(out: Plan, sheet: SheetSnapshot, policy: Policy, free: _Rows, r: SheetRow, *, key: str | None,
-            error=None) -> None:
-    act = out.actions.append
-    token = row_token(sheet.spreadsheet_id, r.sheet, r.row, r.values, r.errors)
-    values: dict[str, Canon] = {f: v for f, v in r.values.items() if f != KEY_FIELD and f not in policy.derived}
-    for f, v in policy.defaults.items():
-        if values.get(f) is None and f not in r.errors:
-            values[f] = v
-    if values.get("status") is None and "status" not in r.errors:
-        values["status"] = DEFAULT_STATUS.get(r.sheet, "backlog")
-    home = home_sheet(values.get("status"))
-    if key is None:
-        row_id = new_row_id(r.sheet, r.row, token)
-        # a row that would move to another sheet waits until its invalid cells are fixed, so what was
-        # typed there is not carried off and lost
-        creating = bool(r.values.get("title")) and (not r.errors or home == r.sheet)
-        for f, (raw, message) in sorted(r.errors.items()):
-            # a row being created now: its errors are filed under its new key (the executor knows it)
-            error(r, row_id, f, raw, message, token=token if creating else None)
-        if not creating:
-            if not r.errors:
-                error(r, row_id, "title", None, notes.text("needs_title", sheet.locale))
-            return
-    if home == r.sheet or (home is not None and home not in sheet.columns):
-        target: tuple[str, int] | None = (r.sheet, r.row)
-    elif home is None:
-        target = None
-    else:
-        target = (home, free.take(home))
-    cells: dict[str, Canon] = {}
-    base_values: dict[str, Canon] = {}
-    if target is not None:
-        for f in sheet.columns[target[0]]:
-            if f == KEY_FIELD or f in r.errors:
-                continue
-            base_values[f] = values.get(f)
-            if target != (r.sheet, r.row) or values.get(f) != r.values.get(f):
-                cells[f] = values.get(f)
-    act(CreateTask(r.sheet, r.row, token, values, key=key, target=target, cells=cells, base_values=base_values))
+REQUIRED_MESSAGE = required_message("en")
+
+
+# --- phase: notes that no longer apply ---------------------------------------------------------------
+def resolve_errors(inputs: Inputs, draft: Draft) -> None:
+    """Errors noted earlier whose cells are now fine (or gone): resolved, and their note taken off the cell
+    unless this plan notes it again or the row leaves it."""
+    erring = {(a.sheet, a.row, a.field) for a in draft.plan.of(SetNote) if a.note is not None}
+    moved = {(a.sheet, a.row) for a in draft.plan.of(ClearRow)}
+    for (row_id, fld), _msg in sorted(inputs.open_errors.items()):
+        if (row_id, fld) in draft.seen_errors:
+            continue
+        draft.act(ResolveError(row_id, fld))
+        loc = _locate(inputs.sheet, row_id)
+        if loc is None or (*loc, fld) in erring or loc in moved or not _on_sheet(inputs, loc[0], fld):
+            continue
+        draft.act(SetNote(loc[0], loc[1], None if row_id.startswith("new:") else row_id, fld, None))
+
+
+def clear_resolved_notes(inputs: Inputs, draft: Draft, resolved: Iterable[tuple[str, str]]) -> None:
+    """Conflicts resolved (`sheetsync conflicts resolve`): their note taken off, unless this plan notes the
+    cell again (a new conflict or an invalid value there) or the row is leaving it."""
+    noted = {(a.sheet, a.row, a.field) for a in draft.plan.of(SetNote)}
+    moved = {(a.sheet, a.row) for a in draft.plan.of(ClearRow)}
+    for key, fld in sorted(set(resolved)):
+        loc = _locate(inputs.sheet, key)
+        if loc is None or (*loc, fld) in noted or loc in moved or loc[0] not in inputs.present or \
+                fld not in inputs.sheet.columns[loc[0]]:
+            continue
+        draft.act(SetNote(loc[0], loc[1], key, fld, None))
+        noted.add((loc[0], loc[1], fld))
+
+
+def _on_sheet(inputs: Inputs, sheet: str, fld: str) -> bool:
+    """The cell exists: its sheet is synced and has the field's column (the ID column always)."""
+    return sheet in inputs.present and (fld == KEY_FIELD or fld in inputs.sheet.columns[sheet])
+
+
+def _locate(sheet: SheetSnapshot, row_id: str) -> tuple[str, int] | None:
+    """Where the cell of an old error is now: the row holding the key, or where a keyless row was."""
+    if row_id.startswith("new:"):
+        return parse_new_row_id(row_id)
+    for r in sheet.rows:
+        if r.key == row_id:
+            return r.sheet, r.row
+    return None
