@@ -24,7 +24,7 @@ from .config import Config, load_config
 from .planning import PlanReport, plan_all, plan_client
 from .planning.sheets import refresh_client_sheets, stage_clock_hook
 from .provision import ProvisionResult, ProvisionSettings, provision_client
-from .sheets.client import SheetsClient, backend_from_config, connect, emulator_at
+from .sheets.client import Backend, SheetsClient, backend_from_config, connect, emulator_at
 from .store import Store
 from .sync.engine import ClientGate, CycleReport, SyncEngine, SyncReport, policy_from_config
 
@@ -41,13 +41,17 @@ class App:
     Parts given to the constructor are used as they are; the others are built from ``config`` on
     first use. ``load_reference``: opening the store also makes its clients, specialists and task
     types match the config (``sheetsync db`` and the store-only commands open it without).
-    ``clock``: the sync engines' clock (the benchmarks' hand-advanced one; default: now, UTC).
+    ``emulator_url``: talk to an emulator served at that URL (`sheetsync emulator serve`, `sheetsync
+    view`) instead of the embedded one. ``clock``: the sync engines' clock (the benchmarks'
+    hand-advanced one; default: now, UTC).
     """
 
     def __init__(self, config: Config, *, store: Store | None = None, sheets: SheetsClient | None = None,
-                 emulator: Emulator | None = None, load_reference: bool = True, clock: Clock | None = None) -> None:
+                 emulator: Emulator | None = None, load_reference: bool = True, emulator_url: str | None = None,
+                 clock: Clock | None = None) -> None:
         self.config = config
         self.load_reference = load_reference
+        self.emulator_url = emulator_url
         self.clock = clock
         if store is not None:
             self.__dict__["store"] = store
@@ -77,8 +81,8 @@ class App:
     def emulator(self) -> Emulator | None:
         """The embedded emulator when the backend is ``emulator``: the transport's own when one was given,
         else the process's one instance persisted under the data dir (:func:`~.sheets.client.emulator_at`)."""
-        if "sheets" in self.__dict__:
-            return self.sheets.emulator
+        if "sheets" in self.__dict__ or self.emulator_url:
+            return self.sheets.emulator  # None when it is served
         if self.config.backend.type != "emulator":
             return None
         return emulator_at(str(self.config.emulator_dir))
@@ -88,7 +92,9 @@ class App:
         """The transport: the configured backend, through the App's emulator when it is the embedded one."""
         backend = backend_from_config(self.config)
         given = self.__dict__.get("emulator")
-        if given is not None:  # an emulator handed to the App (tests): talk to that one
+        if self.emulator_url:
+            backend = Backend(kind="emulator", url=self.emulator_url, quota=backend.quota, retry=backend.retry)
+        elif given is not None:  # an emulator handed to the App (tests): talk to that one
             backend = replace(backend, kind="emulator", emulator=given)
         return connect(backend)  # else the embedded one is emulator_at(data dir), the same as self.emulator
 

@@ -29,7 +29,7 @@ WIDE = 200  # columns when the output is not a terminal (a pipe, a log file): ta
 MANAGER = "anna.petrova@agency.test"
 ACCOUNT = "elena.account@agency.test"
 
-SPECIALISTS = [
+SPECIALISTS: list[dict[str, Any]] = [
     {"email": MANAGER, "name": "Анна Петрова", "role": "manager", "department": "marketing", "weekly_hours": 40},
     {"email": "dmitry.sokolov@agency.test", "name": "Дмитрий Соколов", "role": "designer", "department": "design"},
     {"email": "oleg.ivanov@agency.test", "name": "Олег Иванов", "role": "developer", "department": "dev"},
@@ -338,14 +338,18 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
 
         console.rule("exports")
         for c in app.store.clients.list():
+            if not c.spreadsheet_id:  # every demo client is provisioned above
+                continue
             path = out / "exports" / f"{c.slug}.xlsx"
             export_xlsx(app.sheets, c.spreadsheet_id, path)
             result.exports.append(path)
             line(f"  {path}")
-        path = out / "exports" / "turnover.xlsx"
-        export_xlsx(app.sheets, app.invoices.spreadsheet_id(create=False), path)
-        result.exports.append(path)
-        line(f"  {path}  (the agency's turnover plan)")
+        turnover_id = app.invoices.spreadsheet_id(create=False)
+        if turnover_id:  # made by the refresh above
+            path = out / "exports" / "turnover.xlsx"
+            export_xlsx(app.sheets, turnover_id, path)
+            result.exports.append(path)
+            line(f"  {path}  (the agency's turnover plan)")
         _print_moves(console, app)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see _term_as_interrupt), before or after the daemon's cycles
         result.stopped = True

@@ -29,6 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from sheetsync.app import App
+from sheetsync.emulator import Emulator
+from sheetsync.provision import ProvisionSettings, provision_client
+from sheetsync.sheets import Backend, connect
+from sheetsync.sheets.budget import QuotaSettings
+from sheetsync.sheets.retry import RetryPolicy
+from sheetsync.store import Store
+from sheetsync.store.models import SyncBase
+from sheetsync.store.values import dumps
+from sheetsync.sync import execute
+
 SA = "sheetsync@agency.test"
 MANAGER = "anna@agency.test"
 SPECIALISTS = [("anna@agency.test", "Анна Петрова", "manager"), ("dima@agency.test", "Дмитрий", "designer"),
@@ -105,8 +118,6 @@ def _task_fields(rnd: random.Random, i: int) -> dict[str, Any]:
 
 def make_store(path: Path, n_clients: int, rows: Mapping[int, int] | int, *, seed: int = 7) -> tuple[Any, dict]:
     """The store: reference data, ``n_clients`` clients and their tasks (``rows``: per client, or by index)."""
-    from sheetsync.store import Store
-
     store = Store.open(path)
     for email, name, role in SPECIALISTS:
         store.specialists.upsert(email, name=name, role=role)
@@ -142,12 +153,6 @@ def clone_spreadsheet(emu: Any, sid: str, n: int) -> list[str]:
 @contextlib.contextmanager
 def bulk_base() -> Iterator[None]:
     """Set-up only: the engine's base upsert, one SELECT per spreadsheet instead of one per cell."""
-    from sqlalchemy import select
-
-    from sheetsync.store.models import SyncBase
-    from sheetsync.store.values import dumps
-    from sheetsync.sync import execute
-
     original = execute._put_base
 
     def put_base(session: Any, spreadsheet_id: str, rows: Mapping[tuple[str, str, str], Any]) -> None:
@@ -172,13 +177,6 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
           grid_rows: int | None = None, tmp: Path | None = None, seed: int = 7, quota: bool = False,
           clock: Any = None, synced_clients: int | None = None) -> Agency:
     """An agency of ``n_clients`` in steady state (every sheet in sync, nothing pending)."""
-    from sheetsync.emulator import Emulator
-    from sheetsync.provision import ProvisionSettings, provision_client
-    from sheetsync.sheets import Backend, connect
-    from sheetsync.sheets.budget import QuotaSettings
-    from sheetsync.sheets.retry import RetryPolicy
-    from sheetsync.sync.engine import SyncEngine
-
     tmp = tmp or Path(tempfile.mkdtemp(prefix="sheetsync-bench-"))
     rows: dict[int, int] = {-1: rows_per_client}
     if first_client_rows is not None:
@@ -198,7 +196,7 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
     for slug, sid in zip(slugs[1:], clone_spreadsheet(emu, first, len(slugs) - 1), strict=True):
         store.clients.set_spreadsheet(slug, sid, origin="cli", actor="bench")
         sids[slug] = sid
-    engine = SyncEngine(store, sheets)
+    engine = App.of(store, sheets).engine(stage_clock=False)  # the bare engine: the sync alone is measured
     with bulk_base():
         engine.cycle(sorted(synced))
     engine.cycle(sorted(synced))  # our own writes moved modifiedTime: one read each to see nothing to do

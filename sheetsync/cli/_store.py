@@ -1,4 +1,10 @@
-"""Shared by the store commands: loading the config, opening the store, who the actor is."""
+"""Shared by the commands: loading the config, opening the App (store and transport), who the actor is.
+
+Every command gets its store and its transport from an :class:`~sheetsync.app.App` (the one place
+that wires them); this module only turns their failures into one line. Imports of sheetsync's own
+packages are inside the functions: every command module imports this one, and `sheetsync --help`
+should not load SQLAlchemy or gspread.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from typing import TYPE_CHECKING
 from ._app import config_error, fail
 
 if TYPE_CHECKING:
+    from sheetsync.app import App
     from sheetsync.config import Config
+    from sheetsync.sheets.client import SheetsClient
     from sheetsync.store import Store
 
 ACTOR_HELP = "Who is making the change, for the change log (default: $SHEETSYNC_ACTOR or your login name)."
@@ -33,16 +41,40 @@ def load(config_opt: str | None) -> Config:
     return cfg
 
 
-def open_store(config: Config, *, load_reference: bool = False, hint: str = STORE_HINT) -> Store:
-    from sheetsync.store import Store, StoreError
+def open_app(config: Config, *, load_reference: bool = True, hint: str = STORE_HINT,
+             emulator_url: str | None = None) -> App:
+    """The command's App over ``config``, its store opened (a store that cannot be opened is one line).
 
+    ``load_reference``: make the store's clients, specialists and task types match the config (the
+    commands that only read or edit the store's own data, and `db`, open it without).
+    ``emulator_url``: a served emulator instead of the embedded one (``--emulator-url``)."""
+    from sheetsync.app import App
+    from sheetsync.store import StoreError
+
+    the_app = App(config, load_reference=load_reference, emulator_url=emulator_url)
     try:
-        return Store.from_config(config, load_reference=load_reference)
+        the_app.store  # noqa: B018 - opened here, so its failure is reported here
     except StoreError as e:  # the store's own message already names the (masked) URL and what to check
         text, sep, advice = str(e).partition(". Check the URL")
         fail(text, f"check the URL{advice}" if sep else hint)
     except Exception as e:  # noqa: BLE001 - database drivers raise many kinds; shown to a person
         fail(f"cannot open the store at {config.store_url}: {e.__class__.__name__}: {e}", hint)
+    return the_app
+
+
+def open_store(config: Config, *, load_reference: bool = False, hint: str = STORE_HINT) -> Store:
+    """Only the store (the commands that never talk to Sheets)."""
+    return open_app(config, load_reference=load_reference, hint=hint).store
+
+
+def open_sheets(the_app: App) -> SheetsClient:
+    """The App's transport; a backend that cannot be reached (credentials, a bad kind) is one line."""
+    from sheetsync.sheets import SheetsError
+
+    try:
+        return the_app.sheets
+    except SheetsError as e:
+        fail(e.message, e.hint)
 
 
 def require_client(store: Store, slug: str | None) -> None:

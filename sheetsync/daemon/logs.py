@@ -29,8 +29,10 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         out.update(fields_of(record))
-        if record.exc_info or record.exc_text:
-            out["exc"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exc"] = record.exc_text
+        elif record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
 
 

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import schedule
@@ -188,8 +189,7 @@ class Daemon:
                     continue
                 if name == "invoices" and spec == "wed 09:00":  # default: before the configured meeting
                     spec = f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
-                add_job(sched, spec, lambda n=name, f=func: self.run_job(n, f), name=name,
-                        timezone=cfg.agency.timezone)
+                add_job(sched, spec, partial(self.run_job, name, func), name=name, timezone=cfg.agency.timezone)
         return sched
 
     def _install_signals(self) -> dict[int, Any]:
