@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ from typing import Any
 import tomli_w
 from rich.console import Console
 from rich.table import Table
+
+from sheetsync.app import App
+from sheetsync.cli.ops import export_xlsx
+from sheetsync.cli.view import DEFAULT_PORT
+from sheetsync.daemon import Daemon, DaemonSettings
+from sheetsync.daemon.logs import configure
+from sheetsync.sync.resolve import resolve_conflict
 
 MARKER = ".sheetsync-demo"
 WIDE = 200  # columns when the output is not a terminal (a pipe, a log file): tables and ids never wrap
@@ -224,8 +232,6 @@ def script(app: Any, emulator: Any, say: Callable[[str], None], config_path: Pat
         key = state.get("taken") or manager.first_key("В работе")
         manager.set("В работе", key, "Срок", "завтра")
         say(f"manager Anna types «завтра» as {key}'s deadline — not a date: flagged, not applied")
-        from sheetsync.sync.resolve import resolve_conflict
-
         open_ = [c for c in app.store.sync.conflicts("romashka") if c.entity_key == state.get("conflict")]
         if open_:
             c = open_[-1]
@@ -273,11 +279,6 @@ def prepare_dir(out: Path) -> None:
 
 def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: float = 1.0,
              console: Console | None = None, today: dt.date | None = None) -> DemoResult:
-    from sheetsync.app import App
-    from sheetsync.cli.ops import export_xlsx
-    from sheetsync.daemon import Daemon, DaemonSettings
-    from sheetsync.daemon.logs import configure
-
     console = console or Console()
     if not console.is_terminal:
         console.width = max(console.width, WIDE)  # a pipe or a file: no wrapping at 80, no split ids
@@ -398,17 +399,12 @@ def plan_period(today: dt.date) -> str:
 
 def view_line(exe: str, config: str) -> str | None:
     """The demo's last line: how to open the spreadsheets in a browser (`sheetsync view`, docs/view.md)."""
-    from sheetsync.cli.view import DEFAULT_PORT
-
     return f"{exe} view --config {config}   then open http://127.0.0.1:{DEFAULT_PORT}/view/"
 
 
 def command() -> str:
     """How to type sheetsync here: ``sheetsync`` when that is on PATH (and is this one), else the path of
     the venv's script relative to the current folder (``.venv/bin/sheetsync``)."""
-    import shutil
-    import sys
-
     here = Path(sys.executable).with_name("sheetsync")
     found = shutil.which("sheetsync")
     if not here.exists():

@@ -12,6 +12,9 @@ import getpass
 import os
 from typing import TYPE_CHECKING
 
+from sheetsync.redact import add_url_password
+from sheetsync.sheets import SheetsError
+
 from ._app import config_error, fail
 
 if TYPE_CHECKING:
@@ -28,7 +31,6 @@ STORE_HINT = "check `[store] url` in the config and that the database server is 
 def load(config_opt: str | None) -> Config:
     """The config (its store password remembered as a secret, so no message or log line shows it)."""
     from sheetsync.config import ConfigError, config_path, load_config
-    from sheetsync.redact import add_url_password
 
     path = config_path(config_opt)
     try:
@@ -69,8 +71,6 @@ def open_store(config: Config, *, load_reference: bool = False, hint: str = STOR
 
 def open_sheets(the_app: App) -> SheetsClient:
     """The App's transport; a backend that cannot be reached (credentials, a bad kind) is one line."""
-    from sheetsync.sheets import SheetsError
-
     try:
         return the_app.sheets
     except SheetsError as e:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, SafeGroup, app, console, err_console, fail
 from ._store import load, open_app, open_sheets
+
+# sheetsync.invoices (pandas) is imported inside the commands: every command module is imported at start-up
 
 if TYPE_CHECKING:
     from sheetsync.invoices import Invoices
@@ -64,8 +69,6 @@ def _fmt(v: Any) -> str:
 @invoices_app.command("refresh")
 def refresh_cmd(month: MonthOpt = None, config: ConfigOpt = None) -> None:
     """Take accounts' edits from the month tab, then rewrite it with marks, totals and warnings."""
-    from sheetsync.sheets import SheetsError
-
     inv = open_invoices(config)
     month = _month(inv, month)
     try:
@@ -103,8 +106,6 @@ def diff_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """What we expected at the last meeting against now."""
-    import datetime as dt
-
     inv = open_invoices(config, sheets=False)
     month = _month(inv, month)
     try:
@@ -125,8 +126,6 @@ def diff_cmd(
 @invoices_app.command("share")
 def share_cmd(config: ConfigOpt = None) -> None:
     """Share the turnover spreadsheet with exactly `invoices.editor_emails` (after changing that list)."""
-    from sheetsync.sheets import SheetsError
-
     inv = open_invoices(config)
     try:
         changed = inv.share()

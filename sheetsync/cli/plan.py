@@ -13,6 +13,9 @@ from rich.table import Table
 from ._app import CONFIG_HELP, app, console, err_console, fail, shown
 from ._store import STORE_HINT, load, open_app, open_sheets, require_client
 
+# planning (and pandas, for the stage report) is imported inside the commands: every command module is
+# imported at start-up
+
 if TYPE_CHECKING:
     from sheetsync.app import App
     from sheetsync.planning.calendar import Period

@@ -8,8 +8,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, app, console, err_console, fail, shown
 from ._store import load, open_app, open_sheets
+
+# provisioning and the templates (pydantic, SQLAlchemy) are imported inside the command: every command
+# module is imported at start-up
 
 if TYPE_CHECKING:
     from sheetsync.app import App
@@ -37,7 +42,6 @@ def provision_cmd(
     Re-running is safe: a spreadsheet that has not drifted costs a few reads and no writes.
     """
     from sheetsync.provision import ProvisionError, ProvisionSettings, provision_client
-    from sheetsync.sheets import SheetsError
     from sheetsync.templates import TemplateError, load_templates
 
     if recreate and all_:

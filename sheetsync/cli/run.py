@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, app, err_console, fail
 from ._store import load, open_app
+
+# the config's limits (pydantic) and the daemon (SQLAlchemy) are imported inside the command: every command
+# module is imported at start-up
 
 if TYPE_CHECKING:
     from sheetsync.app import App
@@ -53,7 +58,6 @@ def run_cmd(
     from sheetsync.config import MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS
     from sheetsync.daemon import Daemon, DaemonSettings, StoreLocked
     from sheetsync.daemon.logs import configure
-    from sheetsync.sheets import SheetsError
 
     lowest = 0.1 if os.environ.get(SHORT_INTERVAL_ENV) else MIN_SYNC_INTERVAL_SECONDS
     if interval is not None and not lowest <= interval <= MAX_SYNC_INTERVAL_SECONDS:

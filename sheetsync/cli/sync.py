@@ -16,8 +16,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, JSON_HELP, app, console, fail, print_json
+from ._store import load, open_app, require_client
 from .conflicts import conflicts_app
+
+# sheetsync's heavier packages (config: pydantic; store: SQLAlchemy; planning, daemon, emulator, view,
+# invoices: pandas) are imported inside the commands: every command module is imported at start-up.
 
 if TYPE_CHECKING:
     from sheetsync.app import App
@@ -60,8 +66,6 @@ def client_status(store: Any, *, slug: str | None = None) -> list[dict[str, Any]
 
 # --- commands ---------------------------------------------------------------------------------------
 def _open(config_opt: str | None) -> App:
-    from sheetsync.cli._store import load, open_app
-
     return open_app(load(config_opt))
 
 
@@ -74,9 +78,7 @@ def sync_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Sync clients' backlog and in-work sheets with the task store, both ways (exit 1 if a client failed)."""
-    from sheetsync.cli._store import require_client
     from sheetsync.daemon.lock import SYNC_HOLDER, StoreLocked, store_lock
-    from sheetsync.sheets import SheetsError
 
     the_app = _open(config)
     cfg, store = the_app.config, the_app.store
@@ -190,7 +192,6 @@ def conflicts_cmd(
     Settle one with `sheetsync conflicts resolve ID --take sheet|store|VALUE`."""
     if ctx.invoked_subcommand is not None:
         return
-    from sheetsync.cli._store import require_client
     from sheetsync.store.values import loads
 
     store = _open(config).store
@@ -225,7 +226,6 @@ def status_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Per client: last sync, pending conflicts, invalid cells (with the reason shown in the sheet)."""
-    from sheetsync.cli._store import require_client
     from sheetsync.store.values import loads
 
     the_app = _open(config)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
+
 from ._app import CONFIG_HELP, app, console, fail
 from ._store import load, open_app
 from .emulator import serve_until_stopped
@@ -31,7 +33,6 @@ def view_cmd(
     state: `sheetsync run --emulator-url http://127.0.0.1:PORT` (see docs/view.md).
     """
     from sheetsync.emulator.server import EmulatorServer
-    from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
     from sheetsync.view import ViewApp
     from sheetsync.view.conflicts import StoreConflicts
 

@@ -12,6 +12,8 @@ import logging
 import sys
 from typing import Any
 
+from sheetsync.redact import RedactingFilter
+
 # attributes every LogRecord has; anything else on a record came from `extra=`
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -55,8 +57,6 @@ def configure(*, json_lines: bool = False, level: int | str = logging.INFO, stre
     Every handler masks secrets (:class:`sheetsync.redact.RedactingFilter`): what reaches the journal or
     the log file never holds a password, key or token.
     """
-    from sheetsync.redact import RedactingFilter
-
     root = logging.getLogger("sheetsync")
     for h in list(root.handlers):
         if getattr(h, "_sheetsync", False):

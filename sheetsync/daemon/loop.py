@@ -316,7 +316,7 @@ class Daemon:
         if self.on_cycle is not None:
             self.on_cycle(self.cycles, report)
 
-    def run_job(self, name: str, func: Callable[[Any], str]) -> str | None:
+    def run_job(self, name: str, func: Callable[[App], str]) -> str | None:
         """Run one scheduled job; its failure is logged and counted, and the loop goes on."""
         if self.stopping:
             return None
