@@ -4,31 +4,55 @@
     app.provision("acme"); report = app.sync("acme"); app.plan("acme", period="2026-W48")
     app.invoices.refresh("2026-11")
 
-Each job lives in its own package and takes explicit dependencies; this class only builds them
-once and passes them along, so the CLI and the daemon share one code path with library users.
+This is the one place that turns a config into a store, a transport and a sync engine: the CLI, the
+daemon, the demo and the benchmarks all get theirs from an App (:meth:`App.from_config`, or
+:meth:`App.of` over parts already built). Each job lives in its own package and takes explicit
+dependencies; this class only builds them once and passes them along.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from .config import Config, load_config
+from .planning import PlanReport, plan_all, plan_client
+from .planning.sheets import refresh_client_sheets, stage_clock_hook
+from .provision import ProvisionResult, ProvisionSettings, provision_client
+from .sheets.client import Backend, SheetsClient, backend_from_config, connect, emulator_at
+from .store import Store
+from .sync.engine import ClientGate, CycleReport, SyncEngine, SyncReport, policy_from_config
 
 if TYPE_CHECKING:
     from .emulator import Emulator
-    from .sheets.client import SheetsClient
-    from .store import Store
+    from .invoices import Invoices
+
+Clock = Callable[[], dt.datetime]
 
 
 class App:
-    """sheetsync for one agency: ``store``, ``sheets`` (transport), ``emulator`` (embedded backend)."""
+    """sheetsync for one agency: ``store``, ``sheets`` (transport), ``emulator`` (embedded backend).
+
+    Parts given to the constructor are used as they are; the others are built from ``config`` on
+    first use. ``load_reference``: opening the store also makes its clients, specialists and task
+    types match the config (``sheetsync db`` and the store-only commands open it without).
+    ``emulator_url``: talk to an emulator served at that URL (`sheetsync emulator serve`, `sheetsync
+    view`) instead of the embedded one. ``clock``: the sync engines' clock (the benchmarks'
+    hand-advanced one; default: now, UTC).
+    """
 
     def __init__(self, config: Config, *, store: Store | None = None, sheets: SheetsClient | None = None,
-                 emulator: Emulator | None = None) -> None:
+                 emulator: Emulator | None = None, load_reference: bool = True, emulator_url: str | None = None,
+                 clock: Clock | None = None) -> None:
         self.config = config
+        self.load_reference = load_reference
+        self.emulator_url = emulator_url
+        self.clock = clock
         if store is not None:
             self.__dict__["store"] = store
         if emulator is not None:
@@ -41,52 +65,68 @@ class App:
         """Build from a config file path, a dict, a Config, or None (built-in defaults: emulator + SQLite)."""
         return cls(load_config(source), **kw)
 
+    @classmethod
+    def of(cls, store: Store, sheets: SheetsClient, *, config: Config | None = None,
+           clock: Clock | None = None) -> App:
+        """An App over a store and a transport already built (the benchmarks, tests): ``config`` defaults
+        to the built-in one, so the engines it makes sync with the default policy."""
+        return cls(config if config is not None else load_config(None), store=store, sheets=sheets, clock=clock)
+
     # --- the parts, built on first use ------------------------------------------------------
     @cached_property
     def store(self) -> Store:
-        from .store import Store
-
-        return Store.from_config(self.config, load_reference=True)
+        return Store.from_config(self.config, load_reference=self.load_reference)
 
     @cached_property
     def emulator(self) -> Emulator | None:
-        """The embedded emulator when the backend is ``emulator`` (persisted under the data dir)."""
+        """The embedded emulator when the backend is ``emulator``: the transport's own when one was given,
+        else the process's one instance persisted under the data dir (:func:`~.sheets.client.emulator_at`)."""
+        if "sheets" in self.__dict__ or self.emulator_url:
+            return self.sheets.emulator  # None when it is served
         if self.config.backend.type != "emulator":
             return None
-        from .emulator import Emulator
-
-        return Emulator(str(self.config.emulator_dir))
+        return emulator_at(str(self.config.emulator_dir))
 
     @cached_property
     def sheets(self) -> SheetsClient:
-        from .sheets.client import Backend, backend_from_config, connect
-
+        """The transport: the configured backend, through the App's emulator when it is the embedded one."""
         backend = backend_from_config(self.config)
-        if self.emulator is not None:
-            backend = Backend(kind="emulator", emulator=self.emulator, quota=backend.quota, retry=backend.retry)
-        return connect(backend)
+        given = self.__dict__.get("emulator")
+        if self.emulator_url:
+            backend = Backend(kind="emulator", url=self.emulator_url, quota=backend.quota, retry=backend.retry)
+        elif given is not None:  # an emulator handed to the App (tests): talk to that one
+            backend = replace(backend, kind="emulator", emulator=given)
+        return connect(backend)  # else the embedded one is emulator_at(data dir), the same as self.emulator
+
+    # --- sync engines ------------------------------------------------------------------------
+    def engine(self, *, actor: str = "sheetsync", gate: ClientGate | None = None,
+               stage_clock: bool = True) -> SyncEngine:
+        """A new sync engine over this App's store and transport, with the config's conflict policy.
+
+        ``gate``: the daemon's say over each client's sync (its lease, its stop signal).
+        ``stage_clock=False``: the bare engine, without the "days in stage" after-step (the benchmarks
+        measure the sync alone; docs/sync.md).
+        """
+        hook = stage_clock_hook(self.store, self.config, self.sheets) if stage_clock else None
+        extra: dict[str, Any] = {"clock": self.clock} if self.clock is not None else {}
+        return SyncEngine(self.store, self.sheets, policy=policy_from_config(self.config.sync), actor=actor,
+                          after_sync=hook, gate=gate, **extra)
+
+    @cached_property
+    def sync_engine(self) -> SyncEngine:
+        """One engine per App: it caches each spreadsheet's layout, so steady cycles skip metadata reads."""
+        return self.engine()
 
     # --- jobs --------------------------------------------------------------------------------
-    def provision(self, slug: str):
-        """Create or repair ``slug``'s spreadsheet and its sharing; returns a ProvisionResult."""
-        from .provision import ProvisionSettings, provision_client
-
+    def provision(self, slug: str) -> ProvisionResult:
+        """Create or repair ``slug``'s spreadsheet and its sharing."""
         return provision_client(store=self.store, sheets=self.sheets, slug=slug,
                                 settings=ProvisionSettings.from_config(self.config))
 
-    def provision_all(self):
+    def provision_all(self) -> list[ProvisionResult]:
         return [self.provision(c.slug) for c in self.store.clients.list(active=True)]
 
-    @cached_property
-    def sync_engine(self):
-        """One engine per App: it caches each spreadsheet's layout, so steady cycles skip metadata reads."""
-        from .planning.sheets import stage_clock_hook
-        from .sync.engine import SyncEngine, policy_from_config
-
-        return SyncEngine(self.store, self.sheets, policy=policy_from_config(self.config.sync),
-                          after_sync=stage_clock_hook(self.store, self.config, self.sheets))
-
-    def sync(self, slug: str | None = None, *, dry_run: bool = False):
+    def sync(self, slug: str | None = None, *, dry_run: bool = False) -> SyncReport | CycleReport:
         """One two-way sync. ``app.sync("acme")`` returns acme's SyncReport (api_calls, pulled, pushed,
         conflicts, ...); ``app.sync()`` returns the CycleReport over every client that changed."""
         if slug is None:
@@ -98,12 +138,10 @@ class App:
         report.api_calls = cycle.api_calls
         return report
 
-    def plan(self, slug: str | None = None, period: str | None = None, *, dry_run: bool = False, today=None):
+    def plan(self, slug: str | None = None, period: str | None = None, *, dry_run: bool = False,
+             today: dt.date | None = None) -> PlanReport:
         """Plan backlog into in-work for ``period`` (default: the current week or month per config), then
         regenerate the plan-schedule, metrics and card reminders of the planned clients' sheets."""
-        from .planning import plan_all, plan_client
-        from .planning.sheets import refresh_client_sheets
-
         period = period or _current_period(self.config, today)
         report = (plan_client(self.store, self.config, slug, period, dry_run=dry_run, today=today) if slug
                   else plan_all(self.store, self.config, period, dry_run=dry_run, today=today))
@@ -115,9 +153,9 @@ class App:
         return report
 
     @cached_property
-    def invoices(self):
+    def invoices(self) -> Invoices:
         """The agency's turnover sheet: ``refresh(month)``, ``report(month)``, ``diff(month, since=)``."""
-        from .invoices import Invoices
+        from .invoices import Invoices  # here, not above: it loads pandas, which most commands never need
 
         return Invoices(self.store, self.sheets, self.config)
 
@@ -132,10 +170,7 @@ class App:
         self.close()
 
 
-def _current_period(config: Config, today=None) -> str:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
+def _current_period(config: Config, today: dt.date | None = None) -> str:
     today = today or dt.datetime.now(ZoneInfo(config.agency.timezone)).date()
     if config.planning.period == "month":
         return f"{today.year:04d}-{today.month:02d}"

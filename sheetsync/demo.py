@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,14 +25,20 @@ import tomli_w
 from rich.console import Console
 from rich.table import Table
 
-from .sheets.values import date_to_serial
+from sheetsync.app import App
+from sheetsync.cli.ops import export_xlsx
+from sheetsync.cli.view import DEFAULT_PORT
+from sheetsync.daemon import Daemon, DaemonSettings
+from sheetsync.daemon.logs import configure
+from sheetsync.sheets.values import date_to_serial
+from sheetsync.sync.resolve import resolve_conflict
 
 MARKER = ".sheetsync-demo"
 WIDE = 200  # columns when the output is not a terminal (a pipe, a log file): tables and ids never wrap
 MANAGER = "anna.petrova@agency.test"
 ACCOUNT = "elena.account@agency.test"
 
-SPECIALISTS = [
+SPECIALISTS: list[dict[str, Any]] = [
     {"email": MANAGER, "name": "Анна Петрова", "role": "manager", "department": "marketing", "weekly_hours": 40},
     {"email": "dmitry.sokolov@agency.test", "name": "Дмитрий Соколов", "role": "designer", "department": "design"},
     {"email": "oleg.ivanov@agency.test", "name": "Олег Иванов", "role": "developer", "department": "dev"},
@@ -226,8 +233,6 @@ def script(app: Any, emulator: Any, say: Callable[[str], None], config_path: Pat
         key = state.get("taken") or manager.first_key("В работе")
         manager.set("В работе", key, "Срок", "завтра")
         say(f"manager Anna types «завтра» as {key}'s deadline — not a date: flagged, not applied")
-        from sheetsync.sync.resolve import resolve_conflict
-
         open_ = [c for c in app.store.sync.conflicts("romashka") if c.entity_key == state.get("conflict")]
         if open_:
             c = open_[-1]
@@ -275,11 +280,6 @@ def prepare_dir(out: Path) -> None:
 
 def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: float = 1.0,
              console: Console | None = None, today: dt.date | None = None) -> DemoResult:
-    from sheetsync.app import App
-    from sheetsync.cli.ops import export_xlsx
-    from sheetsync.daemon import Daemon, DaemonSettings
-    from sheetsync.daemon.logs import configure
-
     console = console or Console()
     if not console.is_terminal:
         console.width = max(console.width, WIDE)  # a pipe or a file: no wrapping at 80, no split ids
@@ -340,14 +340,18 @@ def run_demo(out: str | Path = "demo-output", *, cycles: int = 8, interval: floa
 
         console.rule("exports")
         for c in app.store.clients.list():
+            if not c.spreadsheet_id:  # every demo client is provisioned above
+                continue
             path = out / "exports" / f"{c.slug}.xlsx"
             export_xlsx(app.sheets, c.spreadsheet_id, path)
             result.exports.append(path)
             line(f"  {path}")
-        path = out / "exports" / "turnover.xlsx"
-        export_xlsx(app.sheets, app.invoices.spreadsheet_id(create=False), path)
-        result.exports.append(path)
-        line(f"  {path}  (the agency's turnover plan)")
+        turnover_id = app.invoices.spreadsheet_id(create=False)
+        if turnover_id:  # made by the refresh above
+            path = out / "exports" / "turnover.xlsx"
+            export_xlsx(app.sheets, turnover_id, path)
+            result.exports.append(path)
+            line(f"  {path}  (the agency's turnover plan)")
         _print_moves(console, app)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see _term_as_interrupt), before or after the daemon's cycles
         result.stopped = True
@@ -396,17 +400,12 @@ def plan_period(today: dt.date) -> str:
 
 def view_line(exe: str, config: str) -> str | None:
     """The demo's last line: how to open the spreadsheets in a browser (`sheetsync view`, docs/view.md)."""
-    from sheetsync.cli.view import DEFAULT_PORT
-
     return f"{exe} view --config {config}   then open http://127.0.0.1:{DEFAULT_PORT}/view/"
 
 
 def command() -> str:
     """How to type sheetsync here: ``sheetsync`` when that is on PATH (and is this one), else the path of
     the venv's script relative to the current folder (``.venv/bin/sheetsync``)."""
-    import shutil
-    import sys
-
     here = Path(sys.executable).with_name("sheetsync")
     found = shutil.which("sheetsync")
     if not here.exists():

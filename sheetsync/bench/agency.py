@@ -8,8 +8,6 @@ How it is built (set-up, never measured):
   that freshly provisioned (still empty) spreadsheet under a new file id — what provisioning would
   have made, at a fraction of the cost (provisioning itself is measured on its own);
 * a first sync cycle fills every sheet with its client's tasks, a second confirms the steady state.
-  During the first cycle only, the engine's per-cell base upsert is swapped for a bulk one with the
-  same result (the SyncBase rows are identical); see docs/benchmarks.md for why.
 * with ``synced_clients`` (the large agencies), clients after the first ``synced_clients`` start with
   no tasks: their empty copy needs no first sync, so it is recorded as synced the way the engine's
   own first cycle would record it (a finished SyncRun with the sheet's modifiedTime and the store's
@@ -27,6 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sheetsync.app import App
+from sheetsync.emulator import Emulator
+from sheetsync.provision import ProvisionSettings, provision_client
+from sheetsync.sheets import Backend, connect
+from sheetsync.sheets.budget import QuotaSettings
+from sheetsync.sheets.retry import RetryPolicy
+from sheetsync.store import Store
 
 SA = "sheetsync@agency.test"
 MANAGER = "anna@agency.test"
@@ -104,8 +110,6 @@ def _task_fields(rnd: random.Random, i: int) -> dict[str, Any]:
 
 def make_store(path: Path, n_clients: int, rows: Mapping[int, int] | int, *, seed: int = 7) -> tuple[Any, dict]:
     """The store: reference data, ``n_clients`` clients and their tasks (``rows``: per client, or by index)."""
-    from sheetsync.store import Store
-
     store = Store.open(path)
     for email, name, role in SPECIALISTS:
         store.specialists.upsert(email, name=name, role=role)
@@ -142,13 +146,6 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
           grid_rows: int | None = None, tmp: Path | None = None, seed: int = 7, quota: bool = False,
           clock: Any = None, synced_clients: int | None = None) -> Agency:
     """An agency of ``n_clients`` in steady state (every sheet in sync, nothing pending)."""
-    from sheetsync.emulator import Emulator
-    from sheetsync.provision import ProvisionSettings, provision_client
-    from sheetsync.sheets import Backend, connect
-    from sheetsync.sheets.budget import QuotaSettings
-    from sheetsync.sheets.retry import RetryPolicy
-    from sheetsync.sync.engine import SyncEngine
-
     tmp = tmp or Path(tempfile.mkdtemp(prefix="sheetsync-bench-"))
     rows: dict[int, int] = {-1: rows_per_client}
     if first_client_rows is not None:
@@ -168,7 +165,7 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
     for slug, sid in zip(slugs[1:], clone_spreadsheet(emu, first, len(slugs) - 1), strict=True):
         store.clients.set_spreadsheet(slug, sid, origin="cli", actor="bench")
         sids[slug] = sid
-    engine = SyncEngine(store, sheets)
+    engine = App.of(store, sheets).engine(stage_clock=False)  # the bare engine: the sync alone is measured
     engine.cycle(sorted(synced))
     engine.cycle(sorted(synced))  # our own writes moved modifiedTime: one read each to see nothing to do
     rest = [s for s in slugs if s not in synced]

@@ -5,10 +5,25 @@ Every job returns :class:`Row` s; :mod:`.report` turns them into tables, CSV and
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.util
 import math
 import pickle
+import random
+import tracemalloc
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
+from gspread_dataframe import set_with_dataframe  # type: ignore[import-untyped]  # no stubs, no py.typed
+
+from sheetsync.app import App
+from sheetsync.emulator import Emulator
+from sheetsync.provision import ProvisionSettings, provision_client
+from sheetsync.sheets import Backend, connect
+from sheetsync.sheets.budget import QuotaSettings
+from sheetsync.sheets.retry import RetryPolicy
 
 from .agency import MANAGER, SA, Agency, build, make_store
 from .meter import Measure, measure
@@ -29,8 +44,6 @@ class World:
     """One agency in steady state, and its naive twin (a copy of the same spreadsheets)."""
 
     def __init__(self, agency: Agency) -> None:
-        from sheetsync.emulator import Emulator
-
         self.a = agency
         self.twin = Emulator()
         self.twin.files = pickle.loads(pickle.dumps(agency.emu.files))
@@ -48,8 +61,6 @@ class World:
             self.a.emu = emu
 
     def change(self, slugs: list[str], share: float, seed: int = 3) -> list[str]:
-        import random
-
         k = 0 if share <= 0 else max(1, round(len(slugs) * share))
         chosen = random.Random(seed + self.a._edits).sample(slugs, k)
         for slug in chosen:
@@ -107,10 +118,6 @@ def scaled(m: Measure, factor: float) -> Measure:
 # --- jobs -------------------------------------------------------------------------------------------
 def provision_job(world: World) -> Row:
     """Provision one new client: ours (create + one structural batch + sharing) against the naive way."""
-    from gspread_dataframe import set_with_dataframe
-
-    from sheetsync.provision import ProvisionSettings, provision_client
-
     a = world.a
     a.store.clients.create("newclient", name="New client", contacts="", manager_email=MANAGER, tracker_url="",
                            viewer_emails=["client@example.com"], editor_emails=[MANAGER], locale="ru",
@@ -120,8 +127,6 @@ def provision_job(world: World) -> Row:
     a.store.clients.archive("newclient", origin="cli", actor="bench")  # out of the cycles that follow
     templates = world.naive.templates
     with measure(world.twin, SA) as naive:  # create, a worksheet per kind, headers by dataframe, share
-        import pandas as pd
-
         sh = world.naive.gc.create("New client")
         first = sh.sheet1
         for kind in ("card", "backlog", "in_work", "plan_schedule", "metrics"):
@@ -188,8 +193,6 @@ def fifty_rows_job(world: World, slug: str) -> Row:
 
 def planning_job(rows: int) -> Row:
     """Planning a backlog (auto-estimates + capacity-bounded selection), pure: reuses scripts/bench_planning."""
-    import tracemalloc
-
     bp = _bench_planning()
     tracemalloc.start(1)
     cpu, taken = bp.pure(rows)
@@ -201,9 +204,6 @@ def planning_job(rows: int) -> Row:
 
 
 def _bench_planning() -> Any:
-    import importlib.util
-    from pathlib import Path
-
     path = Path(__file__).resolve().parents[2] / "scripts" / "bench_planning.py"
     spec = importlib.util.spec_from_file_location("bench_planning", path)
     if spec is None or spec.loader is None:
@@ -214,28 +214,17 @@ def _bench_planning() -> Any:
 
 
 def invoices_job(world: World) -> list[Row]:
-    """The monthly invoice refresh (first, then again with nothing changed), when the invoices package
-    offers ``Invoices(store, sheets, config).refresh(month)``. There is no naive counterpart: the tab is
-    generated whole either way."""
-    try:
-        from sheetsync.invoices import Invoices  # type: ignore[attr-defined]
-    except ImportError as e:
-        return [Row("monthly invoice refresh", "-", Measure(), note=f"not measured: {e}")]
-    return _invoices(world, Invoices)
-
-
-def _invoices(world: World, invoices_cls: Any) -> list[Row]:
-    from sheetsync.config import load_config
-
+    """The monthly invoice refresh (first, then again with nothing changed): ``App.invoices`` over the
+    agency's store and transport. There is no naive counterpart: the tab is generated whole either way."""
     a = world.a
     try:
-        inv = invoices_cls(a.store, a.sheets, load_config(None))
+        inv = App.of(a.store, a.sheets).invoices
         _seed_invoices(a, 200)
         with measure(a.emu, SA) as first:
             inv.refresh("2026-11")
         with measure(a.emu, SA) as again:
             inv.refresh("2026-11")
-    except Exception as e:  # noqa: BLE001 - another engineer's package, still in progress
+    except Exception as e:  # noqa: BLE001 - a failed measurement is a row saying so, not a failed benchmark
         return [Row("monthly invoice refresh", "-", Measure(), note=f"not measured: {type(e).__name__}: {e}")]
     return [Row("monthly invoice refresh", "200 invoices", first,
                 note="first refresh of the month (creates the turnover spreadsheet and its tabs)"),
@@ -244,8 +233,6 @@ def _invoices(world: World, invoices_cls: Any) -> list[Row]:
 
 
 def _seed_invoices(a: Agency, n: int) -> None:
-    import datetime as dt
-
     for i in range(n):
         slug = a.slugs[i % len(a.slugs)]
         a.store.invoices.create(slug, {"description": f"Invoice {i}", "amount": 1000 + 37 * i, "currency": "RUB",
@@ -273,15 +260,10 @@ def quota_check(world: World, slugs: list[str], share: float = 0.05) -> tuple[Me
     The emulator's clock is frozen for its quota during it, so every call lands in the same minute; our
     client has no budget and no retries, so any 429 shows. Returns the cost and the 429s.
     """
-    from sheetsync.sheets import Backend, connect
-    from sheetsync.sheets.budget import QuotaSettings
-    from sheetsync.sheets.retry import RetryPolicy
-    from sheetsync.sync.engine import SyncEngine
-
     a = world.a
     sheets = connect(Backend(emulator=a.emu, user=SA, quota=QuotaSettings(enabled=False),
                              retry=RetryPolicy(max_attempts=1)))
-    engine = SyncEngine(a.store, sheets)
+    engine = App.of(a.store, sheets).engine(stage_clock=False)  # the bare engine, as in agency.build
     engine._layouts = a.engine._layouts  # the daemon's warm layout cache
     world.change(slugs, share)
     engine.cycle(slugs)

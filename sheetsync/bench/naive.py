@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
+from gspread_dataframe import get_as_dataframe, set_with_dataframe  # type: ignore[import-untyped]  # no stubs
+
+from sheetsync.sync.layout import field_types
+from sheetsync.sync.normalise import from_store, to_sheet
+from sheetsync.templates import load_templates
 
 KINDS = ("backlog", "in_work")
 IN_WORK = ("planned", "in_progress", "waiting_client", "review", "done")
@@ -23,11 +28,6 @@ class NaiveSync:
     """Whole-sheet read and rewrite of each client's backlog and in-work sheets, every cycle."""
 
     def __init__(self, emu: Any, store: Any, user: str, *, locale: str = "ru") -> None:
-        from gspread_dataframe import get_as_dataframe, set_with_dataframe
-
-        from sheetsync.sync.layout import field_types
-        from sheetsync.templates import load_templates
-
         self._get, self._set = get_as_dataframe, set_with_dataframe
         self.gc = emu.gspread_client(user=user)
         self.store = store
@@ -49,8 +49,6 @@ class NaiveSync:
         return got
 
     def frame(self, tasks: Iterable[Any], kind: str) -> pd.DataFrame:
-        from sheetsync.sync.normalise import from_store, to_sheet
-
         spec = self.templates[kind]
         cols = list(spec.columns)
         wanted = ("backlog",) if kind == "backlog" else IN_WORK

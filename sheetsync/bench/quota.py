@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetsync.app import App
+
 from .agency import MANAGER, SA, build
 from .meter import measure
 
@@ -56,8 +58,6 @@ class FitRun:
 def run_fit(n: int, minutes: int = 10, share: float = 0.05, lag: float = 180.0, seed: int = 5,
             progress: Any = None) -> FitRun:
     """One agency of ``n`` clients (2 tasks each), ``minutes`` of the daemon under quota; see the module doc."""
-    from sheetsync.sync.engine import SyncEngine
-
     clock = Clock()
     t = time.perf_counter()
     a = build(n, 2, clock=clock, quota=True)  # one attempt per request: a 429 is never waited out
@@ -65,7 +65,7 @@ def run_fit(n: int, minutes: int = 10, share: float = 0.05, lag: float = 180.0, 
     if progress:
         progress(f"quota fit: {n:,} clients built in {time.perf_counter() - t:.0f} s; running {minutes} minutes")
     t = time.perf_counter()
-    engine = SyncEngine(a.store, a.sheets, clock=clock.utc)
+    engine = App.of(a.store, a.sheets, clock=clock.utc).engine(stage_clock=False)
     engine._layouts = a.engine._layouts  # the daemon's warm layout cache
     a.emu.drive_lag = lag
     for _ in range(3):  # steady state, before the quota is on

@@ -8,22 +8,29 @@ secrets masked (:mod:`sheetsync.redact`), printed without Rich markup so text su
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer import _click
 from typer.core import TyperGroup, TyperOption
+
+from sheetsync.redact import redact
+from sheetsync.sheets import SheetsError
+
+# config (pydantic) and the store (SQLAlchemy) are imported where an error needs them: every command
+# module imports this one, and `sheetsync --help` should not load them.
 
 DEBUG_ENV = "SHEETSYNC_DEBUG"
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("sheetsync")
     except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
@@ -113,8 +120,6 @@ def _root(
 
 def error_line(message: str, hint: str | None = None) -> str:
     """The one line :func:`fail` prints: ``error: WHAT — what to do: HINT``, secrets masked."""
-    from sheetsync.redact import redact
-
     if hint and message.endswith(f" — what to do: {hint}"):  # str(SheetsError) already carries its hint
         message = message[: -len(f" — what to do: {hint}")]
     text = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
@@ -133,10 +138,6 @@ def fail(message: str, hint: str | None = None, code: int = 1) -> NoReturn:
 
 def shown(text: Any) -> str:
     """Text from outside (messages, values) ready to go inside Rich markup: secrets masked, brackets kept."""
-    from rich.markup import escape
-
-    from sheetsync.redact import redact
-
     return escape(redact(text))
 
 
@@ -152,7 +153,6 @@ def config_error(e: Any) -> str:
 def report_exception(e: BaseException) -> NoReturn:
     """One line for an exception no command caught: person-facing kinds as they are, others named."""
     from sheetsync.config import ConfigError
-    from sheetsync.sheets import SheetsError
     from sheetsync.store import StoreError
 
     if isinstance(e, ConfigError):
@@ -163,8 +163,6 @@ def report_exception(e: BaseException) -> NoReturn:
         fail(str(e).strip("'\""), "check the names and keys given (`sheetsync status` lists the clients, "
              "`sheetsync log` the changes)")
     if isinstance(e, OSError) and e.strerror:
-        import errno
-
         where = f"{e.filename}: " if e.filename else ""
         if e.errno in (errno.ENOTDIR, errno.EEXIST):
             fail(f"{where}a file is in the way where a folder is needed", "choose a path whose folders are folders")
@@ -177,7 +175,5 @@ def report_exception(e: BaseException) -> NoReturn:
 
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout: one JSON document, secrets masked, no Rich styling."""
-    from sheetsync.redact import redact
-
     sys.stdout.write(redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")
     sys.stdout.flush()

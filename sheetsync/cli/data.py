@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from ._app import CONFIG_HELP, JSON_HELP, app, console, err_console, fail, print_json, shown
-from ._store import ACTOR_HELP, actor, load, open_store
+from ._store import ACTOR_HELP, actor, load, open_store, require_client
+
+# the store's modules (SQLAlchemy) are imported inside the commands: every command module is imported at start-up
 
 KINDS_HELP = "clients, tasks, invoices or metric_values"
 
@@ -99,8 +101,6 @@ def log_cmd(
 ) -> None:
     """Show the change log: who changed what, from where, old and new values."""
     from sheetsync.store import StoreError
-
-    from ._store import require_client
 
     store = open_store(load(config))
     try:

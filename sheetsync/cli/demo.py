@@ -10,6 +10,9 @@ import typer
 
 from ._app import app, console, fail
 
+# sheetsync.demo (the whole library behind it) is imported inside the command: every command module is
+# imported at start-up; .view there too, so `view` keeps its place in `sheetsync --help`
+
 
 @app.command("demo")
 def demo_cmd(

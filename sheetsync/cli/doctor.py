@@ -8,10 +8,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError, connect
 from sheetsync.sheets.checks import FAIL, OK, SKIP, WARN, Check, diagnose
 from sheetsync.sheets.client import Backend, backend_from_config
+from sheetsync.sheets.deepcheck import deep_check
 
 from ._app import CONFIG_HELP, app, console, fail
+from ._store import load
+
+# the store (SQLAlchemy) is imported inside the check that opens it: every command module is imported at start-up
 
 _STYLE = {OK: "[green]ok[/]", WARN: "[yellow]warn[/]", FAIL: "[bold red]FAIL[/]", SKIP: "[dim]skip[/]"}
 
@@ -83,8 +88,6 @@ def doctor(
     --deep also runs sheetsync's request kinds on a scratch spreadsheet and compares Google's answers
     with the emulator's.
     """
-    from sheetsync.cli._store import load
-
     cfg = load(config)
     backend = backend_from_config(cfg)
     if credentials is not None:
@@ -124,9 +127,6 @@ def render_deep(report) -> Table:
 
 def run_deep(backend: Backend, *, share_with: str | None = None) -> int:
     """Run the deep check against ``backend`` and print the differences; 1 when there are any."""
-    from sheetsync.sheets import SheetsError, connect
-    from sheetsync.sheets.deepcheck import deep_check
-
     try:
         client = connect(backend)
     except SheetsError as e:

@@ -40,7 +40,7 @@ def serve(
         fail(f"--port {port} is not a TCP port number (0 to 65535)", "give a port such as 8765, or 0 to pick a free one")
     if data is not None and data.exists() and not data.is_dir():
         fail(f"--data {data} is a file, not a folder", "give a folder (it is created if missing)")
-    try:
+    try:  # not sheets.client.emulator_at: the server is the process's only instance, with its own options
         emu = Emulator(str(data) if data else None, quota=quota, drive_lag=drive_lag)
     except (RuntimeError, OSError) as e:
         fail(f"cannot open the emulator data in {data}: {e}", "check the path, or start with another --data directory")

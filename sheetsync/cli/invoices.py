@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, SafeGroup, app, console, err_console, fail
+from ._store import load, open_app, open_sheets
+
+# sheetsync.invoices (pandas) is imported inside the commands: every command module is imported at start-up
+
+if TYPE_CHECKING:
+    from sheetsync.invoices import Invoices
 
 invoices_app = typer.Typer(cls=SafeGroup, help="The agency's turnover (invoice-planning) sheet.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
@@ -17,22 +26,15 @@ MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="The month, 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)]
 
 
-def open_invoices(config_opt: str | None, *, sheets: bool = True) -> Any:
-    """The ``Invoices`` facade over the configured store and backend (what ``app.invoices`` is)."""
-    from sheetsync.cli._store import load, open_store
-    from sheetsync.invoices import Invoices
-    from sheetsync.sheets import SheetsError, connect
-    from sheetsync.sheets.client import backend_from_config
+def open_invoices(config_opt: str | None, *, sheets: bool = True) -> Invoices:
+    """The App's ``Invoices`` facade; ``sheets=False`` for the reports, which read only the store."""
+    from sheetsync.invoices import Invoices  # here: it loads pandas, which most commands never need
 
-    cfg = load(config_opt)
-    store = open_store(cfg, load_reference=True)
-    client = None
-    if sheets:
-        try:
-            client = connect(backend_from_config(cfg))
-        except SheetsError as e:
-            fail(str(e), getattr(e, "hint", None))
-    return Invoices(store, client, cfg)
+    the_app = open_app(load(config_opt))
+    if not sheets:  # no transport, so no credentials needed
+        return Invoices(the_app.store, None, the_app.config)
+    open_sheets(the_app)  # a backend that cannot be reached is one line here
+    return the_app.invoices
 
 
 def _month(inv: Any, month: str | None) -> str:
@@ -67,8 +69,6 @@ def _fmt(v: Any) -> str:
 @invoices_app.command("refresh")
 def refresh_cmd(month: MonthOpt = None, config: ConfigOpt = None) -> None:
     """Take accounts' edits from the month tab, then rewrite it with marks, totals and warnings."""
-    from sheetsync.sheets import SheetsError
-
     inv = open_invoices(config)
     month = _month(inv, month)
     try:
@@ -106,8 +106,6 @@ def diff_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """What we expected at the last meeting against now."""
-    import datetime as dt
-
     inv = open_invoices(config, sheets=False)
     month = _month(inv, month)
     try:
@@ -128,8 +126,6 @@ def diff_cmd(
 @invoices_app.command("share")
 def share_cmd(config: ConfigOpt = None) -> None:
     """Share the turnover spreadsheet with exactly `invoices.editor_emails` (after changing that list)."""
-    from sheetsync.sheets import SheetsError
-
     inv = open_invoices(config)
     try:
         changed = inv.share()

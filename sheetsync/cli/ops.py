@@ -10,16 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
+from sheetsync.sheets import SheetsError
+from sheetsync.sheets.client import DRIVE_API
+from sheetsync.sheets.errors import translate
+
 from ._app import CONFIG_HELP, app, console, fail
+from .run import build_app
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_xlsx(sheets: Any, spreadsheet_id: str, path: str | Path) -> int:
     """Write the spreadsheet as an .xlsx file (one Drive call, quota-charged and retried like any read)."""
-    from sheetsync.sheets.client import DRIVE_API
-    from sheetsync.sheets.errors import translate
-
     try:
         resp = sheets.http.request("get", f"{DRIVE_API}/files/{spreadsheet_id}/export",
                                    params={"mimeType": XLSX_MIME})
@@ -45,9 +47,6 @@ def export_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Export a client's spreadsheet to an .xlsx file."""
-    from sheetsync.cli.run import build_app
-    from sheetsync.sheets import SheetsError
-
     if xlsx.is_dir():
         fail(f"--xlsx {xlsx} is a folder", f"give a file name, e.g. --xlsx {xlsx / (slug + '.xlsx')}")
     blocker = next((p for p in xlsx.parents if p.exists() and not p.is_dir()), None)

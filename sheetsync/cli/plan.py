@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ._app import CONFIG_HELP, app, console, err_console, fail, shown
+from ._store import STORE_HINT, load, open_app, open_sheets, require_client
+
+# planning (and pandas, for the stage report) is imported inside the commands: every command module is
+# imported at start-up
+
+if TYPE_CHECKING:
+    from sheetsync.app import App
+    from sheetsync.planning.calendar import Period
 
 PERIOD_HINT = "give --period as an ISO week (2026-W48) or a month (2026-11)"
 
 
-def _open(config_opt: str | None):
-    from sheetsync.cli._store import STORE_HINT, load, open_store
-
-    config = load(config_opt)
-    return config, open_store(config, hint=STORE_HINT + ", or run `sheetsync db upgrade`")
+def _open(config_opt: str | None) -> App:
+    return open_app(load(config_opt), load_reference=False, hint=STORE_HINT + ", or run `sheetsync db upgrade`")
 
 
 def _today(value: str | None) -> dt.date | None:
@@ -48,9 +55,8 @@ def plan_cmd(
         fail(f"both a client ({slug}) and --all were given", f"give one: `sheetsync plan {slug}` or `sheetsync plan --all`")
     if not slug and not all_:
         fail("say which client to plan", "give a client slug, e.g. `sheetsync plan acme --period 2026-W48`, or --all")
-    from sheetsync.cli._store import require_client
-
-    cfg, store = _open(config)
+    the_app = _open(config)
+    cfg, store = the_app.config, the_app.store
     require_client(store, slug)
     day = _today(today) or dt.date.today()
     try:
@@ -58,13 +64,13 @@ def plan_cmd(
     except PeriodError as e:
         fail(str(e), PERIOD_HINT)
     try:
-        report = (plan_all(store, cfg, p, dry_run=dry_run, today=day) if all_
-                  else plan_client(store, cfg, slug, p, dry_run=dry_run, today=day))
+        report = (plan_client(store, cfg, slug, p, dry_run=dry_run, today=day) if slug is not None
+                  else plan_all(store, cfg, p, dry_run=dry_run, today=day))
     except LookupError as e:
         fail(str(e), "check the client's slug and its tasks (`sheetsync status` lists the clients)")
     print_report(report)
     if sheets and not dry_run:
-        _refresh(store, cfg, report.clients, p, day)
+        _refresh(the_app, report.clients, p, day)
 
 
 def print_report(report) -> None:
@@ -87,10 +93,10 @@ def print_report(report) -> None:
     loads = Table(title="Load (all clients)")
     for col in ("Specialist", "Capacity, h", "Planned, h", "Load"):
         loads.add_column(col)
-    for load in sorted(report.loads.values(), key=lambda x: x.specialist.name):
-        pct = load.percent
+    for per in sorted(report.loads.values(), key=lambda x: x.specialist.name):
+        pct = per.percent
         colour = "red" if pct is not None and pct > 1 else "green"
-        loads.add_row(load.specialist.name, f"{load.capacity:g}", f"{round(load.planned, 2):g}",
+        loads.add_row(per.specialist.name, f"{per.capacity:g}", f"{round(per.planned, 2):g}",
                       f"[{colour}]{pct:.0%}[/]" if pct is not None else "—")
     console.print(loads)
     est = len(report.estimates)
@@ -98,15 +104,10 @@ def print_report(report) -> None:
                   f"auto-estimated {est}" + ("" if report.dry_run else f"; {report.written} tasks updated"))
 
 
-def _refresh(store, cfg, slugs, period, day) -> None:
+def _refresh(the_app: App, slugs: Sequence[str], period: Period, day: dt.date) -> None:
     from sheetsync.planning.sheets import SheetMissing, refresh_client_sheets
-    from sheetsync.sheets import SheetsError
-    from sheetsync.sheets.client import backend_from_config, connect
 
-    try:
-        client = connect(backend_from_config(cfg))
-    except SheetsError as e:
-        fail(e.message, e.hint)
+    store, cfg, client = the_app.store, the_app.config, open_sheets(the_app)
     for slug in slugs:
         try:
             refresh_client_sheets(store, cfg, client, slug, period, today=day)
@@ -132,7 +133,8 @@ def digest_cmd(
         fail(f"--lang {lang!r} is not supported", "use --lang ru or --lang en")
     if lead and manager:
         fail("give --manager or --lead, not both", "a manager's reminders and a lead's overruns are separate digests")
-    cfg, store = _open(config)
+    the_app = _open(config)
+    cfg, store = the_app.config, the_app.store
     if lead:
         known = sorted({x.lower() for x in cfg.stages.leads.values()})
         if lead.lower() not in known:
@@ -163,13 +165,14 @@ def stage_report_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Per client and stage: median and 90th-percentile working days in the stage, how often over the norm."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
 
     from sheetsync.planning.calendar import PeriodError, current_period, parse_period
     from sheetsync.planning.digest import agency_today, stage_report_for
     from sheetsync.planning.stages import status_name
 
-    cfg, store = _open(config)
+    the_app = _open(config)
+    cfg, store = the_app.config, the_app.store
     day = _today(today) or agency_today(cfg)
     try:
         p = parse_period(period) if period else current_period("month", day)
@@ -183,8 +186,6 @@ def stage_report_cmd(
         if csv == "-":
             print(text, end="")
         else:
-            from pathlib import Path
-
             Path(csv).write_text(text, encoding="utf-8")
             console.print(f"{len(df)} rows written to {csv}")
         return

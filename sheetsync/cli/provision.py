@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, app, console, err_console, fail, shown
+from ._store import load, open_app, open_sheets
+
+# provisioning and the templates (pydantic, SQLAlchemy) are imported inside the command: every command
+# module is imported at start-up
+
+if TYPE_CHECKING:
+    from sheetsync.app import App
 
 
-def _open(config_opt: str | None):
-    from sheetsync.cli._store import load, open_store
-    from sheetsync.store.reference import sync_reference_data
-
-    config = load(config_opt)
-    store = open_store(config)
-    sync_reference_data(store, config)  # clients, specialists and task types as the config says
-    return config, store
+def _open(config_opt: str | None) -> App:
+    """The App, its store's clients, specialists and task types as the config says."""
+    return open_app(load(config_opt), load_reference=True)
 
 
 @app.command("provision")
@@ -38,8 +42,6 @@ def provision_cmd(
     Re-running is safe: a spreadsheet that has not drifted costs a few reads and no writes.
     """
     from sheetsync.provision import ProvisionError, ProvisionSettings, provision_client
-    from sheetsync.sheets import SheetsError, connect
-    from sheetsync.sheets.client import backend_from_config
     from sheetsync.templates import TemplateError, load_templates
 
     if recreate and all_:
@@ -49,18 +51,16 @@ def provision_cmd(
              "client, or `sheetsync provision --all` for every active client")
     if not slug and not all_:
         fail("say which client to provision", "give a client slug, e.g. `sheetsync provision acme`, or --all")
-    cfg, store = _open(config)
+    the_app = _open(config)
+    cfg, store = the_app.config, the_app.store
     try:
         templates = load_templates()
     except TemplateError as e:
         fail(str(e), "fix the template file named above")
     settings = ProvisionSettings.from_config(cfg)
-    try:
-        sheets = connect(backend_from_config(cfg))
-    except SheetsError as e:
-        fail(e.message, e.hint)
-    slugs = [c.slug for c in store.clients.list(active=True)] if all_ else [slug]
-    if not all_ and store.clients.find(slug) is None:
+    sheets = open_sheets(the_app)
+    slugs = [c.slug for c in store.clients.list(active=True)] if all_ or slug is None else [slug]
+    if slug is not None and store.clients.find(slug) is None:
         known = ", ".join(c.slug for c in store.clients.list(active=None)) or "none yet"
         fail(f"no client {slug!r} (known: {known})", "check the slug, or add the client under [[clients]] in the config")
     if adopt:

@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, app, err_console, fail
+from ._store import load, open_app
+
+# the config's limits (pydantic) and the daemon (SQLAlchemy) are imported inside the command: every command
+# module is imported at start-up
+
+if TYPE_CHECKING:
+    from sheetsync.app import App
 
 EMULATOR_URL_ENV = "SHEETSYNC_EMULATOR_URL"
 #: tests against the emulator may sync more often than a real run may (there is no Google quota to keep)
 SHORT_INTERVAL_ENV = "SHEETSYNC_ALLOW_SHORT_INTERVAL"
 
 
-def build_app(config_opt: str | None, emulator_url: str | None = None):
+def build_app(config_opt: str | None, emulator_url: str | None = None) -> App:
     """The App for a config; ``emulator_url`` points it at a served emulator instead of the embedded one."""
-    from sheetsync.app import App
-    from sheetsync.cli._store import load, open_store
-
-    cfg = load(config_opt)
-    store = open_store(cfg, load_reference=True)
-    sheets = None
-    if emulator_url:
-        from sheetsync.sheets import Backend, connect
-        from sheetsync.sheets.client import backend_from_config
-
-        base = backend_from_config(cfg)
-        sheets = connect(Backend(kind="emulator", url=emulator_url, quota=base.quota, retry=base.retry))
-    return App(cfg, store=store, sheets=sheets)
+    return open_app(load(config_opt), emulator_url=emulator_url)
 
 
 @app.command("run")
@@ -61,7 +58,6 @@ def run_cmd(
     from sheetsync.config import MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS
     from sheetsync.daemon import Daemon, DaemonSettings, StoreLocked
     from sheetsync.daemon.logs import configure
-    from sheetsync.sheets import SheetsError
 
     lowest = 0.1 if os.environ.get(SHORT_INTERVAL_ENV) else MIN_SYNC_INTERVAL_SECONDS
     if interval is not None and not lowest <= interval <= MAX_SYNC_INTERVAL_SECONDS:

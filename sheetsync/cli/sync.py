@@ -10,27 +10,39 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sheetsync.sheets import SheetsError
+
 from ._app import CONFIG_HELP, JSON_HELP, app, console, fail, print_json
+from ._store import load, open_app, require_client
 from .conflicts import conflicts_app
+
+# sheetsync's heavier packages (config: pydantic; store: SQLAlchemy; planning, daemon, emulator, view,
+# invoices: pandas) are imported inside the commands: every command module is imported at start-up.
+
+if TYPE_CHECKING:
+    from sheetsync.app import App
+    from sheetsync.config import Config
+    from sheetsync.sheets.client import SheetsClient
+    from sheetsync.store import Store
+    from sheetsync.sync.engine import CycleReport, SyncEngine
 
 
 # --- library-level entry points --------------------------------------------------------------------
-def make_engine(store: Any, sheets: Any, config: Any | None = None) -> Any:
-    from sheetsync.planning.sheets import stage_clock_hook
-    from sheetsync.sync.engine import SyncEngine, policy_from_config
+def make_engine(store: Store, sheets: SheetsClient, config: Config | None = None) -> SyncEngine:
+    """The engine ``sheetsync sync`` uses over these parts (what :meth:`App.engine` builds)."""
+    from sheetsync.app import App
 
-    return SyncEngine(store, sheets, policy=policy_from_config(getattr(config, "sync", None)),
-                      after_sync=stage_clock_hook(store, config, sheets))
+    return App.of(store, sheets, config=config).engine()
 
 
-def run_sync(store: Any, sheets: Any, config: Any | None = None, *, slug: str | None = None,
-             dry_run: bool = False, engine: Any | None = None) -> Any:
+def run_sync(store: Store, sheets: SheetsClient, config: Config | None = None, *, slug: str | None = None,
+             dry_run: bool = False, engine: SyncEngine | None = None) -> CycleReport:
     """One cycle (all clients, or one): returns a :class:`~sheetsync.sync.engine.CycleReport`."""
     engine = engine or make_engine(store, sheets, config)
     return engine.cycle([slug] if slug else None, dry_run=dry_run, force=slug is not None or dry_run)
@@ -52,12 +64,9 @@ def client_status(store: Any, *, slug: str | None = None) -> list[dict[str, Any]
     return out
 
 
-# --- commands --------------------------------------------------------------------------------------
-def _open(config_opt: str | None):
-    from sheetsync.cli._store import load, open_store
-
-    cfg = load(config_opt)
-    return cfg, open_store(cfg, load_reference=True)
+# --- commands ---------------------------------------------------------------------------------------
+def _open(config_opt: str | None) -> App:
+    return open_app(load(config_opt))
 
 
 @app.command("sync")
@@ -69,21 +78,19 @@ def sync_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Sync clients' backlog and in-work sheets with the task store, both ways (exit 1 if a client failed)."""
-    from sheetsync.cli._store import require_client
     from sheetsync.daemon.lock import SYNC_HOLDER, StoreLocked, store_lock
-    from sheetsync.sheets import SheetsError, connect
-    from sheetsync.sheets.client import backend_from_config
 
-    cfg, store = _open(config)
+    the_app = _open(config)
+    cfg, store = the_app.config, the_app.store
     require_client(store, client)
     try:
         # a dry run writes nothing; a real one never runs beside the daemon: on SQLite it takes the
         # daemon's lock, on PostgreSQL the lease of each client it syncs (a worker's clients are left to it)
         with nullcontext() if dry_run else store_lock(cfg.store_url, holder=SYNC_HOLDER):
-            sheets = connect(backend_from_config(cfg))
+            sheets = the_app.sheets
             with _client_leases(store, client, dry_run) as (slugs, held):
-                report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run) if slugs is None else \
-                    make_engine(store, sheets, cfg).cycle(slugs, force=client is not None)
+                report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run, engine=the_app.sync_engine) \
+                    if slugs is None else the_app.sync_engine.cycle(slugs, force=client is not None)
             for slug in held:
                 console.print(f"[yellow]warning:[/] {slug}: a daemon worker holds this client and syncs it; "
                               f"left to it")
@@ -149,7 +156,8 @@ def _client_leases(store: Any, client: str | None, dry_run: bool) -> Iterator[tu
         return
     owner = f"sheetsync sync pid {os.getpid()} on {socket.gethostname()}"
     slugs = [client] if client else [c.slug for c in store.clients.list(active=True) if c.spreadsheet_id]
-    got, held = [], []
+    got: list[str] = []
+    held: list[str] = []
     try:
         for slug in slugs:
             (got if store.sync.acquire_lease(f"client:{slug}", owner, 3600.0) else held).append(slug)
@@ -184,10 +192,9 @@ def conflicts_cmd(
     Settle one with `sheetsync conflicts resolve ID --take sheet|store|VALUE`."""
     if ctx.invoked_subcommand is not None:
         return
-    from sheetsync.cli._store import require_client
     from sheetsync.store.values import loads
 
-    _cfg, store = _open(config)
+    store = _open(config).store
     require_client(store, client)
     rows = list_conflicts(store, slug=client, unresolved=not all_)
     if as_json:
@@ -219,10 +226,10 @@ def status_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Per client: last sync, pending conflicts, invalid cells (with the reason shown in the sheet)."""
-    from sheetsync.cli._store import require_client
     from sheetsync.store.values import loads
 
-    _cfg, store = _open(config)
+    the_app = _open(config)
+    _cfg, store = the_app.config, the_app.store
     require_client(store, client)
     if as_json:
         print_json(status_json(client_status(store, slug=client)))

@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
+from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
+
 from ._app import CONFIG_HELP, app, console, fail
+from ._store import load, open_app
 from .emulator import serve_until_stopped
 
 DEFAULT_PORT = 8766
@@ -29,10 +32,7 @@ def view_cmd(
     The same port also serves the emulator's API, so the daemon can run beside the view on the same
     state: `sheetsync run --emulator-url http://127.0.0.1:PORT` (see docs/view.md).
     """
-    from sheetsync.cli._store import load, open_store
-    from sheetsync.emulator import Emulator
     from sheetsync.emulator.server import EmulatorServer
-    from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
     from sheetsync.view import ViewApp
     from sheetsync.view.conflicts import StoreConflicts
 
@@ -45,11 +45,13 @@ def view_cmd(
     path = cfg.emulator_dir
     if path.exists() and not path.is_dir():
         fail(f"the emulator data {path} is a file, not a folder", "check [backend] data_dir / data_dir in the config")
+    the_app = open_app(cfg, load_reference=False)
     try:
-        emu = Emulator(str(path))
+        emu = the_app.emulator  # the process's one instance on that folder (demo: the daemon's)
     except (RuntimeError, OSError) as e:
         fail(f"cannot open the emulator data in {path}: {e}", "check the path and its permissions")
-    desk = StoreConflicts(open_store(cfg), operator=DEFAULT_EMULATOR_USER)  # conflicts settled from the page
+    assert emu is not None  # the backend is the embedded emulator (checked above)
+    desk = StoreConflicts(the_app.store, operator=DEFAULT_EMULATOR_USER)  # conflicts settled from the page
     view = ViewApp(emu, operator=person or DEFAULT_EMULATOR_USER, allow_remote=allow_remote, conflicts=desk)
     try:
         server = EmulatorServer(emu, host, port, view=view, api_from_remote=allow_remote)

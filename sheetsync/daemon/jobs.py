@@ -11,21 +11,33 @@ import datetime as dt
 import logging
 import zoneinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from sheetsync.planning import plan_all
+from sheetsync.planning.calendar import current_period
+from sheetsync.planning.digest import digests, lead_digests
+from sheetsync.planning.sheets import (
+    SheetMissing,
+    refresh_client_sheets,
+    refresh_metrics,
+    refresh_stage_clock,
+)
+from sheetsync.provision import ProvisionSettings
+from sheetsync.provision.sharing import check_sharing
+
+if TYPE_CHECKING:
+    from sheetsync.app import App
+    from sheetsync.config import Config
 
 log = logging.getLogger(__name__)
 
 
-def today_in(config: Any) -> dt.date:
+def today_in(config: Config) -> dt.date:
     return dt.datetime.now(zoneinfo.ZoneInfo(config.agency.timezone)).date()
 
 
-def plan_job(app: Any) -> str:
+def plan_job(app: App) -> str:
     """Plan every client's current period, then redraw their plan-schedule, metrics and card reminders."""
-    from sheetsync.planning import plan_all
-    from sheetsync.planning.calendar import current_period
-    from sheetsync.planning.sheets import SheetMissing, refresh_client_sheets
-
     cfg, day = app.config, today_in(app.config)
     period = current_period(cfg.planning.period, day)
     report = plan_all(app.store, cfg, period, today=day)
@@ -40,10 +52,8 @@ def plan_job(app: Any) -> str:
            f"{report.written} tasks updated, {refreshed} spreadsheets redrawn"
 
 
-def metrics_job(app: Any) -> str:
+def metrics_job(app: App) -> str:
     """Redraw every client's metrics sheet from the store (values typed there are read back first)."""
-    from sheetsync.planning.sheets import SheetMissing, refresh_metrics
-
     cfg, day = app.config, today_in(app.config)
     n = 0
     for c in app.store.clients.list(active=True):
@@ -57,17 +67,15 @@ def metrics_job(app: Any) -> str:
     return f"{n} metrics sheets redrawn"
 
 
-def invoices_job(app: Any) -> str:
+def invoices_job(app: App) -> str:
     """Refresh the turnover sheet for this month before the Wednesday planning meeting (pulls accounts' edits)."""
     return str(app.invoices.refresh(today_in(app.config).strftime("%Y-%m")))
 
 
-def stage_clock_job(app: Any) -> str:
+def stage_clock_job(app: App) -> str:
     """Bring every client's stage clock in its spreadsheet — the in-work sheet's "days in stage" and
     the card's waiting list — up to today, just after midnight in the agency's zone: working days
     change overnight, and the sync writes them only when it syncs that client."""
-    from sheetsync.planning.sheets import SheetMissing, refresh_stage_clock
-
     day = today_in(app.config)
     clocks = 0
     for c in app.store.clients.list(active=True):
@@ -81,14 +89,12 @@ def stage_clock_job(app: Any) -> str:
     return f"stage clock refreshed in {clocks} spreadsheets"
 
 
-def reminders_job(app: Any) -> str:
+def reminders_job(app: App) -> str:
     """Write each manager's digest of tasks waiting on the client too long, and each lead's digest of
     their managers' tasks over the stage norm (``stages.leads``), to ``<data_dir>/digests`` (and log them).
 
     Nothing is sent anywhere: ``sheetsync status`` lists today's files.
     """
-    from sheetsync.planning.digest import digests, lead_digests
-
     day = today_in(app.config)
     out = digests(app.store, app.config, today=day)
     leads = lead_digests(app.store, app.config, today=day)
@@ -106,21 +112,18 @@ def reminders_job(app: Any) -> str:
     return f"{len(out)} digests and {len(leads)} lead digests written to {folder}"
 
 
-def digest_folder(config: Any) -> Path:
+def digest_folder(config: Config) -> Path:
     """Where the daemon writes the digests: ``<data_dir>/digests``."""
     return Path(config.data_path) / "digests"
 
 
-def sharing_job(app: Any) -> str:
+def sharing_job(app: App) -> str:
     """Take back access to clients' spreadsheets that the config does not list (one Drive listing per client).
 
     Provisioning turns ``writersCanShare`` off, so editors cannot share; this catches what was shared
     anyway (someone with owner rights, a spreadsheet provisioned before that). One client's failure is
     logged and the others are still checked.
     """
-    from sheetsync.provision import ProvisionSettings
-    from sheetsync.provision.sharing import check_sharing
-
     settings = ProvisionSettings.from_config(app.config)
     checked, reverted, failed = 0, 0, 0
     for c in app.store.clients.list(active=True):

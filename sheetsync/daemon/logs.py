@@ -12,6 +12,8 @@ import logging
 import sys
 from typing import Any
 
+from sheetsync.redact import RedactingFilter
+
 # attributes every LogRecord has; anything else on a record came from `extra=`
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -29,8 +31,10 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         out.update(fields_of(record))
-        if record.exc_info or record.exc_text:
-            out["exc"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exc"] = record.exc_text
+        elif record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -53,8 +57,6 @@ def configure(*, json_lines: bool = False, level: int | str = logging.INFO, stre
     Every handler masks secrets (:class:`sheetsync.redact.RedactingFilter`): what reaches the journal or
     the log file never holds a password, key or token.
     """
-    from sheetsync.redact import RedactingFilter
-
     root = logging.getLogger("sheetsync")
     for h in list(root.handlers):
         if getattr(h, "_sheetsync", False):

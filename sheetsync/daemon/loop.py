@@ -19,17 +19,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
 from ..redact import redact
-from ..sync.engine import CycleReport, SyncEngine, SyncReport, policy_from_config
+from ..sync.engine import CycleReport, SyncReport
 from .health import DaemonMetrics, HealthServer
 from .jobs import JOBS
 from .lease import LeaseKeeper
 from .lock import store_lock
 from .scheduler import add_job, describe, job_spec, sync_spec
+
+if TYPE_CHECKING:
+    from ..app import App
 
 log = logging.getLogger("sheetsync.daemon")
 NOT_SYNCED = "not synced"
@@ -62,32 +66,10 @@ class _Backoff:
     last_error: str = ""
 
 
-class _DaemonEngine(SyncEngine):
-    """The sync engine, told by the daemon when to stop and which clients it may still touch."""
-
-    daemon: Daemon
-
-    def sync_client(self, slug: str, **kw: Any) -> SyncReport:  # type: ignore[override]
-        d = self.daemon
-        if d.stopping:
-            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, shutting down"])
-        if d.leases is not None and not d.leases.owns(slug):
-            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, lease lost to "
-                                                                   f"another worker"])
-        started = time.time()
-        r = super().sync_client(slug, **kw)
-        if r.failed:  # the daemon logs it once, with the reason and the retry (_after_cycle)
-            return r
-        log.info("client synced", extra={"client": slug, "worker": d.settings.worker_id, "started": started,
-                                          "ended": time.time(), "pulled": r.pulled, "pushed": r.pushed,
-                                          "conflicts": r.conflicts, "errors": r.errors, "calls": r.api_calls})
-        return r
-
-
 class Daemon:
     """Runs the jobs of one App until stopped. ``run()`` returns the process exit code."""
 
-    def __init__(self, app: Any, settings: DaemonSettings | None = None, *,
+    def __init__(self, app: App, settings: DaemonSettings | None = None, *,
                  on_cycle: Callable[[int, CycleReport], None] | None = None) -> None:
         self.app = app
         self.settings = settings or DaemonSettings()
@@ -105,9 +87,24 @@ class Daemon:
         self.leases: LeaseKeeper | None = (
             LeaseKeeper(app.store, self.settings.worker_id, ttl_seconds=self.settings.lease_ttl)
             if self.scale_out else None)
-        self.engine = _DaemonEngine(app.store, app.sheets, policy=policy_from_config(app.config.sync),
-                                    actor="daemon")
-        self.engine.daemon = self
+        self.engine = app.engine(actor="daemon", gate=self._gate)
+
+    def _gate(self, slug: str, sync: Callable[[], SyncReport]) -> SyncReport:
+        """The engine asks before each client: not while stopping, not once another worker has its lease;
+        each client synced is logged as it finishes (with when it started and ended)."""
+        if self.stopping:
+            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, shutting down"])
+        if self.leases is not None and not self.leases.owns(slug):
+            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, lease lost to "
+                                                                   f"another worker"])
+        started = time.time()
+        r = sync()
+        if r.failed:  # the daemon logs it once, with the reason and the retry (_after_cycle)
+            return r
+        log.info("client synced", extra={"client": slug, "worker": self.settings.worker_id, "started": started,
+                                          "ended": time.time(), "pulled": r.pulled, "pushed": r.pushed,
+                                          "conflicts": r.conflicts, "errors": r.errors, "calls": r.api_calls})
+        return r
 
     # --- stopping -------------------------------------------------------------------------------
     @property
@@ -192,8 +189,7 @@ class Daemon:
                     continue
                 if name == "invoices" and spec == "wed 09:00":  # default: before the configured meeting
                     spec = f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
-                add_job(sched, spec, lambda n=name, f=func: self.run_job(n, f), name=name,
-                        timezone=cfg.agency.timezone)
+                add_job(sched, spec, partial(self.run_job, name, func), name=name, timezone=cfg.agency.timezone)
         return sched
 
     def _install_signals(self) -> dict[int, Any]:
@@ -314,7 +310,7 @@ class Daemon:
         if self.on_cycle is not None:
             self.on_cycle(self.cycles, report)
 
-    def run_job(self, name: str, func: Callable[[Any], str]) -> str | None:
+    def run_job(self, name: str, func: Callable[[App], str]) -> str | None:
         """Run one scheduled job; its failure is logged and counted, and the loop goes on."""
         if self.stopping:
             return None

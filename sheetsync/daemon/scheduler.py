@@ -66,6 +66,6 @@ def describe(scheduler: schedule.Scheduler) -> list[tuple[str, str]]:
     """(job name, next run) for logging at start-up."""
     out = []
     for job in scheduler.get_jobs():
-        name = next(iter(job.tags), "?")
+        name = str(next(iter(job.tags), "?"))
         out.append((name, f"{job.next_run:%Y-%m-%d %H:%M:%S}" if job.next_run else "-"))
     return out

@@ -362,7 +362,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
         quota = backend.quota or QuotaSettings(enabled=False)  # the server's quotas are its own business
         clock = clock or time.monotonic
     elif backend.kind == "emulator":
-        emu = backend.emulator if backend.emulator is not None else _emulator_at(backend.emulator_path)
+        emu = backend.emulator if backend.emulator is not None else emulator_at(backend.emulator_path)
         gc = gspread.Client(auth=None, session=emu.session(backend.user))
         identity, creds_info = backend.user, None
         quota = backend.quota or _mirror_emulator_quota(emu)
@@ -399,8 +399,12 @@ _budgets_by_emulator: weakref.WeakKeyDictionary[Any, dict[QuotaSettings, Budget]
 _budgets_by_key: dict[tuple[str, QuotaSettings], Budget] = {}
 
 
-def _emulator_at(path: str | None) -> Emulator:
-    """One emulator per data path per process: two instances on one file would diverge."""
+def emulator_at(path: str | None) -> Emulator:
+    """The process's one emulator persisted at ``path`` (None: a new in-memory one).
+
+    Two instances on one file would diverge (each saves its own state over the other's), so every
+    part of a process that opens the embedded emulator — ``connect``, ``App.emulator``, ``sheetsync
+    view`` — gets it here."""
     from sheetsync.emulator import Emulator
 
     if path is None:

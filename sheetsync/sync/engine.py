@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..provision.render import layout_of, serial
@@ -129,6 +130,13 @@ def split_base(raw: Mapping[tuple[str, str, str], Any]) -> tuple[dict[str, BaseR
     return {key: BaseRow(sheets[key], vals) for key, vals in values.items()}, pending
 
 
+class ClientGate(Protocol):
+    """Say over each client's sync in a cycle: "may I sync this client now?" (the daemon: its stop signal,
+    its lease, its log line). Returns ``sync()``'s report, or a skipped one without calling it."""
+
+    def __call__(self, slug: str, sync: Callable[[], SyncReport]) -> SyncReport: ...
+
+
 class SyncEngine:
     """Two-way sync of every client's backlog and in-work sheets with the store."""
 
@@ -138,7 +146,8 @@ class SyncEngine:
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
                  metadata_limit: int = GOOGLE_LIMIT, backstop_minutes: float = 60.0,
                  backstop_per_cycle: int = 5,
-                 after_sync: Callable[[Any, Mapping[str, SheetLayout]], list[str]] | None = None) -> None:
+                 after_sync: Callable[[Any, Mapping[str, SheetLayout]], list[str]] | None = None,
+                 gate: ClientGate | None = None) -> None:
         self.store = store
         self.sheets = sheets
         self.templates = templates or load_templates()
@@ -155,6 +164,7 @@ class SyncEngine:
         # after a sync that applied: sheetsync's own computed cells (the stage clock's "days in stage");
         # its failure is a warning, never the sync's
         self.after_sync = after_sync
+        self.gate = gate  # consulted by cycle() before each client's sync
         # kept between cycles so a changed cell costs CPU for what changed, not for the whole sheet; each is
         # checked against the store before use (docs/sync.md "CPU"), and bounded by the clients synced
         self._types_cache: tuple[Any, dict[str, FieldType]] | None = None  # (dynamic lists, field types)
@@ -213,8 +223,9 @@ class SyncEngine:
                               f"(deleted or unshared); run `sheetsync provision {c.slug}`"]))
                 continue
             store_moved = last is None or last.store_change_id != counter
-            report.clients.append(self.sync_client(c.slug, dry_run=dry_run, modified_time=mtime, counter=counter,
-                                                   version=version, store_moved=store_moved))
+            sync = partial(self.sync_client, c.slug, dry_run=dry_run, modified_time=mtime, counter=counter,
+                           version=version, store_moved=store_moved)
+            report.clients.append(sync() if self.gate is None else self.gate(c.slug, sync))
         report.api_calls = (self.sheets.counts() - before).calls
         return report
 

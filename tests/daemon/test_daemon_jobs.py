@@ -24,18 +24,18 @@ def test_stop_between_clients_skips_the_rest(agency):
     for slug in ("alfa", "beta", "gamma"):
         agency.store.tasks.create(slug, {"title": "от команды"}, origin="cli", actor="team")
     d = Daemon(agency, DaemonSettings(worker_id="t", grace_seconds=0.1))
-    real = d.engine.__class__.__bases__[0].sync_client
+    real = type(d.engine).sync_client
 
     def first_then_stop(self, slug, **kw):
         r = real(self, slug, **kw)
         d.stop("test")  # SIGTERM arrives while the first client syncs
         return r
 
-    d.engine.__class__.__bases__[0].sync_client = first_then_stop
+    type(d.engine).sync_client = first_then_stop
     try:
         r = d.sync_cycle()
     finally:
-        d.engine.__class__.__bases__[0].sync_client = real
+        type(d.engine).sync_client = real
     done = [c.client for c in r.clients if not c.skipped]
     assert len(done) == 1 and all("shutting down" in c.warnings[0] for c in r.clients if c.skipped)
     assert not d.backoff  # skipped for shutdown is not a failure
