@@ -170,7 +170,7 @@ def build_gantt(
         spec = by_email.get(email) if email else None
         colour = colours.get(email, UNASSIGNED_COLOUR) if email else UNASSIGNED_COLOUR
         name = spec.name if spec else _t(locale, "Не назначено", "Unassigned")
-        if spec is not None:
+        if spec is not None and email:  # (a spec is only found for an email)
             load = loads.get(email) or SpecialistLoad(0.0, 0.0, {})
             pct = load.percent
             over = pct is not None and pct > 1.0 + 1e-9
