@@ -53,6 +53,8 @@ __all__ = [
 class TasksPort(Protocol):
     """``store.tasks`` (:class:`sheetsync.store.tasks.TaskRepository`)."""
 
+    def get(self, key: str, *, include_deleted: bool = False, session: Session | None = None) -> Task: ...
+
     def find(self, key: str, *, include_deleted: bool = False, session: Session | None = None) -> Task | None: ...
 
     def versions(self, client: ClientRef) -> dict[str, int]: ...
@@ -228,6 +230,10 @@ class StorePort(Protocol):
     def status_history(self, keys: Sequence[str] | None = None) -> list[tuple[Any, ...]]: ...
 
     def reserve_task_key(self, client: ClientRef, token: str) -> str: ...
+
+    def close(self) -> None:
+        """Dispose of the connections (for whoever opened the store and handed it on, e.g. `sheetsync view`)."""
+        ...
 
 
 # --- the transport -------------------------------------------------------------------------------------

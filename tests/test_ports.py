@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.emulator import Emulator
 from sheetsync.ports import (
     ClientsPort,
     DepartmentsPort,
@@ -65,7 +64,7 @@ def test_store_is_a_store_port(store: Store) -> None:
 
 
 def test_sheets_client_is_a_sheets_port() -> None:
-    client = connect(Emulator())
+    client = connect()  # a new in-memory emulator
     try:
         assert isinstance(client, SheetsPort)
     finally:
