@@ -16,10 +16,13 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .calendar import Period, current_period, parse_period
 from .cells import cell, conform_to_template, grid_rewrite
+
+if TYPE_CHECKING:
+    from sheetsync.templates import SheetSpec
 
 STATUS_COLOURS = {"achieved": "#93C47D", "on_track": "#D9EAD3", "lagging": "#F4CCCC", "no_data": "#EFEFEF"}
 STATUS_LABELS = {
@@ -38,7 +41,7 @@ _DEFAULT_HEADERS = {
 }
 
 
-def _template():
+def _template() -> SheetSpec | None:
     try:
         from sheetsync.templates import load_templates
 

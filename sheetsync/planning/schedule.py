@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .calendar import Period, WorkCalendar
 from .cells import cell, conform_to_template, grid_rewrite, status_label
 from .model import IN_WORK_STATUSES, SpecialistInfo, TaskInfo
 from .select import EPS, booked_spans
+
+if TYPE_CHECKING:
+    from sheetsync.templates import SheetSpec
 
 PALETTE = ("#A4C2F4", "#B6D7A8", "#F9CB9C", "#D5A6BD", "#A2C4C9", "#FFE599", "#B4A7D6", "#EA9999")
 UNASSIGNED_COLOUR = "#CCCCCC"
@@ -153,7 +157,7 @@ def build_gantt(
             merges.append((1, 2, cols[0], cols[-1] + 1))
     rows.append(row1)
 
-    def day_cell(col: int, **kw) -> dict:
+    def day_cell(col: int, **kw: Any) -> dict[str, Any]:
         if col == today_col and not kw.get("bg"):
             kw["bg"] = TODAY_COLUMN
         return cell(**kw)
@@ -219,7 +223,7 @@ def build_gantt(
     return Gantt(rows, merges, days, colours, task_rows, load_rows)
 
 
-def _template():
+def _template() -> SheetSpec | None:
     try:
         from sheetsync.templates import load_templates
 
