@@ -25,6 +25,7 @@ CONFIG_ENV = "SHEETSYNC_CONFIG"
 DEFAULT_CONFIG_NAME = "sheetsync.toml"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKWEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")  # a specialist's default working days
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SYNCED_TASK_FIELDS = (
     "title", "expected_result", "task_type", "role", "assignee", "estimate_hours", "estimate_source", "priority",
@@ -100,7 +101,7 @@ class SpecialistConfig(_Model):
     role: Key
     weekly_hours: float = Field(40.0, gt=0, le=168, description="a positive number of hours")
     working_days: list[Weekday] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        default_factory=lambda: list(WORKWEEK),
         min_length=1, description='a list of days from "mon" to "sun"',
     )
     department: str | None = None
@@ -240,6 +241,8 @@ class SharingConfig(_Model):
 #: the shortest sync interval the config and `sheetsync run --interval` accept (Google's quotas need the room)
 MIN_SYNC_INTERVAL_SECONDS = 5
 MAX_SYNC_INTERVAL_SECONDS = 86_400
+#: who wins a conflict per field group unless the config says otherwise
+DEFAULT_CONFLICT_POLICY: dict[str, Literal["sheet", "store"]] = {"default": "sheet", "team": "store"}
 
 
 class SyncConfig(_Model):
@@ -250,7 +253,7 @@ class SyncConfig(_Model):
     mass_delete_min_rows: int = Field(3, ge=1, description="a whole number of rows >= 1")
     field_groups: dict[str, list[str]] = Field(default_factory=lambda: {"team": ["actual_hours", "done_date"]})
     conflict_policy: dict[str, Literal["sheet", "store"]] = Field(
-        default_factory=lambda: {"default": "sheet", "team": "store"}, description='"sheet" or "store"'
+        default_factory=lambda: dict(DEFAULT_CONFLICT_POLICY), description='"sheet" or "store"'
     )
 
     @model_validator(mode="after")

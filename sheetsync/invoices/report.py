@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .layout import InvoiceFacts, MonthLayout
+from .layout import InvoiceFacts, MonthLayout, Totals
 
 CLIENT_COLUMNS: dict[str, dict[str, str]] = {
     "client": {"ru": "Клиент", "en": "Client"},
@@ -55,6 +55,6 @@ def department_totals(layout: MonthLayout) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(DEPARTMENT_COLUMNS))
 
 
-def _month(totals) -> dict[str, float]:
+def _month(totals: Totals) -> dict[str, float]:
     return {"plan": float(totals.month("plan")), "forecast": float(totals.month("forecast")),
             "fact": float(totals.month("fact")), "gap": float(sum(totals.gap))}

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .calendar import Period, current_period, parse_period
 from .cells import cell, conform_to_template, grid_rewrite
+
+if TYPE_CHECKING:
+    from sheetsync.templates import SheetSpec
 
 STATUS_COLOURS = {"achieved": "#93C47D", "on_track": "#D9EAD3", "lagging": "#F4CCCC", "no_data": "#EFEFEF"}
 STATUS_LABELS = {
@@ -38,7 +41,7 @@ _DEFAULT_HEADERS = {
 }
 
 
-def _template():
+def _template() -> SheetSpec | None:
     try:
         from sheetsync.templates import load_templates
 
@@ -69,7 +72,7 @@ class MetricInfo:
     def of(cls, obj: Any) -> MetricInfo:
         if isinstance(obj, MetricInfo):
             return obj
-        get = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
+        get: Callable[..., Any] = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
         target = get("target")
         return cls(get("key"), get("name") or get("key"), get("unit") or "", get("direction") or "up",
                    float(target) if target is not None else None, get("period") or "month")
@@ -134,15 +137,15 @@ def evaluate(
     if target is None:
         return MetricRow(metric, period, actual, None, None, "no_data", False, tuple(series_l))
     expected = target * elapsed_share(period, today)
-    percent = actual / expected if expected > 0 else None
+    share = actual / expected if expected > 0 else None
     if actual >= target:
         status = "achieved"
-    elif percent is not None and percent >= 1.0 - 1e-9:
+    elif share is not None and share >= 1.0 - 1e-9:
         status = "on_track"
     else:
         status = "lagging"
-    needs = status == "lagging" and percent is not None and percent < report_threshold
-    return MetricRow(metric, period, actual, round(expected, 4), _finite(percent), status, needs, tuple(series_l))
+    needs = status == "lagging" and share is not None and share < report_threshold
+    return MetricRow(metric, period, actual, round(expected, 4), _finite(share), status, needs, tuple(series_l))
 
 
 def _finite(x: float | None) -> float | None:

@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import OPEN_IN_WORK_STATUSES
 from .calendar import Period, WorkCalendar, parse_period
 from .estimates import AUTO_NOTE_PREFIXES, EstimateChange, TypeInfo, apply_estimates, auto_estimates
 from .model import SpecialistInfo, TaskInfo
 from .select import Decision, DecisionViews, Load, Selection, select_tasks
-from .settings import PlanningSettings
+from .settings import ConfigLike, PlanningSettings
+
+if TYPE_CHECKING:
+    from sheetsync.ports import StorePort
+    from sheetsync.store.models import Client
 
 ORIGIN = "planner"
 
@@ -45,10 +49,10 @@ class Snapshot:
     specialists: list[SpecialistInfo]
     types: dict[str, TypeInfo]
     tasks: list[TaskInfo]
-    clients: dict[str, Any]  # slug -> Client row
+    clients: dict[str, Client]  # slug -> Client row
 
 
-def read_snapshot(store: Any) -> Snapshot:
+def read_snapshot(store: StorePort) -> Snapshot:
     clients = {c.slug: c for c in store.clients.list(active=None)}
     slug_of = {c.id: c.slug for c in clients.values()}
     tasks = [TaskInfo.of(t, client=slug_of.get(t.client_id, "")) for t in store.tasks.list()]
@@ -116,7 +120,7 @@ def _kept_estimate_note(task: TaskInfo) -> list[str]:
 
 
 def plan_clients(
-    store: Any, config: Any, slugs: Sequence[str] | None, period: str | Period, *,
+    store: StorePort, config: ConfigLike, slugs: Sequence[str] | None, period: str | Period, *,
     dry_run: bool = False, today: dt.date | None = None,
 ) -> PlanReport:
     settings = PlanningSettings.from_config(config)
@@ -151,7 +155,7 @@ def _only_changes(writes: dict[str, dict[str, Any]], current: dict[str, TaskInfo
     return out
 
 
-def write_plan(store: Any, writes: dict[str, dict[str, Any]], actor: str) -> int:
+def write_plan(store: StorePort, writes: dict[str, dict[str, Any]], actor: str) -> int:
     """Apply the plan in one transaction through the task repository's bulk update (change log, origin=planner)."""
     if not writes:
         return 0
@@ -159,13 +163,13 @@ def write_plan(store: Any, writes: dict[str, dict[str, Any]], actor: str) -> int
     return len(writes)
 
 
-def plan_client(store: Any, config: Any, slug: str, period: str | Period, dry_run: bool = False,
+def plan_client(store: StorePort, config: ConfigLike, slug: str, period: str | Period, dry_run: bool = False,
                 today: dt.date | None = None) -> PlanReport:
     """Plan one client's backlog into ``period`` (other clients' work counts against capacity)."""
     return plan_clients(store, config, [slug], period, dry_run=dry_run, today=today)
 
 
-def plan_all(store: Any, config: Any, period: str | Period, dry_run: bool = False,
+def plan_all(store: StorePort, config: ConfigLike, period: str | Period, dry_run: bool = False,
              today: dt.date | None = None) -> PlanReport:
     """Plan every active client's backlog together: one queue by priority then age across clients."""
     return plan_clients(store, config, None, period, dry_run=dry_run, today=today)

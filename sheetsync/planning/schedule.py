@@ -13,12 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import IN_WORK_STATUSES, status_label
 from .calendar import Period, WorkCalendar
 from .cells import cell, conform_to_template, grid_rewrite
 from .model import SpecialistInfo, TaskInfo
 from .select import EPS, booked_spans
+
+if TYPE_CHECKING:
+    from sheetsync.templates import SheetSpec
 
 PALETTE = ("#A4C2F4", "#B6D7A8", "#F9CB9C", "#D5A6BD", "#A2C4C9", "#FFE599", "#B4A7D6", "#EA9999")
 UNASSIGNED_COLOUR = "#CCCCCC"
@@ -154,7 +158,7 @@ def build_gantt(
             merges.append((1, 2, cols[0], cols[-1] + 1))
     rows.append(row1)
 
-    def day_cell(col: int, **kw) -> dict:
+    def day_cell(col: int, **kw: Any) -> dict[str, Any]:
         if col == today_col and not kw.get("bg"):
             kw["bg"] = TODAY_COLUMN
         return cell(**kw)
@@ -171,7 +175,7 @@ def build_gantt(
         spec = by_email.get(email) if email else None
         colour = colours.get(email, UNASSIGNED_COLOUR) if email else UNASSIGNED_COLOUR
         name = spec.name if spec else _t(locale, "Не назначено", "Unassigned")
-        if spec is not None:
+        if spec is not None and email:  # (a spec is only found for an email)
             load = loads.get(email) or SpecialistLoad(0.0, 0.0, {})
             pct = load.percent
             over = pct is not None and pct > 1.0 + 1e-9
@@ -220,7 +224,7 @@ def build_gantt(
     return Gantt(rows, merges, days, colours, task_rows, load_rows)
 
 
-def _template():
+def _template() -> SheetSpec | None:
     try:
         from sheetsync.templates import load_templates
 

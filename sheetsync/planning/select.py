@@ -226,11 +226,11 @@ def select_tasks(
         mine.setdefault(t.assignee, []).append(t)
     for s in active:
         days, cap = capacity_of(s, calendar, period)
-        booked = existing_load(mine.get(s.email, ()), s, calendar, period)
-        load = Load(s, days, cap, existing=sum(booked.values()), per_day=dict(booked))
+        already = existing_load(mine.get(s.email, ()), s, calendar, period)
+        load = Load(s, days, cap, existing=sum(already.values()), per_day=dict(already))
         loads[s.email] = load
         free[s.email] = [
-            [d, max(0.0, s.daily_hours - booked.get(d, 0.0)) if not_before is None or d >= not_before else 0.0]
+            [d, max(0.0, s.daily_hours - already.get(d, 0.0)) if not_before is None or d >= not_before else 0.0]
             for d in days
         ]
 

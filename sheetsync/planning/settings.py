@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from sheetsync.config import Config
+
+# What planning reads its settings from: a loaded Config, a plain dict of the same tables
+# (``{"planning": {"min_sample_size": 5}}``; the scripts and tests pass those), or None for the defaults.
+ConfigLike: TypeAlias = "Config | dict[str, Any] | None"
 
 
 def _get(obj: Any, path: str, default: Any) -> Any:
@@ -25,7 +32,7 @@ class PlanningSettings:
     actor: str = "planner"
 
     @classmethod
-    def from_config(cls, config: Any) -> PlanningSettings:
+    def from_config(cls, config: ConfigLike | PlanningSettings) -> PlanningSettings:
         if config is None:
             return cls()
         if isinstance(config, PlanningSettings):

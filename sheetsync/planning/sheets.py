@@ -10,9 +10,9 @@ list are the stage clock's: numbers written by sheetsync (``refresh_stage_days``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .calendar import Period, WorkCalendar, current_period, parse_period
 from .metrics import COLUMNS as METRIC_COLUMNS
@@ -20,7 +20,13 @@ from .metrics import MetricInfo, build_rows, evaluate_all, metrics_requests, par
 from .run import ORIGIN, read_snapshot
 from .schedule import SpecialistLoad, booked_per_day, build_gantt, gantt_requests
 from .select import capacity_of
-from .settings import PlanningSettings
+from .settings import ConfigLike, PlanningSettings
+
+if TYPE_CHECKING:
+    from sheetsync.ports import SheetsPort, StorePort
+    from sheetsync.store.models import Client
+
+    from .run import Snapshot
 
 SHEET_META_KEY = "sheetsync.sheet"
 _TITLES = {"plan_schedule": ("План-график", "Plan-schedule"), "metrics": ("Метрики", "Metrics"),
@@ -40,7 +46,7 @@ class RefreshResult:
     rejected: int = 0  # typed values that were not numbers (left in place with a note)
 
 
-def find_sheet(sheets: Any, spreadsheet_id: str, kind: str) -> tuple[int, str]:
+def find_sheet(sheets: SheetsPort, spreadsheet_id: str, kind: str) -> tuple[int, str]:
     """(sheetId, title) of the sheet of ``kind``: by its developer metadata, else by its title."""
     meta = sheets.get_metadata(
         spreadsheet_id, "sheets(properties(sheetId,title),developerMetadata(metadataKey,metadataValue))"
@@ -68,7 +74,7 @@ def find_sheet(sheets: Any, spreadsheet_id: str, kind: str) -> tuple[int, str]:
     return by_title
 
 
-def specialist_loads(snap: Any, period: Period, calendar: WorkCalendar) -> dict[str, SpecialistLoad]:
+def specialist_loads(snap: Snapshot, period: Period, calendar: WorkCalendar) -> dict[str, SpecialistLoad]:
     """Every specialist's load in the period over all clients' in-work tasks, as the planner booked it."""
     out = {}
     for s in snap.specialists:
@@ -78,46 +84,47 @@ def specialist_loads(snap: Any, period: Period, calendar: WorkCalendar) -> dict[
     return out
 
 
-def _client(store: Any, slug: str) -> Any:
+def _client(store: StorePort, slug: str) -> tuple[Client, str]:
+    """The client and its spreadsheet's id (SheetMissing when it has none yet)."""
     client = store.clients.get(slug)
     if not client.spreadsheet_id:
         raise SheetMissing(f"client {slug} has no spreadsheet yet: run `sheetsync provision {slug}` first")
-    return client
+    return client, client.spreadsheet_id
 
 
 def refresh_plan_schedule(
-    store: Any, config: Any, sheets: Any, slug: str, period: str | Period | None = None,
+    store: StorePort, config: ConfigLike, sheets: SheetsPort, slug: str, period: str | Period | None = None,
     *, today: dt.date | None = None,
 ) -> RefreshResult:
     """Rewrite the client's plan-schedule from the store (default period: the current week)."""
     settings = PlanningSettings.from_config(config)
     today = today or dt.date.today()
     p = period if isinstance(period, Period) else (parse_period(period) if period else current_period(settings.period_kind, today))
-    client = _client(store, slug)
+    client, sid = _client(store, slug)
     snap = read_snapshot(store)
     calendar = WorkCalendar(settings.holidays_country)
     tasks = [t for t in snap.tasks if t.client == slug]
     gantt = build_gantt(tasks, snap.specialists, calendar, p, today, specialist_loads(snap, p, calendar),
                         locale=client.locale or "ru")
-    sheet_id, _ = find_sheet(sheets, client.spreadsheet_id, "plan_schedule")
+    sheet_id, _ = find_sheet(sheets, sid, "plan_schedule")
     reqs = gantt_requests(gantt, sheet_id)
-    sheets.batch_update(client.spreadsheet_id, reqs)
+    sheets.batch_update(sid, reqs)
     return RefreshResult(sheet_id, len(reqs), len(gantt.rows))
 
 
 def refresh_metrics(
-    store: Any, config: Any, sheets: Any, slug: str, *, today: dt.date | None = None, actor: str | None = None,
+    store: StorePort, config: ConfigLike, sheets: SheetsPort, slug: str, *, today: dt.date | None = None, actor: str | None = None,
 ) -> RefreshResult:
     """Store the values a manager typed, then rewrite the client's metrics sheet from the store."""
     from sheetsync.sheets.a1 import a1_range
 
     settings = PlanningSettings.from_config(config)
     today = today or dt.date.today()
-    client = _client(store, slug)
+    client, sid = _client(store, slug)
     locale = client.locale or "ru"
-    sheet_id, title = find_sheet(sheets, client.spreadsheet_id, "metrics")
+    sheet_id, title = find_sheet(sheets, sid, "metrics")
     rng = a1_range(title, "A2:L")
-    typed = sheets.snapshot(client.spreadsheet_id, [rng]).get(rng, [])
+    typed = sheets.snapshot(sid, [rng]).get(rng, [])
     i_key, i_new, i_comment = (METRIC_COLUMNS.index(k) for k in ("key", "new_value", "comment"))
     definitions = {d.key: d for d in store.metrics.definitions(slug)}
     comments: dict[str, str] = {}
@@ -143,14 +150,14 @@ def refresh_metrics(
     metrics = [MetricInfo.of(d) for d in definitions.values()]
     values: dict[str, list[tuple[dt.date, float]]] = {}
     for mv in store.metrics.values(slug):
-        key = next((k for k, d in definitions.items() if d.id == mv.metric_id), None)
-        if key:
-            values.setdefault(key, []).append((mv.date, mv.value))
+        owner = next((k for k, d in definitions.items() if d.id == mv.metric_id), None)
+        if owner:
+            values.setdefault(owner, []).append((mv.date, mv.value))
     rows = build_rows(evaluate_all(metrics, values, today, report_threshold=settings.report_threshold),
                       locale=locale, comments=comments)
     _keep_rejected(rows, rejected, i_key, i_new)
     reqs = metrics_requests(rows, sheet_id)
-    sheets.batch_update(client.spreadsheet_id, reqs)
+    sheets.batch_update(sid, reqs)
     return RefreshResult(sheet_id, len(reqs), len(rows), ingested, len(rejected))
 
 
@@ -170,7 +177,7 @@ __all__ = ["ORIGIN", "RefreshResult", "SheetMissing", "find_sheet", "refresh_car
 
 
 def refresh_card_reminders(
-    store: Any, config: Any, sheets: Any, slug: str, *, today: dt.date | None = None,
+    store: StorePort, config: ConfigLike, sheets: SheetsPort, slug: str, *, today: dt.date | None = None,
 ) -> RefreshResult:
     """Rewrite the card's "waiting on the client" block with this client's reminders.
 
@@ -183,18 +190,19 @@ def refresh_card_reminders(
 
     from .digest import card_reminder_rows
 
-    client = _client(store, slug)
+    client, sid = _client(store, slug)
     rows = card_reminder_rows(store, config, slug, today=today)
-    sheet_id, _ = find_sheet(sheets, client.spreadsheet_id, "card")
-    reqs = waiting_block(load_templates(), sheet_id,
-                         [WaitingTask(k, title, since, days) for k, title, since, days in rows],
-                         locale=client.locale or "ru", today=today)
-    sheets.batch_update(client.spreadsheet_id, reqs)
+    sheet_id, _ = find_sheet(sheets, sid, "card")
+    # the rows are (ID, task, since, working days) as planning.reminders.card_rows builds them
+    waiting = [WaitingTask(cast(str, k), cast(str, title), cast(dt.date, since), cast("int | None", days))
+               for k, title, since, days in rows]
+    reqs = waiting_block(load_templates(), sheet_id, waiting, locale=client.locale or "ru", today=today)
+    sheets.batch_update(sid, reqs)
     return RefreshResult(sheet_id, len(reqs), len(rows))
 
 
 def refresh_client_sheets(
-    store: Any, config: Any, sheets: Any, slug: str, period: str | Period | None = None,
+    store: StorePort, config: ConfigLike, sheets: SheetsPort, slug: str, period: str | Period | None = None,
     *, today: dt.date | None = None,
 ) -> dict[str, RefreshResult]:
     """All of planning's generated views of one client: plan-schedule, metrics, card reminders."""
@@ -278,7 +286,7 @@ def _grid_rows(data: list[dict[str, Any]], key_col: int, days_col: int) -> dict[
     return {row: (keys.get(row), *days.get(row, (None, None))) for row in sorted(set(keys) | set(days))}
 
 
-def _wanted_days(store: Any, config: Any, slug: str, today: dt.date | None) -> dict[str, tuple[int, bool]]:
+def _wanted_days(store: StorePort, config: ConfigLike, slug: str, today: dt.date | None) -> dict[str, tuple[int, bool]]:
     from .digest import agency_today, collect_stage_times, stages_config
     from .stages import visible_days
 
@@ -286,7 +294,7 @@ def _wanted_days(store: Any, config: Any, slug: str, today: dt.date | None) -> d
     return visible_days(times, stages_config(config).client_visible)
 
 
-def refresh_stage_days(store: Any, config: Any, sheets: Any, slug: str, *, today: dt.date | None = None,
+def refresh_stage_days(store: StorePort, config: ConfigLike, sheets: SheetsPort, slug: str, *, today: dt.date | None = None,
                        where: tuple[int, str, int, int] | None = None,
                        wanted: Mapping[str, tuple[int, bool]] | None = None) -> RefreshResult:
     """Write the in-work sheet's "days in stage" column: working days in the current status (the
@@ -301,8 +309,7 @@ def refresh_stage_days(store: Any, config: Any, sheets: Any, slug: str, *, today
     from sheetsync.sync.layout import map_columns
     from sheetsync.templates import load_templates
 
-    client = _client(store, slug)
-    sid = client.spreadsheet_id
+    _, sid = _client(store, slug)
     if where is None:
         sheet_id, title = find_sheet(sheets, sid, "in_work")
         got = sheets.request("GET", f"https://sheets.googleapis.com/v4/spreadsheets/{sid}",
@@ -340,7 +347,8 @@ def _col_range(title: str, col: int) -> str:
     return f"{a1_range(title)}!{letter}2:{letter}"
 
 
-def stage_clock_hook(store: Any, config: Any, sheets: Any) -> Any:
+def stage_clock_hook(store: StorePort, config: ConfigLike,
+                     sheets: SheetsPort) -> Callable[[Client, Mapping[str, Any]], list[str]]:
     """What the sync engine calls after each sync of a client: the client's "days in stage" column
     (a status typed in the sheet restarts the clock; the column shows it at once). Returns warnings.
 
@@ -351,9 +359,9 @@ def stage_clock_hook(store: Any, config: Any, sheets: Any) -> Any:
     """
     from .digest import agency_today
 
-    written: dict[tuple[str, int, int, int], tuple[dt.date, dict[str, tuple[int, bool]]]] = {}
+    written: dict[tuple[str | None, int, int, int], tuple[dt.date, dict[str, tuple[int, bool]]]] = {}
 
-    def hook(client: Any, layouts: Mapping[str, Any]) -> list[str]:
+    def hook(client: Client, layouts: Mapping[str, Any]) -> list[str]:
         lay = layouts.get("in_work")
         if lay is None or lay.sheet_id is None or "key" not in lay.columns or "stage_days" not in lay.computed:
             return []  # no in-work sheet, or one provisioned before the column: `sheetsync provision` adds it
@@ -371,7 +379,7 @@ def stage_clock_hook(store: Any, config: Any, sheets: Any) -> Any:
     return hook
 
 
-def refresh_stage_clock(store: Any, config: Any, sheets: Any, slug: str, *,
+def refresh_stage_clock(store: StorePort, config: ConfigLike, sheets: SheetsPort, slug: str, *,
                         today: dt.date | None = None) -> dict[str, RefreshResult]:
     """The stage clock's two places in a client's spreadsheet, for the daemon's daily job: the
     in-work sheet's "days in stage" column and the card's waiting list (working days change

@@ -280,7 +280,7 @@ def stage_report(visits: Iterable[StageVisit], norm_of: NormOf, start: dt.date, 
     order = {s: i for i, s in enumerate(STAGE_STATUSES)}
     out = []
     for (client, status), g in df.groupby(["client", "status"], sort=False):
-        norm = norm_of(status, client)
+        norm = norm_of(str(status), str(client))  # group keys are typed Hashable; these are the str columns
         over = int(g["over"].sum())
         out.append({
             "client": client, "status": status, "stays": len(g), "open": int(g["open"].sum()),

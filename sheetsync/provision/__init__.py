@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..templates import Templates, load_templates
 from .desired import Access, ClientInfo, DesiredSpreadsheet, build
 from .diff import Plan, WrongSpreadsheet, diff
 from .provision import ProvisionError, ensure_spreadsheet, managers_of, read_actual, share
 from .sharing import check_sharing, client_wanted, lock_writers, plan_sharing, wanted_roles
+
+if TYPE_CHECKING:
+    from sheetsync.config import Config
+    from sheetsync.ports import SheetsPort, StorePort
+    from sheetsync.store.models import Client
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class ProvisionSettings:
     rows: int = 1000  # grid rows of a new synced sheet (the sync appends more when needed)
 
     @classmethod
-    def from_config(cls, config: Any) -> ProvisionSettings:
+    def from_config(cls, config: Config) -> ProvisionSettings:
         """From a :class:`sheetsync.config.Config` (its ``[sharing]`` section)."""
         sharing = getattr(config, "sharing", None)
         return cls(viewer_role=getattr(sharing, "client_role", "reader"),
@@ -49,7 +54,7 @@ class ProvisionResult:
     repairs: list[str] = field(default_factory=list)
 
 
-def desired_for(client: Any, *, store: Any, templates: Templates, settings: ProvisionSettings,
+def desired_for(client: Client, *, store: StorePort, templates: Templates, settings: ProvisionSettings,
                 service_account: str) -> DesiredSpreadsheet:
     """The desired spreadsheet for a store client (vocabularies from the store's reference data)."""
     specialists = list(store.specialists.list())
@@ -65,7 +70,7 @@ def desired_for(client: Any, *, store: Any, templates: Templates, settings: Prov
                  rows=settings.rows)
 
 
-def provision_client(*, store: Any, sheets: Any, slug: str, templates: Templates | None = None,
+def provision_client(*, store: StorePort, sheets: SheetsPort, slug: str, templates: Templates | None = None,
                      settings: ProvisionSettings | None = None, actor: str = "provision",
                      recreate: bool = False) -> ProvisionResult:
     """Create or repair ``slug``'s spreadsheet and make its sharing match the config.
@@ -120,7 +125,7 @@ def provision_client(*, store: Any, sheets: Any, slug: str, templates: Templates
         unshared=[w for _, w in sharing.remove], repairs=repairs)
 
 
-def provision_all(*, store: Any, sheets: Any, slugs: Sequence[str] | None = None, **kw: Any) -> list[ProvisionResult]:
+def provision_all(*, store: StorePort, sheets: SheetsPort, slugs: Sequence[str] | None = None, **kw: Any) -> list[ProvisionResult]:
     slugs = slugs if slugs is not None else [c.slug for c in store.clients.list(active=True)]
     return [provision_client(store=store, sheets=sheets, slug=s, **kw) for s in slugs]
 

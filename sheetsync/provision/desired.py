@@ -384,7 +384,7 @@ def _card_cells(spec: SheetSpec, layout: CardLayout, *, client: ClientInfo, temp
         r = layout.field_rows[f.key]
         cells.append(DesiredCell(r, 0, text_cell(f.label.get(loc), **bold)))
         if f.source == "sync.last_success":
-            fmt = {"numberFormat": {"type": "DATE_TIME", "pattern": f.format or "yyyy-mm-dd hh:mm"}}
+            fmt: dict[str, Any] = {"numberFormat": {"type": "DATE_TIME", "pattern": f.format or "yyyy-mm-dd hh:mm"}}
             cells.append(DesiredCell(r, 1, text_cell("—", **fmt), managed=False))
             continue
         cells.append(DesiredCell(r, 1, _card_value(f.source, f.link_text.get(loc) if f.link_text else None, client)))

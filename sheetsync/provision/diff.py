@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gspread.utils import rowcol_to_a1
 
@@ -87,6 +87,14 @@ def _norm_range(r: dict[str, Any], rows: int, cols: int) -> tuple[int, int, int,
             r.get("endColumnIndex", cols))
 
 
+T = TypeVar("T")
+
+
+def _move(arr: list[T], src: int, dst: int) -> None:
+    """Move one item of a column-ordered list from ``src`` to ``dst`` (as Sheets' moveDimension does)."""
+    arr.insert(dst, arr.pop(src))
+
+
 @dataclass
 class _Actual:
     """One actual sheet, with its header/card cells as a row-major grid we keep in step with moves."""
@@ -114,8 +122,10 @@ class _Actual:
         return {}
 
     def move(self, src: int, dst: int) -> None:
-        for arr in (self.slots, self.widths, *self.cells):
-            arr.insert(dst, arr.pop(src))  # type: ignore[arg-type]
+        _move(self.slots, src, dst)
+        _move(self.widths, src, dst)
+        for row in self.cells:
+            _move(row, src, dst)
 
     def insert(self, at: int, key: str) -> None:
         self.slots.insert(at, key)
@@ -376,12 +386,12 @@ def _place_columns(d: DesiredSheet, a: _Actual, plan: Plan) -> set[int]:
         return _column_metadata(d, sid, set(range(len(keys))), plan)
     tokens: list[Any] = []
     foreign = 0
-    for k in a.slots:
-        if k is None or k not in keys or k in tokens:
+    for slot in a.slots:
+        if slot is None or slot not in keys or slot in tokens:
             tokens.append(("#foreign", foreign))
             foreign += 1
         else:
-            tokens.append(k)
+            tokens.append(slot)
     order: list[Any] = keys + [("#foreign", j) for j in range(foreign)]
     rank = {t: i for i, t in enumerate(order)}
     fixed = {tokens[i] for i in _longest_increasing([rank[t] for t in tokens])}

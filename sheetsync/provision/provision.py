@@ -14,15 +14,18 @@ service account with neither configured is stopped before any call, with what to
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gspread.utils import rowcol_to_a1
 
 from .desired import META_SHEET, ClientInfo, DesiredSpreadsheet, quote_sheet
 from .diff import Plan, diff
 from .sharing import SharingPlan, apply_sharing, plan_sharing
+
+if TYPE_CHECKING:
+    from sheetsync.ports import SheetsPort
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ def create_body(desired: DesiredSpreadsheet) -> dict[str, Any]:
     }
 
 
-def read_actual(sheets: Any, spreadsheet_id: str, *, card_rows: int = 100) -> dict[str, Any]:
+def read_actual(sheets: SheetsPort, spreadsheet_id: str, *, card_rows: int = 100) -> dict[str, Any]:
     """The structure plus, for each sheet, its first two rows and its last row (the card: its first
     ``card_rows``), all in one more call."""
     meta = sheets.get_metadata(spreadsheet_id, STRUCTURE_FIELDS)
@@ -95,8 +98,8 @@ def read_actual(sheets: Any, spreadsheet_id: str, *, card_rows: int = 100) -> di
     return meta
 
 
-def ensure_spreadsheet(sheets: Any, desired: DesiredSpreadsheet, spreadsheet_id: str | None, *,
-                       on_created: Any = None) -> Outcome:
+def ensure_spreadsheet(sheets: SheetsPort, desired: DesiredSpreadsheet, spreadsheet_id: str | None, *,
+                       on_created: Callable[[str], object] | None = None) -> Outcome:
     """Create (when ``spreadsheet_id`` is None) or repair the spreadsheet; returns what was done.
 
     ``on_created(spreadsheet_id)`` runs right after creation, before anything else, so the id is
@@ -134,7 +137,7 @@ def ensure_spreadsheet(sheets: Any, desired: DesiredSpreadsheet, spreadsheet_id:
     return Outcome(spreadsheet_id, created, plan)
 
 
-def _create_in(sheets: Any, desired: DesiredSpreadsheet, parent: str) -> str:
+def _create_in(sheets: SheetsPort, desired: DesiredSpreadsheet, parent: str) -> str:
     from sheetsync.sheets.errors import PermissionDenied
 
     try:
@@ -156,7 +159,7 @@ def _drop_default_sheets(desired: DesiredSpreadsheet, actual: dict[str, Any], pl
             plan.add({"deleteSheet": {"sheetId": props.get("sheetId", 0)}})
 
 
-def share(sheets: Any, spreadsheet_id: str, wanted: dict[str, str], *, notify: bool = False) -> SharingPlan:
+def share(sheets: SheetsPort, spreadsheet_id: str, wanted: dict[str, str], *, notify: bool = False) -> SharingPlan:
     """Make the file's permissions exactly ``wanted`` (owner and service account untouched)."""
     current = sheets.list_permissions(spreadsheet_id)
     plan = plan_sharing(wanted, current, service_account=sheets.identity)

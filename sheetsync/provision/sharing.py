@@ -14,8 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from sheetsync.ports import SheetsPort, StorePort
+    from sheetsync.store.models import Client
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +106,7 @@ def plan_sharing(wanted: Mapping[str, str], permissions: Sequence[Mapping[str, A
     return plan
 
 
-def apply_sharing(sheets: Any, file_id: str, plan: SharingPlan, *, notify: bool = False) -> None:
+def apply_sharing(sheets: SheetsPort, file_id: str, plan: SharingPlan, *, notify: bool = False) -> None:
     """Carry out ``plan`` with the transport (one Drive call per change)."""
     from sheetsync.sheets.batch import ALL_DRIVES, DRIVE_FILES
 
@@ -118,7 +122,7 @@ def apply_sharing(sheets: Any, file_id: str, plan: SharingPlan, *, notify: bool 
 
 # --- editors cannot re-share, and the daemon takes back what they shared anyway -----------------
 
-def lock_writers(sheets: Any, file_id: str) -> str:
+def lock_writers(sheets: SheetsPort, file_id: str) -> str:
     """Turn the file's Drive ``writersCanShare`` off, so editors (managers, client editors) cannot share it.
 
     One Drive ``files.get`` to see the setting, plus one ``files.update`` when it is on. Answers
@@ -144,9 +148,10 @@ def lock_writers(sheets: Any, file_id: str) -> str:
     return "locked"
 
 
-def client_wanted(client: Any, *, viewer_role: str = "reader", managers: Iterable[str] = ()) -> dict[str, str]:
+def client_wanted(client: Client, *, viewer_role: str = "reader", managers: Iterable[str] = ()) -> dict[str, str]:
     """Who the config gives access to ``client``'s spreadsheet (a store client row), email -> role."""
-    people = [client.manager_email] if getattr(client, "manager_email", None) else []
+    manager = getattr(client, "manager_email", None)
+    people: list[str] = [manager] if manager else []
     people += [e for e in (*(client.editor_emails or ()), *managers) if e]
     return wanted_roles(viewers=client.viewer_emails or (), viewer_role=viewer_role,
                         managers=tuple(dict.fromkeys(e.lower() for e in people)))
@@ -161,7 +166,7 @@ class SharingCheck:
     missing: list[str] = field(default_factory=list)  # config people without access: `sheetsync provision` adds them
 
 
-def check_sharing(store: Any, sheets: Any, client: Any, *, viewer_role: str = "reader",
+def check_sharing(store: StorePort, sheets: SheetsPort, client: Client, *, viewer_role: str = "reader",
                   managers: Iterable[str] = (), actor: str = "sharing-check", dry_run: bool = False) -> SharingCheck:
     """Compare ``client``'s spreadsheet permissions with the config and take back what it does not list.
 
@@ -170,22 +175,25 @@ def check_sharing(store: Any, sheets: Any, client: Any, *, viewer_role: str = "r
     e-mails). What was taken back is logged and written to the store's change log (entity client,
     field ``sharing``, origin daemon).
     """
+    sid = client.spreadsheet_id
+    if not sid:
+        raise ValueError(f"client {client.slug} has no spreadsheet to check (provision it first)")
     out = SharingCheck(client.slug)
     wanted = client_wanted(client, viewer_role=viewer_role, managers=managers)
-    current = sheets.list_permissions(client.spreadsheet_id)
+    current = sheets.list_permissions(sid)
     plan = plan_sharing(wanted, current, service_account=sheets.identity)
     roles = {str(p.get("id")): str(p.get("role")) for p in current}
     out.missing = [f"{e}:{r}" for e, r in plan.create]
     taken = SharingPlan(update=plan.update, remove=plan.remove)
     if taken.empty:
         return out
-    changes = [(who, roles.get(pid, "?"), role) for pid, who, role in plan.update]
+    changes: list[tuple[str, str, str | None]] = [(who, roles.get(pid, "?"), role) for pid, who, role in plan.update]
     changes += [(who, roles.get(pid, "?"), None) for pid, who in plan.remove]
     out.reverted = [f"{who}: {old} -> {new or '-'}" for who, old, new in changes]
     if dry_run:
         return out
-    apply_sharing(sheets, client.spreadsheet_id, taken)
-    log.warning("sharing reverted", extra={"client": client.slug, "spreadsheet": client.spreadsheet_id,
+    apply_sharing(sheets, sid, taken)
+    log.warning("sharing reverted", extra={"client": client.slug, "spreadsheet": sid,
                                            "reverted": out.reverted})
     store.clients.record_sharing(client.slug, changes, origin="daemon", actor=actor)
     return out

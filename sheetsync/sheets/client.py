@@ -29,6 +29,7 @@ from .errors import AuthFailed, SheetsError, translate
 from .retry import RetryPolicy, install
 
 if TYPE_CHECKING:
+    from sheetsync.config import Config
     from sheetsync.emulator import Emulator
 
 log = logging.getLogger(__name__)
@@ -357,13 +358,13 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
         from sheetsync.emulator.server import loopback_session
 
         emu = None
-        gc = gspread.Client(auth=None, session=loopback_session(backend.url, backend.user))
+        gc = gspread.Client(auth=None, session=loopback_session(backend.url, backend.user))  # type: ignore[arg-type]  # no credentials: the session authenticates
         identity, creds_info = backend.user, None
         quota = backend.quota or QuotaSettings(enabled=False)  # the server's quotas are its own business
         clock = clock or time.monotonic
     elif backend.kind == "emulator":
         emu = backend.emulator if backend.emulator is not None else emulator_at(backend.emulator_path)
-        gc = gspread.Client(auth=None, session=emu.session(backend.user))
+        gc = gspread.Client(auth=None, session=emu.session(backend.user))  # type: ignore[arg-type]  # no credentials: the session authenticates
         identity, creds_info = backend.user, None
         quota = backend.quota or _mirror_emulator_quota(emu)
         clock = clock or emu.clock
@@ -446,7 +447,7 @@ def _mirror_emulator_quota(emu: Emulator) -> QuotaSettings:
                          drive_per_user=getattr(q, "drive_per_user", d.drive_per_user))
 
 
-def backend_from_config(config: Any, *, quota: QuotaSettings | None = None,
+def backend_from_config(config: Config, *, quota: QuotaSettings | None = None,
                         retry: RetryPolicy | None = None) -> Backend:
     """A :class:`Backend` from a loaded ``sheetsync.config.Config`` (its ``backend`` table, and a ``quota``
     table with :class:`QuotaSettings` fields when the config has one)."""
@@ -455,12 +456,12 @@ def backend_from_config(config: Any, *, quota: QuotaSettings | None = None,
         q = config.quota
         fields = {f: getattr(q, f) for f in QuotaSettings.__dataclass_fields__ if getattr(q, f, None) is not None}
         quota = QuotaSettings(**fields)
-    place = {"shared_drive_id": getattr(config.backend, "shared_drive_id", None),
-             "folder_id": getattr(config.backend, "folder_id", None)}
+    drive, folder = config.backend.shared_drive_id, config.backend.folder_id
     if kind == "google":
         # only the config's own path here: $GOOGLE_APPLICATION_CREDENTIALS is read (and named) by connect()
         creds = config.resolve(config.backend.credentials) if config.backend.credentials is not None else None
         return Backend(kind="google", credentials_file=str(creds) if creds else None, quota=quota,
-                       retry=retry or RetryPolicy(), subject=getattr(config.backend, "subject", None), **place)
+                       retry=retry or RetryPolicy(), subject=config.backend.subject, shared_drive_id=drive,
+                       folder_id=folder)
     return Backend(kind="emulator", emulator_path=str(config.emulator_dir), quota=quota, retry=retry or RetryPolicy(),
-                   **place)
+                   shared_drive_id=drive, folder_id=folder)

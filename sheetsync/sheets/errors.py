@@ -8,7 +8,7 @@ a non-idempotent write whose answer was lost must be re-checked, never blindly r
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 
@@ -128,6 +128,14 @@ def _reasons(err: dict[str, Any]) -> set[str]:
     return out
 
 
+class _Common(TypedDict):
+    """What every error built from a response carries (typed, so ``**common`` is checked)."""
+
+    status: int
+    reason: str | None
+    method: str | None
+
+
 def from_response(resp: requests.Response, *, identity: str | None = None, method: str | None = None,
                   what: str | None = None, attempts: int = 1) -> SheetsError:
     """Turn a failed Google response into the right :class:`SheetsError`."""
@@ -138,7 +146,7 @@ def from_response(resp: requests.Response, *, identity: str | None = None, metho
     reason = str(err.get("status") or "") or None
     target = what or "the request"
     who = identity or "the sheetsync account"
-    common = {"status": status, "reason": reason, "method": method}
+    common: _Common = {"status": status, "reason": reason, "method": method}
     if status == 401:
         return AuthFailed(f"Google rejected the credentials of {who} ({g_message})", **common)
     if status == 403 and ({"ACCESS_TOKEN_SCOPE_INSUFFICIENT", "insufficientPermissions"} & reasons

@@ -123,7 +123,9 @@ class TransportAdapter(BaseAdapter):
             self.budget.acquire(self.identity, bucket)
         retry = state["n"] > 0
         state["n"] += 1
-        body = request.body.encode() if isinstance(request.body, str) else request.body
+        raw = request.body
+        # what was sent, to count bytes and cells (sheetsync's calls send JSON text or bytes, never a stream)
+        body = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
         try:
             resp = self.inner.send(request, **kwargs)
         except Exception:

@@ -10,7 +10,11 @@ sheetsync acts as) and the client's responsible manager — never a client's vie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sheetsync.ports import StorePort
+    from sheetsync.store.models import Client
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,11 @@ class ConflictDesk(Protocol):
 class StoreConflicts:
     """The desk over the task store: the same `resolve_conflict` the CLI uses, the person as the actor."""
 
-    def __init__(self, store: Any, operator: str) -> None:
+    def __init__(self, store: StorePort, operator: str) -> None:
         self.store = store
         self.operator = operator.lower()
 
-    def _client(self, spreadsheet_id: str, person: str) -> Any | None:
+    def _client(self, spreadsheet_id: str, person: str) -> Client | None:
         client = next((c for c in self.store.clients.list(active=None) if c.spreadsheet_id == spreadsheet_id), None)
         if client is None:
             return None

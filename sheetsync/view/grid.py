@@ -10,6 +10,7 @@ empty ones as Sheets would scroll into.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,7 +123,7 @@ def _has_content(cell: dict[str, Any]) -> bool:
     return bool(cell.get("formattedValue") or cell.get("note") or cell.get("userEnteredValue"))
 
 
-def _clock(tz_name: str | None, ts: float):
+def _clock(tz_name: str | None, ts: float) -> Callable[[], datetime]:
     try:
         tz = ZoneInfo(tz_name or "UTC")
     except (KeyError, ValueError):

@@ -10,7 +10,7 @@ are false, never guessed; ``gradientRule`` colours scale between the range's min
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -175,7 +175,7 @@ def in_range(g: dict[str, Any], r: int, c: int) -> bool:
             and g.get("startColumnIndex", 0) <= c < g.get("endColumnIndex", 1 << 30))
 
 
-def _cells(ranges: Iterable[dict[str, Any]], sheet_id: int, values: Values):
+def _cells(ranges: Iterable[dict[str, Any]], sheet_id: int, values: Values) -> Iterator[tuple[int, int]]:
     for g in ranges:
         if g.get("sheetId", 0) == sheet_id:
             for r in range(g.get("startRowIndex", 0), min(g.get("endRowIndex", values.rows), values.rows)):
