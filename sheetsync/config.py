@@ -625,7 +625,7 @@ _SECRET_KEYS = frozenset({"private_key", "private_key_id", "client_secret", "ref
 
 
 def _secretish(value: Any) -> bool:
-    """Key material that must never be echoed in an error (design §6), however it was pasted."""
+    """Key material that must never be echoed in an error (docs/safety.md, "no secret is printed"), however pasted."""
     if isinstance(value, str):
         from sheetsync.sheets.client import looks_like_content
 

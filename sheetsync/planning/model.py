@@ -1,7 +1,7 @@
 """Plain, immutable views of the store rows the planner reads.
 
 The planner is pure: it takes these views (built from ORM rows or from anything with the
-same attribute names, see docs/contracts.md) and returns decisions; it never touches the store.
+same attribute names, see sheetsync/store/models.py) and returns decisions; it never touches the store.
 """
 
 from __future__ import annotations

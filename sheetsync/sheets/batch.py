@@ -1,7 +1,7 @@
 """Batched reads and writes: each helper is exactly one API call (or one per Drive page).
 
-These are what keep the budgets in design §5: a changed client costs one ``values:batchGet``,
-one ``values:batchUpdate`` and, only when structure or formatting changes, one ``:batchUpdate``.
+These are what keep the budgets in docs/benchmarks.md "Budgets": a changed client costs one Sheets read,
+one values write and, only when structure or formatting changes, one ``:batchUpdate``.
 Empty work sends nothing.
 """
 

@@ -1,8 +1,8 @@
 """ORM models of the task store (SQLAlchemy 2).
 
-The attribute names are the contract other layers code against (docs/contracts.md). The schema is
-created and changed only by the Alembic migrations in ``sheetsync/store/migrations``; these classes
-describe the head revision.
+The attribute names are the contract other layers code against (docs/store.md, "Vocabularies and
+entities"). The schema is created and changed only by the Alembic migrations in
+``sheetsync/store/migrations``; these classes describe the head revision.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ FIRST_DATA_ROW = 2  # row 1 is the header
 
 
 def home_sheet(status: Canon) -> str | None:
-    """The sheet a task with this status belongs on (docs/contracts.md); None: on no sheet."""
+    """The sheet a task with this status belongs on (docs/store.md "Vocabularies and entities"); None: on no sheet."""
     if status is None or status in BACKLOG_STATUSES:
         return "backlog"
     if status in IN_WORK_STATUSES:

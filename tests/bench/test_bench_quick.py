@@ -1,4 +1,4 @@
-"""The benchmark's budgets as CI checks (design §5): call counts only, never wall-clock.
+"""The benchmark's budgets as CI checks (docs/benchmarks.md "Budgets"): call counts only, never wall-clock.
 
 One small agency (12 clients) is built once; each test measures one job on it through the same code
 the benchmark uses (sheetsync.bench), so a regression in calls per job fails here first. The full

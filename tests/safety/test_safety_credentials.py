@@ -1,4 +1,4 @@
-"""Credentials are never logged (design.md §6): a Google-mode transport built from a service-account key,
+"""Credentials are never logged (docs/safety.md): a Google-mode transport built from a service-account key,
 used at DEBUG logging, leaves neither the private key nor the access token in any log record."""
 
 from __future__ import annotations

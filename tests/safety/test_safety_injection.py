@@ -1,4 +1,4 @@
-"""Text is never a formula (design.md §6): store text reaches every sheet as a string, and text a manager
+"""Text is never a formula (docs/safety.md): store text reaches every sheet as a string, and text a manager
 types into the sheet reaches the store as text."""
 
 from __future__ import annotations

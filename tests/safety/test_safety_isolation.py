@@ -1,4 +1,4 @@
-"""A client's spreadsheet holds that client's data only, and never internal-only fields (design.md §6)."""
+"""A client's spreadsheet holds that client's data only, and never internal-only fields (docs/safety.md)."""
 
 from __future__ import annotations
 

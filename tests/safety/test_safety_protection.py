@@ -1,4 +1,4 @@
-"""System columns and generated sheets are protected; a client viewer can edit nothing (design.md §6)."""
+"""System columns and generated sheets are protected; a client viewer can edit nothing (docs/safety.md)."""
 
 from __future__ import annotations
 

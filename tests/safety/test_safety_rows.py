@@ -1,4 +1,4 @@
-"""Writes land on the row of their ID, even when a person reshapes the sheet mid-sync (design.md §3.5)."""
+"""Writes land on the row of their ID, even when a person reshapes the sheet mid-sync (docs/sync.md "Rows stay put" and "Races")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sharing is exactly what the config says (design.md §6): provisioning adds, changes and removes access."""
+"""Sharing is exactly what the config says (docs/safety.md): provisioning adds, changes and removes access."""
 
 from __future__ import annotations
 

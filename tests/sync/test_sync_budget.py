@@ -1,4 +1,4 @@
-"""API calls per cycle, measured (design §5): printed for the issue note, and held to the budget."""
+"""API calls per cycle, measured (docs/benchmarks.md "Budgets"): printed for the issue note, and held to the budget."""
 
 from __future__ import annotations
 
