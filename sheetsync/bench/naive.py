@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..vocabulary import IN_WORK_STATUSES
+
 KINDS = ("backlog", "in_work")
-IN_WORK = ("planned", "in_progress", "waiting_client", "review", "done")
 
 
 class NaiveSync:
@@ -53,7 +54,7 @@ class NaiveSync:
 
         spec = self.templates[kind]
         cols = list(spec.columns)
-        wanted = ("backlog",) if kind == "backlog" else IN_WORK
+        wanted = ("backlog",) if kind == "backlog" else IN_WORK_STATUSES
         rows = []
         for t in tasks:
             if t.status not in wanted:

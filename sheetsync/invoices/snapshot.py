@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 
 from ..store.models import InvoiceSnapshot
+from ..vocabulary import FORECAST_INVOICE_STATUSES
 from .layout import InvoiceFacts, month_days
 
 DIFF_COLUMNS = ("key", "client", "change", "before", "after")
@@ -102,7 +103,7 @@ def expected(invoices: Iterable[Any]) -> dict[str, Decimal]:
     """Forecast (planned + issued) and fact (paid) of a snapshot or of the live invoices."""
     out = {"forecast": Decimal(0), "fact": Decimal(0)}
     for i in invoices:
-        if i.status in ("planned", "issued"):
+        if i.status in FORECAST_INVOICE_STATUSES:
             out["forecast"] += Decimal(i.amount)
         elif i.status == "paid":
             out["fact"] += Decimal(i.amount)
