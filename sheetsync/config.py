@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .vocabulary import STAGE_STATUSES
+
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 DEFAULT_CONFIG_NAME = "sheetsync.toml"
 
@@ -284,7 +286,7 @@ class PlanningConfig(_Model):
     auto_estimate: bool = True
 
 
-NORM_STATUSES = ("backlog", "planned", "in_progress", "waiting_client", "review")  # done/cancelled have no norm
+NORM_STATUSES = STAGE_STATUSES  # done/cancelled have no norm
 WorkingDays = Annotated[int, Field(ge=1, le=366, description="a whole number of working days from 1 to 366")]
 
 

@@ -20,8 +20,9 @@ from sheetsync.sync.layout import field_types
 from sheetsync.sync.normalise import from_store, to_sheet
 from sheetsync.templates import load_templates
 
+from ..vocabulary import IN_WORK_STATUSES
+
 KINDS = ("backlog", "in_work")
-IN_WORK = ("planned", "in_progress", "waiting_client", "review", "done")
 
 
 class NaiveSync:
@@ -51,7 +52,7 @@ class NaiveSync:
     def frame(self, tasks: Iterable[Any], kind: str) -> pd.DataFrame:
         spec = self.templates[kind]
         cols = list(spec.columns)
-        wanted = ("backlog",) if kind == "backlog" else IN_WORK
+        wanted = ("backlog",) if kind == "backlog" else IN_WORK_STATUSES
         rows = []
         for t in tasks:
             if t.status not in wanted:

@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..vocabulary import FORECAST_INVOICE_STATUSES as FORECAST_STATUSES
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-FORECAST_STATUSES = frozenset({"planned", "issued"})
 LAST_WORKING_DAYS = 3
 
 

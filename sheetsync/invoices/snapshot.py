@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..store.models import InvoiceSnapshot
+from ..vocabulary import FORECAST_INVOICE_STATUSES
 from .layout import InvoiceFacts, month_days
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def expected(invoices: Iterable[Any]) -> dict[str, Decimal]:
     """Forecast (planned + issued) and fact (paid) of a snapshot or of the live invoices."""
     out = {"forecast": Decimal(0), "fact": Decimal(0)}
     for i in invoices:
-        if i.status in ("planned", "issued"):
+        if i.status in FORECAST_INVOICE_STATUSES:
             out["forecast"] += Decimal(i.amount)
         elif i.status == "paid":
             out["fact"] += Decimal(i.amount)

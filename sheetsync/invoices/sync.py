@@ -31,6 +31,7 @@ from ..sync.cellerrors import formula_error
 from ..sync.merge import merge
 from ..sync.normalise import DATE, Canon, FieldType, expected_format, from_sheet, to_store
 from ..templates import Vocabulary
+from ..vocabulary import NUMBER_MARKS, Words, locale_of
 from .render import COL, EDITABLE
 
 KEY_RE = re.compile(r"^INV-\d{1,12}$")
@@ -49,14 +50,31 @@ def date_window(month: str) -> tuple[dt.date, dt.date]:
     return dt.date(year - YEARS, 1, 1), dt.date(year + YEARS, 12, 31)
 
 
+# what the sync says in the turnover sheet; a locale other than ru reads English
+_SAY = Words({
+    "got": ("«{raw}» не подходит. ", "“{raw}” is not valid. "),
+    "date": ("Дата в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, например 24.11.2026",
+             "Date as DD.MM.YYYY from {lo:%d.%m.%Y} to {hi:%d.%m.%Y}, e.g. 24.11.2026"),
+    "or_week": (", или неделя: 2026-W48, 23.11–29.11", ", or a week: 2026-W48, 23.11–29.11"),
+    "empty": ("(пусто)", "(empty)"),
+    "kept_sheet": ("значение из таблицы", "the sheet's value"),
+    "kept_store": ("значение из системы", "the store's value"),
+    "conflict": ("sheetsync: конфликт — в таблице {sheet}, в системе {store} (было {base}); оставлено {kept}. "
+                 "Список: `sheetsync conflicts`; выбрать значение: {ref}sheet|store|ЗНАЧЕНИЕ`.",
+                 "sheetsync: conflict — sheet {sheet}, store {store} (was {base}); kept {kept}. "
+                 "See `sheetsync conflicts`; to choose: {ref}sheet|store|VALUE`."),
+    "not_negative": (" не меньше 0", " ≥ 0"),
+    "at_most": ("  не больше {n}", ", at most {n}"),  # (ru: the comma before it has always come out as a space)
+    "required": ("Обязательное поле: {what}", "Required: {what}"),
+    "kept": (" Оставлено прежнее значение: {kept}.", " The last good value stays: {kept}."),
+    "reason": ("изменено в таблице", "changed in the sheet"),
+}, default="en")
+
+
 def _date_expected(raw: Any, locale: str, window: tuple[dt.date, dt.date], week: bool) -> str:
-    ru, (lo, hi) = locale == "ru", window
-    got = "" if raw is None else (f"«{raw}» не подходит. " if ru else f"“{raw}” is not valid. ")
-    if ru:
-        return (f"{got}Дата в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, например 24.11.2026"
-                + (", или неделя: 2026-W48, 23.11–29.11" if week else ""))
-    return (f"{got}Date as DD.MM.YYYY from {lo:%d.%m.%Y} to {hi:%d.%m.%Y}, e.g. 24.11.2026"
-            + (", or a week: 2026-W48, 23.11–29.11" if week else ""))
+    lo, hi = window
+    got = "" if raw is None else _SAY("got", locale, raw=raw)
+    return got + _SAY("date", locale, lo=lo, hi=hi) + (_SAY("or_week", locale) if week else "")
 
 
 def field_types(vocab: Vocabulary) -> dict[str, FieldType]:
@@ -91,17 +109,13 @@ class CellConflict:
 
     def note(self, locale: str, conflict_id: int | None = None) -> str:
         ref = f"`sheetsync conflicts resolve {conflict_id if conflict_id is not None else 'ID'} --take "
-        def show(v: Canon) -> str:
-            return "(пусто)" if v is None and locale == "ru" else ("(empty)" if v is None else v)
 
-        if locale == "ru":
-            kept = "значение из таблицы" if self.winner == "sheet" else "значение из системы"
-            return (f"sheetsync: конфликт — в таблице {show(self.sheet)}, в системе {show(self.store)} "
-                    f"(было {show(self.base)}); оставлено {kept}. Список: `sheetsync conflicts`; выбрать значение: "
-                    f"{ref}sheet|store|ЗНАЧЕНИЕ`.")
-        kept = "the sheet's value" if self.winner == "sheet" else "the store's value"
-        return (f"sheetsync: conflict — sheet {show(self.sheet)}, store {show(self.store)} (was {show(self.base)}); "
-                f"kept {kept}. See `sheetsync conflicts`; to choose: {ref}sheet|store|VALUE`.")
+        def show(v: Canon) -> str:
+            return _SAY("empty", locale) if v is None else v
+
+        kept = _SAY("kept_sheet" if self.winner == "sheet" else "kept_store", locale)
+        return _SAY("conflict", locale, sheet=show(self.sheet), store=show(self.store), base=show(self.base),
+                    kept=kept, ref=ref)
 
 
 @dataclass
@@ -172,17 +186,15 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
                     shown = _show(value, types[fld], locale) if isinstance(raw, (int, float)) and value else raw
                     problem = _date_expected(shown, locale, window, fld == "planned_date")
             if problem is None and fld == "amount" and value is not None and value.startswith("-"):
-                problem = expected_format(types[fld], locale, raw) + (" ≥ 0" if locale != "ru" else " не меньше 0")
+                problem = expected_format(types[fld], locale, raw) + _SAY("not_negative", locale)
             if problem is None and fld == "amount" and value is not None and Decimal(value) >= MAX_AMOUNT:
-                problem = expected_format(types[fld], locale, raw) + (
-                    f", не больше {MAX_AMOUNT - Decimal('0.01'):,.2f}".replace(",", " ") if locale == "ru"
-                    else f", at most {MAX_AMOUNT - Decimal('0.01'):,.2f}")
+                most = f"{MAX_AMOUNT - Decimal('0.01'):,.2f}".replace(",", NUMBER_MARKS[locale_of(locale, "en")][0])
+                problem = expected_format(types[fld], locale, raw) + _SAY("at_most", locale, n=most)
             if problem is None and value is None and fld in REQUIRED:
-                problem = "Обязательное поле: " + expected_format(types[fld], locale) if locale == "ru" else \
-                    "Required: " + expected_format(types[fld], locale)
+                problem = _SAY("required", locale, what=expected_format(types[fld], locale))
             if problem is not None:
                 kept = _show(store[key].get(fld), types[fld], locale)
-                tail = f" Оставлено прежнее значение: {kept}." if locale == "ru" else f" The last good value stays: {kept}."
+                tail = _SAY("kept", locale, kept=kept)
                 out.errors.append(CellError(key, fld, raw, f"sheetsync: {problem}.{tail}"))
                 continue
             out.valid.add((key, fld))
@@ -198,7 +210,7 @@ def decide(rows: Mapping[str, Sequence[tuple[int, Sequence[Any]]]], base: Mappin
 def _show(value: Canon, ft: FieldType, locale: str) -> str:
     """A canonical value as a person reads it in the sheet (24.11.2026, Paid)."""
     if value is None:
-        return "(пусто)" if locale == "ru" else "(empty)"
+        return _SAY("empty", locale)
     if ft.kind == "date":
         return f"{dt.date.fromisoformat(value):%d.%m.%Y}"
     if ft.kind == "enum" and ft.labels and value in ft.labels:
@@ -242,7 +254,7 @@ def apply(store: Any, decisions: Decisions, types: Mapping[str, FieldType], *, s
     for key, fields in sorted(by_key.items()):
         if fields.get("status") == "paid" and "paid_date" not in fields and today is not None:
             fields["paid_date"] = today  # paid without a date: paid today (the account can correct it)
-        reason = "изменено в таблице" if locale == "ru" else "changed in the sheet"
+        reason = _SAY("reason", locale)
         try:
             before = store.invoices.get(key).planned_date
             inv = store.invoices.update(key, fields, origin="sheet", actor=actor, reason=reason,

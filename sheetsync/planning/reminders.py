@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from ..vocabulary import BACKLOG_STATUSES, TERMINAL_STATUSES
 from .calendar import WorkCalendar
 from .model import TaskInfo
 
@@ -55,7 +56,7 @@ def find_reminders(
                 n = calendar.working_days_between(since, today)
                 if n > (waiting_days(t.client) if callable(waiting_days) else waiting_days):
                     out.append(Reminder("waiting", t, since, n))
-        if t.deadline and t.deadline < today and t.status not in ("done", "cancelled", "backlog"):
+        if t.deadline and t.deadline < today and t.status not in TERMINAL_STATUSES | BACKLOG_STATUSES:
             out.append(Reminder("overdue", t, t.deadline, max(1, calendar.working_days_between(t.deadline, today))))
     out.sort(key=lambda r: (r.task.client, 0 if r.kind == "waiting" else 1, -r.days, r.task.key))
     return out

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..vocabulary import IN_WORK_STATUSES, status_label
+from ..vocabulary import IN_WORK_STATUSES, TERMINAL_STATUSES, status_label
 from .calendar import Period, WorkCalendar
 from .cells import cell, conform_to_template, grid_rewrite
 from .model import SpecialistInfo, TaskInfo
@@ -70,7 +70,7 @@ def _t(locale: str, ru: str, en: str) -> str:
 
 
 def is_overdue(task: TaskInfo, today: dt.date) -> bool:
-    return task.deadline is not None and task.deadline < today and task.status not in ("done", "cancelled")
+    return task.deadline is not None and task.deadline < today and task.status not in TERMINAL_STATUSES
 
 
 def booked_per_day(

@@ -27,13 +27,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..vocabulary import STAGE_STATUSES
 from .calendar import WorkCalendar
 from .model import TaskInfo
 from .reminders import ClientInfo, _plural_days
 
 NormOf = Callable[[str, str | None], "int | None"]  # (status, client slug) -> working days or None
-
-STAGE_STATUSES = ("backlog", "planned", "in_progress", "waiting_client", "review")
 
 STATUS_NAMES = {
     "backlog": ("в бэклоге", "in the backlog"),
