@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
+    import gspread
+
     from .core import Emulator
 
 PREFIXES = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
@@ -21,8 +23,8 @@ class EmulatorAdapter(BaseAdapter):
         super().__init__()
         self.emulator = emulator
 
-    def send(self, request: requests.PreparedRequest, stream=False, timeout=None, verify=True, cert=None,
-             proxies=None) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         body = request.body
         if hasattr(body, "read"):
             body = body.read()
@@ -61,7 +63,7 @@ def make_session(emulator: Emulator, user: str) -> requests.Session:
     return s
 
 
-def gspread_client(emulator: Emulator, user: str):
-    import gspread
+def gspread_client(emulator: Emulator, user: str) -> gspread.Client:
+    import gspread  # loaded on first use: the REST front end needs only requests
 
     return gspread.Client(auth=None, session=make_session(emulator, user))

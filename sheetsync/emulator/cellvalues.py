@@ -654,3 +654,9 @@ def render(cell: dict[str, Any] | None, value_render: str, datetime_render: str,
 
 def is_empty_render(v: Any) -> bool:
     return v is None or v == ""
+
+
+def error_text(error: dict[str, Any]) -> str:
+    """How a cell shows an ErrorValue (``#DIV/0!``, ``#N/A``, ...), in exports and xlsx."""
+    return {"NAME": "#NAME?", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!", "REF": "#REF!", "N_A": "#N/A",
+            "NUM": "#NUM!", "NULL_VALUE": "#NULL!"}.get(error.get("type", ""), "#ERROR!")

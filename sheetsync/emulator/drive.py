@@ -20,23 +20,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
-from .core import best_role
 from .drive_query import compile_query, order_key
 from .errors import ApiError, unsupported
-from .model import FOLDER_MIME, SPREADSHEET_MIME, FileState
-from .routing import route
+from .model import FOLDER_MIME, SPREADSHEET_MIME, FileState, rfc3339
+from .recalc import recalc
+from .rest import SYSTEM_PARAMS, Response
+from .roles import ROLE_RANK, best_role, owner_permission, permission_id
+from .sheets_get import create_spreadsheet
+from .table_import import CSV_MIME, TSV_MIME, import_table
 
 if TYPE_CHECKING:
-    from .core import Emulator, Request
+    from .core import Emulator
+    from .rest import Request
 
-FILES = r"/drive/v3/files"
-FILE = FILES + r"/(?P<file_id>[^/]+)"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIME = "text/csv"
-TSV_MIME = "text/tab-separated-values"
-
-SYSTEM_PARAMS = frozenset({"fields", "key", "prettyPrint", "alt", "$.xgafv", "quotaUser", "access_token",
-                           "callback", "upload_protocol", "uploadType", "oauth_token"})
 _SHARED_DRIVE_FLAGS = {"supportsAllDrives", "supportsTeamDrives", "includeItemsFromAllDrives",
                        "includeTeamDriveItems", "enforceSingleParent", "includePermissionsForView", "includeLabels"}
 
@@ -103,8 +100,6 @@ def _check_mask(mask: fieldmask.Mask, known: set[str], method: str) -> None:
 
 
 def user_ref(email: str, me: str) -> dict[str, Any]:
-    from .sheets_get import permission_id
-
     return {"kind": "drive#user", "displayName": email.split("@")[0], "emailAddress": email,
             "me": email.lower() == me.lower(), "permissionId": permission_id(email)}
 
@@ -117,8 +112,6 @@ def _capabilities(rank: int) -> dict[str, bool]:
 
 def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | None = None) -> dict[str, Any]:
     """The File resource as ``user`` sees it; ``wanted`` limits it to those top-level fields (None: all)."""
-    from .core import ROLE_RANK
-
     def want(k: str) -> bool:
         return wanted is None or k in wanted
 
@@ -186,14 +179,10 @@ def content_changed(req: Request, f: FileState) -> None:
     """Bump ``modifiedTime``/``version`` now (the core would do it after the handler, too late for our reply)."""
     req.emulator.touch(f)
     if f.spreadsheet is not None:
-        from .recalc import recalc
-
         recalc(f.spreadsheet, req.emulator)
 
 
 def _stamp(emu: Emulator) -> str:
-    from .core import rfc3339
-
     return rfc3339(emu.now())
 
 
@@ -259,7 +248,6 @@ def into_drive(f: FileState, drive_id: str | None) -> None:
 
 # --- files.create -----------------------------------------------------------------------
 
-@route("POST", FILES, api="drive", name="drive.files.create", access="none", quota="write")
 def files_create(req: Request) -> dict[str, Any]:
     check_params(req, {"ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage", "useContentAsIndexableText"})
     f = _create(req, req.json(), None, None)
@@ -274,16 +262,10 @@ def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type:
     mime = body.get("mimeType")
     name = body.get("name")
     if mime == SPREADSHEET_MIME:
-        from .sheets_get import new_spreadsheet_file
-
-        f = new_spreadsheet_file(emu, req.user, {"properties": {"title": name or "Untitled spreadsheet"}})
+        f = create_spreadsheet(emu, req.user, {"properties": {"title": name or "Untitled spreadsheet"}})
         f.name = name or "Untitled spreadsheet"
         if media is not None:
-            from .drive_upload import import_table
-
             import_table(f, media, media_type or "")
-            from .recalc import recalc
-
             recalc(f.spreadsheet, emu)  # type: ignore[arg-type]
     elif media is not None:
         raise unsupported(f"uploading content of type {media_type or mime!r} without converting it to a Google "
@@ -303,16 +285,8 @@ def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type:
     return f
 
 
-def owner_permission(email: str) -> dict[str, Any]:
-    from .sheets_get import permission_id
-
-    return {"kind": "drive#permission", "id": permission_id(email), "type": "user", "emailAddress": email,
-            "role": "owner", "displayName": email.split("@")[0], "deleted": False, "pendingOwner": False}
-
-
 # --- files.list -------------------------------------------------------------------------
 
-@route("GET", FILES, api="drive", name="drive.files.list", access="none", quota="read")
 def files_list(req: Request) -> dict[str, Any]:
     check_params(req, {"q", "pageSize", "pageToken", "orderBy", "corpora", "corpus", "spaces", "driveId",
                        "teamDriveId"})
@@ -418,7 +392,6 @@ def _read_token(token: str | None, key: str) -> int:
 
 # --- files.get / update / delete / copy -----------------------------------------------
 
-@route("GET", FILE, api="drive", name="drive.files.get", access="reader", quota="read", id_param="file_id")
 def files_get(req: Request, file_id: str) -> Any:
     check_params(req, {"acknowledgeAbuse"})
     f = req.emulator.files[file_id]
@@ -426,13 +399,10 @@ def files_get(req: Request, file_id: str) -> Any:
         if f.mime_type.startswith("application/vnd.google-apps."):
             raise ApiError(403, "Only files with binary content can be downloaded. Use Export with Docs Editors "
                                 "files.", reason="fileNotDownloadable")
-        from .core import Response
-
         return Response(200, b"", {"Content-Type": f.mime_type})
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-@route("PATCH", FILE, api="drive", name="drive.files.update", access="writer", quota="write", id_param="file_id")
 def files_update(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"addParents", "removeParents", "keepRevisionForever", "ocrLanguage",
                        "useContentAsIndexableText"})
@@ -509,10 +479,7 @@ def require_organizer(emu: Emulator, f: FileState, user: str, roles: tuple[str, 
                        reason="insufficientFilePermissions")
 
 
-@route("DELETE", FILE, api="drive", name="drive.files.delete", access="reader", quota="write", id_param="file_id")
 def files_delete(req: Request, file_id: str) -> Any:
-    from .core import Response
-
     check_params(req, set())
     emu = req.emulator
     f = emu.files[file_id]
@@ -528,8 +495,6 @@ def files_delete(req: Request, file_id: str) -> Any:
     return Response(204, b"", {})
 
 
-@route("POST", FILE + "/copy", api="drive", name="drive.files.copy", access="reader", quota="write",
-       id_param="file_id")
 def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"copyComments", "ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage"})
     emu = req.emulator
@@ -569,6 +534,3 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     emu.files[new.id] = new
     return respond(req, file_resource(emu, new, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
-
-# the permissions, comments, upload and export routes live next door
-from . import drive_export, drive_permissions, drive_shared, drive_upload  # noqa: E402,F401

@@ -17,16 +17,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .drive import FILE, all_drives, bump_version, check_params, respond
+from .drive import (
+    _make_token,
+    _page_size,
+    _read_token,
+    _token_key,
+    all_drives,
+    bump_version,
+    check_params,
+    respond,
+)
 from .errors import ApiError, unsupported
-from .routing import route
+from .rest import Response
+from .roles import permission_id
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import DriveState, FileState
+    from .rest import Request
 
-PERMS = FILE + r"/permissions"
-PERM = PERMS + r"/(?P<permission_id>[^/]+)"
 PERMISSION_FIELDS = {"kind", "id", "type", "role", "emailAddress", "domain", "displayName", "deleted",
                      "pendingOwner", "allowFileDiscovery", "expirationTime", "photoLink", "permissionDetails",
                      "view", "inheritedPermissionsDisabled", "teamDrivePermissionDetails"}
@@ -117,8 +125,6 @@ def _find_own(req: Request, f: FileState | DriveState, permission_id: str) -> di
 
 
 def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
-    from .sheets_get import permission_id
-
     if kind == "anyone":
         return "anyone" if discoverable else "anyoneWithLink"
     if kind == "domain":
@@ -126,8 +132,6 @@ def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
     return permission_id(value or "")
 
 
-@route("POST", PERMS, api="drive", name="drive.permissions.create", access="reader", quota="write",
-       id_param="file_id")
 def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"emailMessage", "sendNotificationEmail", "transferOwnership", "moveToNewOwnersRoot",
                        "useDomainAdminAccess", "enforceExpansiveAccess"})
@@ -220,12 +224,9 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
 
 
-@route("GET", PERMS, api="drive", name="drive.permissions.list", access="reader", quota="read", id_param="file_id")
 def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"pageSize", "pageToken", "useDomainAdminAccess", "includePermissionsForView"})
     f = _target(req, file_id, change=False)
-    from .drive import _make_token, _page_size, _read_token, _token_key
-
     size = _page_size(req.param("pageSize"), 100, 100)
     key = _token_key(file_id, req.user)
     start = _read_token(req.param("pageToken"), key)
@@ -237,7 +238,6 @@ def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
 
 
-@route("GET", PERM, api="drive", name="drive.permissions.get", access="reader", quota="read", id_param="file_id")
 def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
     f = _target(req, file_id, change=False)
@@ -247,8 +247,6 @@ def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str,
     raise ApiError(404, f"Permission not found: {permission_id}.", reason="notFound")
 
 
-@route("PATCH", PERM, api="drive", name="drive.permissions.update", access="reader", quota="write",
-       id_param="file_id")
 def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
     check_params(req, {"transferOwnership", "removeExpiration", "useDomainAdminAccess", "enforceExpansiveAccess"})
     emu = req.emulator
@@ -300,11 +298,7 @@ def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[s
     return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
 
 
-@route("DELETE", PERM, api="drive", name="drive.permissions.delete", access="reader", quota="write",
-       id_param="file_id")
 def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
-    from .core import Response
-
     check_params(req, {"useDomainAdminAccess", "enforceExpansiveAccess"})
     f = req.emulator.files.get(file_id)
     if f is None:  # a shared drive's member
@@ -327,8 +321,6 @@ def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
 
 # --- comments: gspread's Client.copy reads them; the emulator keeps none -------------------
 
-@route("GET", FILE + r"/comments", api="drive", name="drive.comments.list", access="reader", quota="read",
-       id_param="file_id")
 def comments_list(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"includeDeleted", "pageSize", "pageToken", "startModifiedTime"})
     if not req.param("fields"):
@@ -337,7 +329,5 @@ def comments_list(req: Request, file_id: str) -> dict[str, Any]:
                                                                                       "nextPageToken"})
 
 
-@route("POST", FILE + r"/comments", api="drive", name="drive.comments.create", access="commenter", quota="write",
-       id_param="file_id")
 def comments_create(req: Request, file_id: str) -> dict[str, Any]:
     raise unsupported("Drive comments (the emulator keeps cell notes, which Sheets exposes as CellData.note)")

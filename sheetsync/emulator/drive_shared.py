@@ -18,15 +18,15 @@ from .drive import (
     _stamp,
     _token_key,
     check_params,
-    owner_permission,
     respond,
 )
 from .errors import ApiError, unsupported
 from .model import DriveState
-from .routing import route
+from .rest import Response
+from .roles import owner_permission
 
 if TYPE_CHECKING:
-    from .core import Request
+    from .rest import Request
 
 DRIVES = r"/drive/v3/drives"
 DRIVE = DRIVES + r"/(?P<drive_id>[^/]+)"
@@ -87,7 +87,6 @@ def _check_body(body: dict[str, Any]) -> None:
             raise ApiError(400, "Invalid Value: the shared drive's name must be a non-empty string.", reason="invalid")
 
 
-@route("POST", DRIVES, api="drive", name="drive.drives.create", access="none", quota="write")
 def drives_create(req: Request) -> dict[str, Any]:
     check_params(req, {"requestId"})
     emu = req.emulator
@@ -110,7 +109,6 @@ def drives_create(req: Request) -> dict[str, Any]:
     return respond(req, drive_resource(drive, "organizer"), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
 
 
-@route("GET", DRIVE, api="drive", name="drive.drives.get", access="none", quota="read")
 def drives_get(req: Request, drive_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
     _no_admin(req)
@@ -118,7 +116,6 @@ def drives_get(req: Request, drive_id: str) -> dict[str, Any]:
     return respond(req, drive_resource(drive, role), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
 
 
-@route("GET", DRIVES, api="drive", name="drive.drives.list", access="none", quota="read")
 def drives_list(req: Request) -> dict[str, Any]:
     check_params(req, {"pageSize", "pageToken", "q", "useDomainAdminAccess"})
     _no_admin(req)
@@ -139,7 +136,6 @@ def drives_list(req: Request) -> dict[str, Any]:
     return respond(req, out, DEFAULT_DRIVE_LIST_MASK, DRIVE_LIST_FIELDS)
 
 
-@route("PATCH", DRIVE, api="drive", name="drive.drives.update", access="none", quota="write")
 def drives_update(req: Request, drive_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
     _no_admin(req)
@@ -155,10 +151,7 @@ def drives_update(req: Request, drive_id: str) -> dict[str, Any]:
     return respond(req, drive_resource(drive, role), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
 
 
-@route("DELETE", DRIVE, api="drive", name="drive.drives.delete", access="none", quota="write")
 def drives_delete(req: Request, drive_id: str) -> Any:
-    from .core import Response
-
     check_params(req, {"useDomainAdminAccess", "allowItemDeletion"})
     _no_admin(req)
     if req.bool_param("allowItemDeletion"):

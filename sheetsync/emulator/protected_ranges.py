@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
 from .errors import ApiError, unsupported
-from .geometry import as_int, clean_range, grid_range
 from .protection import check_can_change_protection
-from .sheets_batch import request_kind
-from .sheets_get import render_sheet
+from .ranges import as_int, clean_range, grid_range
+from .render import render_sheet
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 
 # --- protected ranges ---------------------------------------------------------------------
@@ -94,7 +93,6 @@ def _normalise_protection(req: Request, ss: SpreadsheetState, pr: dict[str, Any]
     return sheet
 
 
-@request_kind("addProtectedRange")
 def add_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     pr = copy.deepcopy(body.get("protectedRange") or {})
     if "protectedRangeId" in pr:
@@ -135,7 +133,6 @@ class _Only:
         self.developer_metadata: list[Any] = []
 
 
-@request_kind("updateProtectedRange")
 def update_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     given = body.get("protectedRange") or {}
     if "protectedRangeId" not in given:
@@ -156,7 +153,6 @@ def update_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, A
     return None
 
 
-@request_kind("deleteProtectedRange")
 def delete_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, pr = _find_protected(ss, body.get("protectedRangeId"))
     check_can_change_protection(req, ss, pr)

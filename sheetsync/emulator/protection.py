@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from .errors import ApiError
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import FileState, SheetState, SpreadsheetState
+    from .rest import Request
 
 
 def _overlaps(gr: dict, sheet_id: int, r0: int, r1: int, c0: int, c1: int, sheet: SheetState) -> bool:

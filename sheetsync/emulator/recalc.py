@@ -32,8 +32,9 @@ from . import cellvalues as cv
 from .formula import Context, DateNum, Err, FormulaError, Range, Ref, evaluate, parse
 
 if TYPE_CHECKING:
-    from .core import Emulator, Request
+    from .core import Emulator
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 CIRCULAR = Err("REF", "Circular dependency detected. To resolve with iterative calculation, see File > Settings.")
 

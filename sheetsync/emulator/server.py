@@ -16,6 +16,7 @@ server and sends them over a normal HTTP connection::
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,8 +104,6 @@ class _Server(ThreadingHTTPServer):
 
 
 def _is_loopback(address: str) -> bool:
-    import ipaddress
-
     try:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:

@@ -24,8 +24,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .cellvalues import error_text
 from .model import SheetState, SpreadsheetState
-from .xlsx_rules import add_conditional_formats
+from .xlsx_rules import add_conditional_formats, argb
 
 EPOCH = datetime(1899, 12, 30)
 DEFAULT_PATTERNS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "DATE_TIME": "yyyy-mm-dd hh:mm:ss",
@@ -137,9 +138,7 @@ def _value(cell: dict[str, Any], fmt: dict[str, Any]) -> Any:
     if "boolValue" in ev:
         return bool(ev["boolValue"])
     if "errorValue" in ev:
-        from .drive_export import _err
-
-        return _err(ev["errorValue"])
+        return error_text(ev["errorValue"])
     return None
 
 
@@ -192,23 +191,15 @@ def _style(target: Any, fmt: dict[str, Any], locale: str = "en") -> None:
     if nf:
         target.number_format = excel_pattern(nf, locale)
     tf = fmt.get("textFormat") or {}
-    colour = _rgb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
+    colour = argb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
     if tf.get("bold") or tf.get("italic") or tf.get("strikethrough") or tf.get("underline") or colour \
             or tf.get("fontSize") or tf.get("fontFamily"):
         target.font = Font(bold=bool(tf.get("bold")), italic=bool(tf.get("italic")),
                            strike=bool(tf.get("strikethrough")), underline="single" if tf.get("underline") else None,
                            color=colour, size=tf.get("fontSize"), name=(tf.get("fontFamily") or None))
-    bg = _rgb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
+    bg = argb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
     if bg and bg != "FFFFFFFF":
         target.fill = PatternFill(fill_type="solid", start_color=bg, end_color=bg)
-
-
-def _rgb(color: dict[str, Any] | None) -> str | None:
-    """Sheets' Color (0..1 floats, absent channel = 0) as Excel's ARGB hex."""
-    if not color:
-        return None
-    parts = [max(0, min(255, round(float(color.get(k, 0)) * 255))) for k in ("red", "green", "blue")]
-    return "FF" + "".join(f"{p:02X}" for p in parts)
 
 
 def _validation_key(dv: dict[str, Any], ss: SpreadsheetState) -> tuple[str, str, bool] | None:
