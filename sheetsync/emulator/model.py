@@ -190,7 +190,12 @@ class FileState:
         return self.shown[1] if self.shown is not None else self.version
 
     def clone(self) -> FileState:
-        # a pickle round trip copies the JSON-shaped state several times faster than deepcopy
+        """A deep copy, for files.copy and all-or-nothing batches.
+
+        A pickle round trip in memory copies the JSON-shaped state several times faster than
+        ``copy.deepcopy``. This is not persistence: nothing pickled leaves the process (persist.py
+        stores JSON documents).
+        """
         return pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
 
