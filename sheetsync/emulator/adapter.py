@@ -25,10 +25,11 @@ class EmulatorAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        body = request.body
+        body: Any = request.body
         if hasattr(body, "read"):
             body = body.read()
-        res = self.emulator.dispatch(request.method or "GET", request.url or "", dict(request.headers), body)
+        headers = {k: v if isinstance(v, str) else v.decode("latin-1") for k, v in request.headers.items()}
+        res = self.emulator.dispatch(request.method or "GET", request.url or "", headers, body)
         resp = requests.Response()
         resp.status_code = res.status
         resp.headers = CaseInsensitiveDict(res.headers)
@@ -66,4 +67,5 @@ def make_session(emulator: Emulator, user: str) -> requests.Session:
 def gspread_client(emulator: Emulator, user: str) -> gspread.Client:
     import gspread  # loaded on first use: the REST front end needs only requests
 
-    return gspread.Client(auth=None, session=make_session(emulator, user))
+    # the session carries the bearer token, so gspread needs no credentials of its own
+    return gspread.Client(auth=None, session=make_session(emulator, user))  # type: ignore[arg-type]

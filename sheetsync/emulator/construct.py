@@ -151,8 +151,9 @@ def start_spreadsheet_file(emulator: Emulator, owner: str, body: dict[str, Any]
     check_keys(body, SPREADSHEET_FIELDS, "spreadsheet")
     props_in = body.get("properties") or {}
     check_keys(props_in, SPREADSHEET_PROPERTY_FIELDS, "spreadsheet.properties")
-    props = {"title": "Untitled spreadsheet", "locale": "en_US", "autoRecalc": "ON_CHANGE", "timeZone": "Etc/GMT",
-             "defaultFormat": copy.deepcopy(DEFAULT_FORMAT), "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME)}
+    props: dict[str, Any] = {"title": "Untitled spreadsheet", "locale": "en_US", "autoRecalc": "ON_CHANGE",
+                             "timeZone": "Etc/GMT", "defaultFormat": copy.deepcopy(DEFAULT_FORMAT),
+                             "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME)}
     props.update(copy.deepcopy(props_in))
     if props["autoRecalc"] not in AUTO_RECALC:
         raise ApiError(400, f"Invalid value at 'spreadsheet.properties.auto_recalc' ({props['autoRecalc']!r}); "

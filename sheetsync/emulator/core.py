@@ -31,7 +31,7 @@ from .quota import Quota
 from .recalc import FormulaIndex, forget, recalc
 from .rest import Request, Response
 from .roles import ROLE_RANK, best_role
-from .routing import match
+from .routing import Route, match
 
 if TYPE_CHECKING:
     import gspread
@@ -244,7 +244,8 @@ class Emulator:
         entry = LogEntry(self.now(), user, req.method, path, "", "", 0, len(body), 0)
         with self.lock:
             self.log.append(entry)
-            rt, params = None, {}
+            rt: Route | None = None
+            params: dict[str, str] = {}
             try:
                 if not user:
                     raise ApiError(401, "Request is missing required authentication credential. Expected OAuth 2 access "

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import fields as fieldmask
 from .drive_query import compile_query, order_key
 from .errors import ApiError, unsupported
-from .model import FOLDER_MIME, SPREADSHEET_MIME, FileState, rfc3339
+from .model import FOLDER_MIME, SPREADSHEET_MIME, DriveState, FileState, rfc3339
 from .recalc import recalc
 from .rest import SYSTEM_PARAMS, Response
 from .roles import ROLE_RANK, best_role, owner_permission, permission_id
@@ -170,7 +170,7 @@ def wanted_fields(req: Request, default_mask: str, key: str | None = None) -> se
     return set(mask)
 
 
-def bump_version(f: FileState) -> None:
+def bump_version(f: FileState | DriveState) -> None:
     """A metadata-only change (sharing, trashing): Drive's ``version`` moves, ``modifiedTime`` does not."""
     f.version += 1
 

@@ -32,6 +32,8 @@ from .rest import Response
 from .roles import permission_id
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # type-checking only: the emulator does not depend on it
+
     from .model import DriveState, FileState
     from .rest import Request
 
@@ -72,7 +74,7 @@ def _target(req: Request, file_id: str, *, change: bool) -> FileState | DriveSta
     return drive
 
 
-def _is_drive(t: FileState | DriveState) -> bool:
+def _is_drive(t: FileState | DriveState) -> TypeIs[DriveState]:
     return not hasattr(t, "mime_type")
 
 
@@ -88,7 +90,7 @@ def _perm_check(req: Request, f: FileState) -> None:
 
 def _listed(req: Request, t: FileState | DriveState) -> list[dict[str, Any]]:
     """The permissions as Drive lists them: on a shared-drive file, the drive's members come too (inherited)."""
-    drive = None if _is_drive(t) else req.emulator.drives.get(t.drive_id) if t.drive_id else None  # type: ignore[union-attr]
+    drive = None if _is_drive(t) else req.emulator.drives.get(t.drive_id) if t.drive_id else None
     if drive is None:
         return [dict(p) for p in t.permissions]
     out: dict[str, dict[str, Any]] = {}
@@ -108,7 +110,7 @@ def _listed(req: Request, t: FileState | DriveState) -> list[dict[str, Any]]:
 _RANK_OF = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
 
 
-def _find(f: FileState, permission_id: str) -> dict[str, Any]:
+def _find(f: FileState | DriveState, permission_id: str) -> dict[str, Any]:
     for p in f.permissions:
         if p["id"] == permission_id:
             return p
@@ -121,7 +123,7 @@ def _find_own(req: Request, f: FileState | DriveState, permission_id: str) -> di
             and any(p["id"] == permission_id for p in _listed(req, f)):
         raise ApiError(403, "The permission is inherited from the shared drive; change it among the shared drive's "
                             "members.", reason="cannotModifyInheritedPermission")
-    return _find(f, permission_id)  # type: ignore[arg-type]
+    return _find(f, permission_id)
 
 
 def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
@@ -164,11 +166,11 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
         if role not in DRIVE_ROLES or kind == "anyone":
             raise ApiError(400, f"The permission role {role!r} (type {kind!r}) is invalid for a shared drive member; "
                                 f"use a user, group or domain with one of {', '.join(DRIVE_ROLES)}.", reason="invalid")
-    elif f.drive_id is not None and role in ("owner", "organizer"):  # type: ignore[union-attr]
+    elif f.drive_id is not None and role in ("owner", "organizer"):
         raise ApiError(403, f"The role {role!r} cannot be given on a shared drive item: items in shared drives "
                             "have no owner; make the person a member of the shared drive instead.",
                        reason="invalidSharingRequest")
-    elif f.drive_id is None and (role not in ROLES or role in ("organizer", "fileOrganizer")):  # type: ignore[union-attr]
+    elif f.drive_id is None and (role not in ROLES or role in ("organizer", "fileOrganizer")):
         raise ApiError(400, f"The permission role {role!r} is invalid for a My Drive file; use owner, writer, "
                             "commenter or reader.", reason="invalid")
     value: str | None = None
@@ -182,7 +184,7 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
         if not value:
             raise ApiError(400, "The permission domain field is required for type domain.", reason="required")
     transfer = req.bool_param("transferOwnership")
-    if role == "owner":
+    if role == "owner" and not _is_drive(f):  # a shared drive has no owner (refused above)
         if not transfer:
             raise ApiError(403, "The transferOwnership parameter must be enabled when the permission role is "
                                 "'owner'.", reason="forbidden")
@@ -207,7 +209,7 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     if existing is not None and existing["role"] == "owner" and role != "owner":
         raise ApiError(403, "The owner's permission cannot be downgraded; transfer ownership first.",
                        reason="forbidden")
-    if role == "owner":
+    if role == "owner" and not _is_drive(f):
         for p in f.permissions:
             if p["role"] == "owner":
                 p["role"] = "writer"  # the previous owner stays an editor, as in Drive
@@ -303,9 +305,8 @@ def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
     f = req.emulator.files.get(file_id)
     if f is None:  # a shared drive's member
         t = _target(req, file_id, change=True)
-        perm = _find(t, permission_id)  # type: ignore[arg-type]
-        t.permissions.remove(perm)
-        bump_version(t)  # type: ignore[arg-type]
+        t.permissions.remove(_find(t, permission_id))
+        bump_version(t)
         return Response(204, b"", {})
     perm = next((p for p in f.permissions if p["id"] == permission_id), None)
     mine = perm is not None and perm.get("emailAddress", "").lower() == req.user.lower()

@@ -51,10 +51,12 @@ def _read_upload(req: Request) -> tuple[dict[str, Any], bytes | None, str | None
             raise ApiError(400, f"Multipart upload must have exactly two parts (metadata, media); got {len(parts)}.",
                            reason="badContent")
         try:
-            meta = json.loads(parts[0].get_payload(decode=True) or b"{}")
+            raw = parts[0].get_payload(decode=True)
+            meta = json.loads(raw if isinstance(raw, bytes) and raw else b"{}")
         except ValueError as e:
             raise ApiError(400, f"Invalid JSON payload received in the metadata part. {e}") from None
-        return meta, parts[1].get_payload(decode=True) or b"", parts[1].get_content_type()
+        media = parts[1].get_payload(decode=True)
+        return meta, media if isinstance(media, bytes) else b"", parts[1].get_content_type()
     if kind == "media":
         return {}, req.body, ctype.split(";")[0].strip()
     if kind == "resumable":

@@ -91,8 +91,8 @@ def apply_dim_op(ss: SpreadsheetState, sheet: SheetState, op: DimOp, *, inherit:
         else:
             for r, row in enumerate(sheet.rows):
                 if len(row) > min(op.at, op.dest):
-                    padded = row + [None] * (count - len(row))
-                    sheet.rows[r] = [padded[i] for i in order]
+                    cells = row + [None] * (count - len(row))
+                    sheet.rows[r] = [cells[i] for i in order]
                     while sheet.rows[r] and sheet.rows[r][-1] is None:
                         sheet.rows[r].pop()
         new_count = count

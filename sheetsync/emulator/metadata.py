@@ -467,7 +467,7 @@ def get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     f = req.emulator.files[spreadsheet_id]
     ss = f.spreadsheet
     assert ss is not None
-    windows = []
+    windows: list[tuple[SheetState, tuple[int, int, int, int]]] = []
     for df in body.get("dataFilters") or []:
         windows.extend((s, (r0, r1, c0, c1)) for s, r0, r1, c0, c1 in datafilter_ranges(ss, df))
     include = bool(body.get("includeGridData", False))

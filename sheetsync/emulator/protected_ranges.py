@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
 from .errors import ApiError, unsupported
+from .model import SheetState
 from .protection import check_can_change_protection
 from .ranges import as_int, clean_range, grid_range
 from .render import render_sheet
 
 if TYPE_CHECKING:
-    from .model import SheetState, SpreadsheetState
+    from .model import SpreadsheetState
     from .rest import Request
 
 
@@ -117,20 +118,9 @@ def add_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]
 def _as_seen(req: Request, ss: SpreadsheetState, sheet: SheetState, pr: dict[str, Any]) -> dict[str, Any]:
     f = req.emulator.files[ss.spreadsheet_id]
     role = req.emulator.role_of(f, req.user)
-    rendered = render_sheet(_Only(sheet, pr), req.user, can_edit=role in ("writer", "owner"), is_owner=role == "owner")
+    only = SheetState(properties=sheet.properties, protected_ranges=[pr])  # the sheet holding just this range
+    rendered = render_sheet(only, req.user, can_edit=role in ("writer", "owner"), is_owner=role == "owner")
     return rendered["protectedRanges"][0]
-
-
-class _Only:
-    """A sheet view holding just one protected range, for rendering it as the requester sees it."""
-
-    def __init__(self, sheet: SheetState, pr: dict[str, Any]) -> None:
-        self.properties = sheet.properties
-        self.merges: list[Any] = []
-        self.conditional_formats: list[Any] = []
-        self.protected_ranges = [pr]
-        self.basic_filter = None
-        self.developer_metadata: list[Any] = []
 
 
 def update_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:

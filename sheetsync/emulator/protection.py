@@ -32,7 +32,7 @@ def check_can_edit(req: Request, ss: SpreadsheetState, sheet: SheetState, r0: in
     for pr in sheet.protected_ranges:
         if pr.get("warningOnly") or is_editor_of(req, ss, pr):
             continue
-        rng = pr.get("range")
+        rng = pr.get("range") or {}
         if not is_sheet_protection(pr):
             if not _overlaps(rng, sheet.sheet_id, r0, r1, c0, c1, sheet):
                 continue

@@ -56,10 +56,11 @@ def merge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> Non
         for r in range(a0, min(a1, len(sheet.rows))):
             row = sheet.rows[r]
             for c in range(b0, min(b1, len(row))):
-                if (r, c) != (a0, b0) and row[c]:
+                cell = row[c]
+                if (r, c) != (a0, b0) and cell:
                     for k in ("userEnteredValue", "effectiveValue", "formattedValue", "textFormatRuns", "hyperlink"):
-                        row[c].pop(k, None)
-                    if not row[c]:
+                        cell.pop(k, None)
+                    if not cell:
                         row[c] = None
         sheet.merges.append({"sheetId": sheet.sheet_id, "startRowIndex": a0, "endRowIndex": a1,
                              "startColumnIndex": b0, "endColumnIndex": b1})

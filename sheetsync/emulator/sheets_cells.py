@@ -10,6 +10,7 @@ only, as the reference says of sorting.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -467,6 +468,10 @@ def cut_paste(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
 
 
 # --- sortRange -------------------------------------------------------------------------------
+def _row_key(k: int, row: tuple[int, list[dict[str, Any] | None]]) -> tuple[int, Any]:
+    return _sort_key(row[1][k])
+
+
 def _sort_key(cell: dict[str, Any] | None) -> tuple[int, Any]:
     ev = (cell or {}).get("effectiveValue") or (cell or {}).get("userEnteredValue")
     if not ev or "formulaValue" in ev:
@@ -503,7 +508,7 @@ def sort_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None
         desc = sp.get("sortOrder", "ASCENDING") == "DESCENDING"
         blanks = [row for row in rows if _sort_key(row[1][k])[0] == 4]
         others = [row for row in rows if _sort_key(row[1][k])[0] != 4]
-        others.sort(key=lambda row, k=k: _sort_key(row[1][k]), reverse=desc)
+        others.sort(key=functools.partial(_row_key, k), reverse=desc)
         rows = others + blanks
     loc = _loc(ss)
     for i, (old_r, cells) in enumerate(rows):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from . import cellvalues as cv
 from . import fields as fieldmask
@@ -37,6 +37,10 @@ def _check_params(req: Request, allowed: set[str]) -> None:
     check_params(req, allowed)
 
 
+@overload
+def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: str) -> str: ...
+@overload
+def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: None) -> str | None: ...
 def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: str | None) -> str | None:
     if value is None:
         return default

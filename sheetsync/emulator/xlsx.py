@@ -16,7 +16,7 @@ import io
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -45,7 +45,8 @@ DEFAULT_COLUMN_PIXELS = 100  # Google's width of a column nobody sized (Excel's 
 
 def to_xlsx(ss: SpreadsheetState) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    for default in wb.worksheets:  # a new workbook holds one empty sheet; ours come instead
+        wb.remove(default)
     used: set[str] = set()
     for sheet in ss.sheets:
         ws = wb.create_sheet(_excel_title(sheet.title, used))
@@ -69,7 +70,7 @@ def _excel_title(title: str, used: set[str]) -> str:
 
 
 def _write_sheet(ws: Any, sheet: SheetState, ss: SpreadsheetState) -> None:
-    validations: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    validations: dict[tuple[Literal["list"], str, bool], list[str]] = defaultdict(list)
     for r, row in enumerate(sheet.rows[:sheet.row_count]):
         for c, cell in enumerate(row[:sheet.col_count]):
             if not cell:
@@ -202,7 +203,7 @@ def _style(target: Any, fmt: dict[str, Any], locale: str = "en") -> None:
         target.fill = PatternFill(fill_type="solid", start_color=bg, end_color=bg)
 
 
-def _validation_key(dv: dict[str, Any], ss: SpreadsheetState) -> tuple[str, str, bool] | None:
+def _validation_key(dv: dict[str, Any], ss: SpreadsheetState) -> tuple[Literal["list"], str, bool] | None:
     cond = dv.get("condition") or {}
     values = [v.get("userEnteredValue", "") for v in cond.get("values", [])]
     strict = bool(dv.get("strict"))

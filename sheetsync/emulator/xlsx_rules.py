@@ -31,8 +31,7 @@ def add_conditional_formats(ws: Any, sheet: SheetState) -> int:
     """Add the sheet's rules to the worksheet, in order; returns the number left out."""
     skipped = 0
     for cf in sheet.conditional_formats:
-        ranges = [_a1(g, sheet) for g in cf.get("ranges") or []]
-        ranges = [r for r in ranges if r]
+        ranges = [r for r in (_a1(g, sheet) for g in cf.get("ranges") or []) if r]
         if not ranges:
             skipped += 1
             continue
