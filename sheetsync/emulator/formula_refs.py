@@ -63,7 +63,7 @@ def rewrite_formulas(ss: SpreadsheetState, fn: Callable[[str | None, str, SheetS
 
 
 def follow_dimension_change(ss: SpreadsheetState, sheet: SheetState, op: DimOp) -> None:
-    """Rewrite references into ``sheet`` after ``op`` (registered as a structure DIMENSION_HOOK)."""
+    """Rewrite references into ``sheet`` after ``op`` (geometry.apply_dim_op calls it after every row/column change)."""
     count_before = _count_before(sheet, op)
 
     def fn(name: str | None, ref: str, home: SheetState) -> str:

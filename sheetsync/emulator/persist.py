@@ -114,7 +114,7 @@ def _build(cls: Any, values: dict[str, Any]) -> Any:
 
 
 def _dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False)  # state is a tree
 
 
 @contextmanager
