@@ -182,11 +182,11 @@ def content_changed(req: Request, f: FileState) -> None:
         recalc(f.spreadsheet, req.emulator)
 
 
-def _stamp(emu: Emulator) -> str:
+def stamp_now(emu: Emulator) -> str:
     return rfc3339(emu.now())
 
 
-def _check_body(body: dict[str, Any], allowed: set[str]) -> None:
+def check_file_body(body: dict[str, Any], allowed: set[str]) -> None:
     if body.get("starred"):
         raise unsupported("starring files (the emulator keeps no per-user stars)")
     for k in body:
@@ -250,13 +250,13 @@ def into_drive(f: FileState, drive_id: str | None) -> None:
 
 def files_create(req: Request) -> dict[str, Any]:
     check_params(req, {"ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage", "useContentAsIndexableText"})
-    f = _create(req, req.json(), None, None)
+    f = create_file(req, req.json(), None, None)
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type: str | None) -> FileState:
+def create_file(req: Request, body: dict[str, Any], media: bytes | None, media_type: str | None) -> FileState:
     emu = req.emulator
-    _check_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
+    check_file_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
     parents, drive_id = _place(emu, req.user, body.get("parents"), req)
     refuse_service_account_storage(emu, req.user, drive_id)
     mime = body.get("mimeType")
@@ -271,7 +271,7 @@ def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type:
         raise unsupported(f"uploading content of type {media_type or mime!r} without converting it to a Google "
                           f"spreadsheet (set mimeType to {SPREADSHEET_MIME!r} and send text/csv)")
     else:
-        stamp = _stamp(emu)
+        stamp = stamp_now(emu)
         f = FileState(id=emu.new_file_id(), name=name or "Untitled", mime_type=mime or "application/octet-stream",
                       owner=req.user, created_time=stamp, modified_time=stamp,
                       permissions=[owner_permission(req.user)])
@@ -301,21 +301,21 @@ def files_list(req: Request) -> dict[str, Any]:
     spaces = req.param("spaces", "drive")
     if spaces != "drive":
         raise unsupported(f"spaces={spaces!r} (only 'drive')")
-    size = _page_size(req.param("pageSize"), 100, 1000)
+    size = page_size(req.param("pageSize"), 100, 1000)
     q = req.param("q")
     pred = compile_query(q, emu, req.user)
     sorter = order_key(req.param("orderBy"))
     visible = [f for f in emu.files.values() if in_view(f) and pred(f)]
     if sorter is not None:
         visible = sorter(visible)
-    token_key = _token_key(q, req.param("orderBy"), req.user, corpora, drive_id, str(include))
-    start = _read_token(req.param("pageToken"), token_key)
+    key = token_key(q, req.param("orderBy"), req.user, corpora, drive_id, str(include))
+    start = read_token(req.param("pageToken"), key)
     page = visible[start:start + size]
     wanted = wanted_fields(req, DEFAULT_LIST_MASK, "files")
     out: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
                            "files": [file_resource(emu, f, req.user, wanted) for f in page]}
     if start + size < len(visible):
-        out["nextPageToken"] = _make_token(start + size, token_key)
+        out["nextPageToken"] = make_token(start + size, key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
 
 
@@ -355,7 +355,10 @@ def _corpus(emu: Emulator, user: str, corpora: str, drive_id: str | None, includ
     return lambda f: (f.drive_id in member_of) if f.drive_id is not None else direct(f)
 
 
-def _page_size(text: str | None, default: int, maximum: int) -> int:
+# --- paging, shared by every Drive listing (files, permissions, shared drives) ----------------------
+
+def page_size(text: str | None, default: int, maximum: int) -> int:
+    """The ``pageSize`` parameter, checked against Drive's range for the listing."""
     if text is None:
         return default
     try:
@@ -369,15 +372,18 @@ def _page_size(text: str | None, default: int, maximum: int) -> int:
     return n
 
 
-def _token_key(*parts: str | None) -> str:
+def token_key(*parts: str | None) -> str:
+    """What a page token is bound to (query, order, caller...): a token from another listing is refused."""
     return hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:12]
 
 
-def _make_token(offset: int, key: str) -> str:
+def make_token(offset: int, key: str) -> str:
+    """An opaque ``nextPageToken`` for the page starting at ``offset``."""
     return base64.urlsafe_b64encode(json.dumps([offset, key]).encode()).decode().rstrip("=")
 
 
-def _read_token(token: str | None, key: str) -> int:
+def read_token(token: str | None, key: str) -> int:
+    """The offset a ``pageToken`` stands for (0 without one); 400 for a token of another listing."""
     if not token:
         return 0
     try:
@@ -412,14 +418,14 @@ def files_update(req: Request, file_id: str) -> dict[str, Any]:
     if "parents" in body:
         raise ApiError(403, "The parents field is not directly writable in update requests. Use the addParents and "
                             "removeParents parameters instead.", reason="fieldNotWritable")
-    _check_body(body, WRITABLE_FILE_FIELDS - {"parents"})
+    check_file_body(body, WRITABLE_FILE_FIELDS - {"parents"})
     if "mimeType" in body and body["mimeType"] != f.mime_type:
         raise unsupported("changing a file's mimeType")
-    _apply_update(req, f, body)
+    apply_update(req, f, body)
     return respond(req, file_resource(emu, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-def _apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
+def apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
     emu = req.emulator
     if "trashed" in body and bool(body["trashed"]) != f.trashed:
         require_organizer(emu, f, req.user, ("organizer", "fileOrganizer"))
@@ -500,7 +506,7 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     emu = req.emulator
     src = emu.files[file_id]
     body = req.json()
-    _check_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
+    check_file_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
     if src.mime_type == FOLDER_MIME:
         raise ApiError(403, "This file cannot be copied by the user.", reason="cannotCopyFile")
     if body.get("mimeType") not in (None, src.mime_type):
@@ -516,7 +522,7 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     new.id = emu.new_file_id()
     new.name = body.get("name") or f"Copy of {src.name}"
     new.owner = req.user
-    new.created_time = new.modified_time = _stamp(emu)
+    new.created_time = new.modified_time = stamp_now(emu)
     new.version = 1
     new.shown = new.refresh_at = None  # a copy is a new file: Drive shows it as it is
     new.trashed = False

@@ -18,14 +18,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .drive import (
-    _make_token,
-    _page_size,
-    _read_token,
-    _token_key,
     all_drives,
     bump_version,
     check_params,
+    make_token,
+    page_size,
+    read_token,
     respond,
+    token_key,
 )
 from .errors import ApiError, unsupported
 from .rest import Response
@@ -229,14 +229,14 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
 def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"pageSize", "pageToken", "useDomainAdminAccess", "includePermissionsForView"})
     f = _target(req, file_id, change=False)
-    size = _page_size(req.param("pageSize"), 100, 100)
-    key = _token_key(file_id, req.user)
-    start = _read_token(req.param("pageToken"), key)
+    size = page_size(req.param("pageSize"), 100, 100)
+    key = token_key(file_id, req.user)
+    start = read_token(req.param("pageToken"), key)
     listed = _listed(req, f)
     page = listed[start:start + size]
     out: dict[str, Any] = {"kind": "drive#permissionList", "permissions": page}
     if start + size < len(listed):
-        out["nextPageToken"] = _make_token(start + size, key)
+        out["nextPageToken"] = make_token(start + size, key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
 
 

@@ -12,13 +12,13 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .drive import (
-    _make_token,
-    _page_size,
-    _read_token,
-    _stamp,
-    _token_key,
     check_params,
+    make_token,
+    page_size,
+    read_token,
     respond,
+    stamp_now,
+    token_key,
 )
 from .errors import ApiError, unsupported
 from .model import DriveState
@@ -71,7 +71,7 @@ def drive_resource(drive: DriveState, role: str) -> dict[str, Any]:
                              "sharingFoldersRequiresOrganizerPermission": False}}
 
 
-def _check_body(body: dict[str, Any]) -> None:
+def check_file_body(body: dict[str, Any]) -> None:
     for k, v in body.items():
         if k in ("kind", "id", "createdTime", "capabilities", "backgroundImageLink"):
             raise ApiError(403, f"The resource body includes fields which are not directly writable: {k}.",
@@ -91,7 +91,7 @@ def drives_create(req: Request) -> dict[str, Any]:
     check_params(req, {"requestId"})
     emu = req.emulator
     body = req.json()
-    _check_body(body)
+    check_file_body(body)
     request_id = req.param("requestId")
     if not request_id:
         raise ApiError(400, "Required parameter: requestId", reason="required")
@@ -103,7 +103,7 @@ def drives_create(req: Request) -> dict[str, Any]:
     drive_id = "0A" + uuid.uuid4().hex[:13].upper() + "Uk9PVA"
     perm = owner_permission(req.user)
     perm["role"] = "organizer"
-    drive = DriveState(id=drive_id, name=body["name"], created_time=_stamp(emu), creator=req.user,
+    drive = DriveState(id=drive_id, name=body["name"], created_time=stamp_now(emu), creator=req.user,
                        permissions=[perm], request_id=request_id, color_rgb=body.get("colorRgb") or "#4986e7")
     emu.drives[drive_id] = drive
     return respond(req, drive_resource(drive, "organizer"), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
@@ -125,14 +125,14 @@ def drives_list(req: Request) -> dict[str, Any]:
     text = req.param("pageSize")
     if text is not None and text.isdigit() and int(text) > 100:
         text = "100"  # "values above 100 will be coerced to 100"
-    size = _page_size(text, 10, 100)
+    size = page_size(text, 10, 100)
     mine = [(d, r) for d in emu.drives.values() if (r := emu.drive_role(d, req.user)) is not None]
-    key = _token_key("drives", req.user)
-    start = _read_token(req.param("pageToken"), key)
+    key = token_key("drives", req.user)
+    start = read_token(req.param("pageToken"), key)
     out: dict[str, Any] = {"kind": "drive#driveList",
                            "drives": [drive_resource(d, r) for d, r in mine[start:start + size]]}
     if start + size < len(mine):
-        out["nextPageToken"] = _make_token(start + size, key)
+        out["nextPageToken"] = make_token(start + size, key)
     return respond(req, out, DEFAULT_DRIVE_LIST_MASK, DRIVE_LIST_FIELDS)
 
 
@@ -142,7 +142,7 @@ def drives_update(req: Request, drive_id: str) -> dict[str, Any]:
     drive, role = member(req, drive_id)
     require_organizer(drive, role)
     body = req.json()
-    _check_body(body)
+    check_file_body(body)
     if "name" in body:
         drive.name = body["name"]
     if "colorRgb" in body:

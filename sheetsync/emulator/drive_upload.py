@@ -15,11 +15,11 @@ from .drive import (
     DEFAULT_FILE_MASK,
     FILE_FIELDS,
     WRITABLE_FILE_FIELDS,
-    _apply_update,
-    _check_body,
-    _create,
+    apply_update,
+    check_file_body,
     check_params,
     content_changed,
+    create_file,
     file_resource,
     respond,
 )
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def files_create_upload(req: Request) -> dict[str, Any]:
     check_params(req, {"ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage", "useContentAsIndexableText"})
     meta, media, media_type = _read_upload(req)
-    f = _create(req, meta, media, media_type)
+    f = create_file(req, meta, media, media_type)
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
@@ -71,12 +71,12 @@ def files_update_upload(req: Request, file_id: str) -> dict[str, Any]:
                        "useContentAsIndexableText"})
     f = req.emulator.files[file_id]
     meta, media, media_type = _read_upload(req)
-    _check_body(meta, WRITABLE_FILE_FIELDS - {"parents"})
+    check_file_body(meta, WRITABLE_FILE_FIELDS - {"parents"})
     if f.spreadsheet is None:
         raise unsupported("uploading content to a file that is not a Google spreadsheet")
     import_table(f, media or b"", media_type or "")
     content_changed(req, f)
-    _apply_update(req, f, meta)
+    apply_update(req, f, meta)
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
