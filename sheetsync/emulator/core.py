@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import requests
-
 from .adapter import gspread_client, make_session
 from .cellvalues import current_year, year_at
 from .errors import ApiError, permission_denied
@@ -35,8 +33,9 @@ from .routing import Route, match
 
 if TYPE_CHECKING:
     import gspread
+    import requests
 
-__all__ = ["Emulator", "LogEntry", "Request", "Response", "best_role", "rfc3339"]
+__all__ = ["Emulator", "LogEntry", "Request", "Response"]  # Request/Response live in rest.py
 
 # Drive methods that answer 404 for a shared-drive file unless the caller sends supportsAllDrives=true
 # (Drive v3 guide "Implement shared drive support"; seattleflu/id3c#214: "without this parameter ... we get a 404").

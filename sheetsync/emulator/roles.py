@@ -25,5 +25,6 @@ def permission_id(email: str) -> str:
 
 
 def owner_permission(email: str) -> dict[str, Any]:
+    """The Permission resource a new file's owner holds."""
     return {"kind": "drive#permission", "id": permission_id(email), "type": "user", "emailAddress": email,
             "role": "owner", "displayName": email.split("@")[0], "deleted": False, "pendingOwner": False}
