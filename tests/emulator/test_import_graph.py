@@ -39,11 +39,9 @@ def _targets(node: ast.Import | ast.ImportFrom) -> set[str]:
     out: set[str] = set()
     if isinstance(node, ast.Import):
         for alias in node.names:
-            parts = alias.name.split(".")
-            if alias.name.startswith(PACKAGE):
+            if alias.name == PACKAGE or alias.name.startswith(PACKAGE + "."):
                 rest = alias.name[len(PACKAGE):].lstrip(".").split(".")
                 out.add(rest[0] if rest[0] else "__init__")
-            del parts
         return out
     if node.level == 1:
         base = node.module or ""
