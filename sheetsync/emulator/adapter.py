@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
+    import gspread
+
     from .core import Emulator
 
 PREFIXES = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
@@ -21,12 +23,13 @@ class EmulatorAdapter(BaseAdapter):
         super().__init__()
         self.emulator = emulator
 
-    def send(self, request: requests.PreparedRequest, stream=False, timeout=None, verify=True, cert=None,
-             proxies=None) -> requests.Response:
-        body = request.body
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        body: Any = request.body
         if hasattr(body, "read"):
             body = body.read()
-        res = self.emulator.dispatch(request.method or "GET", request.url or "", dict(request.headers), body)
+        headers = {k: v if isinstance(v, str) else v.decode("latin-1") for k, v in request.headers.items()}
+        res = self.emulator.dispatch(request.method or "GET", request.url or "", headers, body)
         resp = requests.Response()
         resp.status_code = res.status
         resp.headers = CaseInsensitiveDict(res.headers)
@@ -61,7 +64,8 @@ def make_session(emulator: Emulator, user: str) -> requests.Session:
     return s
 
 
-def gspread_client(emulator: Emulator, user: str):
-    import gspread
+def gspread_client(emulator: Emulator, user: str) -> gspread.Client:
+    import gspread  # loaded on first use: the REST front end needs only requests
 
-    return gspread.Client(auth=None, session=make_session(emulator, user))
+    # the session carries the bearer token, so gspread needs no credentials of its own
+    return gspread.Client(auth=None, session=make_session(emulator, user))  # type: ignore[arg-type]

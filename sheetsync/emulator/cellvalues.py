@@ -472,22 +472,23 @@ def _format_number(x: float, sec: str, loc: Locale) -> str:
         body = _digits(abs(x), decimals, min_decimals, min_int, grouping, loc)
     neg = x < 0 and body.strip("0" + loc.decimal + loc.group) != ""
     # rebuild: literals before and after the core, the core replaced by body
-    out, placed, consumed = [], False, 0
+    parts: list[str] = []
+    placed, consumed = False, 0
     fmt_pos = m.start()
     for k, c in pieces:
         if k == "lit":
-            out.append(c)
+            parts.append(c)
             continue
         if consumed < fmt_pos:
-            out.append(c)
+            parts.append(c)
         elif consumed < m.end():
             if not placed:
-                out.append(body)
+                parts.append(body)
                 placed = True
         else:
-            out.append(c)
+            parts.append(c)
         consumed += 1
-    s = "".join(out)
+    s = "".join(parts)
     return ("-" + s) if neg else s
 
 
@@ -618,7 +619,7 @@ def is_date_format(nf: dict[str, Any] | None) -> bool:
         return True
     p = nf.get("pattern")
     return bool(p) and nf.get("type") not in ("NUMBER", "PERCENT", "CURRENCY", "SCIENTIFIC", "TEXT") \
-        and _is_date_pattern(_split_sections(p)[0])
+        and _is_date_pattern(_split_sections(str(p))[0])
 
 
 def render(cell: dict[str, Any] | None, value_render: str, datetime_render: str, loc: Locale) -> Any:
@@ -654,3 +655,9 @@ def render(cell: dict[str, Any] | None, value_render: str, datetime_render: str,
 
 def is_empty_render(v: Any) -> bool:
     return v is None or v == ""
+
+
+def error_text(error: dict[str, Any]) -> str:
+    """How a cell shows an ErrorValue (``#DIV/0!``, ``#N/A``, ...), in exports and xlsx."""
+    return {"NAME": "#NAME?", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!", "REF": "#REF!", "N_A": "#N/A",
+            "NUM": "#NUM!", "NULL_VALUE": "#NULL!"}.get(error.get("type", ""), "#ERROR!")

@@ -14,18 +14,28 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .adapter import gspread_client, make_session
 from .cellvalues import current_year, year_at
 from .errors import ApiError, permission_denied
-from .model import DriveState, FileState, SpreadsheetState
+from .faults import Faults
+from .model import DriveState, FileState, SpreadsheetState, rfc3339
+from .persist import Persistence
+from .quota import Quota
 from .recalc import FormulaIndex, forget, recalc
-from .routing import match
+from .rest import Request, Response
+from .roles import ROLE_RANK, best_role
+from .routing import Route, match
 
-ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 3, "organizer": 3, "owner": 4}
+if TYPE_CHECKING:
+    import gspread
+    import requests
+
+__all__ = ["Emulator", "LogEntry", "Request", "Response"]  # Request/Response live in rest.py
 
 # Drive methods that answer 404 for a shared-drive file unless the caller sends supportsAllDrives=true
 # (Drive v3 guide "Implement shared drive support"; seattleflu/id3c#214: "without this parameter ... we get a 404").
@@ -36,62 +46,6 @@ SERVICE_ACCOUNT_SUFFIXES = (".iam.gserviceaccount.com", "@appspot.gserviceaccoun
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
-
-
-def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
-
-
-@dataclass
-class Request:
-    """What a handler sees."""
-
-    emulator: Emulator
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-    user: str
-    api: str = ""
-    name: str = ""
-    changed: bool = False  # a handler sets this when content changed (bumps modifiedTime/version)
-    cells_written: int = 0
-    recalculated: bool = False  # formulas already brought up to date for this request's writes (recalc)
-
-    def json(self) -> dict[str, Any]:
-        if not self.body:
-            return {}
-        try:
-            data = json.loads(self.body)
-        except ValueError as e:
-            raise ApiError(400, f"Invalid JSON payload received. {e}") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "Invalid JSON payload received. Expected an object.")
-        return data
-
-    def param(self, name: str, default: str | None = None) -> str | None:
-        v = self.query.get(name)
-        return v[-1] if v else default
-
-    def params(self, name: str) -> list[str]:
-        return self.query.get(name, [])
-
-    def bool_param(self, name: str, default: bool = False) -> bool:
-        v = self.param(name)
-        if v is None:
-            return default
-        return v.lower() == "true"
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json; charset=UTF-8"})
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
 
 
 @dataclass
@@ -119,9 +73,6 @@ class Emulator:
 
     def __init__(self, path: str | None = None, *, clock: Callable[[], float] | None = None,
                  quota: bool = False, metadata_limit: int | None = 30_000, drive_lag: float = 0.0) -> None:
-        from .faults import Faults
-        from .quota import Quota
-
         self.lock = threading.RLock()
         self.clock = clock or time.time
         self.files: dict[str, FileState] = {}
@@ -142,26 +93,19 @@ class Emulator:
         self.drive_lag = float(drive_lag or 0.0)
         self._lagging: set[str] = set()  # ids of files with a Drive refresh pending
         self.path = path
-        self._store = None
+        self._store: Persistence | None = None
         if path is not None:
-            from .persist import Persistence
-
             self._store = Persistence(path)
             self._store.load(self)
             self._lagging = {f.id for f in self.files.values() if f.refresh_at is not None}
-        _load_handlers()
 
     # --- people ---------------------------------------------------------------------------
-    def gspread_client(self, user: str = "owner@example.com"):
+    def gspread_client(self, user: str = "owner@example.com") -> gspread.Client:
         """A real ``gspread.Client`` whose HTTP goes to this emulator, acting as ``user``."""
-        from .adapter import gspread_client
-
         return gspread_client(self, user)
 
-    def session(self, user: str = "owner@example.com"):
+    def session(self, user: str = "owner@example.com") -> requests.Session:
         """A ``requests.Session`` routed here with ``user``'s bearer token, for raw REST calls."""
-        from .adapter import make_session
-
         return make_session(self, user)
 
     def on_request(self, hook: Callable[[Request], None]) -> Callable[[], None]:
@@ -299,7 +243,8 @@ class Emulator:
         entry = LogEntry(self.now(), user, req.method, path, "", "", 0, len(body), 0)
         with self.lock:
             self.log.append(entry)
-            rt, params = None, {}
+            rt: Route | None = None
+            params: dict[str, str] = {}
             try:
                 if not user:
                     raise ApiError(401, "Request is missing required authentication credential. Expected OAuth 2 access "
@@ -309,7 +254,8 @@ class Emulator:
                     raise ApiError(404, f"The requested URL {path} was not found on this server (sheetsync emulator: "
                                    f"no such endpoint).", status="NOT_FOUND")
                 rt, params = found
-                req.name, entry.name, entry.kind = rt.name, rt.name, rt.quota
+                req.name, entry.name = rt.name, rt.name
+                req.kind = entry.kind = rt.quota
                 if self.hooks:
                     hooks, self.hooks = self.hooks, []
                     try:
@@ -375,17 +321,6 @@ class Emulator:
                 self._store.save(self)
 
 
-def best_role(permissions: list[dict[str, Any]], user: str, best: str | None = None) -> str | None:
-    """The highest role ``permissions`` give ``user`` (starting from ``best``)."""
-    for p in permissions:
-        kind = p.get("type")
-        ok = (kind in ("user", "group") and p.get("emailAddress", "").lower() == user.lower()) or kind == "anyone" \
-            or (kind == "domain" and user.lower().endswith("@" + p.get("domain", "").lower()))
-        if ok and (best is None or ROLE_RANK[p["role"]] > ROLE_RANK[best]):
-            best = p["role"]
-    return best
-
-
 def _user_from(headers: dict[str, str]) -> str:
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -397,15 +332,3 @@ def _bump(stamp: str) -> str:
     dt = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     return rfc3339(dt.timestamp() + 0.0015)
 
-
-_loaded = False
-
-
-def _load_handlers() -> None:
-    """Import the handler modules once so their @route decorators register."""
-    global _loaded
-    if _loaded:
-        return
-    from . import drive, sheets_batch, sheets_get, sheets_values  # noqa: F401
-
-    _loaded = True

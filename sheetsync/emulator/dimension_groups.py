@@ -16,13 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
-from .geometry import DIMENSION_HOOKS, DimOp, dim_range
-from .sheets_batch import request_kind
+from .ranges import DimOp, dim_range
 from .wire import omit_zero_sheet_ids
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 MAX_DEPTH = 8  # the Sheets UI nests groups at most eight deep
 
@@ -76,7 +75,6 @@ def _reply(sheet: SheetState, dim: str) -> dict[str, Any]:
     return {"dimensionGroups": omit_zero_sheet_ids(gs)} if gs else {}
 
 
-@request_kind("addDimensionGroup")
 def add_dimension_group(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     sheet, dim, a, b = dim_range(ss, body.get("range"), "range")
     if b <= a:
@@ -94,7 +92,6 @@ def add_dimension_group(req: Request, ss: SpreadsheetState, body: dict[str, Any]
     return {"addDimensionGroup": _reply(sheet, dim)}
 
 
-@request_kind("deleteDimensionGroup")
 def delete_dimension_group(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     sheet, dim, a, b = dim_range(ss, body.get("range"), "range")
     gs = groups(sheet, dim)
@@ -109,7 +106,6 @@ def delete_dimension_group(req: Request, ss: SpreadsheetState, body: dict[str, A
     return {"deleteDimensionGroup": _reply(sheet, dim)}
 
 
-@request_kind("updateDimensionGroup")
 def update_dimension_group(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     dg = body.get("dimensionGroup") or {}
     fields = body.get("fields")
@@ -142,7 +138,8 @@ def render(sheet: SheetState, out: dict[str, Any]) -> None:
             out[key] = omit_zero_sheet_ids([dict(g, range=dict(g["range"])) for g in gs])
 
 
-def _follow(ss: SpreadsheetState, sheet: SheetState, op: DimOp) -> None:
+def follow_dimension_groups(sheet: SheetState, op: DimOp) -> None:
+    """Keep the sheet's row/column groups on the same rows/columns after ``op`` (geometry.apply_dim_op)."""
     gs = getattr(sheet, "row_groups" if op.dimension == "ROWS" else "col_groups", None)
     if not gs:
         return
@@ -160,5 +157,3 @@ def _follow(ss: SpreadsheetState, sheet: SheetState, op: DimOp) -> None:
             collapsed.add((res[0], res[1], g["depth"]))
     _rebuild(sheet, op.dimension, depth, collapsed)
 
-
-DIMENSION_HOOKS.append(_follow)

@@ -20,23 +20,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
-from .core import best_role
 from .drive_query import compile_query, order_key
 from .errors import ApiError, unsupported
-from .model import FOLDER_MIME, SPREADSHEET_MIME, FileState
-from .routing import route
+from .model import FOLDER_MIME, SPREADSHEET_MIME, DriveState, FileState, rfc3339
+from .recalc import recalc
+from .rest import SYSTEM_PARAMS, Response
+from .roles import ROLE_RANK, best_role, owner_permission, permission_id
+from .sheets_get import create_spreadsheet
+from .table_import import CSV_MIME, TSV_MIME, import_table
 
 if TYPE_CHECKING:
-    from .core import Emulator, Request
+    from .core import Emulator
+    from .rest import Request
 
-FILES = r"/drive/v3/files"
-FILE = FILES + r"/(?P<file_id>[^/]+)"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIME = "text/csv"
-TSV_MIME = "text/tab-separated-values"
-
-SYSTEM_PARAMS = frozenset({"fields", "key", "prettyPrint", "alt", "$.xgafv", "quotaUser", "access_token",
-                           "callback", "upload_protocol", "uploadType", "oauth_token"})
 _SHARED_DRIVE_FLAGS = {"supportsAllDrives", "supportsTeamDrives", "includeItemsFromAllDrives",
                        "includeTeamDriveItems", "enforceSingleParent", "includePermissionsForView", "includeLabels"}
 
@@ -103,8 +100,6 @@ def _check_mask(mask: fieldmask.Mask, known: set[str], method: str) -> None:
 
 
 def user_ref(email: str, me: str) -> dict[str, Any]:
-    from .sheets_get import permission_id
-
     return {"kind": "drive#user", "displayName": email.split("@")[0], "emailAddress": email,
             "me": email.lower() == me.lower(), "permissionId": permission_id(email)}
 
@@ -117,8 +112,6 @@ def _capabilities(rank: int) -> dict[str, bool]:
 
 def file_resource(emu: Emulator, f: FileState, user: str, wanted: set[str] | None = None) -> dict[str, Any]:
     """The File resource as ``user`` sees it; ``wanted`` limits it to those top-level fields (None: all)."""
-    from .core import ROLE_RANK
-
     def want(k: str) -> bool:
         return wanted is None or k in wanted
 
@@ -177,7 +170,7 @@ def wanted_fields(req: Request, default_mask: str, key: str | None = None) -> se
     return set(mask)
 
 
-def bump_version(f: FileState) -> None:
+def bump_version(f: FileState | DriveState) -> None:
     """A metadata-only change (sharing, trashing): Drive's ``version`` moves, ``modifiedTime`` does not."""
     f.version += 1
 
@@ -186,18 +179,14 @@ def content_changed(req: Request, f: FileState) -> None:
     """Bump ``modifiedTime``/``version`` now (the core would do it after the handler, too late for our reply)."""
     req.emulator.touch(f)
     if f.spreadsheet is not None:
-        from .recalc import recalc
-
         recalc(f.spreadsheet, req.emulator)
 
 
-def _stamp(emu: Emulator) -> str:
-    from .core import rfc3339
-
+def stamp_now(emu: Emulator) -> str:
     return rfc3339(emu.now())
 
 
-def _check_body(body: dict[str, Any], allowed: set[str]) -> None:
+def check_file_body(body: dict[str, Any], allowed: set[str]) -> None:
     if body.get("starred"):
         raise unsupported("starring files (the emulator keeps no per-user stars)")
     for k in body:
@@ -259,37 +248,30 @@ def into_drive(f: FileState, drive_id: str | None) -> None:
 
 # --- files.create -----------------------------------------------------------------------
 
-@route("POST", FILES, api="drive", name="drive.files.create", access="none", quota="write")
 def files_create(req: Request) -> dict[str, Any]:
     check_params(req, {"ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage", "useContentAsIndexableText"})
-    f = _create(req, req.json(), None, None)
+    f = create_file(req, req.json(), None, None)
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type: str | None) -> FileState:
+def create_file(req: Request, body: dict[str, Any], media: bytes | None, media_type: str | None) -> FileState:
     emu = req.emulator
-    _check_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
+    check_file_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
     parents, drive_id = _place(emu, req.user, body.get("parents"), req)
     refuse_service_account_storage(emu, req.user, drive_id)
     mime = body.get("mimeType")
     name = body.get("name")
     if mime == SPREADSHEET_MIME:
-        from .sheets_get import new_spreadsheet_file
-
-        f = new_spreadsheet_file(emu, req.user, {"properties": {"title": name or "Untitled spreadsheet"}})
+        f = create_spreadsheet(emu, req.user, {"properties": {"title": name or "Untitled spreadsheet"}})
         f.name = name or "Untitled spreadsheet"
         if media is not None:
-            from .drive_upload import import_table
-
             import_table(f, media, media_type or "")
-            from .recalc import recalc
-
             recalc(f.spreadsheet, emu)  # type: ignore[arg-type]
     elif media is not None:
         raise unsupported(f"uploading content of type {media_type or mime!r} without converting it to a Google "
                           f"spreadsheet (set mimeType to {SPREADSHEET_MIME!r} and send text/csv)")
     else:
-        stamp = _stamp(emu)
+        stamp = stamp_now(emu)
         f = FileState(id=emu.new_file_id(), name=name or "Untitled", mime_type=mime or "application/octet-stream",
                       owner=req.user, created_time=stamp, modified_time=stamp,
                       permissions=[owner_permission(req.user)])
@@ -303,16 +285,8 @@ def _create(req: Request, body: dict[str, Any], media: bytes | None, media_type:
     return f
 
 
-def owner_permission(email: str) -> dict[str, Any]:
-    from .sheets_get import permission_id
-
-    return {"kind": "drive#permission", "id": permission_id(email), "type": "user", "emailAddress": email,
-            "role": "owner", "displayName": email.split("@")[0], "deleted": False, "pendingOwner": False}
-
-
 # --- files.list -------------------------------------------------------------------------
 
-@route("GET", FILES, api="drive", name="drive.files.list", access="none", quota="read")
 def files_list(req: Request) -> dict[str, Any]:
     check_params(req, {"q", "pageSize", "pageToken", "orderBy", "corpora", "corpus", "spaces", "driveId",
                        "teamDriveId"})
@@ -327,21 +301,21 @@ def files_list(req: Request) -> dict[str, Any]:
     spaces = req.param("spaces", "drive")
     if spaces != "drive":
         raise unsupported(f"spaces={spaces!r} (only 'drive')")
-    size = _page_size(req.param("pageSize"), 100, 1000)
+    size = page_size(req.param("pageSize"), 100, 1000)
     q = req.param("q")
     pred = compile_query(q, emu, req.user)
     sorter = order_key(req.param("orderBy"))
     visible = [f for f in emu.files.values() if in_view(f) and pred(f)]
     if sorter is not None:
         visible = sorter(visible)
-    token_key = _token_key(q, req.param("orderBy"), req.user, corpora, drive_id, str(include))
-    start = _read_token(req.param("pageToken"), token_key)
+    key = token_key(q, req.param("orderBy"), req.user, corpora, drive_id, str(include))
+    start = read_token(req.param("pageToken"), key)
     page = visible[start:start + size]
     wanted = wanted_fields(req, DEFAULT_LIST_MASK, "files")
     out: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
                            "files": [file_resource(emu, f, req.user, wanted) for f in page]}
     if start + size < len(visible):
-        out["nextPageToken"] = _make_token(start + size, token_key)
+        out["nextPageToken"] = make_token(start + size, key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
 
 
@@ -381,7 +355,10 @@ def _corpus(emu: Emulator, user: str, corpora: str, drive_id: str | None, includ
     return lambda f: (f.drive_id in member_of) if f.drive_id is not None else direct(f)
 
 
-def _page_size(text: str | None, default: int, maximum: int) -> int:
+# --- paging, shared by every Drive listing (files, permissions, shared drives) ----------------------
+
+def page_size(text: str | None, default: int, maximum: int) -> int:
+    """The ``pageSize`` parameter, checked against Drive's range for the listing."""
     if text is None:
         return default
     try:
@@ -395,15 +372,18 @@ def _page_size(text: str | None, default: int, maximum: int) -> int:
     return n
 
 
-def _token_key(*parts: str | None) -> str:
+def token_key(*parts: str | None) -> str:
+    """What a page token is bound to (query, order, caller...): a token from another listing is refused."""
     return hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:12]
 
 
-def _make_token(offset: int, key: str) -> str:
+def make_token(offset: int, key: str) -> str:
+    """An opaque ``nextPageToken`` for the page starting at ``offset``."""
     return base64.urlsafe_b64encode(json.dumps([offset, key]).encode()).decode().rstrip("=")
 
 
-def _read_token(token: str | None, key: str) -> int:
+def read_token(token: str | None, key: str) -> int:
+    """The offset a ``pageToken`` stands for (0 without one); 400 for a token of another listing."""
     if not token:
         return 0
     try:
@@ -418,7 +398,6 @@ def _read_token(token: str | None, key: str) -> int:
 
 # --- files.get / update / delete / copy -----------------------------------------------
 
-@route("GET", FILE, api="drive", name="drive.files.get", access="reader", quota="read", id_param="file_id")
 def files_get(req: Request, file_id: str) -> Any:
     check_params(req, {"acknowledgeAbuse"})
     f = req.emulator.files[file_id]
@@ -426,13 +405,10 @@ def files_get(req: Request, file_id: str) -> Any:
         if f.mime_type.startswith("application/vnd.google-apps."):
             raise ApiError(403, "Only files with binary content can be downloaded. Use Export with Docs Editors "
                                 "files.", reason="fileNotDownloadable")
-        from .core import Response
-
         return Response(200, b"", {"Content-Type": f.mime_type})
     return respond(req, file_resource(req.emulator, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-@route("PATCH", FILE, api="drive", name="drive.files.update", access="writer", quota="write", id_param="file_id")
 def files_update(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"addParents", "removeParents", "keepRevisionForever", "ocrLanguage",
                        "useContentAsIndexableText"})
@@ -442,14 +418,14 @@ def files_update(req: Request, file_id: str) -> dict[str, Any]:
     if "parents" in body:
         raise ApiError(403, "The parents field is not directly writable in update requests. Use the addParents and "
                             "removeParents parameters instead.", reason="fieldNotWritable")
-    _check_body(body, WRITABLE_FILE_FIELDS - {"parents"})
+    check_file_body(body, WRITABLE_FILE_FIELDS - {"parents"})
     if "mimeType" in body and body["mimeType"] != f.mime_type:
         raise unsupported("changing a file's mimeType")
-    _apply_update(req, f, body)
+    apply_update(req, f, body)
     return respond(req, file_resource(emu, f, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
 
-def _apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
+def apply_update(req: Request, f: FileState, body: dict[str, Any]) -> None:
     emu = req.emulator
     if "trashed" in body and bool(body["trashed"]) != f.trashed:
         require_organizer(emu, f, req.user, ("organizer", "fileOrganizer"))
@@ -509,10 +485,7 @@ def require_organizer(emu: Emulator, f: FileState, user: str, roles: tuple[str, 
                        reason="insufficientFilePermissions")
 
 
-@route("DELETE", FILE, api="drive", name="drive.files.delete", access="reader", quota="write", id_param="file_id")
 def files_delete(req: Request, file_id: str) -> Any:
-    from .core import Response
-
     check_params(req, set())
     emu = req.emulator
     f = emu.files[file_id]
@@ -528,14 +501,12 @@ def files_delete(req: Request, file_id: str) -> Any:
     return Response(204, b"", {})
 
 
-@route("POST", FILE + "/copy", api="drive", name="drive.files.copy", access="reader", quota="write",
-       id_param="file_id")
 def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"copyComments", "ignoreDefaultVisibility", "keepRevisionForever", "ocrLanguage"})
     emu = req.emulator
     src = emu.files[file_id]
     body = req.json()
-    _check_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
+    check_file_body(body, WRITABLE_FILE_FIELDS - {"trashed"})
     if src.mime_type == FOLDER_MIME:
         raise ApiError(403, "This file cannot be copied by the user.", reason="cannotCopyFile")
     if body.get("mimeType") not in (None, src.mime_type):
@@ -551,7 +522,7 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     new.id = emu.new_file_id()
     new.name = body.get("name") or f"Copy of {src.name}"
     new.owner = req.user
-    new.created_time = new.modified_time = _stamp(emu)
+    new.created_time = new.modified_time = stamp_now(emu)
     new.version = 1
     new.shown = new.refresh_at = None  # a copy is a new file: Drive shows it as it is
     new.trashed = False
@@ -569,6 +540,3 @@ def files_copy(req: Request, file_id: str) -> dict[str, Any]:
     emu.files[new.id] = new
     return respond(req, file_resource(emu, new, req.user), DEFAULT_FILE_MASK, FILE_FIELDS)
 
-
-# the permissions, comments, upload and export routes live next door
-from . import drive_export, drive_permissions, drive_shared, drive_upload  # noqa: E402,F401

@@ -6,13 +6,15 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
-from .drive import CSV_MIME, FILE, TSV_MIME, XLSX_MIME, check_params
+from .cellvalues import error_text
+from .drive import XLSX_MIME, check_params
 from .errors import ApiError, unsupported
-from .routing import route
+from .rest import Response
+from .table_import import CSV_MIME, TSV_MIME
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import FileState
+    from .rest import Request
 
 EXPORT_LIMIT = 10 * 1024 * 1024  # Drive refuses exports larger than 10 MB
 # What Google can export a spreadsheet as; the emulator writes CSV, TSV and xlsx.
@@ -20,11 +22,7 @@ SHEET_EXPORTS = {CSV_MIME, TSV_MIME, XLSX_MIME, "application/pdf", "application/
                  "application/vnd.oasis.opendocument.spreadsheet", "application/zip"}
 
 
-@route("GET", FILE + "/export", api="drive", name="drive.files.export", access="reader", quota="read",
-       id_param="file_id")
 def files_export(req: Request, file_id: str) -> Any:
-    from .core import Response
-
     check_params(req, {"mimeType"})
     f = req.emulator.files[file_id]
     mime = req.param("mimeType")
@@ -82,13 +80,5 @@ def display_text(cell: dict[str, Any] | None) -> str:
         n = ev["numberValue"]
         return str(int(n)) if float(n).is_integer() else repr(n)
     if "errorValue" in ev:
-        return _err(ev["errorValue"])
+        return error_text(ev["errorValue"])
     return ""
-
-
-def _err(e: dict[str, Any]) -> str:
-    return {"NAME": "#NAME?", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!", "REF": "#REF!", "N_A": "#N/A",
-            "NUM": "#NUM!", "NULL_VALUE": "#NULL!"}.get(e.get("type", ""), "#ERROR!")
-
-
-# the permissions and comments routes live next door

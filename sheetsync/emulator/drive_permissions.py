@@ -17,16 +17,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .drive import FILE, all_drives, bump_version, check_params, respond
+from .drive import (
+    all_drives,
+    bump_version,
+    check_params,
+    make_token,
+    page_size,
+    read_token,
+    respond,
+    token_key,
+)
 from .errors import ApiError, unsupported
-from .routing import route
+from .rest import Response
+from .roles import permission_id
 
 if TYPE_CHECKING:
-    from .core import Request
-    from .model import DriveState, FileState
+    from typing_extensions import TypeIs  # type-checking only: the emulator does not depend on it
 
-PERMS = FILE + r"/permissions"
-PERM = PERMS + r"/(?P<permission_id>[^/]+)"
+    from .model import DriveState, FileState
+    from .rest import Request
+
 PERMISSION_FIELDS = {"kind", "id", "type", "role", "emailAddress", "domain", "displayName", "deleted",
                      "pendingOwner", "allowFileDiscovery", "expirationTime", "photoLink", "permissionDetails",
                      "view", "inheritedPermissionsDisabled", "teamDrivePermissionDetails"}
@@ -64,7 +74,7 @@ def _target(req: Request, file_id: str, *, change: bool) -> FileState | DriveSta
     return drive
 
 
-def _is_drive(t: FileState | DriveState) -> bool:
+def _is_drive(t: FileState | DriveState) -> TypeIs[DriveState]:
     return not hasattr(t, "mime_type")
 
 
@@ -80,7 +90,7 @@ def _perm_check(req: Request, f: FileState) -> None:
 
 def _listed(req: Request, t: FileState | DriveState) -> list[dict[str, Any]]:
     """The permissions as Drive lists them: on a shared-drive file, the drive's members come too (inherited)."""
-    drive = None if _is_drive(t) else req.emulator.drives.get(t.drive_id) if t.drive_id else None  # type: ignore[union-attr]
+    drive = None if _is_drive(t) else req.emulator.drives.get(t.drive_id) if t.drive_id else None
     if drive is None:
         return [dict(p) for p in t.permissions]
     out: dict[str, dict[str, Any]] = {}
@@ -100,7 +110,7 @@ def _listed(req: Request, t: FileState | DriveState) -> list[dict[str, Any]]:
 _RANK_OF = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
 
 
-def _find(f: FileState, permission_id: str) -> dict[str, Any]:
+def _find(f: FileState | DriveState, permission_id: str) -> dict[str, Any]:
     for p in f.permissions:
         if p["id"] == permission_id:
             return p
@@ -113,12 +123,10 @@ def _find_own(req: Request, f: FileState | DriveState, permission_id: str) -> di
             and any(p["id"] == permission_id for p in _listed(req, f)):
         raise ApiError(403, "The permission is inherited from the shared drive; change it among the shared drive's "
                             "members.", reason="cannotModifyInheritedPermission")
-    return _find(f, permission_id)  # type: ignore[arg-type]
+    return _find(f, permission_id)
 
 
 def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
-    from .sheets_get import permission_id
-
     if kind == "anyone":
         return "anyone" if discoverable else "anyoneWithLink"
     if kind == "domain":
@@ -126,8 +134,6 @@ def _perm_id(kind: str, value: str | None, discoverable: bool) -> str:
     return permission_id(value or "")
 
 
-@route("POST", PERMS, api="drive", name="drive.permissions.create", access="reader", quota="write",
-       id_param="file_id")
 def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"emailMessage", "sendNotificationEmail", "transferOwnership", "moveToNewOwnersRoot",
                        "useDomainAdminAccess", "enforceExpansiveAccess"})
@@ -160,11 +166,11 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
         if role not in DRIVE_ROLES or kind == "anyone":
             raise ApiError(400, f"The permission role {role!r} (type {kind!r}) is invalid for a shared drive member; "
                                 f"use a user, group or domain with one of {', '.join(DRIVE_ROLES)}.", reason="invalid")
-    elif f.drive_id is not None and role in ("owner", "organizer"):  # type: ignore[union-attr]
+    elif f.drive_id is not None and role in ("owner", "organizer"):
         raise ApiError(403, f"The role {role!r} cannot be given on a shared drive item: items in shared drives "
                             "have no owner; make the person a member of the shared drive instead.",
                        reason="invalidSharingRequest")
-    elif f.drive_id is None and (role not in ROLES or role in ("organizer", "fileOrganizer")):  # type: ignore[union-attr]
+    elif f.drive_id is None and (role not in ROLES or role in ("organizer", "fileOrganizer")):
         raise ApiError(400, f"The permission role {role!r} is invalid for a My Drive file; use owner, writer, "
                             "commenter or reader.", reason="invalid")
     value: str | None = None
@@ -178,7 +184,7 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
         if not value:
             raise ApiError(400, "The permission domain field is required for type domain.", reason="required")
     transfer = req.bool_param("transferOwnership")
-    if role == "owner":
+    if role == "owner" and not _is_drive(f):  # a shared drive has no owner (refused above)
         if not transfer:
             raise ApiError(403, "The transferOwnership parameter must be enabled when the permission role is "
                                 "'owner'.", reason="forbidden")
@@ -203,7 +209,7 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     if existing is not None and existing["role"] == "owner" and role != "owner":
         raise ApiError(403, "The owner's permission cannot be downgraded; transfer ownership first.",
                        reason="forbidden")
-    if role == "owner":
+    if role == "owner" and not _is_drive(f):
         for p in f.permissions:
             if p["role"] == "owner":
                 p["role"] = "writer"  # the previous owner stays an editor, as in Drive
@@ -220,24 +226,20 @@ def permissions_create(req: Request, file_id: str) -> dict[str, Any]:
     return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
 
 
-@route("GET", PERMS, api="drive", name="drive.permissions.list", access="reader", quota="read", id_param="file_id")
 def permissions_list(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"pageSize", "pageToken", "useDomainAdminAccess", "includePermissionsForView"})
     f = _target(req, file_id, change=False)
-    from .drive import _make_token, _page_size, _read_token, _token_key
-
-    size = _page_size(req.param("pageSize"), 100, 100)
-    key = _token_key(file_id, req.user)
-    start = _read_token(req.param("pageToken"), key)
+    size = page_size(req.param("pageSize"), 100, 100)
+    key = token_key(file_id, req.user)
+    start = read_token(req.param("pageToken"), key)
     listed = _listed(req, f)
     page = listed[start:start + size]
     out: dict[str, Any] = {"kind": "drive#permissionList", "permissions": page}
     if start + size < len(listed):
-        out["nextPageToken"] = _make_token(start + size, key)
+        out["nextPageToken"] = make_token(start + size, key)
     return respond(req, out, DEFAULT_LIST_MASK, LIST_FIELDS)
 
 
-@route("GET", PERM, api="drive", name="drive.permissions.get", access="reader", quota="read", id_param="file_id")
 def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
     f = _target(req, file_id, change=False)
@@ -247,8 +249,6 @@ def permissions_get(req: Request, file_id: str, permission_id: str) -> dict[str,
     raise ApiError(404, f"Permission not found: {permission_id}.", reason="notFound")
 
 
-@route("PATCH", PERM, api="drive", name="drive.permissions.update", access="reader", quota="write",
-       id_param="file_id")
 def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[str, Any]:
     check_params(req, {"transferOwnership", "removeExpiration", "useDomainAdminAccess", "enforceExpansiveAccess"})
     emu = req.emulator
@@ -300,18 +300,13 @@ def permissions_update(req: Request, file_id: str, permission_id: str) -> dict[s
     return respond(req, dict(perm), DEFAULT_PERMISSION_MASK, PERMISSION_FIELDS)
 
 
-@route("DELETE", PERM, api="drive", name="drive.permissions.delete", access="reader", quota="write",
-       id_param="file_id")
 def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
-    from .core import Response
-
     check_params(req, {"useDomainAdminAccess", "enforceExpansiveAccess"})
     f = req.emulator.files.get(file_id)
     if f is None:  # a shared drive's member
         t = _target(req, file_id, change=True)
-        perm = _find(t, permission_id)  # type: ignore[arg-type]
-        t.permissions.remove(perm)
-        bump_version(t)  # type: ignore[arg-type]
+        t.permissions.remove(_find(t, permission_id))
+        bump_version(t)
         return Response(204, b"", {})
     perm = next((p for p in f.permissions if p["id"] == permission_id), None)
     mine = perm is not None and perm.get("emailAddress", "").lower() == req.user.lower()
@@ -327,8 +322,6 @@ def permissions_delete(req: Request, file_id: str, permission_id: str) -> Any:
 
 # --- comments: gspread's Client.copy reads them; the emulator keeps none -------------------
 
-@route("GET", FILE + r"/comments", api="drive", name="drive.comments.list", access="reader", quota="read",
-       id_param="file_id")
 def comments_list(req: Request, file_id: str) -> dict[str, Any]:
     check_params(req, {"includeDeleted", "pageSize", "pageToken", "startModifiedTime"})
     if not req.param("fields"):
@@ -337,7 +330,5 @@ def comments_list(req: Request, file_id: str) -> dict[str, Any]:
                                                                                       "nextPageToken"})
 
 
-@route("POST", FILE + r"/comments", api="drive", name="drive.comments.create", access="commenter", quota="write",
-       id_param="file_id")
 def comments_create(req: Request, file_id: str) -> dict[str, Any]:
     raise unsupported("Drive comments (the emulator keeps cell notes, which Sheets exposes as CellData.note)")

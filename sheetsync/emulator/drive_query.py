@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
+from .model import rfc3339
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -229,8 +230,6 @@ class _Parser:
         if field in ("modifiedTime", "createdTime"):
             if value.kind != "str":
                 raise bad_query(self.q, f"{field} must be compared with a quoted RFC 3339 date-time")
-            from .core import rfc3339
-
             # stored stamps are canonical RFC 3339 in UTC with milliseconds, so they compare as text
             t = rfc3339(_parse_time(value.text, self.q).timestamp())
             stamp: Callable[[FileState], str] = (

@@ -12,21 +12,21 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .drive import (
-    _make_token,
-    _page_size,
-    _read_token,
-    _stamp,
-    _token_key,
     check_params,
-    owner_permission,
+    make_token,
+    page_size,
+    read_token,
     respond,
+    stamp_now,
+    token_key,
 )
 from .errors import ApiError, unsupported
 from .model import DriveState
-from .routing import route
+from .rest import Response
+from .roles import owner_permission
 
 if TYPE_CHECKING:
-    from .core import Request
+    from .rest import Request
 
 DRIVES = r"/drive/v3/drives"
 DRIVE = DRIVES + r"/(?P<drive_id>[^/]+)"
@@ -71,7 +71,7 @@ def drive_resource(drive: DriveState, role: str) -> dict[str, Any]:
                              "sharingFoldersRequiresOrganizerPermission": False}}
 
 
-def _check_body(body: dict[str, Any]) -> None:
+def check_file_body(body: dict[str, Any]) -> None:
     for k, v in body.items():
         if k in ("kind", "id", "createdTime", "capabilities", "backgroundImageLink"):
             raise ApiError(403, f"The resource body includes fields which are not directly writable: {k}.",
@@ -87,12 +87,11 @@ def _check_body(body: dict[str, Any]) -> None:
             raise ApiError(400, "Invalid Value: the shared drive's name must be a non-empty string.", reason="invalid")
 
 
-@route("POST", DRIVES, api="drive", name="drive.drives.create", access="none", quota="write")
 def drives_create(req: Request) -> dict[str, Any]:
     check_params(req, {"requestId"})
     emu = req.emulator
     body = req.json()
-    _check_body(body)
+    check_file_body(body)
     request_id = req.param("requestId")
     if not request_id:
         raise ApiError(400, "Required parameter: requestId", reason="required")
@@ -104,13 +103,12 @@ def drives_create(req: Request) -> dict[str, Any]:
     drive_id = "0A" + uuid.uuid4().hex[:13].upper() + "Uk9PVA"
     perm = owner_permission(req.user)
     perm["role"] = "organizer"
-    drive = DriveState(id=drive_id, name=body["name"], created_time=_stamp(emu), creator=req.user,
+    drive = DriveState(id=drive_id, name=body["name"], created_time=stamp_now(emu), creator=req.user,
                        permissions=[perm], request_id=request_id, color_rgb=body.get("colorRgb") or "#4986e7")
     emu.drives[drive_id] = drive
     return respond(req, drive_resource(drive, "organizer"), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
 
 
-@route("GET", DRIVE, api="drive", name="drive.drives.get", access="none", quota="read")
 def drives_get(req: Request, drive_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
     _no_admin(req)
@@ -118,7 +116,6 @@ def drives_get(req: Request, drive_id: str) -> dict[str, Any]:
     return respond(req, drive_resource(drive, role), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
 
 
-@route("GET", DRIVES, api="drive", name="drive.drives.list", access="none", quota="read")
 def drives_list(req: Request) -> dict[str, Any]:
     check_params(req, {"pageSize", "pageToken", "q", "useDomainAdminAccess"})
     _no_admin(req)
@@ -128,25 +125,24 @@ def drives_list(req: Request) -> dict[str, Any]:
     text = req.param("pageSize")
     if text is not None and text.isdigit() and int(text) > 100:
         text = "100"  # "values above 100 will be coerced to 100"
-    size = _page_size(text, 10, 100)
+    size = page_size(text, 10, 100)
     mine = [(d, r) for d in emu.drives.values() if (r := emu.drive_role(d, req.user)) is not None]
-    key = _token_key("drives", req.user)
-    start = _read_token(req.param("pageToken"), key)
+    key = token_key("drives", req.user)
+    start = read_token(req.param("pageToken"), key)
     out: dict[str, Any] = {"kind": "drive#driveList",
                            "drives": [drive_resource(d, r) for d, r in mine[start:start + size]]}
     if start + size < len(mine):
-        out["nextPageToken"] = _make_token(start + size, key)
+        out["nextPageToken"] = make_token(start + size, key)
     return respond(req, out, DEFAULT_DRIVE_LIST_MASK, DRIVE_LIST_FIELDS)
 
 
-@route("PATCH", DRIVE, api="drive", name="drive.drives.update", access="none", quota="write")
 def drives_update(req: Request, drive_id: str) -> dict[str, Any]:
     check_params(req, {"useDomainAdminAccess"})
     _no_admin(req)
     drive, role = member(req, drive_id)
     require_organizer(drive, role)
     body = req.json()
-    _check_body(body)
+    check_file_body(body)
     if "name" in body:
         drive.name = body["name"]
     if "colorRgb" in body:
@@ -155,10 +151,7 @@ def drives_update(req: Request, drive_id: str) -> dict[str, Any]:
     return respond(req, drive_resource(drive, role), DEFAULT_DRIVE_MASK, DRIVE_FIELDS)
 
 
-@route("DELETE", DRIVE, api="drive", name="drive.drives.delete", access="none", quota="write")
 def drives_delete(req: Request, drive_id: str) -> Any:
-    from .core import Response
-
     check_params(req, {"useDomainAdminAccess", "allowItemDeletion"})
     _no_admin(req)
     if req.bool_param("allowItemDeletion"):

@@ -27,7 +27,7 @@ import requests
 from .errors import ApiError
 
 if TYPE_CHECKING:
-    from .core import Request
+    from .rest import Request
 
 MESSAGES = {
     500: "Internal error encountered.",
@@ -49,7 +49,7 @@ class _Rule:
     rng: random.Random | None = None
 
     def matches(self, req: Request) -> bool:
-        if self.kind is not None and _kind(req) != self.kind:
+        if self.kind is not None and req.kind != self.kind:
             return False
         if self.method is None:
             return True
@@ -65,13 +65,6 @@ class _Rule:
         if self.remaining is not None:
             self.remaining -= 1
         return True
-
-
-def _kind(req: Request) -> str:
-    from .routing import match
-
-    found = match(req.method, req.path)
-    return found[0].quota if found else ""
 
 
 class Faults:

@@ -144,8 +144,9 @@ def check_known(mask: Mask, schema: str, where: str = "fields") -> None:
         if k not in props:
             raise ApiError(400, f"Request contains an invalid argument: invalid field selection {k!r} in the "
                                 f"{where} mask ({schema} has no such field).")
-        if sub is not None and props[k] is not None:
-            check_known(sub, props[k], where)
+        ref = props[k]
+        if sub is not None and ref is not None:
+            check_known(sub, ref, where)
 
 
 SCHEMA_FILE = Path(__file__).with_name("sheets_v4_schemas.json")
@@ -166,13 +167,13 @@ def _discovery() -> dict[str, Any] | None:
 
 def refresh_schema_file() -> None:
     """Rewrite :data:`SCHEMA_FILE` from the installed google-api-python-client's Discovery document."""
-    import googleapiclient
+    import googleapiclient  # type: ignore[import-untyped]  # ships no type hints; only its data file is read
 
     doc = json.loads((Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
                       / "sheets.v4.json").read_text())
 
     def trim(spec: dict[str, Any]) -> dict[str, Any]:
-        out = {k: spec[k] for k in ("type", "$ref", "enum", "format") if k in spec}
+        out: dict[str, Any] = {k: spec[k] for k in ("type", "$ref", "enum", "format") if k in spec}
         for k in ("items", "additionalProperties"):
             if k in spec:
                 out[k] = trim(spec[k])

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import cellvalues as cv
-from .a1 import col_to_index
+from .a1 import col_to_index, index_to_col
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -928,8 +928,6 @@ def _shift_ref(tok: str, dr: int, dc: int) -> str:
             ci = col_to_index(col) + (0 if dcol else dc)
             if ci < 0:
                 return "#REF!"
-            from .a1 import index_to_col
-
             col = index_to_col(ci)
         if row:
             ri = int(row) + (0 if drow else dr)

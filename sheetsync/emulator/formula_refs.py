@@ -15,10 +15,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .a1 import col_to_index, index_to_col, quote_title
+from .formula import _TOKEN
 
 if TYPE_CHECKING:
-    from .geometry import DimOp
     from .model import SheetState, SpreadsheetState
+    from .ranges import DimOp
 
 _END = re.compile(r"^(\$?)([A-Za-z]{0,3})(\$?)(\d*)$")
 REF_ERROR = "#REF!"
@@ -35,8 +36,6 @@ def _split(ref: str) -> tuple[str | None, str]:
 
 def rewrite_formulas(ss: SpreadsheetState, fn: Callable[[str | None, str, SheetState], str]) -> None:
     """Apply ``fn(sheet_name_or_None, ref_text, home_sheet) -> new_ref_text`` to every reference."""
-    from .formula import _TOKEN
-
     for home in ss.sheets:
         for row in home.rows:
             for cell in row:
@@ -64,7 +63,7 @@ def rewrite_formulas(ss: SpreadsheetState, fn: Callable[[str | None, str, SheetS
 
 
 def follow_dimension_change(ss: SpreadsheetState, sheet: SheetState, op: DimOp) -> None:
-    """Rewrite references into ``sheet`` after ``op`` (registered as a structure DIMENSION_HOOK)."""
+    """Rewrite references into ``sheet`` after ``op`` (geometry.apply_dim_op calls it after every row/column change)."""
     count_before = _count_before(sheet, op)
 
     def fn(name: str | None, ref: str, home: SheetState) -> str:

@@ -23,14 +23,16 @@ import copy
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from . import a1
 from . import fields as fieldmask
 from .errors import ApiError
-from .routing import route
-from .sheets_batch import request_kind
+from .ranges import as_int, grid_range, sheet_of
+from .render import render_spreadsheet, selects_data
+from .rest import check_params
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 DM_FIELDS = {"metadataId", "metadataKey", "metadataValue", "location", "visibility"}
 VISIBILITIES = {"DOCUMENT", "PROJECT"}
@@ -39,18 +41,6 @@ INT32_MAX = 2**31 - 1
 
 
 # --- where metadata lives -----------------------------------------------------------------
-
-def restamp(sheet: SheetState) -> None:
-    """Rewrite each row/column/sheet metadata ``location`` from where it now sits."""
-    sid = sheet.sheet_id
-    for dim, kind, metas in (("ROWS", "ROW", sheet.row_meta), ("COLUMNS", "COLUMN", sheet.col_meta)):
-        for i, m in enumerate(metas):
-            for dm in m.get("developerMetadata", ()):
-                dm["location"] = {"locationType": kind, "dimensionRange": {
-                    "sheetId": sid, "dimension": dim, "startIndex": i, "endIndex": i + 1}}
-    for dm in sheet.developer_metadata:
-        dm["location"] = {"locationType": "SHEET", "sheetId": sid}
-
 
 def entries(ss: SpreadsheetState) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Every DeveloperMetadata with the list that holds it."""
@@ -68,8 +58,6 @@ def entries(ss: SpreadsheetState) -> Iterator[tuple[dict[str, Any], list[dict[st
 
 def _place(ss: SpreadsheetState, dm: dict[str, Any], where: str) -> list[dict[str, Any]]:
     """Validate ``dm['location']``, normalise it, and return the list it belongs in."""
-    from .geometry import as_int, sheet_of
-
     loc = dm.get("location")
     if not loc:
         raise ApiError(400, f"{where}.location is required: set spreadsheet: true, a sheetId, or a "
@@ -245,8 +233,6 @@ def _loc_span(ss: SpreadsheetState, loc: dict[str, Any]) -> tuple[str, int | Non
         return "SPREADSHEET", None, None, 0, 0
     if "dimensionRange" in loc:
         dr = loc["dimensionRange"]
-        from .geometry import sheet_of
-
         sheet = sheet_of(ss, dr.get("sheetId", 0))
         dim = dr.get("dimension")
         count = sheet.row_count if dim == "ROWS" else sheet.col_count
@@ -317,12 +303,8 @@ def matches_filter(ss: SpreadsheetState, dm: dict[str, Any], df: dict[str, Any])
 
 def _filter_window(ss: SpreadsheetState, df: dict[str, Any]) -> tuple[SheetState, int, int, int, int]:
     if "a1Range" in df:
-        from . import a1
-
         res = a1.resolve(ss, df["a1Range"]).clamped()
         return res.sheet, res.r0, res.r1, res.c0, res.c1
-    from .geometry import grid_range
-
     return grid_range(ss, df["gridRange"], "dataFilter.gridRange")
 
 
@@ -381,7 +363,6 @@ def _check_dm(dm: dict[str, Any], where: str) -> None:
         raise ApiError(400, f"{where}.metadataValue must be a string.")
 
 
-@request_kind("createDeveloperMetadata")
 def create_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     dm = copy.deepcopy(body.get("developerMetadata") or {})
     _check_dm(dm, "developerMetadata")
@@ -410,7 +391,6 @@ def create_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str
     return {"createDeveloperMetadata": {"developerMetadata": copy.deepcopy(ordered)}}
 
 
-@request_kind("updateDeveloperMetadata")
 def update_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     filters = body.get("dataFilters") or []
     if not filters:
@@ -439,7 +419,6 @@ def update_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str
     return {"updateDeveloperMetadata": {"developerMetadata": updated}}
 
 
-@request_kind("deleteDeveloperMetadata")
 def delete_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     df = body.get("dataFilter")
     if not df:
@@ -455,12 +434,7 @@ def delete_developer_metadata(req: Request, ss: SpreadsheetState, body: dict[str
 
 # --- endpoints ----------------------------------------------------------------------------
 
-@route("GET", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)/developerMetadata/(?P<metadata_id>[^/:]+)",
-       api="sheets", name="sheets.spreadsheets.developerMetadata.get", access="reader", quota="read",
-       id_param="spreadsheet_id")
 def get_metadata(req: Request, spreadsheet_id: str, metadata_id: str) -> dict[str, Any]:
-    from .sheets_get import check_params
-
     check_params(req, set())
     try:
         mid = int(metadata_id)
@@ -473,11 +447,7 @@ def get_metadata(req: Request, spreadsheet_id: str, metadata_id: str) -> dict[st
     return _project(req, copy.deepcopy(dm), "DeveloperMetadata")
 
 
-@route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)/developerMetadata:search", api="sheets",
-       name="sheets.spreadsheets.developerMetadata.search", access="reader", quota="read", id_param="spreadsheet_id")
 def search_metadata(req: Request, spreadsheet_id: str) -> dict[str, Any]:
-    from .sheets_get import check_params
-
     check_params(req, set())
     body = req.json()
     fieldmask.check_body(body, "SearchDeveloperMetadataRequest", "")
@@ -488,11 +458,7 @@ def search_metadata(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     return _project(req, {"matchedDeveloperMetadata": found} if found else {}, "SearchDeveloperMetadataResponse")
 
 
-@route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+):getByDataFilter", api="sheets",
-       name="sheets.spreadsheets.getByDataFilter", access="reader", quota="read", id_param="spreadsheet_id")
 def get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
-    from .sheets_get import check_params, render_spreadsheet, selects_data
-
     check_params(req, set())
     body = req.json()
     fieldmask.check_body(body, "GetSpreadsheetByDataFilterRequest", "")
@@ -501,7 +467,7 @@ def get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     f = req.emulator.files[spreadsheet_id]
     ss = f.spreadsheet
     assert ss is not None
-    windows = []
+    windows: list[tuple[SheetState, tuple[int, int, int, int]]] = []
     for df in body.get("dataFilters") or []:
         windows.extend((s, (r0, r1, c0, c1)) for s, r0, r1, c0, c1 in datafilter_ranges(ss, df))
     include = bool(body.get("includeGridData", False))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 Cell = dict[str, Any]  # a CellData dict: userEnteredValue, effectiveValue, userEnteredFormat, note, ...
@@ -21,6 +22,11 @@ FOLDER_MIME = "application/vnd.google-apps.folder"
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 MAX_CELLS = 10_000_000  # Google's per-spreadsheet cell limit
+
+
+def rfc3339(ts: float) -> str:
+    """A timestamp as Drive writes ``createdTime``/``modifiedTime`` (millisecond precision, UTC)."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
 
 
 @dataclass
@@ -184,7 +190,12 @@ class FileState:
         return self.shown[1] if self.shown is not None else self.version
 
     def clone(self) -> FileState:
-        # a pickle round trip copies the JSON-shaped state several times faster than deepcopy
+        """A deep copy, for files.copy and all-or-nothing batches.
+
+        A pickle round trip in memory copies the JSON-shaped state several times faster than
+        ``copy.deepcopy``. This is not persistence: nothing pickled leaves the process (persist.py
+        stores JSON documents).
+        """
         return pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
 

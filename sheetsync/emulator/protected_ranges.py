@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
 from .errors import ApiError, unsupported
-from .geometry import as_int, clean_range, grid_range
+from .model import SheetState
 from .protection import check_can_change_protection
-from .sheets_batch import request_kind
-from .sheets_get import render_sheet
+from .ranges import as_int, clean_range, grid_range
+from .render import render_sheet
 
 if TYPE_CHECKING:
-    from .core import Request
-    from .model import SheetState, SpreadsheetState
+    from .model import SpreadsheetState
+    from .rest import Request
 
 
 # --- protected ranges ---------------------------------------------------------------------
@@ -94,7 +94,6 @@ def _normalise_protection(req: Request, ss: SpreadsheetState, pr: dict[str, Any]
     return sheet
 
 
-@request_kind("addProtectedRange")
 def add_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     pr = copy.deepcopy(body.get("protectedRange") or {})
     if "protectedRangeId" in pr:
@@ -119,23 +118,11 @@ def add_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]
 def _as_seen(req: Request, ss: SpreadsheetState, sheet: SheetState, pr: dict[str, Any]) -> dict[str, Any]:
     f = req.emulator.files[ss.spreadsheet_id]
     role = req.emulator.role_of(f, req.user)
-    rendered = render_sheet(_Only(sheet, pr), req.user, can_edit=role in ("writer", "owner"), is_owner=role == "owner")
+    only = SheetState(properties=sheet.properties, protected_ranges=[pr])  # the sheet holding just this range
+    rendered = render_sheet(only, req.user, can_edit=role in ("writer", "owner"), is_owner=role == "owner")
     return rendered["protectedRanges"][0]
 
 
-class _Only:
-    """A sheet view holding just one protected range, for rendering it as the requester sees it."""
-
-    def __init__(self, sheet: SheetState, pr: dict[str, Any]) -> None:
-        self.properties = sheet.properties
-        self.merges: list[Any] = []
-        self.conditional_formats: list[Any] = []
-        self.protected_ranges = [pr]
-        self.basic_filter = None
-        self.developer_metadata: list[Any] = []
-
-
-@request_kind("updateProtectedRange")
 def update_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     given = body.get("protectedRange") or {}
     if "protectedRangeId" not in given:
@@ -156,7 +143,6 @@ def update_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, A
     return None
 
 
-@request_kind("deleteProtectedRange")
 def delete_protected_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, pr = _find_protected(ss, body.get("protectedRangeId"))
     check_can_change_protection(req, ss, pr)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from .errors import ApiError
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import FileState, SheetState, SpreadsheetState
+    from .rest import Request
 
 
 def _overlaps(gr: dict, sheet_id: int, r0: int, r1: int, c0: int, c1: int, sheet: SheetState) -> bool:
@@ -32,7 +32,7 @@ def check_can_edit(req: Request, ss: SpreadsheetState, sheet: SheetState, r0: in
     for pr in sheet.protected_ranges:
         if pr.get("warningOnly") or is_editor_of(req, ss, pr):
             continue
-        rng = pr.get("range")
+        rng = pr.get("range") or {}
         if not is_sheet_protection(pr):
             if not _overlaps(rng, sheet.sheet_id, r0, r1, c0, c1, sheet):
                 continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
+from typing import Any
 
 from .errors import ApiError
 
@@ -113,7 +114,7 @@ class Quota:
         limit_id = _LIMIT_NAME[kind] + ("User" if scope == "user" else "Project")
         message = (f"Quota exceeded for quota metric '{title} requests' and limit '{limit_text}' of service "
                    f"'sheets.googleapis.com' for consumer 'project_number:{self.project_number}'.")
-        details = [
+        details: list[dict[str, Any]] = [
             {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
              "domain": "googleapis.com",
              "metadata": {"quota_location": "global", "quota_metric": f"sheets.googleapis.com/{kind}_requests",

@@ -4,22 +4,25 @@ conditional-format rules, named ranges and the basic filter."""
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
+from .a1 import _LOOKS_LIKE_REF
 from .errors import ApiError, unsupported
-from .geometry import as_int, cell_text, clean_range, grid_range, sheet_of
+from .geometry import cell_text
 from .protection import check_can_edit
-from .sheets_batch import REQUEST_KINDS, request_kind
+from .ranges import as_int, clean_range, grid_range, sheet_of
+from .sheets_cells import sort_range
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 
 # --- merges -------------------------------------------------------------------------------
 
-@request_kind("mergeCells")
 def merge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, r0, r1, c0, c1 = grid_range(ss, body.get("range"))
     kind = body.get("mergeType", "MERGE_ALL")
@@ -53,10 +56,11 @@ def merge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> Non
         for r in range(a0, min(a1, len(sheet.rows))):
             row = sheet.rows[r]
             for c in range(b0, min(b1, len(row))):
-                if (r, c) != (a0, b0) and row[c]:
+                cell = row[c]
+                if (r, c) != (a0, b0) and cell:
                     for k in ("userEnteredValue", "effectiveValue", "formattedValue", "textFormatRuns", "hyperlink"):
-                        row[c].pop(k, None)
-                    if not row[c]:
+                        cell.pop(k, None)
+                    if not cell:
                         row[c] = None
         sheet.merges.append({"sheetId": sheet.sheet_id, "startRowIndex": a0, "endRowIndex": a1,
                              "startColumnIndex": b0, "endColumnIndex": b1})
@@ -74,7 +78,6 @@ def _intersects(gr: dict[str, Any], r0: int, r1: int, c0: int, c1: int, sheet: S
             and gr.get("startColumnIndex", 0) < c1 and c0 < gr.get("endColumnIndex", sheet.col_count))
 
 
-@request_kind("unmergeCells")
 def unmerge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, r0, r1, c0, c1 = grid_range(ss, body.get("range"))
     check_can_edit(req, ss, sheet, r0, r1, c0, c1)
@@ -85,7 +88,6 @@ def unmerge_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> N
 
 # --- data validation ----------------------------------------------------------------------
 
-@request_kind("setDataValidation")
 def set_data_validation(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, r0, r1, c0, c1 = grid_range(ss, body.get("range"))
     if body.get("filteredRowsIncluded"):
@@ -140,7 +142,6 @@ def _rule_sheet(ss: SpreadsheetState, rule: dict[str, Any], where: str) -> Sheet
     return sheets[0]
 
 
-@request_kind("addConditionalFormatRule")
 def add_conditional_format_rule(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     rule = copy.deepcopy(body.get("rule") or {})
     sheet = _rule_sheet(ss, rule, "rule")
@@ -160,7 +161,6 @@ def _rule_at(ss: SpreadsheetState, body: dict[str, Any]) -> tuple[SheetState, in
     return sheet, index
 
 
-@request_kind("updateConditionalFormatRule")
 def update_conditional_format_rule(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     sheet, index = _rule_at(ss, body)
     has_rule, has_new = "rule" in body, "newIndex" in body
@@ -187,7 +187,6 @@ def update_conditional_format_rule(req: Request, ss: SpreadsheetState, body: dic
                                             "newIndex": new_index}}
 
 
-@request_kind("deleteConditionalFormatRule")
 def delete_conditional_format_rule(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     sheet, index = _rule_at(ss, body)
     rule = sheet.conditional_formats.pop(index)
@@ -198,10 +197,6 @@ def delete_conditional_format_rule(req: Request, ss: SpreadsheetState, body: dic
 # --- named ranges -------------------------------------------------------------------------
 
 def _check_range_name(ss: SpreadsheetState, name: Any, ignore: dict[str, Any] | None = None) -> None:
-    import re
-
-    from .a1 import _LOOKS_LIKE_REF
-
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_\\][A-Za-z0-9_.]{0,249}", name) \
             or _LOOKS_LIKE_REF.match(name):
         raise ApiError(400, f"Invalid namedRange.name {name!r}: a name starts with a letter or underscore, holds "
@@ -211,7 +206,6 @@ def _check_range_name(ss: SpreadsheetState, name: Any, ignore: dict[str, Any] | 
             raise ApiError(400, f"A named range called {name!r} already exists. Please choose another name.")
 
 
-@request_kind("addNamedRange")
 def add_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     nr = copy.deepcopy(body.get("namedRange") or {})
     _check_range_name(ss, nr.get("name"))
@@ -228,8 +222,6 @@ def add_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) ->
 
 
 def _named_range_id(ss: SpreadsheetState) -> str:
-    import hashlib
-
     n = ss.new_id()
     return hashlib.sha1(f"{ss.spreadsheet_id}:{n}".encode()).hexdigest()[:12]
 
@@ -241,7 +233,6 @@ def _find_named(ss: SpreadsheetState, nid: Any) -> dict[str, Any]:
     raise ApiError(400, f"No named range with id: {nid}")
 
 
-@request_kind("updateNamedRange")
 def update_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     given = body.get("namedRange") or {}
     nr = _find_named(ss, given.get("namedRangeId"))
@@ -267,7 +258,6 @@ def update_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any])
     return None
 
 
-@request_kind("deleteNamedRange")
 def delete_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     nr = _find_named(ss, body.get("namedRangeId"))
     ss.named_ranges.remove(nr)
@@ -281,7 +271,6 @@ def delete_named_range(req: Request, ss: SpreadsheetState, body: dict[str, Any])
 
 # --- basic filter -------------------------------------------------------------------------
 
-@request_kind("setBasicFilter")
 def set_basic_filter(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     bf = copy.deepcopy(body.get("filter") or {})
     if "tableId" in bf:
@@ -305,10 +294,7 @@ def set_basic_filter(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -
     for i, spec in enumerate(bf.get("filterSpecs", [])):
         _check_criteria(spec.get("filterCriteria") or {}, f"filter.filterSpecs[{i}].filterCriteria")
     if bf.get("sortSpecs"):
-        sort = REQUEST_KINDS.get("sortRange")
-        if sort is None:
-            raise unsupported("filter.sortSpecs (sorting is not available in this emulator build).")
-        sort(req, ss, {"range": {**bf["range"], "startRowIndex": r0 + 1}, "sortSpecs": bf["sortSpecs"]})
+        sort_range(req, ss, {"range": {**bf["range"], "startRowIndex": r0 + 1}, "sortSpecs": bf["sortSpecs"]})
     sheet.basic_filter = bf
     _apply_filter(sheet)
     req.changed = True
@@ -342,7 +328,6 @@ def _apply_filter(sheet: SheetState) -> None:
                 break
 
 
-@request_kind("clearBasicFilter")
 def clear_basic_filter(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet = sheet_of(ss, body.get("sheetId"))
     sheet.basic_filter = None

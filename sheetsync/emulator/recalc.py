@@ -32,8 +32,9 @@ from . import cellvalues as cv
 from .formula import Context, DateNum, Err, FormulaError, Range, Ref, evaluate, parse
 
 if TYPE_CHECKING:
-    from .core import Emulator, Request
+    from .core import Emulator
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 CIRCULAR = Err("REF", "Circular dependency detected. To resolve with iterative calculation, see File > Settings.")
 
@@ -253,11 +254,13 @@ def recalc(ss: SpreadsheetState, emulator: Emulator, req: Request | None = None)
             return
         rc = Recalc(ss, emulator, stats, known=g.values, dirty=dirty)
         by_id = {s.sheet_id: s for s in ss.sheets}
-        cells = []
+        cells: list[tuple[SheetState, int, int, dict[str, Any]]] = []
         for key in sorted(dirty, key=g.order.__getitem__):
             s = by_id[key[0]]
-            cells.append((s, key[1], key[2], s.get_cell(key[1], key[2])))
-        rc.run(cells)  # type: ignore[arg-type]
+            cell = s.get_cell(key[1], key[2])
+            if cell is not None:  # the graph's keys are formula cells, which exist
+                cells.append((s, key[1], key[2], cell))
+        rc.run(cells)
         if not rc.cycles:
             g.values.update(rc.memo)
             if stats is not None:

@@ -16,6 +16,7 @@ server and sends them over a normal HTTP connection::
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,15 +97,13 @@ class _Server(ThreadingHTTPServer):
         self.view = view
         self.api_from_remote = api_from_remote
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], _GONE):
             return  # the client hung up (e.g. its timeout fired); nothing to report
         super().handle_error(request, client_address)
 
 
 def _is_loopback(address: str) -> bool:
-    import ipaddress
-
     try:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
@@ -127,7 +126,7 @@ class EmulatorServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> EmulatorServer:
         """Serve in a background thread."""
@@ -182,4 +181,5 @@ def loopback_client(base_url: str, user: str = "owner@example.com"):
     """A real ``gspread.Client`` acting as ``user`` against ``sheetsync emulator serve`` at ``base_url``."""
     import gspread
 
-    return gspread.Client(auth=None, session=loopback_session(base_url, user))
+    # the session carries the bearer token, so gspread needs no credentials of its own
+    return gspread.Client(auth=None, session=loopback_session(base_url, user))  # type: ignore[arg-type]

@@ -1,10 +1,8 @@
-"""spreadsheets.batchUpdate: the request-kind registry and the endpoint.
+"""spreadsheets.batchUpdate: checking a batch, running its request kinds all-or-nothing, the endpoint.
 
-Each request kind (addSheet, updateCells, ...) is a function registered with
-``@request_kind("addSheet")`` taking ``(req, ss, body)`` and returning the reply dict
-(``{"addSheet": {...}}``) or ``None`` for an empty reply ``{}``. Kinds live in the module
-that owns their subject (structure, range_features, protected_ranges, metadata; cell content
-in sheets_cells).
+The kinds (addSheet, updateCells, ...) are listed in batch_kinds.REQUEST_KINDS; each lives in the
+module that owns its subject (structure, range_features, protected_ranges, metadata, dimension
+groups; cell content in sheets_cells).
 
 A batch is atomic, as Google's is: the spreadsheet is snapshotted first and restored if any
 request fails, so a failed batch changes nothing.
@@ -12,34 +10,25 @@ request fails, so a failed batch changes nothing.
 
 from __future__ import annotations
 
-import importlib
 import pickle
-from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
 from typing import TYPE_CHECKING, Any
 
 from . import fields as fieldmask
+from .batch_kinds import REQUEST_KINDS
 from .errors import ApiError, unknown_field, unsupported
 from .fields import check_body, drop_nulls, schema_properties
-from .routing import route
+from .metadata import Meter
+from .render import spreadsheet_response
+from .rest import Request, bool_json, check_params
 from .wire import omit_zero_sheet_ids
 
 if TYPE_CHECKING:
-    from .core import Emulator, Request
+    from .core import Emulator
     from .model import FileState
 
-REQUEST_KINDS: dict[str, Callable[..., Any]] = {}
-
 BATCH_FIELDS = {"requests", "includeSpreadsheetInResponse", "responseRanges", "responseIncludeGridData"}
-
-
-def request_kind(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        REQUEST_KINDS[name] = fn
-        return fn
-
-    return deco
 
 
 def _known_kinds() -> set[str]:
@@ -163,8 +152,6 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
                    req: Request | None = None) -> list[dict[str, Any]]:
     """Run ``requests`` against ``f`` all-or-nothing; the replies, aligned with the requests."""
     if req is None:
-        from .core import Request
-
         req = Request(emulator, "POST", f"/v4/spreadsheets/{f.id}:batchUpdate", {}, {}, b"", user)
     if not isinstance(requests, list):
         raise ApiError(400, "Invalid value at 'requests': expected a list of Request objects.")
@@ -201,8 +188,6 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
     else:
         snap = snapshot(f, touched_sheets(requests), shallow=all(k in _LIST_ONLY for k in kinds))
     replies: list[dict[str, Any]] = []
-    from .metadata import Meter
-
     meter = None  # developer-metadata storage limits and ids in use, for batches that can add metadata
     if f.spreadsheet is not None and any(k in Meter.GROWS for k in kinds):
         meter = Meter(f.spreadsheet, getattr(emulator, "metadata_limit", None))
@@ -235,11 +220,7 @@ def apply_requests(emulator: Emulator, user: str, f: FileState, requests: list[A
     return replies
 
 
-@route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+):batchUpdate", api="sheets",
-       name="sheets.spreadsheets.batchUpdate", access="writer", quota="write", id_param="spreadsheet_id")
 def batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
-    from .sheets_get import bool_json, check_params, spreadsheet_response
-
     check_params(req, set())
     body = req.json()
     for k in body:
@@ -264,15 +245,3 @@ def batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
         out["updatedSpreadsheet"] = spreadsheet_response(req, spreadsheet_id, list(ranges), grid, None)
     return fieldmask.project(out, tree) if tree is not None else out
 
-
-def _load_kind_modules() -> None:
-    """Import every module that registers request kinds (the cell kinds may not exist yet)."""
-    for name in ("structure", "range_features", "protected_ranges", "metadata", "sheets_cells", "dimension_groups"):
-        try:
-            importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__package__}.{name}":
-                raise
-
-
-_load_kind_modules()

@@ -10,6 +10,7 @@ only, as the reference says of sorting.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +21,11 @@ from .a1 import Resolved, from_grid_range, index_to_col, quote_title
 from .errors import ApiError, unsupported
 from .formula import shift_formula
 from .protection import check_can_edit
-from .sheets_batch import request_kind
-from .sheets_values import refresh_formatted
+from .sheets_values import grow_grid, refresh_formatted
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 SUPPORTED_CELL_FIELDS = {"userEnteredValue", "userEnteredFormat", "note", "dataValidation", "textFormatRuns",
                          "hyperlink", "effectiveValue", "effectiveFormat", "formattedValue"}
@@ -146,7 +146,6 @@ def _rows_of(rows: Any, where: str) -> list[list[dict[str, Any]]]:
 
 
 # --- updateCells / repeatCell / appendCells --------------------------------------------------
-@request_kind("updateCells")
 def update_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     rows = _rows_of(body.get("rows"), "rows")
     mask = _mask(body.get("fields"), "updateCells")
@@ -180,7 +179,6 @@ def update_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> No
     _changed(req, n)
 
 
-@request_kind("repeatCell")
 def repeat_cell(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     res = _range(ss, body.get("range"), "repeatCell.range")
     _inside(res, "repeatCell range")
@@ -206,7 +204,6 @@ def last_data_row(sheet: SheetState) -> int:
     return 0
 
 
-@request_kind("appendCells")
 def append_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     if "tableId" in body:
         raise unsupported("appendCells.tableId (tables)")
@@ -219,8 +216,6 @@ def append_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> No
     width = max((len(r) for r in rows), default=0)
     need_rows, need_cols = r0 + len(rows), width
     if need_rows > sheet.row_count or need_cols > sheet.col_count:  # appendCells grows the grid
-        from .sheets_values import grow_grid
-
         grow_grid(req, ss, sheet, max(need_rows, sheet.row_count), max(need_cols, sheet.col_count))
     check_can_edit(req, ss, sheet, r0, r0 + len(rows), 0, max(width, 1))
     loc = _loc(ss)
@@ -233,7 +228,6 @@ def append_cells(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> No
 
 
 # --- updateBorders ---------------------------------------------------------------------------
-@request_kind("updateBorders")
 def update_borders(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     res = _range(ss, body.get("range"), "updateBorders.range")
     _inside(res, "updateBorders range")
@@ -287,7 +281,6 @@ def update_borders(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> 
 
 
 # --- findReplace -----------------------------------------------------------------------------
-@request_kind("findReplace")
 def find_replace(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     find = body.get("find")
     if not isinstance(find, str) or find == "":
@@ -431,7 +424,6 @@ def _paste(req: Request, ss: SpreadsheetState, block: list[list[dict[str, Any] |
     return rows * cols
 
 
-@request_kind("copyPaste")
 def copy_paste(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     src = _range(ss, body.get("source"), "copyPaste.source")
     _inside(src, "source")
@@ -451,7 +443,6 @@ def copy_paste(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None
     _changed(req, n)
 
 
-@request_kind("cutPaste")
 def cut_paste(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     src = _range(ss, body.get("source"), "cutPaste.source")
     _inside(src, "source")
@@ -477,6 +468,10 @@ def cut_paste(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
 
 
 # --- sortRange -------------------------------------------------------------------------------
+def _row_key(k: int, row: tuple[int, list[dict[str, Any] | None]]) -> tuple[int, Any]:
+    return _sort_key(row[1][k])
+
+
 def _sort_key(cell: dict[str, Any] | None) -> tuple[int, Any]:
     ev = (cell or {}).get("effectiveValue") or (cell or {}).get("userEnteredValue")
     if not ev or "formulaValue" in ev:
@@ -490,7 +485,6 @@ def _sort_key(cell: dict[str, Any] | None) -> tuple[int, Any]:
     return (3, 0)
 
 
-@request_kind("sortRange")
 def sort_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     res = _range(ss, body.get("range"), "sortRange.range").clamped()
     specs = body.get("sortSpecs") or []
@@ -514,7 +508,7 @@ def sort_range(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None
         desc = sp.get("sortOrder", "ASCENDING") == "DESCENDING"
         blanks = [row for row in rows if _sort_key(row[1][k])[0] == 4]
         others = [row for row in rows if _sort_key(row[1][k])[0] != 4]
-        others.sort(key=lambda row, k=k: _sort_key(row[1][k]), reverse=desc)
+        others.sort(key=functools.partial(_row_key, k), reverse=desc)
         rows = others + blanks
     loc = _loc(ss)
     for i, (old_r, cells) in enumerate(rows):

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from . import cellvalues as cv
-from .a1 import Resolved, from_grid_range, grid_limit_error, resolve, to_a1
+from . import fields as fieldmask
+from .a1 import Resolved, from_grid_range, grid_limit_error, index_to_col, resolve, to_a1
 from .errors import ApiError, unknown_field
+from .metadata import datafilter_ranges
 from .protection import check_can_edit
-from .recalc import note_written
-from .routing import route
+from .recalc import note_written, recalc
+from .rest import check_params
+from .structure import append_dimension, insert_dimension
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 SS = r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)"
 MAJOR = ("ROWS", "COLUMNS")
@@ -31,11 +34,13 @@ VALUE_RANGE_FIELDS = {"range", "majorDimension", "values"}
 
 # --- parameters ------------------------------------------------------------------------------
 def _check_params(req: Request, allowed: set[str]) -> None:
-    from .sheets_get import check_params
-
     check_params(req, allowed)
 
 
+@overload
+def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: str) -> str: ...
+@overload
+def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: None) -> str | None: ...
 def _enum(value: Any, allowed: tuple[str, ...], name: str, type_name: str, default: str | None) -> str | None:
     if value is None:
         return default
@@ -78,8 +83,6 @@ def _mask(req: Request, out: dict[str, Any]) -> dict[str, Any]:
     text = req.param("fields")
     if not text:
         return out
-    from . import fields as fieldmask
-
     return fieldmask.project(out, fieldmask.parse(text))
 
 
@@ -124,8 +127,6 @@ def value_range(ss: SpreadsheetState, res: Resolved, major: str, vr: str, dr: st
     return out
 
 
-@route("GET", SS + r"/values/(?P<rng>.+)", api="sheets", name="sheets.spreadsheets.values.get",
-       access="reader", quota="read", id_param="spreadsheet_id")
 def values_get(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     _check_params(req, {"majorDimension", "valueRenderOption", "dateTimeRenderOption"})
     ss = req.emulator.spreadsheet(spreadsheet_id)
@@ -134,8 +135,6 @@ def values_get(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     return _mask(req, value_range(ss, resolve(ss, rng), major, vr, dr))  # type: ignore[arg-type]
 
 
-@route("GET", SS + r"/values:batchGet", api="sheets", name="sheets.spreadsheets.values.batchGet",
-       access="reader", quota="read", id_param="spreadsheet_id")
 def values_batch_get(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     _check_params(req, {"ranges", "majorDimension", "valueRenderOption", "dateTimeRenderOption"})
     ss = req.emulator.spreadsheet(spreadsheet_id)
@@ -252,8 +251,6 @@ def plan_write(ss: SpreadsheetState, res: Resolved, values: list[list[Any]], anc
             raise ApiError(400, f"Requested writing within range [{res.a1()}], but tried writing to row "
                                 f"[{res.r0 + height}]")
         if width > res.cols and not res.open_cols:
-            from .a1 import index_to_col
-
             raise ApiError(400, f"Requested writing within range [{res.a1()}], but tried writing to column "
                                 f"[{index_to_col(res.c0 + width - 1)}]")
         target = Resolved(res.sheet, res.r0, res.r0 + max(height, 1), res.c0, res.c0 + max(width, 1))
@@ -355,8 +352,6 @@ def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any
 
 def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major: str, opts: tuple[str, str]) -> None:
     """The values of the block written, after the whole request's writes (one recalculation)."""
-    from .recalc import recalc
-
     if not req.recalculated:
         recalc(ss, req.emulator, req)
         req.recalculated = True
@@ -366,8 +361,6 @@ def _updated_data(req: Request, ss: SpreadsheetState, out: dict[str, Any], major
     out["updatedData"] = data
 
 
-@route("PUT", SS + r"/values/(?P<rng>.+)", api="sheets", name="sheets.spreadsheets.values.update",
-       access="writer", quota="write", id_param="spreadsheet_id")
 def values_update(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     _check_params(req, {"valueInputOption", "includeValuesInResponse", "responseValueRenderOption",
                         "responseDateTimeRenderOption"})
@@ -425,8 +418,6 @@ def _batch_update_prologue(req: Request, spreadsheet_id: str) -> tuple[Any, dict
     return ss, body, input_option, include, opts
 
 
-@route("POST", SS + r"/values:batchUpdate", api="sheets", name="sheets.spreadsheets.values.batchUpdate",
-       access="writer", quota="write", id_param="spreadsheet_id")
 def values_batch_update(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     ss, body, input_option, include, opts = _batch_update_prologue(req, spreadsheet_id)
     data = body.get("data") or []
@@ -508,41 +499,22 @@ def find_table(res: Resolved) -> tuple[int, int, int, int] | None:
 
 def grow_grid(req: Request, ss: SpreadsheetState, sheet: SheetState, rows: int, cols: int) -> None:
     """Grow the grid to at least rows x cols (append does, as Google's does)."""
-    from .sheets_batch import REQUEST_KINDS
-
     add_r, add_c = rows - sheet.row_count, cols - sheet.col_count
     for dim, n in (("ROWS", add_r), ("COLUMNS", add_c)):
         if n <= 0:
             continue
-        kind = REQUEST_KINDS.get("appendDimension")
-        if kind is not None:
-            kind(req, ss, {"sheetId": sheet.sheet_id, "dimension": dim, "length": n})
-        elif dim == "ROWS":
-            sheet.set_size(sheet.row_count + n, sheet.col_count)
-        else:
-            sheet.set_size(sheet.row_count, sheet.col_count + n)
+        append_dimension(req, ss, {"sheetId": sheet.sheet_id, "dimension": dim, "length": n})
 
 
 def _insert_rows(req: Request, ss: SpreadsheetState, sheet: SheetState, at: int, n: int) -> None:
-    from .sheets_batch import REQUEST_KINDS
-
-    kind = REQUEST_KINDS.get("insertDimension")
-    if kind is not None:
-        kind(req, ss, {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": at,
-                                 "endIndex": at + n}, "inheritFromBefore": at > 0})
-        return
-    if at < len(sheet.rows):
-        sheet.rows[at:at] = [[] for _ in range(n)]
-    sheet.row_meta[at:at] = [{} for _ in range(n)]
-    sheet.grid["rowCount"] = sheet.row_count + n
+    insert_dimension(req, ss, {"range": {"sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": at,
+                                         "endIndex": at + n}, "inheritFromBefore": at > 0})
 
 
 APPEND_PARAMS = {"valueInputOption", "insertDataOption", "includeValuesInResponse", "responseValueRenderOption",
                  "responseDateTimeRenderOption"}
 
 
-@route("POST", SS + r"/values/(?P<rng>.+):append", api="sheets", name="sheets.spreadsheets.values.append",
-       access="writer", quota="write", id_param="spreadsheet_id")
 def values_append(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     _check_params(req, APPEND_PARAMS)
     ss = req.emulator.spreadsheet(spreadsheet_id)
@@ -619,8 +591,6 @@ def _empty_body(req: Request) -> None:
         raise unknown_field("", k)
 
 
-@route("POST", SS + r"/values/(?P<rng>.+):clear", api="sheets", name="sheets.spreadsheets.values.clear",
-       access="writer", quota="write", id_param="spreadsheet_id")
 def values_clear(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     _check_params(req, set())
     _empty_body(req)
@@ -628,8 +598,6 @@ def values_clear(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     return _mask(req, {"spreadsheetId": spreadsheet_id, "clearedRange": clear_block(req, ss, resolve(ss, rng))})
 
 
-@route("POST", SS + r"/values:batchClear", api="sheets", name="sheets.spreadsheets.values.batchClear",
-       access="writer", quota="write", id_param="spreadsheet_id")
 def values_batch_clear(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     _check_params(req, set())
     ss = req.emulator.spreadsheet(spreadsheet_id)
@@ -676,8 +644,6 @@ def match_data_filter(ss: SpreadsheetState, df: Any, where: str) -> list[Resolve
         raise ApiError(400, f"Invalid value at '{where}.developerMetadataLookup.location_matching_strategy' "
                             f"(type.googleapis.com/google.apps.sheets.v4.DeveloperMetadataLookup."
                             f"DeveloperMetadataLocationMatchingStrategy), \"{lookup['locationMatchingStrategy']}\"")
-    from .metadata import datafilter_ranges
-
     # the same matching as developerMetadata.search and getByDataFilter, as Resolved blocks
     return [Resolved(s, r0, r1, c0, c1, r0 == 0 and r1 == s.row_count, c0 == 0 and c1 == s.col_count)
             for s, r0, r1, c0, c1 in datafilter_ranges(ss, df)]
@@ -686,9 +652,6 @@ def match_data_filter(ss: SpreadsheetState, df: Any, where: str) -> list[Resolve
 BATCH_GET_DF_FIELDS = {"dataFilters", "majorDimension", "valueRenderOption", "dateTimeRenderOption"}
 
 
-@route("POST", SS + r"/values:batchGetByDataFilter", api="sheets",
-       name="sheets.spreadsheets.values.batchGetByDataFilter", access="reader", quota="read",
-       id_param="spreadsheet_id")
 def values_batch_get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     _check_params(req, set())
     ss = req.emulator.spreadsheet(spreadsheet_id)
@@ -711,9 +674,6 @@ def values_batch_get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[s
 DF_VALUE_RANGE_FIELDS = {"dataFilter", "majorDimension", "values"}
 
 
-@route("POST", SS + r"/values:batchUpdateByDataFilter", api="sheets",
-       name="sheets.spreadsheets.values.batchUpdateByDataFilter", access="writer", quota="write",
-       id_param="spreadsheet_id")
 def values_batch_update_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     ss, body, input_option, include, opts = _batch_update_prologue(req, spreadsheet_id)
     planned = []
@@ -743,9 +703,6 @@ def values_batch_update_by_data_filter(req: Request, spreadsheet_id: str) -> dic
     return _mask(req, out)
 
 
-@route("POST", SS + r"/values:batchClearByDataFilter", api="sheets",
-       name="sheets.spreadsheets.values.batchClearByDataFilter", access="writer", quota="write",
-       id_param="spreadsheet_id")
 def values_batch_clear_by_data_filter(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     _check_params(req, set())
     ss = req.emulator.spreadsheet(spreadsheet_id)
@@ -763,5 +720,3 @@ def values_batch_clear_by_data_filter(req: Request, spreadsheet_id: str) -> dict
         out["clearedRanges"] = [clear_block(req, ss, b) for b in blocks]
     return _mask(req, out)
 
-
-from . import sheets_cells  # noqa: E402,F401  (registers the cell-content batchUpdate kinds)

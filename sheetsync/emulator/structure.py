@@ -5,34 +5,29 @@ and ``sheets.copyTo``."""
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import fields as fieldmask
 from . import wire
+from .construct import add_sheet_state, check_grid, check_title, new_sheet_properties
 from .errors import ApiError, unsupported
 from .formula_refs import follow_delete, follow_rename
-from .geometry import COL_KEYS, ROW_KEYS, DimOp, apply_dim_op, as_int, cell_text, dim_range, sheet_of
+from .geometry import apply_dim_op, cell_text, restamp
 from .protection import check_can_change_sheet, check_can_edit, check_can_insert
-from .routing import route
-from .sheets_batch import request_kind
-from .sheets_get import (
-    COL_PIXELS,
-    ROW_PIXELS,
-    add_sheet_state,
-    check_grid,
-    check_title,
-    new_sheet_properties,
-    properties_json,
-)
+from .ranges import COL_KEYS, ROW_KEYS, DimOp, as_int, dim_range, sheet_of
+from .recalc import recalc
+from .render import COL_PIXELS, ROW_PIXELS, properties_json
+from .rest import check_params
 
 if TYPE_CHECKING:
-    from .core import Request
     from .model import SheetState, SpreadsheetState
+    from .rest import Request
 
 
 # --- sheets -------------------------------------------------------------------------------
 
-@request_kind("addSheet")
 def add_sheet(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     props = new_sheet_properties(ss, body.get("properties") or {}, "properties")
     index = props.pop("index", None)
@@ -46,7 +41,6 @@ def add_sheet(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[
     return {"addSheet": {"properties": properties_json(sheet)}}
 
 
-@request_kind("deleteSheet")
 def delete_sheet(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet = sheet_of(ss, body.get("sheetId"))
     check_can_change_sheet(req, ss, sheet)
@@ -62,7 +56,6 @@ def delete_sheet(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> No
     return None
 
 
-@request_kind("duplicateSheet")
 def duplicate_sheet(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> dict[str, Any]:
     src = sheet_of(ss, body.get("sourceSheetId"))
     props = copy.deepcopy(src.properties)
@@ -125,8 +118,6 @@ def copy_sheet_content(src: SheetState, dst: SheetState, ss: SpreadsheetState, *
             d["metadataId"] = ss.new_id()
             d["location"] = {"locationType": "SHEET", "sheetId": sid}
             dst.developer_metadata.append(d)
-    from .metadata import restamp
-
     restamp(dst)
 
 
@@ -141,7 +132,6 @@ def _strip_metadata(meta: dict[str, Any], keep: bool, ss: SpreadsheetState) -> d
     return m
 
 
-@request_kind("updateSheetProperties")
 def update_sheet_properties(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     given = body.get("properties") or {}
     if "sheetId" not in given:
@@ -237,7 +227,6 @@ def _check_frozen(sheet: SheetState) -> None:
             raise ApiError(400, "You can't freeze columns which contain only part of a merged cell.")
 
 
-@request_kind("updateSpreadsheetProperties")
 def update_spreadsheet_properties(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     given = body.get("properties") or {}
     if not body.get("fields"):
@@ -258,9 +247,6 @@ def update_spreadsheet_properties(req: Request, ss: SpreadsheetState, body: dict
 
 
 def _valid_tz(name: str) -> bool:
-    import re
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if re.fullmatch(r"GMT[+-]\d{1,2}(:\d{2})?", name):
         return True
     try:
@@ -272,7 +258,6 @@ def _valid_tz(name: str) -> bool:
 
 # --- dimensions ---------------------------------------------------------------------------
 
-@request_kind("insertDimension")
 def insert_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, dim, start, end = dim_range(ss, body.get("range"), need_end=True)
     count = sheet.row_count if dim == "ROWS" else sheet.col_count
@@ -296,7 +281,6 @@ def insert_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -
     return None
 
 
-@request_kind("appendDimension")
 def append_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet = sheet_of(ss, body.get("sheetId"))
     dim = body.get("dimension")
@@ -316,7 +300,6 @@ def append_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -
     return None
 
 
-@request_kind("deleteDimension")
 def delete_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, dim, start, end = dim_range(ss, body.get("range"))
     count = sheet.row_count if dim == "ROWS" else sheet.col_count
@@ -347,7 +330,6 @@ def _check_frozen_after_delete(sheet: SheetState) -> None:
             del g[k]
 
 
-@request_kind("moveDimension")
 def move_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     sheet, dim, start, end = dim_range(ss, body.get("source"), "source", need_end=True)
     count = sheet.row_count if dim == "ROWS" else sheet.col_count
@@ -379,7 +361,6 @@ def move_dimension(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> 
 DIMENSION_PROPERTY_FIELDS = {"pixelSize", "hiddenByUser"}
 
 
-@request_kind("updateDimensionProperties")
 def update_dimension_properties(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     if "dataSourceSheetRange" in body:
         raise unsupported("updateDimensionProperties.dataSourceSheetRange (data source sheets do not exist here).")
@@ -426,7 +407,6 @@ def update_dimension_properties(req: Request, ss: SpreadsheetState, body: dict[s
     return None
 
 
-@request_kind("autoResizeDimensions")
 def auto_resize_dimensions(req: Request, ss: SpreadsheetState, body: dict[str, Any]) -> None:
     """An estimate of Google's fit-to-data: ~7 px per character at the default font, plus padding."""
     if "dataSourceSheetDimensions" in body:
@@ -449,16 +429,11 @@ def auto_resize_dimensions(req: Request, ss: SpreadsheetState, body: dict[str, A
 
 # --- sheets.copyTo ------------------------------------------------------------------------
 
-@route("POST", r"/v4/spreadsheets/(?P<spreadsheet_id>[^/:]+)/sheets/(?P<sheet_id>[^/:]+):copyTo", api="sheets",
-       name="sheets.spreadsheets.sheets.copyTo", access="reader", quota="write", id_param="spreadsheet_id")
 def copy_to(req: Request, spreadsheet_id: str, sheet_id: str) -> dict[str, Any]:
     """Copy one sheet into another spreadsheet the caller can edit, as "Copy of <title>".
 
     Protections and developer metadata stay behind, as Google's copyTo leaves them.
     """
-    from .recalc import recalc
-    from .sheets_get import check_params
-
     check_params(req, set())
     body = req.json()
     fieldmask.check_body(body, "CopySheetToAnotherSpreadsheetRequest", "")

@@ -16,7 +16,7 @@ import io
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -24,8 +24,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .cellvalues import error_text
 from .model import SheetState, SpreadsheetState
-from .xlsx_rules import add_conditional_formats
+from .xlsx_rules import add_conditional_formats, argb
 
 EPOCH = datetime(1899, 12, 30)
 DEFAULT_PATTERNS = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "DATE_TIME": "yyyy-mm-dd hh:mm:ss",
@@ -44,7 +45,8 @@ DEFAULT_COLUMN_PIXELS = 100  # Google's width of a column nobody sized (Excel's 
 
 def to_xlsx(ss: SpreadsheetState) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    for default in wb.worksheets:  # a new workbook holds one empty sheet; ours come instead
+        wb.remove(default)
     used: set[str] = set()
     for sheet in ss.sheets:
         ws = wb.create_sheet(_excel_title(sheet.title, used))
@@ -68,7 +70,7 @@ def _excel_title(title: str, used: set[str]) -> str:
 
 
 def _write_sheet(ws: Any, sheet: SheetState, ss: SpreadsheetState) -> None:
-    validations: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    validations: dict[tuple[Literal["list"], str, bool], list[str]] = defaultdict(list)
     for r, row in enumerate(sheet.rows[:sheet.row_count]):
         for c, cell in enumerate(row[:sheet.col_count]):
             if not cell:
@@ -137,9 +139,7 @@ def _value(cell: dict[str, Any], fmt: dict[str, Any]) -> Any:
     if "boolValue" in ev:
         return bool(ev["boolValue"])
     if "errorValue" in ev:
-        from .drive_export import _err
-
-        return _err(ev["errorValue"])
+        return error_text(ev["errorValue"])
     return None
 
 
@@ -192,26 +192,18 @@ def _style(target: Any, fmt: dict[str, Any], locale: str = "en") -> None:
     if nf:
         target.number_format = excel_pattern(nf, locale)
     tf = fmt.get("textFormat") or {}
-    colour = _rgb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
+    colour = argb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
     if tf.get("bold") or tf.get("italic") or tf.get("strikethrough") or tf.get("underline") or colour \
             or tf.get("fontSize") or tf.get("fontFamily"):
         target.font = Font(bold=bool(tf.get("bold")), italic=bool(tf.get("italic")),
                            strike=bool(tf.get("strikethrough")), underline="single" if tf.get("underline") else None,
                            color=colour, size=tf.get("fontSize"), name=(tf.get("fontFamily") or None))
-    bg = _rgb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
+    bg = argb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
     if bg and bg != "FFFFFFFF":
         target.fill = PatternFill(fill_type="solid", start_color=bg, end_color=bg)
 
 
-def _rgb(color: dict[str, Any] | None) -> str | None:
-    """Sheets' Color (0..1 floats, absent channel = 0) as Excel's ARGB hex."""
-    if not color:
-        return None
-    parts = [max(0, min(255, round(float(color.get(k, 0)) * 255))) for k in ("red", "green", "blue")]
-    return "FF" + "".join(f"{p:02X}" for p in parts)
-
-
-def _validation_key(dv: dict[str, Any], ss: SpreadsheetState) -> tuple[str, str, bool] | None:
+def _validation_key(dv: dict[str, Any], ss: SpreadsheetState) -> tuple[Literal["list"], str, bool] | None:
     cond = dv.get("condition") or {}
     values = [v.get("userEnteredValue", "") for v in cond.get("values", [])]
     strict = bool(dv.get("strict"))

@@ -31,8 +31,7 @@ def add_conditional_formats(ws: Any, sheet: SheetState) -> int:
     """Add the sheet's rules to the worksheet, in order; returns the number left out."""
     skipped = 0
     for cf in sheet.conditional_formats:
-        ranges = [_a1(g, sheet) for g in cf.get("ranges") or []]
-        ranges = [r for r in ranges if r]
+        ranges = [r for r in (_a1(g, sheet) for g in cf.get("ranges") or []) if r]
         if not ranges:
             skipped += 1
             continue
@@ -142,22 +141,18 @@ def _text(s: Any) -> str:
 
 
 def _dxf(fmt: dict[str, Any]) -> DifferentialStyle:
-    from .xlsx import _rgb
-
     tf = fmt.get("textFormat") or {}
-    colour = _rgb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
+    colour = argb((tf.get("foregroundColorStyle") or {}).get("rgbColor") or tf.get("foregroundColor"))
     font = None
     if tf.get("bold") or tf.get("italic") or tf.get("strikethrough") or tf.get("underline") or colour:
         font = Font(bold=tf.get("bold"), italic=tf.get("italic"), strike=tf.get("strikethrough"),
                     underline="single" if tf.get("underline") else None, color=colour)
-    bg = _rgb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
+    bg = argb((fmt.get("backgroundColorStyle") or {}).get("rgbColor") or fmt.get("backgroundColor"))
     fill = PatternFill(fill_type="solid", start_color=bg, end_color=bg) if bg else None
     return DifferentialStyle(font=font, fill=fill)
 
 
 def _gradient(g: dict[str, Any]) -> Rule | None:
-    from .xlsx import _rgb
-
     points = []
     for name in ("minpoint", "midpoint", "maxpoint"):
         p = g.get(name)
@@ -169,7 +164,7 @@ def _gradient(g: dict[str, Any]) -> Rule | None:
         value = p.get("value")
         if isinstance(value, str) and value.startswith("="):
             kind, value = "formula", value[1:]
-        colour = _rgb((p.get("colorStyle") or {}).get("rgbColor") or p.get("color")) or "FFFFFFFF"
+        colour = argb((p.get("colorStyle") or {}).get("rgbColor") or p.get("color")) or "FFFFFFFF"
         points.append((kind, None if kind in ("min", "max") else value, colour))
     if len(points) < 2:
         return None
@@ -179,3 +174,11 @@ def _gradient(g: dict[str, Any]) -> Rule | None:
     if mid:
         kw.update(mid_type=mid[0][0], mid_value=mid[0][1], mid_color=mid[0][2])
     return ColorScaleRule(**kw)
+
+
+def argb(color: dict[str, Any] | None) -> str | None:
+    """Sheets' Color (0..1 floats, absent channel = 0) as Excel's ARGB hex."""
+    if not color:
+        return None
+    parts = [max(0, min(255, round(float(color.get(k, 0)) * 255))) for k in ("red", "green", "blue")]
+    return "FF" + "".join(f"{p:02X}" for p in parts)
