@@ -13,7 +13,7 @@ Nothing is imported at run time: the types are for mypy only, so this module can
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 
     from sheetsync.sheets.batch import DriveFile
     from sheetsync.sheets.calls import CallCounts
+    from sheetsync.store.invoices import LiveInvoice, PutBack
     from sheetsync.store.models import (
         Client,
         Conflict,
         Department,
         Invoice,
+        InvoiceSnapshot,
         MetricDefinition,
         MetricValue,
         Specialist,
@@ -73,6 +75,8 @@ class TasksPort(Protocol):
                session: Session | None = None) -> Task: ...
 
     def restore(self, key: str, *, origin: str, actor: str, session: Session | None = None) -> Task: ...
+
+    def unused_reserved_keys(self, client: ClientRef) -> set[str]: ...
 
     def list(self, client: ClientRef | None = None, *, status: str | Iterable[str] | None = None,
              period: str | None = None, include_deleted: bool = False, keys: Iterable[str] | None = None,
@@ -138,6 +142,13 @@ class SyncStatePort(Protocol):
 
     def resolve_errors(self, client: ClientRef, *, row_key: str | None = None, field: str | None = None) -> int: ...
 
+    def upsert_base(self, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None: ...
+
+    def pull_into_task(self, key: str, fields: Mapping[str, Any], *, spreadsheet_id: str,
+                       base: Mapping[BaseKey, Any], actor: str) -> Task: ...
+
+    def settle_conflict(self, conflict_id: int, value: Any, *, origin: str, actor: str) -> tuple[Any, Any]: ...
+
 
 @runtime_checkable
 class InvoicesPort(Protocol):
@@ -148,6 +159,35 @@ class InvoicesPort(Protocol):
     def update(self, key: str, fields: Mapping[str, Any] | None = None, *, origin: str, actor: str,
                expected_version: int | None = None, reason: str = "", department: str | None = None,
                session: Session | None = None, **kw: Any) -> Invoice: ...
+
+    def live(self, keys: Iterable[str] | None = None) -> builtins.list[LiveInvoice]: ...
+
+    def put_back_last_good(self, fields: Sequence[str], usable: Callable[[str, Any], bool], *, origin: str,
+                           actor: str) -> builtins.list[PutBack]: ...
+
+
+@runtime_checkable
+class AgencySheetsPort(Protocol):
+    """``store.agency_sheets`` (:class:`sheetsync.store.agency_sheets.AgencySpreadsheetRepository`)."""
+
+    def get(self, kind: str) -> str | None: ...
+
+    def add(self, kind: str, spreadsheet_id: str) -> None: ...
+
+    def forget(self, kind: str) -> None: ...
+
+
+@runtime_checkable
+class InvoiceSnapshotsPort(Protocol):
+    """``store.invoice_snapshots`` (:class:`sheetsync.store.snapshots.InvoiceSnapshotRepository`)."""
+
+    def replace(self, month: str, on: dt.date, rows: Sequence[InvoiceSnapshot]) -> int: ...
+
+    def days(self, month: str) -> builtins.list[dt.date]: ...
+
+    def latest_on_or_before(self, month: str, day: dt.date) -> dt.date | None: ...
+
+    def load(self, month: str, on: dt.date) -> builtins.list[InvoiceSnapshot]: ...
 
 
 @runtime_checkable
@@ -206,6 +246,12 @@ class StorePort(Protocol):
 
     @property
     def invoices(self) -> InvoicesPort: ...
+
+    @property
+    def agency_sheets(self) -> AgencySheetsPort: ...
+
+    @property
+    def invoice_snapshots(self) -> InvoiceSnapshotsPort: ...
 
     @property
     def metrics(self) -> MetricsPort: ...

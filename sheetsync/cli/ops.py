@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,10 +17,13 @@ from sheetsync.sheets.errors import translate
 from ._app import CONFIG_HELP, app, console, fail
 from .run import build_app
 
+if TYPE_CHECKING:
+    from sheetsync.sheets.client import SheetsClient
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_xlsx(sheets: Any, spreadsheet_id: str, path: str | Path) -> int:
+def export_xlsx(sheets: SheetsClient, spreadsheet_id: str, path: str | Path) -> int:
     """Write the spreadsheet as an .xlsx file (one Drive call, quota-charged and retried like any read)."""
     try:
         resp = sheets.http.request("get", f"{DRIVE_API}/files/{spreadsheet_id}/export",

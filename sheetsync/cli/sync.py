@@ -48,11 +48,11 @@ def run_sync(store: Store, sheets: SheetsClient, config: Config | None = None, *
     return engine.cycle([slug] if slug else None, dry_run=dry_run, force=slug is not None or dry_run)
 
 
-def list_conflicts(store: Any, *, slug: str | None = None, unresolved: bool = True) -> list[Any]:
+def list_conflicts(store: Store, *, slug: str | None = None, unresolved: bool = True) -> list[Any]:
     return list(store.sync.conflicts(slug, unresolved=unresolved))
 
 
-def client_status(store: Any, *, slug: str | None = None) -> list[dict[str, Any]]:
+def client_status(store: Store, *, slug: str | None = None) -> list[dict[str, Any]]:
     """Per client: the last sync, pending conflicts, open errors (with cell and reason)."""
     out = []
     for c in store.clients.list(active=True):
@@ -145,7 +145,7 @@ def sync_json(report: Any, *, dry_run: bool) -> dict[str, Any]:
 
 
 @contextmanager
-def _client_leases(store: Any, client: str | None, dry_run: bool) -> Iterator[tuple[list[str] | None, list[str]]]:
+def _client_leases(store: Store, client: str | None, dry_run: bool) -> Iterator[tuple[list[str] | None, list[str]]]:
     """PostgreSQL: hold the lease of every client this run syncs, as a daemon worker would.
 
     Yields (clients to sync, clients left to the worker holding them); (None, []) where no lease is

@@ -19,7 +19,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -43,6 +43,10 @@ from .render import (
     value_range,
     warning_text,
 )
+
+if TYPE_CHECKING:
+    from sheetsync.config import Config
+    from sheetsync.ports import SheetsPort, StorePort
 
 KIND = "turnover"
 META_FIELDS = ("sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
@@ -85,15 +89,23 @@ def _is_month(title: str) -> bool:
 class Invoices:
     """The turnover sheet of one agency (store + Sheets transport + config)."""
 
-    def __init__(self, store: Any, sheets: Any, config: Any, *, templates: Templates | None = None) -> None:
+    def __init__(self, store: StorePort, sheets: SheetsPort | None, config: Config, *,
+                 templates: Templates | None = None) -> None:
         self.store = store
-        self.sheets = sheets
+        self._sheets = sheets  # None for the reports, which read only the store
         self.config = config
         self.templates = templates or load_templates()
         self.locale = config.agency.locale
         self.tz = config.agency.timezone
         self._working_day: Any = None
         self.unusable: list[str] = []  # set by facts()
+
+    @property
+    def sheets(self) -> SheetsPort:
+        """The transport; opened without one (the store-only reports), a Sheets call is a programming error."""
+        if self._sheets is None:
+            raise RuntimeError("these Invoices were opened for the store-only reports: no Sheets transport")
+        return self._sheets
 
     # --- time and calendar ------------------------------------------------------------------
     def today(self) -> dt.date:

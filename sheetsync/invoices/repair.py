@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..store.values import DATE_MAX, DATE_MIN, MAX_MONEY
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..ports import StorePort
 
 ACTOR = "sheetsync"
 FIELDS = ("planned_date", "paid_date", "amount")
@@ -41,7 +41,7 @@ def _show(value: Any) -> str:
     return f"{value:%d.%m.%Y}" if isinstance(value, dt.date) else str(value)
 
 
-def repair(store: Store) -> list[str]:
+def repair(store: StorePort) -> list[str]:
     """Put back the last good value of every unusable invoice field; returns one warning per field."""
     # an invoice with no good value in its history is left out of the sheet by Invoices.facts(), which warns
     return [f"invoice {p.key}: {p.field} {_show(p.old)} in the store cannot be used; "

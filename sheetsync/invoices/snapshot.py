@@ -19,7 +19,7 @@ from ..vocabulary import FORECAST_INVOICE_STATUSES
 from .layout import InvoiceFacts, month_days
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..ports import StorePort
 
 DIFF_COLUMNS = ("key", "client", "change", "before", "after")
 FIELDS = ("amount", "status", "planned_date", "paid_date")
@@ -30,7 +30,7 @@ def _live(month: str, invoices: Iterable[InvoiceFacts]) -> list[InvoiceFacts]:
     return [i for i in invoices if days[0] <= i.planned_date <= days[-1]]
 
 
-def take(store: Store, month: str, invoices: Iterable[InvoiceFacts], *, on: dt.date) -> int:
+def take(store: StorePort, month: str, invoices: Iterable[InvoiceFacts], *, on: dt.date) -> int:
     """Store the month's live invoices as of ``on``; returns how many."""
     rows = [InvoiceSnapshot(month=month, taken_on=on, invoice_key=i.key, client=i.client, department=i.department,
                             description=i.description, amount=i.amount, status=i.status,
@@ -39,15 +39,15 @@ def take(store: Store, month: str, invoices: Iterable[InvoiceFacts], *, on: dt.d
     return store.invoice_snapshots.replace(month, on, rows)
 
 
-def days(store: Store, month: str) -> list[dt.date]:
+def days(store: StorePort, month: str) -> list[dt.date]:
     return store.invoice_snapshots.days(month)
 
 
-def latest_on_or_before(store: Store, month: str, day: dt.date) -> dt.date | None:
+def latest_on_or_before(store: StorePort, month: str, day: dt.date) -> dt.date | None:
     return store.invoice_snapshots.latest_on_or_before(month, day)
 
 
-def load(store: Store, month: str, on: dt.date) -> list[InvoiceSnapshot]:
+def load(store: StorePort, month: str, on: dt.date) -> list[InvoiceSnapshot]:
     return store.invoice_snapshots.load(month, on)
 
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..store.errors import ConcurrentUpdateError, StoreError
 from ..store.values import MAX_MONEY
@@ -33,6 +33,9 @@ from ..sync.normalise import DATE, Canon, FieldType, expected_format, from_sheet
 from ..templates import Vocabulary
 from ..vocabulary import NUMBER_MARKS, Words, locale_of
 from .render import COL, EDITABLE
+
+if TYPE_CHECKING:
+    from sheetsync.ports import StorePort
 
 KEY_RE = re.compile(r"^INV-\d{1,12}$")
 _ISO_WEEK = re.compile(r"^(?:(\d{4})-?)?W(\d{1,2})$", re.IGNORECASE)
@@ -227,7 +230,7 @@ class Applied:
     typed: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
-def apply(store: Any, decisions: Decisions, types: Mapping[str, FieldType], *, spreadsheet_id: str, tab: str,
+def apply(store: StorePort, decisions: Decisions, types: Mapping[str, FieldType], *, spreadsheet_id: str, tab: str,
           clients: Mapping[str, str], versions: Mapping[str, int], actor: str = "sheet", locale: str = "ru",
           today: dt.date | None = None) -> Applied:
     """Write the decisions: store updates (one per invoice), conflicts, errors; returns notes for the rewrite."""

@@ -24,9 +24,10 @@ from .stages import (
 
 if TYPE_CHECKING:
     from sheetsync.config import StagesConfig
+    from sheetsync.ports import StorePort
 
 
-def waiting_since(store: Any, config: Any = None) -> dict[str, dt.date]:
+def waiting_since(store: StorePort, config: Any = None) -> dict[str, dt.date]:
     """Task key -> the day (agency time zone) it entered ``waiting_client``, for tasks waiting now.
 
     From the change log through the store (``Store.status_history``): the last entry into the status,
@@ -35,7 +36,7 @@ def waiting_since(store: Any, config: Any = None) -> dict[str, dt.date]:
     return _waiting_since(store, read_snapshot(store).tasks, config)
 
 
-def _waiting_since(store: Any, tasks: list[Any], config: Any) -> dict[str, dt.date]:
+def _waiting_since(store: StorePort, tasks: list[Any], config: Any) -> dict[str, dt.date]:
     tasks = [t for t in tasks if t.status == "waiting_client"]
     keys = [t.key for t in tasks]
     history = (store.status_history(keys) if len(keys) <= 500 else store.status_history()) if keys else []
@@ -65,7 +66,7 @@ def stages_config(config: Any) -> StagesConfig:
         PlanningSettings.from_config(config).reminder_working_days)
 
 
-def collect_reminders(store: Any, config: Any, *, today: dt.date | None = None,
+def collect_reminders(store: StorePort, config: Any, *, today: dt.date | None = None,
                       slugs: list[str] | None = None) -> tuple[list[Reminder], dict[str, ClientInfo]]:
     settings = PlanningSettings.from_config(config)
     norms = stages_config(config)
@@ -88,7 +89,7 @@ def collect_reminders(store: Any, config: Any, *, today: dt.date | None = None,
 _KIND_ORDER = {"waiting": 0, "stage": 1, "overdue": 2}
 
 
-def digests(store: Any, config: Any, *, manager: str | None = None, today: dt.date | None = None,
+def digests(store: StorePort, config: Any, *, manager: str | None = None, today: dt.date | None = None,
             locale: str | None = None) -> dict[str, str]:
     """Manager email -> digest text (only managers with something to chase): tasks waiting on the
     client too long, tasks over their stage norm in another status, overdue tasks.
@@ -116,13 +117,13 @@ def digests(store: Any, config: Any, *, manager: str | None = None, today: dt.da
     return out
 
 
-def card_reminder_rows(store: Any, config: Any, slug: str, *, today: dt.date | None = None) -> list[list[object]]:
+def card_reminder_rows(store: StorePort, config: Any, slug: str, *, today: dt.date | None = None) -> list[list[object]]:
     """The rows of the card sheet's reminders block for one client (ID, task, since, working days)."""
     found, clients = collect_reminders(store, config, today=today, slugs=[slug])
     return card_rows(found, clients[slug].locale if slug in clients else "ru")
 
 
-def collect_stage_times(store: Any, config: Any, *, today: dt.date | None = None,
+def collect_stage_times(store: StorePort, config: Any, *, today: dt.date | None = None,
                         slugs: list[str] | None = None) -> tuple[list[StageTime], dict[str, ClientInfo]]:
     """Time in stage of every open task of the active clients, with its norm (Store -> pure stages)."""
     settings = PlanningSettings.from_config(config)
@@ -142,7 +143,7 @@ def collect_stage_times(store: Any, config: Any, *, today: dt.date | None = None
     return times, clients
 
 
-def lead_digests(store: Any, config: Any, *, lead: str | None = None, today: dt.date | None = None,
+def lead_digests(store: StorePort, config: Any, *, lead: str | None = None, today: dt.date | None = None,
                  locale: str | None = None) -> dict[str, str]:
     """Lead email -> digest of their managers' tasks over ``stages.escalation_factor`` x the norm.
 
@@ -166,7 +167,7 @@ def lead_digests(store: Any, config: Any, *, lead: str | None = None, today: dt.
     return out
 
 
-def stage_report_for(store: Any, config: Any, start: dt.date, end: dt.date, *, today: dt.date | None = None,
+def stage_report_for(store: StorePort, config: Any, start: dt.date, end: dt.date, *, today: dt.date | None = None,
                      slugs: list[str] | None = None) -> Any:
     """The stage report (pandas DataFrame, ``stages.REPORT_COLUMNS``) of the stays counted in [start, end]."""
     settings = PlanningSettings.from_config(config)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..provision.render import layout_of, serial
@@ -39,6 +39,9 @@ from .layout import (
 from .normalise import FieldType, from_store
 from .plan import KEY_FIELD, Plan, Policy, SheetRow, SheetSnapshot, StoreTask, plan
 from .rowmeta import GOOGLE_LIMIT, LIMIT_FIELD, Anchors, budget_notice, read_with_row_ids
+
+if TYPE_CHECKING:
+    from sheetsync.ports import SheetsPort, StorePort
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,7 @@ class ClientGate(Protocol):
 class SyncEngine:
     """Two-way sync of every client's backlog and in-work sheets with the store."""
 
-    def __init__(self, store: Any, sheets: Any, *, templates: Templates | None = None, policy: Policy | None = None,
+    def __init__(self, store: StorePort, sheets: SheetsPort, *, templates: Templates | None = None, policy: Policy | None = None,
                  actor: str = "sheetsync", max_replans: int = 3,
                  on_write: Callable[[str], None] | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
@@ -196,7 +199,8 @@ class SyncEngine:
         if slugs is not None:
             wanted = set(slugs)
             clients = [c for c in clients if c.slug in wanted]
-        listing = {f.id: (f.modified_time, f.version) for f in self.sheets.list_modified()} if clients else {}
+        listing: dict[str, tuple[str | None, int | None]] = (
+            {f.id: (f.modified_time, f.version) for f in self.sheets.list_modified()} if clients else {})
         counters = self.store.change_counters()
         lasts = {} if force or dry_run else self.store.sync.last_runs()  # one query for every client
         report = CycleReport()
@@ -204,13 +208,14 @@ class SyncEngine:
         backstops = self.backstop_per_cycle
         for c in clients:
             sid = c.spreadsheet_id
-            mtime, version = listing.get(sid, (None, None))
+            mtime, version = listing.get(sid or "", (None, None))  # a client with no spreadsheet yet: not listed
             counter = counters.get(c.slug)
             last = lasts.get(c.slug)
             if last is not None and mtime is not None and last.store_change_id == counter:
                 if last.sheet_modified_time == mtime:
                     report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
                     continue
+                assert sid is not None  # listed, so it has one
                 own = self._own_write(sid, last, mtime, version, now)
                 if own == "skip" or (own == "backstop" and backstops <= 0):
                     report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))

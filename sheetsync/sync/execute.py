@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..sheets.a1 import cell as a1_cell
 from ..sheets.a1 import quote_sheet
@@ -49,6 +49,9 @@ from .misplaced import PENDING
 from .normalise import FieldType, from_store, to_sheet, to_store
 from .plan import FIRST_DATA_ROW, KEY_FIELD, Plan, SheetRow, row_token
 
+if TYPE_CHECKING:
+    from sheetsync.ports import SheetsPort, StorePort
+
 log = logging.getLogger(__name__)
 
 EMPTY_TEXT_FIELDS = frozenset({"expected_result", "client_comment", "internal_note", "plan_note"})
@@ -58,8 +61,8 @@ EMPTY_TEXT_FIELDS = frozenset({"expected_result", "client_comment", "internal_no
 class Context:
     """What the executor needs about one client's spreadsheet."""
 
-    store: Any
-    sheets: Any
+    store: StorePort
+    sheets: SheetsPort
     slug: str
     spreadsheet_id: str
     locale: str

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..templates import DYNAMIC_VOCABULARIES, SheetSpec, Templates, Vocabulary
 from .normalise import FieldType, from_sheet
 from .plan import KEY_FIELD, SheetRow
+
+if TYPE_CHECKING:
+    from sheetsync.ports import StorePort
 
 SYNCED_KINDS = ("backlog", "in_work")
 META_SHEET = "sheetsync.sheet"
@@ -32,7 +35,7 @@ def field_types(templates: Templates, dynamic: Mapping[str, Any]) -> dict[str, F
     return out
 
 
-def store_vocabularies(store: Any) -> dict[str, Any]:
+def store_vocabularies(store: StorePort) -> dict[str, Any]:
     """The store's dynamic vocabularies as they are now: specialists' emails, task types (key -> the
     config's name, the label of last resort) and roles. One place, so provisioning and the sync agree."""
     specialists, task_types = store.specialists.list(), store.task_types.list()
@@ -43,7 +46,7 @@ def store_vocabularies(store: Any) -> dict[str, Any]:
     }
 
 
-def store_field_types(store: Any, templates: Templates) -> dict[str, FieldType]:
+def store_field_types(store: StorePort, templates: Templates) -> dict[str, FieldType]:
     """`field_types` with the store's vocabularies (specialists, task types, roles) as they are now."""
     return field_types(templates, store_vocabularies(store))
 

@@ -17,11 +17,14 @@ A VALUE is read as the sheet reads a typed cell (:func:`sheetsync.sync.normalise
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..store.errors import ConflictResolvedError, InvalidValueError
 from ..store.values import loads
 from .normalise import Canon, FieldType, expected_format, from_sheet, to_store
+
+if TYPE_CHECKING:
+    from sheetsync.ports import StorePort
 
 TAKES = ("sheet", "store")
 
@@ -36,7 +39,7 @@ class Resolution:
     changed: bool  # False: the store already held it (only the note is left to clear)
 
 
-def resolve_conflict(store: Any, conflict_id: int, take: str, *, actor: str, origin: str = "cli",
+def resolve_conflict(store: StorePort, conflict_id: int, take: str, *, actor: str, origin: str = "cli",
                      templates: Any = None) -> Resolution:
     """Apply the chosen value through the store, log the resolution, close the conflict.
 
@@ -69,7 +72,7 @@ def _canon(v: Any) -> Canon:
     return None if v is None else str(v)
 
 
-def _field_type(store: Any, field: str, invoice: bool, templates: Any) -> FieldType:
+def _field_type(store: StorePort, field: str, invoice: bool, templates: Any) -> FieldType:
     from ..templates import load_templates
 
     templates = templates or load_templates()

@@ -39,7 +39,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gspread.utils import a1_to_rowcol
@@ -48,6 +48,9 @@ from ..sheets.a1 import a1_range, split
 from ..sheets.errors import InvalidRequest, SheetsError
 from .layout import SheetLayout
 from .plan import KEY_FIELD
+
+if TYPE_CHECKING:
+    from sheetsync.ports import SheetsPort
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +124,7 @@ class Anchors(dict[RowAt, int]):
         return any(n for n, _ in self.v1.values())
 
 
-def read_with_row_ids(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayout], *,
+def read_with_row_ids(sheets: SheetsPort, spreadsheet_id: str, layouts: Mapping[str, SheetLayout], *,
                       limit: int = GOOGLE_LIMIT, caps: Mapping[str, int] | None = None, migrate: bool = True
                       ) -> tuple[dict[str, list[list[Any]]], Anchors]:
     """One ``spreadsheets.get``: each synced sheet's values (shaped like a ``values:batchGet`` answer)
@@ -202,7 +205,7 @@ def same_cell(a: Any, b: Any) -> bool:
     return str(a) == str(b)
 
 
-def write_rows(sheets: Any, spreadsheet_id: str, layouts: Mapping[str, SheetLayout],
+def write_rows(sheets: SheetsPort, spreadsheet_id: str, layouts: Mapping[str, SheetLayout],
                ranges: Sequence[tuple[str, Sequence[Sequence[Any]]]], keys_now: Mapping[RowAt, str],
                row_ids: Mapping[RowAt, int], claims: Mapping[RowAt, Mapping[int, Any]] | None = None) -> Landed:
     """One ``values:batchUpdateByDataFilter`` (RAW) for ``ranges`` (the executor's single-cell A1 writes).
@@ -352,7 +355,7 @@ def after_deletes(requests: Sequence[dict[str, Any]], deletes: Sequence[dict[str
     return out
 
 
-def ids_on_row(sheets: Any, spreadsheet_id: str, layout: SheetLayout, row: int) -> list[int]:
+def ids_on_row(sheets: SheetsPort, spreadsheet_id: str, layout: SheetLayout, row: int) -> list[int]:
     """The ids of the ``sheetsync.row`` metadata on one row now (one ``spreadsheets.get``; rare path)."""
     data = sheets.get_metadata(spreadsheet_id, READ_FIELDS, ranges=[a1_range(layout.title, f"{row}:{row}")])
     out: list[int] = []
@@ -439,7 +442,7 @@ def _note_refusal(anchors: Anchors, requests: Sequence[dict[str, Any]], e: Excep
         anchors.short[kind] = anchors.short.get(kind, 0) + anchors.tried[kind] // len(META_ROW)
 
 
-def structural_update(sheets: Any, spreadsheet_id: str, requests: Sequence[dict[str, Any]],
+def structural_update(sheets: SheetsPort, spreadsheet_id: str, requests: Sequence[dict[str, Any]],
                       meta: Sequence[dict[str, Any]], anchors: Mapping[RowAt, int] | None,
                       warnings: list[str]) -> None:
     """The sync's structural ``:batchUpdate`` with the row metadata riding along.
@@ -459,7 +462,7 @@ def structural_update(sheets: Any, spreadsheet_id: str, requests: Sequence[dict[
         sheets.batch_update(spreadsheet_id, list(requests))
 
 
-def add_metadata(sheets: Any, spreadsheet_id: str, requests: Sequence[dict[str, Any]], warnings: list[str],
+def add_metadata(sheets: SheetsPort, spreadsheet_id: str, requests: Sequence[dict[str, Any]], warnings: list[str],
                  anchors: Mapping[RowAt, int] | None = None) -> None:
     """Send row metadata on its own, after the sync's base is recorded.
 
