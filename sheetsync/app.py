@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from .config import Config, load_config
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from .sheets.client import SheetsClient
     from .store import Store
 
@@ -53,7 +54,7 @@ class App:
         """The embedded emulator when the backend is ``emulator`` (persisted under the data dir)."""
         if self.config.backend.type != "emulator":
             return None
-        from .emulator import Emulator
+        from gsheets_emulator import Emulator
 
         return Emulator(str(self.config.emulator_dir))
 

@@ -172,7 +172,8 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
           grid_rows: int | None = None, tmp: Path | None = None, seed: int = 7, quota: bool = False,
           clock: Any = None, synced_clients: int | None = None) -> Agency:
     """An agency of ``n_clients`` in steady state (every sheet in sync, nothing pending)."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.provision import ProvisionSettings, provision_client
     from sheetsync.sheets import Backend, connect
     from sheetsync.sheets.budget import QuotaSettings

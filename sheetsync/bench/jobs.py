@@ -29,7 +29,7 @@ class World:
     """One agency in steady state, and its naive twin (a copy of the same spreadsheets)."""
 
     def __init__(self, agency: Agency) -> None:
-        from sheetsync.emulator import Emulator
+        from gsheets_emulator import Emulator
 
         self.a = agency
         self.twin = Emulator()

@@ -29,9 +29,10 @@ def view_cmd(
     The same port also serves the emulator's API, so the daemon can run beside the view on the same
     state: `sheetsync run --emulator-url http://127.0.0.1:PORT` (see docs/view.md).
     """
+    from gsheets_emulator import Emulator
+    from gsheets_emulator.server import EmulatorServer
+
     from sheetsync.cli._store import load, open_store
-    from sheetsync.emulator import Emulator
-    from sheetsync.emulator.server import EmulatorServer
     from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
     from sheetsync.view import ViewApp
     from sheetsync.view.conflicts import StoreConflicts

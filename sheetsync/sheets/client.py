@@ -29,7 +29,7 @@ from .errors import AuthFailed, SheetsError, translate
 from .retry import RetryPolicy, install
 
 if TYPE_CHECKING:
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +344,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
     Pass one ``budget`` to every client of a process so all jobs share the quota; ``budget.close()``
     then stops them all promptly (waiting requests are abandoned unsent). ``sleep``/``clock`` are for
     tests (a fake clock)."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
     if backend is None:
         backend = Backend()
@@ -354,7 +354,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
     policy = backend.retry
     clock_given = clock
     if backend.kind == "emulator" and backend.url:
-        from sheetsync.emulator.server import loopback_session
+        from gsheets_emulator.server import loopback_session
 
         emu = None
         gc = gspread.Client(auth=None, session=loopback_session(backend.url, backend.user))
@@ -401,7 +401,7 @@ _budgets_by_key: dict[tuple[str, QuotaSettings], Budget] = {}
 
 def _emulator_at(path: str | None) -> Emulator:
     """One emulator per data path per process: two instances on one file would diverge."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
     if path is None:
         return Emulator()

@@ -270,7 +270,7 @@ def test_a_sheet_full_of_old_encoding_makes_room_for_new_rows_in_the_same_write(
 
 def test_a_refused_rewrite_of_old_anchors_is_not_sent_again(engine, store, emu, sid, manager):
     """If Google ever refused the in-place rewrite, old anchors keep working as they are."""
-    from sheetsync.emulator.errors import ApiError
+    from gsheets_emulator.errors import ApiError
 
     keys = tasks(store, 3)
     engine.sync_client("acme")
