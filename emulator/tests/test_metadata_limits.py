@@ -6,7 +6,7 @@ characters for the spreadsheet plus 30,000 for each sheet ("a spreadsheet with t
 contain up to 120,000 characters of metadata"); "each character in the metadataKey and
 metadataValue fields ... count toward this limit". Also cited in DeepL/google-sheets-example#7.
 What the guide leaves open (the error's text, which allowance row/column metadata use, what a
-"character" is) is listed in docs/emulator.md with the reading chosen.
+"character" is) is listed in docs/reference.md with the reading chosen.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def test_only_key_and_value_count_not_the_id_or_location(emu):
 
 def test_characters_are_utf16_code_units(emu):
     """The guide says "characters" without saying which; the conservative reading counts UTF-16
-    code units, so a character outside the BMP costs two (docs/emulator.md)."""
+    code units, so a character outside the BMP costs two (docs/reference.md)."""
     _sh, api = new(emu)
     assert api.batch(dm("я", "𝔸" + "v" * 29_997, {"sheetId": 0}))[0] == 200  # 1 + 2 + 29,997
     assert api.batch(dm("x", None, row(1)))[0] == 400

@@ -30,7 +30,7 @@ def serve(
     """Serve the emulator over HTTP until Ctrl-C (or SIGTERM); state is saved on the way out.
 
     gspread: gsheets_emulator.loopback_client(URL, user=EMAIL) — the e-mail is the bearer token.
-    See docs/emulator.md.
+    See emulator/docs/reference.md.
     """
     from gsheets_emulator import Emulator
     from gsheets_emulator.server import EmulatorServer

@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one (default %(default)s)")
     s.add_argument("--data", type=Path, default=None, metavar="DIR",
                    help="directory to keep the state in across restarts (default: in memory)")
-    s.add_argument("--quota", action="store_true", help="enforce Google's per-minute read/write quotas")
+    s.add_argument("--quota", action=argparse.BooleanOptionalAction, default=False,
+                   help="enforce Google's per-minute read/write quotas (default: off)")
     s.add_argument("--drive-lag", type=float, default=0.0, metavar="SECONDS",
                    help="publish a spreadsheet's Drive modifiedTime/version this many seconds after its first "
                         "change, as Google does (about 180); 0: at once")
