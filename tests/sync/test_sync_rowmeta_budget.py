@@ -6,7 +6,7 @@ synced without an anchor (written by position, confirmed by their ID) and the sy
 refusal by Google never fails a sync; spreadsheets anchored the old way (``sheetsync.row`` = key,
 ~21 characters a row) keep working and are rewritten in place.
 
-The emulator enforces the limit (``Emulator(metadata_limit=...)``, tests/emulator/test_metadata_limits.py).
+The emulator enforces the limit (``Emulator(metadata_limit=...)``, emulator/tests/test_metadata_limits.py).
 CI runs proportionally smaller versions at a lowered limit; ``SHEETSYNC_LONG=1`` runs 10,000 rows
 at Google's 30,000.
 """
