@@ -17,7 +17,8 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from sheetsync.emulator import Emulator
+from gsheets_emulator import Emulator
+
 from sheetsync.provision import ProvisionSettings, provision_client
 from sheetsync.sheets import Backend, RetryPolicy, connect
 from sheetsync.store.facade import Store

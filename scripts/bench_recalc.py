@@ -30,7 +30,7 @@ class Meter:
     """Counts formula evaluations and CPU inside recalculation passes (works on old and new code)."""
 
     def __init__(self) -> None:
-        from sheetsync.emulator import recalc as rc
+        from gsheets_emulator import recalc as rc
 
         self.evaluated = self.passes = 0
         self.cpu = 0.0
@@ -54,7 +54,8 @@ class Meter:
 
 
 def one(rows: int, meter: Meter) -> tuple[float, float, int, int]:
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.provision import ProvisionSettings, provision_client
     from sheetsync.sheets import Backend, connect
     from sheetsync.store.facade import Store

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 
+from gsheets_emulator import Emulator  # noqa: E402
+from gsheets_emulator.metadata import chars  # noqa: E402
 from synchelpers import SA, make_store  # noqa: E402
 
-from sheetsync.emulator import Emulator  # noqa: E402
-from sheetsync.emulator.metadata import chars  # noqa: E402
 from sheetsync.sheets import Backend, connect  # noqa: E402
 
 BACKLOG = "Бэклог"

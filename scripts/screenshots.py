@@ -36,11 +36,11 @@ def main() -> int:
         return 1
     from io import StringIO
 
+    from gsheets_emulator import EmulatorServer
     from rich.console import Console
 
     from sheetsync.app import App
     from sheetsync.demo import run_demo
-    from sheetsync.emulator import EmulatorServer
     from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
     from sheetsync.view import ViewApp
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # lazy, so `import sheetsync.emulator` does not pull in the store, pandas and the rest
+    # lazy, so importing a submodule (sheetsync.cli, sheetsync.view) does not pull in the store, pandas and the rest
     if name == "App":
         from .app import App
 

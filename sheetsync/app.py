@@ -29,7 +29,8 @@ from .store import Store
 from .sync.engine import ClientGate, CycleReport, SyncEngine, SyncReport, policy_from_config
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from .invoices import Invoices
 
 Clock = Callable[[], dt.datetime]

@@ -1,12 +1,15 @@
-"""Shared fixtures: a fresh emulator per test, and people acting on it through real gspread."""
+"""Shared fixtures: a fresh emulator per test, and people acting on it through real gspread.
+
+The Discovery validation of every emulator request (and the ``allow_invalid_requests`` fixture) comes
+from gsheets_emulator's pytest plugin, switched on by ``gsheets_emulator_validate`` in pyproject.toml.
+"""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-
-from sheetsync.emulator import Emulator
+from gsheets_emulator import Emulator
 
 try:  # quick profile by default; SHEETSYNC_LONG=1 for the long property-test profile
     from hypothesis import settings
@@ -22,43 +25,12 @@ except ImportError:  # pragma: no cover
 
 
 @pytest.fixture
-def emu() -> Emulator:
-    return Emulator()
+def emu(emulator: Emulator) -> Emulator:
+    """The plugin's fresh in-memory emulator, under the name this suite uses."""
+    return emulator
 
 
 @pytest.fixture
 def owner_gc(emu):
     """gspread acting as the spreadsheet owner (the service account)."""
     return emu.gspread_client(user="owner@agency.test")
-
-
-# --- every request checked against Google's Discovery documents ------------------------------
-
-import discovery  # noqa: E402  (tests/discovery.py)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _discovery_validation():
-    """Install the Discovery validator on every emulator of the session."""
-    Emulator.validators.append(discovery.check_request)
-    yield
-    Emulator.validators.remove(discovery.check_request)
-
-
-@pytest.fixture(autouse=True)
-def _no_invalid_requests(request):
-    """Fail a test that sent a request Google's schema rejects (accepted ones fail at once, in the call)."""
-    discovery.SEEN.clear()
-    yield
-    if "allow_invalid_requests" in request.fixturenames or not discovery.SEEN:
-        return
-    lines = [f"{name} -> {status}: {'; '.join(found)}" for name, status, found in discovery.SEEN]
-    pytest.fail("requests that Google's Discovery documents reject were sent:\n  " + "\n  ".join(lines)
-                + "\nIf the test sends them on purpose (to check the emulator's 400), use the "
-                  "`allow_invalid_requests` fixture.", pytrace=False)
-
-
-@pytest.fixture
-def allow_invalid_requests():
-    """For tests that send malformed requests on purpose; returns the violations seen so far."""
-    return discovery.SEEN

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gsheets_emulator import Emulator
+
 from sheetsync.app import App
-from sheetsync.emulator import Emulator
 from sheetsync.provision import ProvisionSettings, provision_client
 from sheetsync.sheets import Backend, connect
 from sheetsync.sheets.budget import QuotaSettings

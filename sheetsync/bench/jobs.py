@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
+from gsheets_emulator import Emulator
 from gspread_dataframe import set_with_dataframe  # type: ignore[import-untyped]  # no stubs, no py.typed
 
 from sheetsync.app import App
-from sheetsync.emulator import Emulator
 from sheetsync.provision import ProvisionSettings, provision_client
 from sheetsync.sheets import Backend, connect
 from sheetsync.sheets.budget import QuotaSettings

@@ -29,11 +29,12 @@ def serve(
 ) -> None:
     """Serve the emulator over HTTP until Ctrl-C (or SIGTERM); state is saved on the way out.
 
-    gspread: sheetsync.emulator.loopback_client(URL, user=EMAIL) — the e-mail is the bearer token.
-    See docs/emulator.md.
+    gspread: gsheets_emulator.loopback_client(URL, user=EMAIL) — the e-mail is the bearer token.
+    See emulator/docs/reference.md.
     """
-    from sheetsync.emulator import Emulator
-    from sheetsync.emulator.server import EmulatorServer
+    from gsheets_emulator import Emulator
+    from gsheets_emulator.server import EmulatorServer
+
     from sheetsync.view import ViewApp
 
     if not 0 <= port <= 65535:
@@ -57,7 +58,7 @@ def serve(
     console.print(f"sheetsync emulator serving on [bold]{server.url}[/] — {where}")
     console.print(f"the spreadsheets in a browser: [bold]{server.url}/view/[/] (docs/view.md)", soft_wrap=True)
     console.print(f"gspread: [cyan]loopback_client('{server.url}', user='you@example.com')[/] "
-                  "from sheetsync.emulator")
+                  "from gsheets_emulator")
     serve_until_stopped(server, emu, "emulator")
 
 

@@ -32,7 +32,8 @@ def view_cmd(
     The same port also serves the emulator's API, so the daemon can run beside the view on the same
     state: `sheetsync run --emulator-url http://127.0.0.1:PORT` (see docs/view.md).
     """
-    from sheetsync.emulator.server import EmulatorServer
+    from gsheets_emulator.server import EmulatorServer
+
     from sheetsync.view import ViewApp
     from sheetsync.view.conflicts import StoreConflicts
 

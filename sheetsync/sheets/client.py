@@ -29,8 +29,9 @@ from .errors import AuthFailed, SheetsError, translate
 from .retry import RetryPolicy, install
 
 if TYPE_CHECKING:
+    from gsheets_emulator import Emulator
+
     from sheetsync.config import Config
-    from sheetsync.emulator import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +346,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
     Pass one ``budget`` to every client of a process so all jobs share the quota; ``budget.close()``
     then stops them all promptly (waiting requests are abandoned unsent). ``sleep``/``clock`` are for
     tests (a fake clock)."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
     if backend is None:
         backend = Backend()
@@ -355,7 +356,7 @@ def connect(backend: Backend | Emulator | None = None, *, budget: Budget | None 
     policy = backend.retry
     clock_given = clock
     if backend.kind == "emulator" and backend.url:
-        from sheetsync.emulator.server import loopback_session
+        from gsheets_emulator.server import loopback_session
 
         emu = None
         gc = gspread.Client(auth=None, session=loopback_session(backend.url, backend.user))  # type: ignore[arg-type]  # no credentials: the session authenticates
@@ -406,7 +407,7 @@ def emulator_at(path: str | None) -> Emulator:
     Two instances on one file would diverge (each saves its own state over the other's), so every
     part of a process that opens the embedded emulator — ``connect``, ``App.emulator``, ``sheetsync
     view`` — gets it here."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
     if path is None:
         return Emulator()

@@ -363,7 +363,7 @@ def run_sequence(client: SheetsClient, ctx: _Context, steps: tuple[Step, ...] = 
 
 def _reference_client(backend: Backend) -> tuple[SheetsClient, str | None, str | None]:
     """An in-process emulator laid out like the configured placement (a shared drive / folder when asked)."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
     client = connect(Backend(emulator=Emulator(), user=REFERENCE_USER))
     parent = drive_id = None

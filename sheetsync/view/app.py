@@ -33,7 +33,7 @@ from .conflicts import ConflictDesk, Unresolvable
 from .people import default_person, people
 
 if TYPE_CHECKING:
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
 log = logging.getLogger(__name__)
 HTML = "text/html; charset=utf-8"

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sheetsync.emulator import cellvalues as cv
-from sheetsync.emulator.a1 import index_to_col
+from gsheets_emulator import cellvalues as cv
+from gsheets_emulator.a1 import index_to_col
 
 from .rules import RuleSet, Values, in_range, value_of
 

@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sheetsync.emulator.a1 import index_to_col
+from gsheets_emulator.a1 import index_to_col
 
 from .grid import Grid
 

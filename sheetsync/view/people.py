@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
 
 def people(emulator: Emulator, operator: str | None = None) -> list[str]:

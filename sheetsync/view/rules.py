@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sheetsync.emulator import cellvalues as cv
-from sheetsync.emulator.a1 import col_to_index, index_to_col
-from sheetsync.emulator.formula import _TOKEN, Context, Err, Range, Ref, compare, evaluate, to_bool
+from gsheets_emulator import cellvalues as cv
+from gsheets_emulator.a1 import col_to_index, index_to_col
+from gsheets_emulator.formula import _TOKEN, Context, Err, Range, Ref, compare, evaluate, to_bool
 
 Value = Any  # a number, str, bool, None (blank) or an Err
 _END = re.compile(r"^(\$?)([A-Za-z]{0,3})(\$?)(\d*)$")

@@ -38,8 +38,8 @@ KILLS = int(os.environ.get("SHEETSYNC_KILLS")
 
 @pytest.fixture(scope="module")
 def served():
-    from sheetsync.emulator import Emulator
-    from sheetsync.emulator.server import EmulatorServer
+    from gsheets_emulator import Emulator
+    from gsheets_emulator.server import EmulatorServer
 
     emu = Emulator()
     server = EmulatorServer(emu).start()

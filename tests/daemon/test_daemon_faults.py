@@ -36,7 +36,7 @@ class quiet:  # noqa: N801 - used like a function: `with quiet(emu):`
         self.emu = emu
 
     def __enter__(self):
-        from sheetsync.emulator.faults import Faults
+        from gsheets_emulator.faults import Faults
 
         self.faults, self.emu.faults = self.emu.faults, Faults()
         self.emu.quota.enabled = False
@@ -53,9 +53,10 @@ def _keyed_rows(emu, app, slug) -> int:
 
 
 def test_quota_and_faults_converge_with_nothing_lost(tmp_path):
+    from gsheets_emulator import Emulator
+
     from sheetsync.app import App
     from sheetsync.daemon import Daemon, DaemonSettings
-    from sheetsync.emulator import Emulator
     from sheetsync.sheets import Backend, QuotaSettings, RetryPolicy, connect
 
     clock = FakeClock()

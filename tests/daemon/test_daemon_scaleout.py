@@ -65,9 +65,10 @@ def _assert_never_twice_at_once(logs) -> int:
 
 
 def test_three_workers_split_thirty_clients_and_take_over_a_dead_ones(tmp_path, pg_url):
+    from gsheets_emulator import Emulator
+    from gsheets_emulator.server import EmulatorServer
+
     from sheetsync.app import App
-    from sheetsync.emulator import Emulator
-    from sheetsync.emulator.server import EmulatorServer
     from sheetsync.sheets import Backend, connect
 
     emu = Emulator()

@@ -86,7 +86,8 @@ def _sheet_equal(a: Any, b: Any) -> bool:
 @RUNS
 @given(rounds=st.lists(round_, min_size=1, max_size=3))
 def test_nothing_an_account_types_during_a_refresh_is_silently_lost(tmp_path_factory, config, rounds):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.invoices import Invoices
     from sheetsync.sheets.client import connect
     from sheetsync.store import Store

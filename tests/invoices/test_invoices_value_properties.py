@@ -24,7 +24,8 @@ FAST = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, Heal
 @FAST
 @given(column=st.sampled_from(sorted(COLUMNS)), typed=edge_values())
 def test_no_single_cell_value_makes_a_turnover_refresh_fail(tmp_path_factory, config, column, typed):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.invoices import Invoices
     from sheetsync.sheets.client import connect
     from sheetsync.store import Store
@@ -60,7 +61,8 @@ def test_no_single_cell_value_makes_a_turnover_refresh_fail(tmp_path_factory, co
 @FAST
 @given(column=st.sampled_from(["K", "L"]), typed=edge_values())
 def test_no_single_cell_value_makes_a_metrics_refresh_fail(tmp_path_factory, column, typed):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.planning.sheets import refresh_metrics
     from sheetsync.sheets.client import connect
     from sheetsync.store import Store

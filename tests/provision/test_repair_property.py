@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 
+from gsheets_emulator import Emulator
 from gspread.utils import rowcol_to_a1
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.emulator import Emulator
 from sheetsync.provision.provision import ensure_spreadsheet
 from sheetsync.sheets import Backend, connect
 

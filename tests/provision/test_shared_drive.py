@@ -3,7 +3,7 @@
 Google gives service accounts no Drive storage (403 storageQuotaExceeded on any file they would
 own), so sheetsync creates spreadsheets in the configured ``[backend] shared_drive_id`` /
 ``folder_id`` via Drive, shares them with ``supportsAllDrives``, and lists that drive for change
-detection. All through the emulator, which models the refusal (tests/emulator/test_drive_shared.py).
+detection. All through the emulator, which models the refusal (emulator/tests/test_drive_shared.py).
 """
 
 from __future__ import annotations

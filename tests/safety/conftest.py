@@ -15,8 +15,9 @@ from safetyhelpers import GRID_ROWS, SLUGS, config_dict
 
 
 def _app(data_dir, store_path, files=None, viewers=None):
+    from gsheets_emulator import Emulator
+
     from sheetsync.app import App
-    from sheetsync.emulator import Emulator
     from sheetsync.store import Store
 
     emu = Emulator()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib
 
+from gsheets_emulator import Emulator
 from typer.testing import CliRunner
 
 from sheetsync.cli import _COMMANDS, app
-from sheetsync.emulator import Emulator
 from sheetsync.sheets import Backend, connect
 
 BOT = "sheetsync@agency.test"

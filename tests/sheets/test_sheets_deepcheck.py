@@ -8,11 +8,11 @@ import importlib
 import json
 
 import pytest
+from gsheets_emulator import Emulator
+from gsheets_emulator.server import EmulatorServer
 from typer.testing import CliRunner
 
 from sheetsync.cli import _COMMANDS, app
-from sheetsync.emulator import Emulator
-from sheetsync.emulator.server import EmulatorServer
 from sheetsync.sheets import Backend, connect
 from sheetsync.sheets.deepcheck import STEPS, TITLE_PREFIX, compare, deep_check, shape
 
@@ -152,7 +152,7 @@ def test_cli_deep_needs_google(tmp_path, monkeypatch):
 def test_where_delete_is_refused_the_scratch_file_is_trashed(google, monkeypatch):
     """A Content manager of a shared drive may not delete for good (Drive files.delete: "the user must be an
     organizer"): the 'Google' side refuses every DELETE; the scratch file ends in the trash, and it says so."""
-    from sheetsync.emulator.core import Response
+    from gsheets_emulator.core import Response
 
     emu, url = google
     me = connect(Backend(url=url, user=BOT))
@@ -178,7 +178,7 @@ def test_where_delete_is_refused_the_scratch_file_is_trashed(google, monkeypatch
 
 def test_a_create_google_refuses_is_one_row(google, monkeypatch):
     emu, url = google
-    from sheetsync.emulator.core import Response
+    from gsheets_emulator.core import Response
 
     real = emu.dispatch
 

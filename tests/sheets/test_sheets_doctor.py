@@ -7,10 +7,10 @@ import json
 
 import pytest
 import responses
+from gsheets_emulator import Emulator
 from typer.testing import CliRunner
 
 from sheetsync.cli import _COMMANDS, app
-from sheetsync.emulator import Emulator
 from sheetsync.sheets import Backend, QuotaSettings, connect
 from sheetsync.sheets.checks import FAIL, OK, WARN, check_quota, diagnose
 

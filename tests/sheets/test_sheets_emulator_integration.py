@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from gsheets_emulator import Emulator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sheets_fakes import FakeClock
 
-from sheetsync.emulator import Emulator
 from sheetsync.sheets import (
     Backend,
     NotFound,
@@ -226,7 +226,8 @@ def test_values_round_trip_through_the_emulator(client, texts, numbers, days, st
 
 def test_loopback_http_read_timeouts_are_set_and_retried(emu):
     """Over a real socket: a slow answer hits the read timeout, an idempotent read is retried, then gives up."""
-    from sheetsync.emulator.server import EmulatorServer
+    from gsheets_emulator.server import EmulatorServer
+
     from sheetsync.sheets import RetryPolicy, TransientError
 
     with EmulatorServer(emu) as server:

@@ -9,9 +9,9 @@ import os
 import random
 
 import pytest
+from gsheets_emulator import Emulator
 from sheets_fakes import FakeClock
 
-from sheetsync.emulator import Emulator
 from sheetsync.sheets import (
     QuotaExhausted,
     RetryPolicy,

@@ -5,10 +5,10 @@ sync; every task reaches the new spreadsheets and none is lost. A served emulato
 from __future__ import annotations
 
 import pytest
+from gsheets_emulator import Emulator
+from gsheets_emulator.server import EmulatorServer
 
 from sheetsync.app import App
-from sheetsync.emulator import Emulator
-from sheetsync.emulator.server import EmulatorServer
 from sheetsync.provision import ProvisionError, provision_client
 from sheetsync.sheets import Backend, connect
 from sheetsync.store import Store

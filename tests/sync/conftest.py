@@ -14,7 +14,8 @@ from synchelpers import MANAGER, SA, make_store, provision
 
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.sheets import Backend, connect
 
     path = tmp_path_factory.mktemp("tpl") / "store.db"

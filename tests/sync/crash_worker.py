@@ -12,7 +12,8 @@ import sys
 
 def main() -> None:
     store_db, emu_db, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.sheets import Backend, connect
     from sheetsync.store.facade import Store
     from sheetsync.sync.engine import SyncEngine

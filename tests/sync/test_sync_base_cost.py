@@ -18,7 +18,8 @@ class Boom(Exception):
 
 
 def _world(tmp_path, template, name, *, replace):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.sheets import Backend, RetryPolicy, connect
     from sheetsync.store.facade import Store
     from sheetsync.sync.engine import SyncEngine

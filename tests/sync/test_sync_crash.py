@@ -17,7 +17,8 @@ STEPS = ["values", "structure", "create", "base"]  # the executor's write steps 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     """A synced client, then edits on both sides waiting for the next sync."""
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.sheets import Backend, connect
     from sheetsync.sync.engine import SyncEngine
 
@@ -42,7 +43,8 @@ def prepared(tmp_path_factory):
 
 @pytest.mark.parametrize("k", range(0, len(STEPS) + 1))
 def test_sigkill_before_each_write_step_then_converges(prepared, tmp_path, k):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.sheets import Backend, connect
     from sheetsync.store.facade import Store
     from sheetsync.sync.engine import SyncEngine

@@ -12,10 +12,10 @@ import copy
 import datetime as dt
 
 import pytest
+from gsheets_emulator import Emulator
 from synchelpers import MANAGER, SA
 
 from sheetsync.bench.quota import Clock  # the emulator's and the engine's clock, advanced by hand
-from sheetsync.emulator import Emulator
 from sheetsync.sheets import Backend, RetryPolicy, connect
 from sheetsync.sync.engine import SyncEngine
 

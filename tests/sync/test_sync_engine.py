@@ -213,9 +213,9 @@ def test_429_storm_slows_the_cycle_never_loses_state(store, _template):
     """Tiny per-minute quotas on the emulator, no client-side budget: Google's 429s, honoured and retried."""
     import copy
 
+    from gsheets_emulator import Emulator
     from synchelpers import SA
 
-    from sheetsync.emulator import Emulator
     from sheetsync.sheets import Backend, QuotaSettings, RetryPolicy, connect
     from sheetsync.sync.engine import SyncEngine
 

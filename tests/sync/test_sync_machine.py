@@ -25,6 +25,7 @@ import shutil
 import tempfile
 
 from edgevalues import edge_values
+from gsheets_emulator import Emulator
 from gspread.utils import rowcol_to_a1
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -32,7 +33,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from synchelpers import MANAGER, SA, make_store, provision
 
 from sheetsync.daemon.lock import SYNC_HOLDER, StoreLocked, store_lock
-from sheetsync.emulator import Emulator
 from sheetsync.sheets import Backend, RetryPolicy, connect
 from sheetsync.store.facade import Store
 from sheetsync.sync.engine import SyncEngine

@@ -6,7 +6,7 @@ synced without an anchor (written by position, confirmed by their ID) and the sy
 refusal by Google never fails a sync; spreadsheets anchored the old way (``sheetsync.row`` = key,
 ~21 characters a row) keep working and are rewritten in place.
 
-The emulator enforces the limit (``Emulator(metadata_limit=...)``, tests/emulator/test_metadata_limits.py).
+The emulator enforces the limit (``Emulator(metadata_limit=...)``, emulator/tests/test_metadata_limits.py).
 CI runs proportionally smaller versions at a lowered limit; ``SHEETSYNC_LONG=1`` runs 10,000 rows
 at Google's 30,000.
 """
@@ -270,7 +270,7 @@ def test_a_sheet_full_of_old_encoding_makes_room_for_new_rows_in_the_same_write(
 
 def test_a_refused_rewrite_of_old_anchors_is_not_sent_again(engine, store, emu, sid, manager):
     """If Google ever refused the in-place rewrite, old anchors keep working as they are."""
-    from sheetsync.emulator.errors import ApiError
+    from gsheets_emulator.errors import ApiError
 
     keys = tasks(store, 3)
     engine.sync_client("acme")

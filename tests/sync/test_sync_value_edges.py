@@ -75,9 +75,9 @@ def pg_sync(tmp_path):
     import uuid
 
     import psycopg
+    from gsheets_emulator import Emulator
     from synchelpers import SA, SPECIALISTS, provision
 
-    from sheetsync.emulator import Emulator
     from sheetsync.sheets import Backend, connect
     from sheetsync.store.facade import Store
     from sheetsync.sync.engine import SyncEngine

@@ -30,7 +30,8 @@ CELLS = [(sheet, header) for sheet, cols in EDITABLE.items() for header in cols]
 
 
 def _world(template, tmp_path_factory):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.sheets import Backend, RetryPolicy, connect
     from sheetsync.store.facade import Store
     from sheetsync.sync.engine import SyncEngine

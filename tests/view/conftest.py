@@ -50,7 +50,8 @@ class World:
 
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
+
     from sheetsync.provision import ProvisionSettings, provision_client
     from sheetsync.sheets import Backend, connect
     from sheetsync.sync.engine import SyncEngine
@@ -94,7 +95,8 @@ def world(tmp_path, _template, emu):
 @pytest.fixture
 def server(world):
     """The view (and the emulator's API) on a free loopback port, acting as the service account by default."""
-    from sheetsync.emulator import EmulatorServer
+    from gsheets_emulator import EmulatorServer
+
     from sheetsync.view import ViewApp
 
     with EmulatorServer(world.emu, port=0, view=ViewApp(world.emu, operator=SA)) as srv:

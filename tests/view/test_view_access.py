@@ -93,7 +93,7 @@ def _own_address() -> str | None:
 
 
 def test_api_answers_loopback_only_unless_allowed(world):
-    from sheetsync.emulator import EmulatorServer
+    from gsheets_emulator import EmulatorServer
 
     ip = _own_address()
     if ip is None:
@@ -107,7 +107,7 @@ def test_api_answers_loopback_only_unless_allowed(world):
 
 
 def test_cli_serves_the_configured_emulator(tmp_path, world):
-    from sheetsync.emulator import Emulator
+    from gsheets_emulator import Emulator
 
     data = tmp_path / "data"
     saved = Emulator(str(data / "emulator"))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from gsheets_emulator.a1 import index_to_col
 from viewhelpers import MANAGER, SA, VIEWER_A
-
-from sheetsync.emulator.a1 import index_to_col
 
 pytestmark = pytest.mark.usefixtures("browser")
 
@@ -137,7 +136,8 @@ def test_a_change_by_the_daemon_shows_without_reload(page, server, world):
 @pytest.fixture
 def desk_server(world):
     """The view as `sheetsync view` builds it: with the store's conflict desk."""
-    from sheetsync.emulator import EmulatorServer
+    from gsheets_emulator import EmulatorServer
+
     from sheetsync.view import ViewApp
     from sheetsync.view.conflicts import StoreConflicts
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sheetsync.emulator import cellvalues as cv
+from gsheets_emulator import cellvalues as cv
+
 from sheetsync.view.rules import RuleSet, Values, shift_formula
 
 PINK = {"red": 0.956, "green": 0.8, "blue": 0.8}
