@@ -70,6 +70,15 @@ def redact(text: Any) -> str:
     return out
 
 
+# attributes every LogRecord has; anything else on a record came from `extra=`
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def fields_of(record: logging.LogRecord) -> dict[str, Any]:
+    """A record's ``extra={...}`` fields (what the filter redacts and the log formatters print)."""
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
 class RedactingFilter(logging.Filter):
     """A handler filter: the message, its ``extra`` fields and the traceback text leave with secrets masked."""
 
@@ -85,8 +94,6 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-        from sheetsync.daemon.logs import fields_of
-
         for key, value in fields_of(record).items():
             if isinstance(value, str):
                 setattr(record, key, redact(value))

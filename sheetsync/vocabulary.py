@@ -146,6 +146,37 @@ def ordinal(n: int, locale: str) -> str:
     return WORDS("ordinal", locale, n=n, en_suffix=suffix)
 
 
+#: a status as prose ("waiting on the client since …") in digests and reminders, not the sheet's label
+STATUS_PHRASES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "backlog": ("в бэклоге", "in the backlog"),
+    "planned": ("запланирована, не начата", "planned, not started"),
+    "in_progress": ("в работе", "in progress"),
+    "waiting_client": ("ждёт клиента", "waiting on the client"),
+    "review": ("на проверке", "in review"),
+    "done": ("выполнена", "done"),
+    "cancelled": ("отменена", "cancelled"),
+})
+
+
+def status_phrase(status: str, locale: str = "ru") -> str:
+    """``ждёт клиента`` / ``waiting on the client`` (an unknown status as it is)."""
+    ru, en = STATUS_PHRASES.get(status, (status, status))
+    return en if locale == "en" else ru
+
+
+def working_days(n: int, locale: str) -> str:
+    """``3 рабочих дня`` / ``3 working days``, with the Russian plural rule."""
+    if locale == "en":
+        return f"{n} working day" + ("" if n == 1 else "s")
+    if n % 10 == 1 and n % 100 != 11:
+        word = "рабочий день"
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        word = "рабочих дня"
+    else:
+        word = "рабочих дней"
+    return f"{n} {word}"
+
+
 #: (thousands separator, decimal mark) of numbers written as text in a sheet's language
 NUMBER_MARKS: Mapping[Locale, tuple[str, str]] = MappingProxyType({"ru": (" ", ","), "en": (",", ".")})
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from sheetsync.ports import (
+    AgencySheetsPort,
     ClientsPort,
     DepartmentsPort,
+    InvoiceSnapshotsPort,
     InvoicesPort,
     MetricsPort,
     SheetsPort,
@@ -43,7 +45,9 @@ def _static_check(store: Store, sheets: SheetsClient) -> tuple[StorePort, Sheets
     departments: DepartmentsPort = store.departments
     specialists: SpecialistsPort = store.specialists
     task_types: TaskTypesPort = store.task_types
-    del tasks, clients, sync, invoices, metrics, departments, specialists, task_types
+    agency_sheets: AgencySheetsPort = store.agency_sheets
+    snapshots: InvoiceSnapshotsPort = store.invoice_snapshots
+    del tasks, clients, sync, invoices, metrics, departments, specialists, task_types, agency_sheets, snapshots
     return ports, transport
 
 
@@ -59,7 +63,8 @@ def test_store_is_a_store_port(store: Store) -> None:
     for repo, port in [(store.tasks, TasksPort), (store.clients, ClientsPort), (store.sync, SyncStatePort),
                        (store.invoices, InvoicesPort), (store.metrics, MetricsPort),
                        (store.departments, DepartmentsPort), (store.specialists, SpecialistsPort),
-                       (store.task_types, TaskTypesPort)]:
+                       (store.task_types, TaskTypesPort), (store.agency_sheets, AgencySheetsPort),
+                       (store.invoice_snapshots, InvoiceSnapshotsPort)]:
         assert isinstance(repo, port), (repo, port)
 
 

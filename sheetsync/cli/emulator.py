@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +62,8 @@ def serve(
 
 
 def serve_until_stopped(server: Any, emu: Any, what: str) -> None:
-    """Serve until Ctrl-C or SIGTERM, then close the socket and save the emulator's state."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
-        emu.save()
-        console.print(f"{what} stopped")
+    """Serve until Ctrl-C or SIGTERM (the emulator package's loop, which saves the state), then say so."""
+    from gsheets_emulator.server import serve_until_stopped as serve
 
-
-def _interrupt(*_: object) -> None:
-    """SIGTERM stops the server the way Ctrl-C does, so state is saved on the way out."""
-    raise KeyboardInterrupt
+    serve(server, emu)
+    console.print(f"{what} stopped")

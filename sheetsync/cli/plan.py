@@ -169,7 +169,7 @@ def stage_report_cmd(
 
     from sheetsync.planning.calendar import PeriodError, current_period, parse_period
     from sheetsync.planning.digest import agency_today, stage_report_for
-    from sheetsync.planning.stages import status_name
+    from sheetsync.vocabulary import status_phrase
 
     the_app = _open(config)
     cfg, store = the_app.config, the_app.store
@@ -198,6 +198,6 @@ def stage_report_cmd(
     for r in df.itertuples(index=False):
         share = r.over_norm_share
         over = "—" if pd.isna(r.norm_days) else f"[{'red' if share else 'green'}]{int(r.over_norm)} ({share:.0%})[/]"
-        table.add_row(r.client, status_name(r.status, "en"), str(r.stays), str(r.open), f"{r.median_days:g}",
+        table.add_row(r.client, status_phrase(r.status, "en"), str(r.stays), str(r.open), f"{r.median_days:g}",
                       f"{r.p90_days:g}", "—" if over == "—" else f"{int(r.norm_days)}", over)
     console.print(table)

@@ -12,14 +12,7 @@ import logging
 import sys
 from typing import Any
 
-from sheetsync.redact import RedactingFilter
-
-# attributes every LogRecord has; anything else on a record came from `extra=`
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-
-
-def fields_of(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+from sheetsync.redact import RedactingFilter, fields_of
 
 
 class JsonFormatter(logging.Formatter):

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from ..vocabulary import BACKLOG_STATUSES, TERMINAL_STATUSES
+from ..vocabulary import BACKLOG_STATUSES, TERMINAL_STATUSES, status_phrase, working_days
 from .calendar import WorkCalendar
 from .model import TaskInfo
 
@@ -66,24 +66,10 @@ def _t(locale: str, ru: str, en: str) -> str:
     return en if locale == "en" else ru
 
 
-def _plural_days(n: int, locale: str) -> str:
-    if locale == "en":
-        return f"{n} working day" + ("" if n == 1 else "s")
-    if n % 10 == 1 and n % 100 != 11:
-        word = "рабочий день"
-    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        word = "рабочих дня"
-    else:
-        word = "рабочих дней"
-    return f"{n} {word}"
-
-
 def _stage_text(r: Reminder, locale: str) -> str:
-    from .stages import status_name
-
-    norm = _plural_days(r.norm or 0, locale)
-    return _t(locale, f"{status_name(r.task.status)} с {r.since:%d.%m} ({_plural_days(r.days, locale)}, норма {norm})",
-              f"{status_name(r.task.status, 'en')} since {r.since:%d %b} ({_plural_days(r.days, locale)}, norm {norm})")
+    norm = working_days(r.norm or 0, locale)
+    return _t(locale, f"{status_phrase(r.task.status)} с {r.since:%d.%m} ({working_days(r.days, locale)}, норма {norm})",
+              f"{status_phrase(r.task.status, 'en')} since {r.since:%d %b} ({working_days(r.days, locale)}, norm {norm})")
 
 
 def card_rows(reminders: Iterable[Reminder], locale: str = "ru") -> list[list[object]]:
@@ -125,11 +111,11 @@ def digest(
             if r.kind == "stage":
                 what = _stage_text(r, locale)
             elif r.kind == "waiting":
-                what = _t(locale, f"ждёт клиента с {r.since:%d.%m} ({_plural_days(r.days, locale)})",
-                          f"waiting on the client since {r.since:%d %b} ({_plural_days(r.days, locale)})")
+                what = _t(locale, f"ждёт клиента с {r.since:%d.%m} ({working_days(r.days, locale)})",
+                          f"waiting on the client since {r.since:%d %b} ({working_days(r.days, locale)})")
             else:
-                what = _t(locale, f"просрочена, срок был {r.since:%d.%m} ({_plural_days(r.days, locale)})",
-                          f"overdue, deadline was {r.since:%d %b} ({_plural_days(r.days, locale)})")
+                what = _t(locale, f"просрочена, срок был {r.since:%d.%m} ({working_days(r.days, locale)})",
+                          f"overdue, deadline was {r.since:%d %b} ({working_days(r.days, locale)})")
             who = f" — {r.task.assignee}" if r.task.assignee else ""
             lines.append(f"• {r.task.key} «{r.task.title}»: {what}{who}" if locale != "en"
                          else f"• {r.task.key} \"{r.task.title}\": {what}{who}")

@@ -27,27 +27,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..vocabulary import STAGE_STATUSES
+from ..vocabulary import STAGE_STATUSES, status_phrase, working_days
 from .calendar import WorkCalendar
 from .model import TaskInfo
-from .reminders import ClientInfo, _plural_days
+from .reminders import ClientInfo
 
 NormOf = Callable[[str, str | None], "int | None"]  # (status, client slug) -> working days or None
 
-STATUS_NAMES = {
-    "backlog": ("в бэклоге", "in the backlog"),
-    "planned": ("запланирована, не начата", "planned, not started"),
-    "in_progress": ("в работе", "in progress"),
-    "waiting_client": ("ждёт клиента", "waiting on the client"),
-    "review": ("на проверке", "in review"),
-    "done": ("выполнена", "done"),
-    "cancelled": ("отменена", "cancelled"),
-}
-
-
-def status_name(status: str, locale: str = "ru") -> str:
-    ru, en = STATUS_NAMES.get(status, (status, status))
-    return en if locale == "en" else ru
 
 
 @dataclass(frozen=True)
@@ -183,14 +169,14 @@ def lead_digest(
             lines.append(f"  {clients[slug].name}:")
             for st in groups[manager][slug]:
                 t = st.task
-                norm = _plural_days(st.norm or 0, locale)
+                norm = working_days(st.norm or 0, locale)
                 if en:
-                    what = (f"{status_name(t.status, 'en')} since {st.since:%d %b %Y} — "
-                            f"{_plural_days(st.days, 'en')}, norm {norm}")
+                    what = (f"{status_phrase(t.status, 'en')} since {st.since:%d %b %Y} — "
+                            f"{working_days(st.days, 'en')}, norm {norm}")
                     title = f'"{t.title}"'
                 else:
-                    what = (f"{status_name(t.status)} с {st.since:%d.%m.%Y} — "
-                            f"{_plural_days(st.days, 'ru')} при норме {norm}")
+                    what = (f"{status_phrase(t.status)} с {st.since:%d.%m.%Y} — "
+                            f"{working_days(st.days, 'ru')} при норме {norm}")
                     title = f"«{t.title}»"
                 who = f" — {t.assignee}" if t.assignee else ""
                 lines.append(f"  • {t.key} {title}: {what}{who}")

@@ -6,12 +6,11 @@ argparse, not a CLI framework, so the package needs nothing beyond what the emul
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
 from .core import Emulator
-from .server import EmulatorServer
+from .server import EmulatorServer, serve_until_stopped
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,21 +63,9 @@ def serve(args: argparse.Namespace) -> int:
         where += f"; Drive modifiedTime/version lag {args.drive_lag:g} s"
     print(f"gsheets-emulator serving on {server.url} — {where}", flush=True)
     print(f"gspread: gsheets_emulator.loopback_client('{server.url}', user='you@example.com')", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
-        emu.save()
-        print("emulator stopped", flush=True)
+    serve_until_stopped(server, emu)
+    print("emulator stopped", flush=True)
     return 0
-
-
-def _interrupt(*_: object) -> None:
-    """SIGTERM stops the server the way Ctrl-C does, so state is saved on the way out."""
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ server and sends them over a normal HTTP connection::
 from __future__ import annotations
 
 import ipaddress
+import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -149,6 +150,23 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def serve_until_stopped(server: EmulatorServer, emu: Emulator) -> None:
+    """Serve until Ctrl-C or SIGTERM (turned into the same interrupt), then close the socket and save the
+    emulator's state: a server stopped either way keeps what it was given."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+        emu.save()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 class LoopbackAdapter(HTTPAdapter):
