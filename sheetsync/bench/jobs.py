@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
+import pandas as pd
 from gsheets_emulator import Emulator
-from gspread_dataframe import set_with_dataframe  # type: ignore[import-untyped]  # no stubs, no py.typed
+from gspread_dataframe import set_with_dataframe
 
 from sheetsync.app import App
 from sheetsync.provision import ProvisionSettings, provision_client

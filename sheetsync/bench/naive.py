@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
-from gspread_dataframe import get_as_dataframe, set_with_dataframe  # type: ignore[import-untyped]  # no stubs
+import pandas as pd
+from gspread_dataframe import get_as_dataframe, set_with_dataframe
 
 from sheetsync.sync.layout import field_types
 from sheetsync.sync.normalise import from_store, to_sheet

@@ -165,7 +165,7 @@ def stage_report_cmd(
     config: Annotated[str | None, typer.Option("--config", "-c", help=CONFIG_HELP)] = None,
 ) -> None:
     """Per client and stage: median and 90th-percentile working days in the stage, how often over the norm."""
-    import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type stubs (pandas-stubs is no dependency)
+    import pandas as pd
 
     from sheetsync.planning.calendar import PeriodError, current_period, parse_period
     from sheetsync.planning.digest import agency_today, stage_report_for

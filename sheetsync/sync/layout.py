@@ -154,7 +154,7 @@ def read_rows(layout: SheetLayout, values: Sequence[Sequence[Any]], types: Mappi
         if old is not None:
             try:
                 sig: tuple[Any, ...] | None = tuple(cells)
-                hit = old.get(sig)  # type: ignore[arg-type]
+                hit = old.get(sig)
             except TypeError:  # an unhashable cell value: normalise it the long way
                 sig, hit = None, None
             if hit is not None:

@@ -167,7 +167,7 @@ def _discovery() -> dict[str, Any] | None:
 
 def refresh_schema_file() -> None:
     """Rewrite :data:`SCHEMA_FILE` from the installed google-api-python-client's Discovery document."""
-    import googleapiclient  # type: ignore[import-untyped]  # ships no type hints; only its data file is read
+    import googleapiclient
 
     doc = json.loads((Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
                       / "sheets.v4.json").read_text())

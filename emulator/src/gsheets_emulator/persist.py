@@ -199,7 +199,7 @@ class Persistence:
                     obj = _ModelOnly(io.BytesIO(blob)).load()
                 except Exception as e:  # noqa: BLE001 - any unpickling failure means the same thing
                     raise self._advice(f"Cannot migrate {table[:-1]} {key} from format 1 ({e})") from None
-                rows[table].append((key, _dumps(to_doc(obj))))  # type: ignore[operator]  # obj is that table's class
+                rows[table].append((key, _dumps(to_doc(obj))))  # obj is that table's class
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:

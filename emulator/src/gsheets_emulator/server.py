@@ -176,7 +176,7 @@ class LoopbackAdapter(HTTPAdapter):
         super().__init__()
         self.base_url = base_url.rstrip("/") + "/"
 
-    def send(self, request: requests.PreparedRequest, *args, **kwargs) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, *args, **kwargs) -> requests.Response:
         url = request.url or ""
         for prefix in GOOGLE_PREFIXES:
             if url.startswith(prefix):

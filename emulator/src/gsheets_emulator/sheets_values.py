@@ -62,7 +62,7 @@ def _render_opts(src: dict[str, Any] | Request, vkey: str = "valueRenderOption",
     get = src.param if not isinstance(src, dict) else src.get
     vr = _enum(get(vkey), cv.VALUE_RENDER, _snake(vkey), "ValueRenderOption", "FORMATTED_VALUE")
     dr = _enum(get(dkey), cv.DATETIME_RENDER, _snake(dkey), "DateTimeRenderOption", "SERIAL_NUMBER")
-    return vr, dr  # type: ignore[return-value]
+    return vr, dr
 
 
 def _snake(name: str) -> str:
@@ -132,7 +132,7 @@ def values_get(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]:
     ss = req.emulator.spreadsheet(spreadsheet_id)
     major = _enum(req.param("majorDimension"), MAJOR, "major_dimension", "Dimension", "ROWS")
     vr, dr = _render_opts(req)
-    return _mask(req, value_range(ss, resolve(ss, rng), major, vr, dr))  # type: ignore[arg-type]
+    return _mask(req, value_range(ss, resolve(ss, rng), major, vr, dr))
 
 
 def values_batch_get(req: Request, spreadsheet_id: str) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def values_batch_get(req: Request, spreadsheet_id: str) -> dict[str, Any]:
     resolved = [resolve(ss, r) for r in req.params("ranges")]
     out: dict[str, Any] = {"spreadsheetId": spreadsheet_id}
     if resolved:
-        out["valueRanges"] = [value_range(ss, r, major, vr, dr) for r in resolved]  # type: ignore[arg-type]
+        out["valueRanges"] = [value_range(ss, r, major, vr, dr) for r in resolved]
     return _mask(req, out)
 
 
@@ -337,7 +337,7 @@ def _write_one(req: Request, ss: SpreadsheetState, rng: str, body: dict[str, Any
     # the body is read (and its JSON types checked) before the range is parsed: a bad range with a
     # non-list "values" answers the values error (WorksheetTest.test_get_values_merge_cells_outside_of_range.json)
     major = _enum(body.get("majorDimension"), MAJOR, "major_dimension", "Dimension", "ROWS")
-    values = _matrix(body.get("values"), major, where + ".values")  # type: ignore[arg-type]
+    values = _matrix(body.get("values"), major, where + ".values")
     res = resolve(ss, rng)
     if body.get("range") is not None and body["range"] != rng:
         other = resolve(ss, body["range"])
@@ -530,7 +530,7 @@ def values_append(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]
             raise ApiError(400, f"Invalid data: Requested range [{body['range']}] does not match the range in the "
                                 f"request URL [{rng}]. Send the same range in both, or omit it from the body.")
     major = _enum(body.get("majorDimension"), MAJOR, "major_dimension", "Dimension", "ROWS")
-    values = _matrix(body.get("values"), major, "values")  # type: ignore[arg-type]
+    values = _matrix(body.get("values"), major, "values")
     sheet = res.sheet
     table = find_table(res)
     out: dict[str, Any] = {"spreadsheetId": spreadsheet_id}
@@ -556,7 +556,7 @@ def values_append(req: Request, spreadsheet_id: str, rng: str) -> dict[str, Any]
         updates = {"spreadsheetId": spreadsheet_id, "updatedRange": to_a1(sheet.title, start_r, start_r + 1, start_c,
                                                                           start_c + 1)}
     if include:
-        _updated_data(req, ss, updates, major, opts)  # type: ignore[arg-type]
+        _updated_data(req, ss, updates, major, opts)
     out["updates"] = updates
     return _mask(req, out)
 
@@ -664,7 +664,7 @@ def values_batch_get_by_data_filter(req: Request, spreadsheet_id: str) -> dict[s
     matched = []
     for i, df in enumerate(body.get("dataFilters") or []):
         for block in match_data_filter(ss, df, f"dataFilters[{i}]"):
-            matched.append({"valueRange": value_range(ss, block, major, vr, dr), "dataFilters": [df]})  # type: ignore[arg-type]
+            matched.append({"valueRange": value_range(ss, block, major, vr, dr), "dataFilters": [df]})
     out: dict[str, Any] = {"spreadsheetId": spreadsheet_id}
     if matched:
         out["valueRanges"] = matched
@@ -685,7 +685,7 @@ def values_batch_update_by_data_filter(req: Request, spreadsheet_id: str) -> dic
             if k not in DF_VALUE_RANGE_FIELDS:
                 raise unknown_field(where, k)
         major = _enum(item.get("majorDimension"), MAJOR, "major_dimension", "Dimension", "ROWS")
-        values = _matrix(item.get("values"), major, where + ".values")  # type: ignore[arg-type]
+        values = _matrix(item.get("values"), major, where + ".values")
         for block in match_data_filter(ss, item.get("dataFilter"), where + ".dataFilter"):
             target = plan_write(ss, block, values)
             check_can_edit(req, ss, target.sheet, target.r0, target.r1, target.c0, target.c1)
