@@ -21,10 +21,9 @@ if TYPE_CHECKING:
     import datetime as dt
     from decimal import Decimal
 
-    from sqlalchemy.orm import Session
-
     from sheetsync.sheets.batch import DriveFile
     from sheetsync.sheets.calls import CallCounts
+    from sheetsync.store import Session
     from sheetsync.store.invoices import LiveInvoice, PutBack
     from sheetsync.store.models import (
         Client,

@@ -13,7 +13,7 @@ from .errors import (
     NotFoundError,
     StoreError,
 )
-from .facade import Store
+from .facade import Session, Store  # Session: the unit of work callers pass through as session=
 from .models import (
     BACKLOG_STATUSES,
     CHANGE_ACTIONS,
@@ -46,6 +46,7 @@ from .models import (
 from .tasks import DuplicateKeyError
 
 __all__ = [
+    "Session",
     "BACKLOG_STATUSES",
     "CHANGE_ACTIONS",
     "ESTIMATE_SOURCES",

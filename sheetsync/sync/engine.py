@@ -150,7 +150,8 @@ class SyncEngine:
                  metadata_limit: int = GOOGLE_LIMIT, backstop_minutes: float = 60.0,
                  backstop_per_cycle: int = 5,
                  after_sync: Callable[[Any, Mapping[str, SheetLayout]], list[str]] | None = None,
-                 gate: ClientGate | None = None) -> None:
+                 gate: ClientGate | None = None, listing_margin_minutes: float = 10.0,
+                 full_listing_minutes: float = 15.0) -> None:
         self.store = store
         self.sheets = sheets
         self.templates = templates or load_templates()
@@ -181,6 +182,13 @@ class SyncEngine:
         self._accepted: dict[str, tuple[str, int, dt.datetime]] = {}  # sid -> (mtime, version, written at)
         self.backstop = dt.timedelta(minutes=backstop_minutes)  # a client skipped so is read within this
         self.backstop_per_cycle = backstop_per_cycle  # at most this many such reads per cycle (spare quota)
+        # the Drive listing (docs/sync.md "One listing per cycle"): every file as last listed, refreshed by a
+        # listing of what Drive shows as modified since the newest time it ever showed us, less the margin
+        self._listing: dict[str, tuple[str, int]] = {}  # sid -> (modifiedTime, version) as Drive last showed
+        self._newest_listed = ""  # the newest modifiedTime any listing showed (Drive's clock, RFC 3339)
+        self._full_listing_at: dt.datetime | None = None
+        self.listing_margin = dt.timedelta(minutes=listing_margin_minutes)  # must exceed Drive's lag (~3 min)
+        self.full_listing_every = dt.timedelta(minutes=full_listing_minutes)  # deleted and unshared files show
 
     # --- a cycle ----------------------------------------------------------------------------------
     def cycle(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False, force: bool = False) -> CycleReport:
@@ -199,8 +207,7 @@ class SyncEngine:
         if slugs is not None:
             wanted = set(slugs)
             clients = [c for c in clients if c.slug in wanted]
-        listing: dict[str, tuple[str | None, int | None]] = (
-            {f.id: (f.modified_time, f.version) for f in self.sheets.list_modified()} if clients else {})
+        listing = self._list_files([c.spreadsheet_id for c in clients if c.spreadsheet_id]) if clients else {}
         counters = self.store.change_counters()
         lasts = {} if force or dry_run else self.store.sync.last_runs()  # one query for every client
         report = CycleReport()
@@ -208,7 +215,7 @@ class SyncEngine:
         backstops = self.backstop_per_cycle
         for c in clients:
             sid = c.spreadsheet_id
-            mtime, version = listing.get(sid or "", (None, None))  # a client with no spreadsheet yet: not listed
+            mtime, version = listing.get(sid or "", (None, None))  # not (or no longer) visible to us
             counter = counters.get(c.slug)
             last = lasts.get(c.slug)
             if last is not None and mtime is not None and last.store_change_id == counter:
@@ -233,6 +240,34 @@ class SyncEngine:
             report.clients.append(sync() if self.gate is None else self.gate(c.slug, sync))
         report.api_calls = (self.sheets.counts() - before).calls
         return report
+
+    def _list_files(self, wanted: list[str]) -> Mapping[str, tuple[str | None, int | None]]:
+        """Every spreadsheet's (modifiedTime, version) as Drive shows it now, from one listing.
+
+        The listing asks only for what Drive shows as modified after the newest ``modifiedTime`` it ever
+        showed us less ``listing_margin`` (Drive's clock, so our clock's skew does not matter); the other
+        files keep what the last listing showed, which is what an unchanged file shows still. Lossless under
+        Drive's lag: an edit Drive had not published at our last listing is published with its own time,
+        which is later than the newest time listed then less the lag — so a margin over the lag catches it.
+        A full listing — the first, every ``full_listing_every``, and whenever a client's spreadsheet is not
+        among the files known — drops files that were deleted or unshared, and bounds what a lag longer than
+        the margin could delay (never lose: the edit stays in the sheet and differs from the base).
+        """
+        now = self.clock()
+        full = (self._full_listing_at is None or now - self._full_listing_at >= self.full_listing_every
+                or any(sid not in self._listing for sid in wanted))
+        since = None
+        if not full and self._newest_listed:
+            newest = dt.datetime.fromisoformat(self._newest_listed.replace("Z", "+00:00"))
+            since = newest - self.listing_margin
+        files = self.sheets.list_modified(since=since)
+        if since is None:
+            self._listing = {}
+            self._full_listing_at = now
+        for f in files:
+            self._listing[f.id] = (f.modified_time, f.version)
+            self._newest_listed = max(self._newest_listed, f.modified_time)
+        return self._listing
 
     def _own_write(self, sid: str, last: Any, mtime: str, version: int | None, now: dt.datetime) -> str:
         """Whether what Drive now shows is our own last write and nothing else: "skip", "backstop" (it is,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
 DOC = (TESTS.parent / "docs" / "safety.md").read_text(encoding="utf-8")
-REFS = re.findall(r"`((?:tests/[\w/]+/)?test_\w+\.py)(?:::(\w+))?`", DOC)
+REFS = re.findall(r"`((?:(?:emulator/)?tests/[\w/]*)?test_\w+\.py)(?:::(\w+))?`", DOC)
 
 
 def _file(name: str) -> Path:
-    return TESTS.parent / name if name.startswith("tests/") else TESTS / "safety" / name
+    return TESTS.parent / name if name.startswith(("tests/", "emulator/tests/")) else TESTS / "safety" / name
 
 
 def test_the_doc_names_tests():

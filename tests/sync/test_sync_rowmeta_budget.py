@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from types import SimpleNamespace
 
 import pytest
 from synchelpers import MANAGER, SA
@@ -126,7 +127,7 @@ def test_past_the_budget_rows_sync_without_row_metadata_safely_and_the_sync_says
     # `sheetsync status` shows it, one line
     from sheetsync.cli import sync as cli_sync
 
-    monkeypatch.setattr(cli_sync, "_open", lambda _c: (None, store))
+    monkeypatch.setattr(cli_sync, "_open", lambda _c: SimpleNamespace(config=None, store=store))  # an App's parts
     cli_sync.status_cmd(client=None, config=None)
     out = capsys.readouterr().out
     assert "developer metadata full" in out and "None." not in out
