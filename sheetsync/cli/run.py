@@ -33,7 +33,10 @@ def build_app(config_opt: str | None, emulator_url: str | None = None) -> App:
 def run_cmd(
     once: Annotated[bool, typer.Option("--once", help="One sync cycle, then exit.")] = False,
     worker_id: Annotated[str | None, typer.Option(
-        "--worker-id", help="This worker's name in the lease table (PostgreSQL scale-out); default host-pid.")] = None,
+        "--worker-id", help="This worker's name in logs and metrics (PostgreSQL scale-out); default host-pid.")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="PostgreSQL store: run N worker processes that share the clients "
+                                         "(named <worker-id>-1..N; --metrics-port P gives worker k port P+k-1).")] = 1,
     metrics_port: Annotated[int | None, typer.Option(
         "--metrics-port", help="Serve /healthz and Prometheus /metrics on 127.0.0.1:PORT (0: any free port).")] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log one JSON object per line.")] = False,
@@ -45,8 +48,9 @@ def run_cmd(
     unhealthy_after: Annotated[int, typer.Option(
         "--unhealthy-after", min=1, help="/healthz answers 503 after this many failed sync cycles in a row (a cycle "
                                          "fails when it cannot run or every client in it fails).")] = 3,
-    lease_ttl: Annotated[float, typer.Option(
-        "--lease-ttl", help="PostgreSQL scale-out: seconds before a dead worker's clients are taken over.")] = 300.0,
+    stall_seconds: Annotated[float, typer.Option(
+        "--stall-seconds", min=1.0, help="PostgreSQL scale-out: a worker silent this long (database time) loses "
+                                         "its running job to the others, and is fenced off.")] = 60.0,
     no_jobs: Annotated[bool, typer.Option("--sync-only", help="Only the sync cycle; no planning, invoices, "
                                           "reminders or metrics jobs.")] = False,
     emulator_url: Annotated[str | None, typer.Option(
@@ -66,12 +70,15 @@ def run_cmd(
              f"give --interval {MIN_SYNC_INTERVAL_SECONDS} or more (Google allows about 60 reads a minute)")
     configure(json_lines=log_json, level=os.environ.get("SHEETSYNC_LOG_LEVEL", "INFO").upper(), file=log_file)
     settings = DaemonSettings(once=once, metrics_port=metrics_port, interval=interval, max_cycles=max_cycles,
-                              lease_ttl=lease_ttl, jobs=not no_jobs, unhealthy_after=unhealthy_after)
+                              stall_seconds=stall_seconds, jobs=not no_jobs, unhealthy_after=unhealthy_after)
     if worker_id:
         settings.worker_id = worker_id
     try:
         the_app = build_app(config, emulator_url)
-        code = Daemon(the_app, settings).run()
+        if workers > 1:
+            code = _supervise(the_app, workers, settings.worker_id, metrics_port)
+        else:
+            code = Daemon(the_app, settings).run()
     except StoreLocked as e:
         fail(str(e), "`ps aux | grep 'sheetsync run'` finds it; `systemctl stop sheetsync` if it runs as a service")
     except SheetsError as e:
@@ -81,3 +88,18 @@ def run_cmd(
         code = 130
     logging.shutdown()
     raise typer.Exit(code)
+
+
+def _supervise(the_app: App, workers: int, base_id: str, metrics_port: int | None) -> int:
+    """``--workers N``: N worker processes under this one (a PostgreSQL store only)."""
+    import sys
+
+    from sheetsync.daemon.workers import Supervisor
+
+    backend = the_app.store.backend
+    the_app.close()
+    if backend != "postgresql":
+        fail(f"--workers {workers} needs a PostgreSQL store; this one is {backend}, which one process serves",
+             "drop --workers, or move the store to PostgreSQL (docs/operations.md)")
+    argv = sys.argv[sys.argv.index("run") + 1:] if "run" in sys.argv else []
+    return Supervisor(argv, workers, base_id, metrics_port).run()

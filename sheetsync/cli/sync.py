@@ -6,10 +6,7 @@ take explicit dependencies (store, sheets client, config) so the library's ``App
 
 from __future__ import annotations
 
-import os
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -85,15 +82,15 @@ def sync_cmd(
     require_client(store, client)
     try:
         # a dry run writes nothing; a real one never runs beside the daemon: on SQLite it takes the
-        # daemon's lock, on PostgreSQL the lease of each client it syncs (a worker's clients are left to it)
+        # daemon's lock, on PostgreSQL each client's job lock (a client a worker is syncing is left to it)
         with nullcontext() if dry_run else store_lock(cfg.store_url, holder=SYNC_HOLDER):
             sheets = the_app.sheets
-            with _client_leases(store, client, dry_run) as (slugs, held):
-                report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run, engine=the_app.sync_engine) \
-                    if slugs is None else the_app.sync_engine.cycle(slugs, force=client is not None)
-            for slug in held:
-                console.print(f"[yellow]warning:[/] {slug}: a daemon worker holds this client and syncs it; "
-                              f"left to it")
+            if dry_run or store.backend != "postgresql":
+                report = run_sync(store, sheets, cfg, slug=client, dry_run=dry_run, engine=the_app.sync_engine)
+            else:
+                report, held = _sync_holding_locks(the_app, client)
+                for slug in held:
+                    console.print(f"[yellow]warning:[/] {slug}: a daemon worker is syncing this client; left to it")
     except StoreLocked as e:
         if SYNC_HOLDER in e.who:
             fail(f"another `sheetsync sync` is running on the store {e.db} ({e.who})",
@@ -144,27 +141,24 @@ def sync_json(report: Any, *, dry_run: bool) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _client_leases(store: Store, client: str | None, dry_run: bool) -> Iterator[tuple[list[str] | None, list[str]]]:
-    """PostgreSQL: hold the lease of every client this run syncs, as a daemon worker would.
+def _sync_holding_locks(the_app: App, client: str | None) -> tuple[CycleReport, list[str]]:
+    """PostgreSQL: sync each client while holding its job lock, as a daemon worker would; returns the
+    report and the clients left to the workers syncing them."""
+    from sheetsync.daemon.queue import ClientHold
+    from sheetsync.sync.engine import CycleReport
 
-    Yields (clients to sync, clients left to the worker holding them); (None, []) where no lease is
-    needed (SQLite, which has the lock, or a dry run).
-    """
-    if dry_run or store.engine.dialect.name != "postgresql":
-        yield None, []
-        return
-    owner = f"sheetsync sync pid {os.getpid()} on {socket.gethostname()}"
+    store = the_app.store
     slugs = [client] if client else [c.slug for c in store.clients.list(active=True) if c.spreadsheet_id]
-    got: list[str] = []
-    held: list[str] = []
-    try:
+    report = CycleReport()
+    with ClientHold(store, slugs) as hold:
         for slug in slugs:
-            (got if store.sync.acquire_lease(f"client:{slug}", owner, 3600.0) else held).append(slug)
-        yield got, held
-    finally:
-        for slug in got:
-            store.sync.release_lease(f"client:{slug}", owner)
+            if slug not in hold.got:
+                continue
+            with hold.fenced(slug, the_app.sheets):
+                one = the_app.sync_engine.cycle([slug], force=client is not None)
+            report.clients += one.clients
+            report.api_calls += one.api_calls
+    return report, hold.left
 
 
 def _print_plan(r: Any) -> None:

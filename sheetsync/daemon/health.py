@@ -47,6 +47,10 @@ class DaemonMetrics:
         self.clients_held = Gauge("sheetsync_clients_held", "Clients this worker syncs", registry=r)
         self.jobs = Counter("sheetsync_jobs", "Scheduled jobs run, by job and outcome", ["job", "outcome"],
                             registry=r)
+        self.takeovers = Counter("sheetsync_jobs_taken_back", "Running jobs this worker took back from a worker "
+                                 "silent past the stall limit (PostgreSQL scale-out)", registry=r)
+        self.fenced = Counter("sheetsync_syncs_fenced", "Client syncs this worker stopped writing because another "
+                              "worker had taken the client over while it stalled", registry=r)
         self.failing = Gauge("sheetsync_failed_cycles_in_a_row", "Sync cycles that failed since the last good one",
                              registry=r)
         self.started = time.time()

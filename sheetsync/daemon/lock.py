@@ -4,7 +4,7 @@ A one-off ``sheetsync sync`` takes the same lock for its cycle, so it never sync
 (two syncs of one client at once can duplicate or lose rows).
 
 The kernel drops the lock when the process dies (even by SIGKILL), so a crash never leaves a stale
-lock behind. PostgreSQL stores need no such lock: workers split clients by lease (:mod:`.lease`).
+lock behind. PostgreSQL stores need no such lock: each client's sync is a job holding that client's lock in the job engine (:mod:`.queue`).
 """
 
 from __future__ import annotations

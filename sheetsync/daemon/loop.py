@@ -28,7 +28,6 @@ from ..redact import redact
 from ..sync.engine import CycleReport, SyncReport
 from .health import DaemonMetrics, HealthServer
 from .jobs import JOBS
-from .lease import LeaseKeeper
 from .lock import store_lock
 from .scheduler import add_job, describe, job_spec, sync_spec
 
@@ -51,7 +50,7 @@ class DaemonSettings:
     max_cycles: int | None = None  # stop after this many sync cycles (demo, tests)
     metrics_port: int | None = None  # serve /healthz and /metrics on 127.0.0.1:PORT (0: any free port)
     jobs: bool = True  # also schedule planning, invoices, reminders, metrics
-    lease_ttl: float = 300.0  # PostgreSQL scale-out: a dead worker's clients are taken after this
+    stall_seconds: float = 60.0  # PostgreSQL scale-out: a silent worker's running job is taken back after this
     backoff_base: float = 5.0  # a failing client waits base * 2^(failures-1) seconds (jittered) ...
     backoff_max: float = 900.0  # ... at most this long
     grace_seconds: float = 30.0  # after SIGTERM, give up waiting on the quota after this long
@@ -81,25 +80,18 @@ class Daemon:
         self._stop = threading.Event()
         self._rng = random.Random(self.settings.seed)
         self._grace: threading.Timer | None = None
-        self._held: list[str] = []
         self._due: list[str] = []  # the clients the last cycle set out to sync
-        self.scale_out = app.store.backend == "postgresql"
-        self.leases: LeaseKeeper | None = (
-            LeaseKeeper(app.store, self.settings.worker_id, ttl_seconds=self.settings.lease_ttl)
-            if self.scale_out else None)
+        self.scale_out = app.store.backend == "postgresql"  # then each client's sync is a job (daemon/queue.py)
         self.engine = app.engine(actor="daemon", gate=self._gate)
 
     def _gate(self, slug: str, sync: Callable[[], SyncReport]) -> SyncReport:
-        """The engine asks before each client: not while stopping, not once another worker has its lease;
-        each client synced is logged as it finishes (with when it started and ended)."""
+        """The engine asks before each client: not while stopping; each client synced is logged as it
+        finishes (with when it started and ended)."""
         if self.stopping:
             return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, shutting down"])
-        if self.leases is not None and not self.leases.owns(slug):
-            return SyncReport(client=slug, skipped=True, warnings=[f"{slug}: {NOT_SYNCED}, lease lost to "
-                                                                   f"another worker"])
         started = time.time()
         r = sync()
-        if r.failed:  # the daemon logs it once, with the reason and the retry (_after_cycle)
+        if r.failed:  # the daemon logs it once, with the reason and the retry (after_cycle)
             return r
         log.info("client synced", extra={"client": slug, "worker": self.settings.worker_id, "started": started,
                                           "ended": time.time(), "pulled": r.pulled, "pushed": r.pushed,
@@ -147,13 +139,13 @@ class Daemon:
                 self.health = HealthServer(self.metrics, port=s.metrics_port, stale_after=stale,
                                            failed_after=s.unhealthy_after, store_check=self.store_problem).start()
                 log.info("health and metrics", extra={"url": self.health.url + "/metrics"})
-            if self.leases is not None:
-                self.leases.heartbeat()
-                s.worker_id = self.leases.worker_id  # distinct when another live worker has the asked-for id
-                self.leases.start()
             log.info("daemon started", extra={"worker": s.worker_id, "store": redact(self.app.store.url),
                                               "backend": getattr(self.app.sheets, "backend", "?"),
                                               "scale_out": self.scale_out})
+            if self.scale_out:
+                from .queue import JobQueue  # here: procrastinate is loaded only for a PostgreSQL store
+
+                return JobQueue(self).run()
             self.sync_cycle()
             if s.once:
                 return 0
@@ -187,8 +179,8 @@ class Daemon:
                 spec = job_spec(cfg, name)
                 if spec is None:
                     continue
-                if name == "invoices" and spec == "wed 09:00":  # default: before the configured meeting
-                    spec = f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
+                if name == "invoices":
+                    spec = invoices_spec(cfg, spec)
                 add_job(sched, spec, partial(self.run_job, name, func), name=name, timezone=cfg.agency.timezone)
         return sched
 
@@ -200,13 +192,6 @@ class Daemon:
     def _shutdown(self, previous: dict[int, Any]) -> None:
         if self._grace is not None:
             self._grace.cancel()
-        if self.leases is not None:
-            try:
-                self.leases.stop(release=True)
-            except Exception as e:  # noqa: BLE001 - the leases expire on their own
-                log.error("could not hand back the leases (%s); they expire in %ss", _reason(e),
-                          self.settings.lease_ttl)
-                log.debug("handing back the leases failed", exc_info=True)
         if self.health is not None:
             self.health.stop()
         emu = getattr(self.app.sheets, "emulator", None)
@@ -225,13 +210,8 @@ class Daemon:
         report = CycleReport()
         error: str | None = None
         try:
-            slugs = [c.slug for c in self.app.store.clients.list(active=True) if c.spreadsheet_id]
-            mine = self.leases.claim(slugs) if self.leases is not None else slugs
+            mine = [c.slug for c in self.app.store.clients.list(active=True) if c.spreadsheet_id]
             self.metrics.clients_held.set(len(mine))
-            if self.leases is not None and mine != self._held:
-                log.info("leases changed", extra={"worker": self.settings.worker_id, "held": mine,
-                                                  "count": len(mine)})
-                self._held = list(mine)
             now = time.monotonic()
             due = [s for s in mine if self.backoff.get(s, _Backoff()).next_at <= now]
             self._due = due
@@ -241,7 +221,7 @@ class Daemon:
             error = _reason(e)
             log.debug("the sync cycle failed", exc_info=True)  # the traceback only for whoever asks for it
             self.metrics.errors.labels(client="(cycle)").inc()
-        self._after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before, error=error)
+        self.after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before, error=error)
         return report
 
     def store_problem(self) -> str | None:
@@ -252,7 +232,7 @@ class Daemon:
             return _reason(e)
         return None
 
-    def _after_cycle(self, report: CycleReport, seconds: float, calls: Any, *, error: str | None = None) -> None:
+    def after_cycle(self, report: CycleReport, seconds: float, calls: Any, *, error: str | None = None) -> None:
         self.cycles += 1
         m = self.metrics
         m.cycles.inc()
@@ -262,7 +242,7 @@ class Daemon:
         synced = failed = 0
         for r in report.clients:
             if r.skipped and any(NOT_SYNCED in w for w in r.warnings):
-                continue  # left for the next start or the lease holder: neither success nor failure
+                continue  # left for the next start: neither success nor failure
             if r.failed:
                 failed += 1
                 b = self.backoff.setdefault(r.client, _Backoff())
@@ -314,8 +294,6 @@ class Daemon:
         """Run one scheduled job; its failure is logged and counted, and the loop goes on."""
         if self.stopping:
             return None
-        if self.leases is not None and not self._leads():
-            return None  # with several workers, one of them (the first by id) runs the agency-wide jobs
         before = self.app.sheets.counts()
         try:
             summary = func(self.app)
@@ -330,11 +308,6 @@ class Daemon:
         log.info("job done", extra={"job": name, "summary": summary})
         return summary
 
-    def _leads(self) -> bool:
-        assert self.leases is not None
-        workers = self.leases.live_workers()
-        return not workers or workers[0] == self.leases.worker_id  # its own id (LeaseKeeper.join)
-
 
 def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else "unknown reason"
@@ -343,6 +316,13 @@ def _first_line(text: str | None) -> str:
 def _reason(e: BaseException) -> str:
     """One line saying why, secrets masked: ``OperationalError: connection refused`` (not a driver's paragraph)."""
     return redact(f"{type(e).__name__}: {_first_line(str(e))}")[:500]
+
+
+def invoices_spec(cfg: Any, spec: str) -> str:
+    """The invoice refresh's spec: the default ("wed 09:00") means two hours before the configured meeting."""
+    if spec == "wed 09:00":
+        return f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
+    return spec
 
 
 def _before(hhmm: str, minutes: int = 60) -> str:

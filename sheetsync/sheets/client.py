@@ -14,7 +14,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from . import batch
 from .budget import Budget, QuotaSettings
 from .calls import CallCounts, CallStats
 from .errors import AuthFailed, SheetsError, translate
-from .retry import RetryPolicy, install
+from .retry import RetryPolicy, TransportAdapter, install
 
 if TYPE_CHECKING:
     from gsheets_emulator import Emulator
@@ -276,6 +277,21 @@ class SheetsClient:
     def close(self) -> None:
         """Release the HTTP session (the shared budget and the emulator stay for other clients)."""
         self.session.close()
+
+    @contextmanager
+    def guarded(self, guard: Callable[[], None], *, headers: Mapping[str, str] | None = None) -> Iterator[None]:
+        """In this thread, for the block: ``guard()`` runs right before each write request is sent (it
+        raises to stop the request: a daemon worker's fence), and ``headers`` go with every request
+        (which worker and job sent it, for whoever reads the traffic)."""
+        adapters = [a for a in self.session.adapters.values() if isinstance(a, TransportAdapter)]
+        previous = [(getattr(a.local, "guard", None), getattr(a.local, "headers", None)) for a in adapters]
+        for a in adapters:
+            a.local.guard, a.local.headers = guard, dict(headers or {})
+        try:
+            yield
+        finally:
+            for a, (g, h) in zip(adapters, previous, strict=True):
+                a.local.guard, a.local.headers = g, h
 
     # --- counting ---------------------------------------------------------------------------
     def counts(self) -> CallCounts:

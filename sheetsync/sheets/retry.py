@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ class TransportAdapter(BaseAdapter):
         self.budget = budget
         self.stats = stats
         self.sleep = sleep
+        self.local = threading.local()  # this thread's write guard and extra headers (SheetsClient.guarded)
 
     # --- one attempt --------------------------------------------------------------------------
     def _attempt(self, ep: Endpoint, request: requests.PreparedRequest, kwargs: dict[str, Any],
@@ -121,6 +123,12 @@ class TransportAdapter(BaseAdapter):
         bucket = bucket_of(ep)
         if self.budget is not None and bucket is not None:
             self.budget.acquire(self.identity, bucket)
+        guard = getattr(self.local, "guard", None)
+        if guard is not None and (bucket == "write" or (ep.api == "drive" and request.method != "GET")):
+            guard()  # after any wait on the quota, right before sending: a fenced-off writer sends nothing
+        extra = getattr(self.local, "headers", None)
+        if extra:
+            request.headers.update(extra)
         retry = state["n"] > 0
         state["n"] += 1
         raw = request.body

@@ -9,6 +9,7 @@ from .errors import (
     ConcurrentUpdateError,
     ConflictResolvedError,
     InvalidValueError,
+    JobLostError,
     MigrationError,
     NotFoundError,
     StoreError,
@@ -32,7 +33,6 @@ from .models import (
     Invoice,
     InvoiceMove,
     KeySequence,
-    Lease,
     MetricDefinition,
     MetricValue,
     ReservedId,
@@ -46,6 +46,7 @@ from .models import (
 from .tasks import DuplicateKeyError
 
 __all__ = [
+    "JobLostError",
     "Session",
     "BACKLOG_STATUSES",
     "CHANGE_ACTIONS",
@@ -68,7 +69,6 @@ __all__ = [
     "Invoice",
     "InvoiceMove",
     "KeySequence",
-    "Lease",
     "MetricDefinition",
     "MetricValue",
     "MigrationError",

@@ -41,3 +41,8 @@ class MigrationError(StoreError):
 
 class ConflictResolvedError(StoreError):
     """The conflict was resolved already; a second resolution would overwrite the first silently."""
+
+
+class JobLostError(StoreError):
+    """A daemon worker no longer holds the job it is running (it stalled and another worker took the
+    client over): nothing more may be written for it."""

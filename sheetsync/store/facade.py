@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from .clients import ClientRepository
 from .engine import is_sqlite, make_engine, normalize_url
 from .errors import InvalidValueError, NotFoundError, StoreError
 from .invoices import InvoiceRepository
+from .jobs import JobRepository
 from .metrics import MetricRepository
 from .models import ChangeLog, Invoice, Task
 from .reference import DepartmentRepository, SpecialistRepository, TaskTypeRepository, sync_reference_data
@@ -50,6 +52,8 @@ class Store:
         self.sync = SyncStateRepository(self)
         self.agency_sheets = AgencySpreadsheetRepository(self)
         self.invoice_snapshots = InvoiceSnapshotRepository(self)
+        self.jobs = JobRepository(self)
+        self._guards = threading.local()  # this thread's write guard (a worker's fence), if any
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -116,6 +120,13 @@ class Store:
         """``sqlite`` or ``postgresql``: what decides one daemon per file or workers splitting by lease."""
         return self.engine.dialect.name
 
+    def dsn(self) -> str:
+        """The libpq connection string of a PostgreSQL store, for the job engine's own connections
+        (procrastinate); it holds the password, so it is never logged."""
+        if self.backend != "postgresql":
+            raise StoreError(f"the job engine needs a PostgreSQL store; this one is {self.backend}")
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
     def ping(self) -> None:
         """A trivial query on a raw connection (no transaction begun); raises the driver's error if it fails.
 
@@ -139,8 +150,23 @@ class Store:
         keep it short; `readonly=True` sessions never block writers.
         """
         factory = self._read_sessions if readonly else self._sessions
+        guard = None if readonly else getattr(self._guards, "fn", None)
         with factory() as s, s.begin():
             yield s
+            if guard is not None:
+                guard(s)  # inside the transaction, just before it commits: raises to roll it back
+
+    @contextmanager
+    def guarded(self, guard: Callable[[Session], None]) -> Iterator[None]:
+        """Every writing transaction this thread opens in the block calls ``guard(session)`` just before
+        it commits; ``guard`` raises to roll it back. A daemon worker's fence (a job it no longer holds
+        writes nothing): :meth:`JobRepository.hold`."""
+        previous = getattr(self._guards, "fn", None)
+        self._guards.fn = guard
+        try:
+            yield
+        finally:
+            self._guards.fn = previous
 
     # --- reference data --------------------------------------------------------------------
 

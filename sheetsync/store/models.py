@@ -405,16 +405,6 @@ class SyncError(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class Lease(Base):
-    """A named lease (e.g. 'client:acme') held by one daemon worker until it expires."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(200))
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
 class InvoiceSnapshot(Base):
     """One invoice as the turnover sheet showed it on a day (the weekly snapshot before the meeting); 0003."""
 
@@ -459,7 +449,6 @@ __all__ = [
     "INTERNAL_TASK_FIELDS",
     "InvoiceSnapshot",
     "KeySequence",
-    "Lease",
     "MetricDefinition",
     "MetricValue",
     "ReservedId",

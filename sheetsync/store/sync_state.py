@@ -1,20 +1,18 @@
-"""Sync state: the agreed base per cell, sync runs, conflicts, invalid values, worker leases.
+"""Sync state: the agreed base per cell, sync runs, conflicts, invalid values.
 
 Each method is one short transaction: the sync calls them between network calls, never across one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from . import changelog
 from .errors import ConflictResolvedError, NotFoundError
-from .models import Client, Conflict, Invoice, Lease, SyncBase, SyncError, SyncRun, Task, table_of, utcnow
+from .models import Client, Conflict, Invoice, SyncBase, SyncError, SyncRun, Task, table_of, utcnow
 from .repo import ClientRef, Repository, client_id_of, rowcount
 from .values import dumps, loads
 
@@ -200,6 +198,20 @@ class SyncStateRepository(Repository):
         with self._read() as s:
             return {slug: LastRun(mtime, counter, rid) for slug, mtime, counter, rid in s.execute(stmt)}
 
+    def failure_streaks(self) -> dict[str, int]:
+        """{client slug: failed runs since its last successful one}, for the clients whose last run failed.
+
+        The scale-out tick's backoff (``daemon/queue.py``) in one query: a client failing n times in a
+        row is deferred every 2^(n-1) ticks, counted in ticks, so no worker's clock is involved."""
+        last_ok = (select(func.coalesce(func.max(SyncRun.id), 0)).where(SyncRun.client_id == Client.id,
+                                                                         SyncRun.status == "ok")
+                   .correlate(Client).scalar_subquery())
+        stmt = (select(Client.slug, func.count(SyncRun.id)).join(SyncRun, SyncRun.client_id == Client.id)
+                .where(SyncRun.status == "failed", SyncRun.dry_run.is_(False), SyncRun.id > last_ok)
+                .group_by(Client.slug))
+        with self._read() as s:
+            return {slug: int(n) for slug, n in s.execute(stmt)}
+
     # --- conflicts -------------------------------------------------------------------------
 
     def add_conflict(self, client: ClientRef, *, entity_key: str, field: str, sheet_value: Any, store_value: Any,
@@ -318,43 +330,6 @@ class SyncStateRepository(Repository):
             if field is not None:
                 stmt = stmt.where(SyncError.field == field)
             return rowcount(s.execute(stmt.values(resolved_at=utcnow())))
-
-    # --- leases (several daemon workers on PostgreSQL) -------------------------------------
-
-    def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> bool:
-        """Take or renew the lease `name` for `owner` unless someone else holds an unexpired one."""
-        now = utcnow()
-        expires = now + dt.timedelta(seconds=ttl_seconds)
-        try:
-            with self._tx() as s:
-                got = rowcount(s.execute(
-                    update(Lease).where(Lease.name == name, (Lease.owner == owner) | (Lease.expires_at < now))
-                    .values(owner=owner, expires_at=expires)))
-                if got:
-                    return True
-                if s.get(Lease, name) is not None:
-                    return False
-                s.add(Lease(name=name, owner=owner, expires_at=expires))
-                s.flush()
-                return True
-        except IntegrityError:  # another worker inserted it first
-            return False
-
-    def release_lease(self, name: str, owner: str) -> None:
-        with self._tx() as s:
-            s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
-
-    def lease_owner(self, name: str) -> str | None:
-        """Who holds the lease `name` now (None when nobody, or when it expired)."""
-        with self._read() as s:
-            lease = s.get(Lease, name)
-            return lease.owner if lease is not None and lease.expires_at > utcnow() else None
-
-    def live_leases(self, prefix: str) -> list[str]:
-        """The names of the unexpired leases starting with `prefix` (e.g. the live workers' ``worker:``)."""
-        with self._read() as s:
-            return list(s.scalars(select(Lease.name).where(Lease.name.like(prefix + "%"),
-                                                           Lease.expires_at > utcnow())))
 
 
 def upsert_base(session: Any, spreadsheet_id: str, rows: Mapping[BaseKey, Any]) -> None:

@@ -1,8 +1,9 @@
 """`sheetsync sync` beside the daemon, and two workers started with one --worker-id (issue 13, item 4).
 
 On SQLite a one-off `sync` takes the daemon's store lock (or refuses with one line naming the
-daemon); on PostgreSQL a second worker with a live worker's id runs under a distinct id, so the two
-never hold the same client, and a one-off `sync` leaves a worker's clients to it.
+daemon); on PostgreSQL a one-off `sync` holds each client's job lock as a worker's job does, so it
+leaves a worker's clients to it and no worker starts one it syncs (issue 16: the job engine); a job
+taken back from a silent worker fences that worker off; a periodic tick runs once.
 """
 
 from __future__ import annotations
@@ -94,56 +95,57 @@ def pg_store():
     conn.close()
 
 
-@pytest.mark.postgres
-def test_two_workers_with_one_id_never_hold_the_same_client(pg_store, caplog):
-    from sheetsync.daemon.lease import LeaseKeeper
-
-    slugs = [f"c{i}" for i in range(6)]
-    a = LeaseKeeper(pg_store, "w1", ttl_seconds=60)
-    b = LeaseKeeper(pg_store, "w1", ttl_seconds=60)  # the operator started the same id twice
-    a.heartbeat()
-    with caplog.at_level("WARNING"):
-        b.heartbeat()
-    assert a.worker_id == "w1" and b.worker_id != "w1"
-    assert any("already used by a live worker" in r.getMessage() for r in caplog.records)
-    for _ in range(2):
-        held_a, held_b = a.claim(slugs), b.claim(slugs)
-    assert held_a and held_b and not set(held_a) & set(held_b), (held_a, held_b)
-    assert sorted(held_a + held_b) == slugs
-    assert sorted(a.live_workers()) == sorted(["w1", b.worker_id])
-    a.stop()
-    b.stop()
-    c = LeaseKeeper(pg_store, "w1", ttl_seconds=60)  # a clean restart gets its id back
-    c.heartbeat()
-    assert c.worker_id == "w1"
-    c.stop()
-
-
-@pytest.mark.postgres
-def test_a_restart_after_a_crash_takes_its_id_back(pg_store):
-    from sheetsync.daemon.lease import WORKER, LeaseKeeper
-
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    k = LeaseKeeper(pg_store, "w1", ttl_seconds=60)
-    assert pg_store.sync.acquire_lease(WORKER + "w1", f"w1 pid {proc.pid} on {k.host} #deadbeef", 60)
-    k.heartbeat()
-    assert k.worker_id == "w1"
-    k.stop()
+def _clients(store, *slugs: str) -> None:
+    for slug in slugs:
+        store.clients.create(slug, name=slug, contacts="", manager_email="m@agency.test", tracker_url="",
+                             viewer_emails=[], editor_emails=[], locale="ru", timezone="UTC", origin="cli",
+                             actor="test")
+        store.clients.set_spreadsheet(slug, f"sheet-{slug}", origin="cli", actor="test")
 
 
 @pytest.mark.postgres
 def test_a_one_off_sync_on_postgresql_leaves_a_workers_clients_to_it(pg_store):
-    from sheetsync.cli.sync import _client_leases
-    from sheetsync.daemon.lease import CLIENT
+    from sheetsync.daemon.queue import ClientHold
 
-    for slug in ("alfa", "beta"):
-        pg_store.clients.create(slug, name=slug, contacts="", manager_email="m@agency.test", tracker_url="",
-                                viewer_emails=[], editor_emails=[], locale="ru", timezone="UTC", origin="cli",
-                                actor="test")
-        pg_store.clients.set_spreadsheet(slug, f"sheet-{slug}", origin="cli", actor="test")
-    assert pg_store.sync.acquire_lease(CLIENT + "alfa", "w1", 60)  # a daemon worker syncs alfa
-    with _client_leases(pg_store, None, False) as (mine, left):
-        assert (mine, left) == (["beta"], ["alfa"])
-        assert not pg_store.sync.acquire_lease(CLIENT + "beta", "w1", 60)  # held while this sync runs
-    assert pg_store.sync.acquire_lease(CLIENT + "beta", "w1", 60)  # handed back afterwards
+    _clients(pg_store, "alfa", "beta")
+    with ClientHold(pg_store, ["alfa"]) as worker:  # a daemon worker's job syncs alfa
+        assert set(worker.got) == {"alfa"}
+        with ClientHold(pg_store, ["alfa", "beta"]) as one_off:
+            assert (sorted(one_off.got), one_off.left) == (["beta"], ["alfa"])
+            with ClientHold(pg_store, ["beta"]) as another:  # beta is held while the one-off syncs it
+                assert (another.got, another.left) == ({}, ["beta"])
+    with ClientHold(pg_store, ["alfa", "beta"]) as after:  # both handed back
+        assert sorted(after.got) == ["alfa", "beta"]
+
+
+@pytest.mark.postgres
+def test_a_job_taken_back_fences_its_worker_off_the_store(pg_store):
+    from procrastinate.jobs import Status
+
+    from sheetsync.daemon.queue import ClientHold
+    from sheetsync.store import JobLostError
+
+    _clients(pg_store, "alfa")
+    with ClientHold(pg_store, ["alfa"]) as hold:
+        job, worker = hold.got["alfa"], int(hold.worker_id or 0)
+        pg_store.jobs.check(job, worker)  # held: no complaint
+        with pg_store.guarded(lambda s: pg_store.jobs.check(job, worker, session=s)):
+            pg_store.clients.update("alfa", {"name": "Alfa"}, origin="cli", actor="test")
+        # another worker takes the job back, as daemon/queue.py does for a worker silent too long
+        hold._run(hold.jobs.job_manager.finish_job_by_id_async(job, status=Status.FAILED, delete_job=False))
+        with pytest.raises(JobLostError):
+            pg_store.jobs.check(job, worker)
+        with pytest.raises(JobLostError), pg_store.guarded(lambda s: pg_store.jobs.check(job, worker, session=s)):
+            pg_store.clients.update("alfa", {"name": "Stale"}, origin="cli", actor="test")
+    assert pg_store.clients.get("alfa").name == "Alfa"  # the fenced write never committed
+
+
+@pytest.mark.postgres
+def test_a_periodic_tick_runs_once_whatever_order_the_workers_defer_it(pg_store):
+    claim = pg_store.jobs.claim_tick
+    assert claim("sheetsync.agency_job:reminders", 100)
+    assert not claim("sheetsync.agency_job:reminders", 100)  # the same tick again
+    assert claim("sheetsync.agency_job:reminders", 102)
+    assert not claim("sheetsync.agency_job:reminders", 100)  # a lagging worker's late defer of an old tick
+    assert claim("sheetsync.tick", 100)  # each periodic job has its own ticks
+    assert abs(pg_store.jobs.now() - __import__("time").time()) < 5  # the database's clock, as a Unix time

@@ -1,33 +1,37 @@
-"""Scale-out on PostgreSQL: three `sheetsync run` workers split 30 clients by lease; none is synced by
-two workers at once; a SIGKILLed worker's clients are taken over once its leases expire.
+"""Scale-out on PostgreSQL with procrastinate: real `sheetsync run` worker processes share the clients.
 
-The emulator is served over loopback from this process, so all workers see one "Google".
+The emulator is served over loopback from this process (one "Google" for every worker) and enforces
+one account's quota (60 reads and 60 writes a minute). It records every request with the headers the
+workers send (``X-Sheetsync-Worker``, ``X-Sheetsync-Job``) on *its* clock, so what the tests check —
+no two syncs of one spreadsheet at once, nothing written by a fenced-off worker — is seen from
+Google's side, whatever the workers' clocks say.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
-from daemonhelpers import config_dict, provision_by_cloning, read_events, sheetsync, wait_for, write_config
+from daemonhelpers import ENV, config_dict, provision_by_cloning, read_events, sheetsync, wait_for, write_config
 
 pytestmark = pytest.mark.postgres
 PG = os.environ.get("SHEETSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-# 30 clients under CI and SHEETSYNC_LONG=1 (about two minutes on a 2-core runner); 12 locally
 N = 30 if os.environ.get("CI") or os.environ.get("SHEETSYNC_LONG") else 12
 SLUGS = [f"c{i:02d}" for i in range(N)]
-SHARE = N // 3
-TTL = 6.0
+INTERVAL = 3  # seconds between sync ticks (cron */3)
+STALL = 6.0  # a worker silent this long loses its running job
 
 
 @pytest.fixture
 def pg_url():
     psycopg = pytest.importorskip("psycopg")
-    name = f"sheetsync_daemon_{os.getpid()}"
+    name = f"sheetsync_scaleout_{os.getpid()}"
     admin = PG.replace("postgresql+psycopg", "postgresql") + "/test"
     try:
         conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
@@ -40,31 +44,47 @@ def pg_url():
     conn.close()
 
 
-def _held(log) -> list[str] | None:
-    changes = [e for e in read_events(log) if e["msg"] == "leases changed"]
-    return changes[-1]["held"] if changes else None
+class Traffic:
+    """Every request the emulator answered: (time, worker, job, spreadsheet, kind, method)."""
+
+    def __init__(self, emu) -> None:
+        self.rows: list[tuple[float, str, str, str, str, str]] = []
+        self.lock = threading.Lock()
+        self.on_request = None  # an extra hook (tests freeze a worker from here)
+        emu.on_request(self._hook)
+
+    def _hook(self, req) -> None:
+        sid = req.path.split("/spreadsheets/")[1].split("/")[0].split(":")[0] if "/spreadsheets/" in req.path else ""
+        worker, job = req.headers.get("x-sheetsync-worker", ""), req.headers.get("x-sheetsync-job", "")
+        kind = req.kind or "read"  # the emulator's own quota kind for the route ("read" | "write")
+        with self.lock:
+            self.rows.append((time.time(), worker, job, sid, kind, req.method))
+        if self.on_request is not None:
+            self.on_request(req, worker, job, kind)
+
+    def spans(self) -> dict[str, list[tuple[float, float, str]]]:
+        """{spreadsheet: [(first, last request, job)]} per job."""
+        by: dict[tuple[str, str], list[float]] = {}
+        with self.lock:
+            for t, _w, job, sid, _k, _m in self.rows:
+                if sid and job:
+                    by.setdefault((sid, job), []).append(t)
+        out: dict[str, list[tuple[float, float, str]]] = {}
+        for (sid, job), ts in by.items():
+            out.setdefault(sid, []).append((min(ts), max(ts), job))
+        return out
+
+    def assert_never_two_jobs_at_once(self) -> int:
+        n = 0
+        for sid, spans in self.spans().items():
+            spans.sort()
+            for (s1, e1, j1), (s2, _e2, j2) in zip(spans, spans[1:], strict=False):
+                n += 1
+                assert s2 >= e1, f"spreadsheet {sid}: jobs {j1} and {j2} overlap ({s1:.3f}-{e1:.3f} vs {s2:.3f})"
+        return n
 
 
-def _intervals(logs) -> dict[str, list[tuple[float, float, str]]]:
-    out: dict[str, list[tuple[float, float, str]]] = {}
-    for worker, log in logs.items():
-        for e in read_events(log):
-            if e["msg"] == "client synced":
-                out.setdefault(e["client"], []).append((e["started"], e["ended"], worker))
-    return out
-
-
-def _assert_never_twice_at_once(logs) -> int:
-    n = 0
-    for slug, spans in _intervals(logs).items():
-        spans.sort()
-        for (s1, e1, w1), (s2, _e2, w2) in zip(spans, spans[1:], strict=False):
-            n += 1
-            assert s2 >= e1 or w1 == w2, f"{slug} synced by {w1} and {w2} at once ({s1}-{e1} vs {s2})"
-    return n
-
-
-def test_three_workers_split_thirty_clients_and_take_over_a_dead_ones(tmp_path, pg_url):
+def _agency(tmp_path: Path, pg_url: str, *, jobs: dict[str, str] | None = None):
     from gsheets_emulator import Emulator
     from gsheets_emulator.server import EmulatorServer
 
@@ -72,73 +92,199 @@ def test_three_workers_split_thirty_clients_and_take_over_a_dead_ones(tmp_path, 
     from sheetsync.sheets import Backend, connect
 
     emu = Emulator()
-    server = EmulatorServer(emu).start()
     cfg_dict = config_dict(tmp_path / "data", SLUGS, store_url=pg_url)
+    if jobs:
+        cfg_dict["schedule"] = jobs
     cfg = write_config(tmp_path / "sheetsync.toml", cfg_dict)
     app = App.from_config(cfg, sheets=connect(Backend(emulator=emu)))
     app.store.sync_reference_data(app.config)
     for slug in SLUGS:
         app.store.tasks.create(slug, {"title": f"{slug}: первая"}, origin="cli", actor="team")
     provision_by_cloning(app, emu, SLUGS)
-    emu.faults.latency(0.01)
+    emu.quota.configure(enabled=True, per_user=60, per_project=300)  # one account's quota, as on Google
+    traffic = Traffic(emu)
+    server = EmulatorServer(emu).start()
+    return emu, app, cfg, server, traffic
 
+
+def _worker(cfg: Path, url: str, name: str, log: Path, *, python: list[str] | None = None,
+            extra: tuple[str, ...] = ()) -> subprocess.Popen:
+    args = ("run", "--config", str(cfg), "--emulator-url", url, "--worker-id", name, "--interval", str(INTERVAL),
+            "--stall-seconds", str(STALL), "--log-json", "--log-file", str(log), *extra)
+    if python is not None:
+        return subprocess.Popen([*python, *args], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return sheetsync(*args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _jobs(logs) -> list[dict]:
+    return [e for log in logs.values() for e in read_events(log) if e.get("msg") == "sync job"]
+
+
+def _ts(event: dict) -> float:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(event["ts"]).timestamp()
+
+
+def _sheet_titles(emu, app, slug):
+    """The backlog's titles off the emulator's state: a person looking at the sheet spends no API quota
+    (reading through the API here would push the workers' project over its limit)."""
+    sheet = emu.spreadsheet(app.store.clients.get(slug).spreadsheet_id).sheet_by_title("Бэклог")
+
+    def text(cell):
+        value = (cell or {}).get("effectiveValue") or {}
+        return str(next(iter(value.values()), ""))
+
+    with emu.lock:
+        rows = [[text(sheet.get_cell(r, c)) for c in range(2)] for r in range(1, len(sheet.rows))]
+    return [r[1] for r in rows if r[0]]
+
+
+def _stop(procs) -> None:
+    for p in procs.values():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs.values():
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def test_three_workers_share_the_clients_under_one_quota_and_take_over_a_killed_one(tmp_path, pg_url):
+    emu, app, cfg, server, traffic = _agency(tmp_path, pg_url, jobs={"reminders": "every 2s"})
     logs = {w: tmp_path / f"{w}.log" for w in ("w1", "w2", "w3")}
-    procs = {w: sheetsync("run", "--config", str(cfg), "--emulator-url", server.url, "--worker-id", w,
-                          "--interval", "1", "--sync-only", "--lease-ttl", str(TTL), "--log-json",
-                          "--log-file", str(log), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for w, log in logs.items()}
-    rng = random.Random(8)
+    procs = {w: _worker(cfg, server.url, w, log, extra=()) for w, log in logs.items()}
     try:
-        def balanced():
-            held = {w: _held(log) for w, log in logs.items()}
-            if any(h is None or len(h) != SHARE for h in held.values()):
-                return None
-            return held
-
-        held = wait_for(balanced, 120, f"three workers holding {SHARE} clients each", poll=0.3)
-        everyone = [c for h in held.values() for c in h]
-        assert sorted(everyone) == SLUGS, "a client held by two workers, or by none"
-        # the team keeps working while the workers sync
-        for _ in range(10):
-            for slug in rng.sample(SLUGS, 3):
+        # every client is synced (or found unchanged) by some worker, tick after tick
+        wait_for(lambda: {e["client"] for e in _jobs(logs)} == set(SLUGS), 120, "every client synced once")
+        for i in range(6):  # the team keeps working while the workers sync
+            for slug in SLUGS[i::6]:
                 t = app.store.tasks.list(slug)[0]
-                app.store.tasks.update(t.key, {"priority": rng.randint(1, 5)}, origin="cli", actor="team")
-            time.sleep(0.3)
-        wait_for(lambda: set(_intervals(logs)) == set(SLUGS), 60, "every client synced at least once")
+                app.store.tasks.update(t.key, {"priority": 1 + i % 5}, origin="cli", actor="team")
+            time.sleep(1.0)
+        steady_from = time.time()
+        refused_before = emu.quota.refused
+        time.sleep(4 * INTERVAL)
+        recent = [e for e in _jobs(logs) if _ts(e) >= steady_from]
+        by_worker = {w: sum(1 for e in read_events(log) if e.get("msg") == "sync job") for w, log in logs.items()}
+        assert all(n > 0 for n in by_worker.values()), f"a worker ran no sync job: {by_worker}"
+        assert {e["client"] for e in recent} == set(SLUGS), "a client went unsynced for several ticks"
+        assert emu.quota.refused - refused_before == 0, "answers 429 in steady state: the quota is not shared"
 
-        # w3 dies without a word; after its leases expire, w1 and w2 take its clients
-        orphans = held["w3"]
+        # agency-wide jobs: once per tick, whatever the number of workers
+        ticks = [e["tick"] for log in logs.values() for e in read_events(log)
+                 if e.get("msg") == "agency job" and e.get("job") == "reminders"]
+        assert len(ticks) >= 3, f"the reminders job hardly ran: {ticks}"
+        assert len(ticks) == len(set(ticks)), f"a tick's reminders ran twice: {sorted(ticks)}"
+
+        # w3 dies without a word, in the middle of whatever it does; its clients go on being synced
         killed_at = time.time()
         procs["w3"].send_signal(signal.SIGKILL)
         procs["w3"].wait(timeout=10)
-        for slug in orphans:
+        for slug in SLUGS:
             app.store.tasks.update(app.store.tasks.list(slug)[0].key, {"title": f"{slug}: после падения"},
                                    origin="cli", actor="team")
 
-        def taken_over():
-            h1, h2 = _held(logs["w1"]), _held(logs["w2"])
-            return h1 is not None and h2 is not None and sorted(h1 + h2) == SLUGS and len(h1) == len(h2) == N // 2
+        def all_after_kill():
+            return all(f"{slug}: после падения" in _sheet_titles(emu, app, slug) for slug in SLUGS)
 
-        wait_for(taken_over, 60, "w1 and w2 taking over w3's clients", poll=0.3)
-
-        def orphans_synced():
-            spans = _intervals({"w1": logs["w1"], "w2": logs["w2"]})
-            return all(any(s > killed_at for s, _e, _w in spans.get(slug, [])) for slug in orphans)
-
-        wait_for(orphans_synced, 60, "the orphaned clients synced by the survivors")
-        assert time.time() - killed_at >= TTL * 0.8, "taken over before the lease could have expired"
-        for slug in orphans:  # the edit made after the crash reached the sheet
-            ss = emu.gspread_client(user="anna@agency.test").open_by_key(app.store.clients.get(slug).spreadsheet_id)
-            assert f"{slug}: после падения" in [r[1] for r in ss.worksheet("Бэклог").get_all_values()]
-        for w in ("w1", "w2"):
-            procs[w].send_signal(signal.SIGTERM)
-        for w in ("w1", "w2"):
-            _out, err = procs[w].communicate(timeout=30)
-            assert procs[w].returncode == 0, err
+        wait_for(all_after_kill, STALL + 10 * INTERVAL + 30, "every edit made after the kill in its sheet", poll=1)
+        takeover = time.time() - killed_at
+        print(f"\nevery client's post-crash edit in its sheet {takeover:.1f}s after the SIGKILL "
+              f"(stall limit {STALL}s, tick {INTERVAL}s)")
+        assert takeover <= STALL + 10 * INTERVAL + 30
+        for slug in SLUGS:  # nothing lost, nothing duplicated
+            titles = _sheet_titles(emu, app, slug)
+            assert titles.count(f"{slug}: после падения") == 1, titles
+            assert len(titles) == len(app.store.tasks.list(slug)), titles
+        survivors = {w: procs[w] for w in ("w1", "w2")}
+        _stop(survivors)
+        for w, p in survivors.items():
+            assert p.returncode == 0, p.stderr.read() if p.stderr else w
     finally:
         for p in procs.values():
-            p.kill()
+            if p.poll() is None:
+                p.kill()
         app.close()
         server.stop()
-    compared = _assert_never_twice_at_once(logs)
+    compared = traffic.assert_never_two_jobs_at_once()
     assert compared >= N, "too few syncs to compare: the test proves nothing"
+
+
+SKEWED = [sys.executable, "-c", "import sys, time, time_machine\n"
+          "with time_machine.travel(time.time() + 300, tick=True):\n"
+          "    from sheetsync.cli import main; main()\n"]
+
+
+def test_a_frozen_worker_writes_nothing_for_a_client_it_lost_and_a_skewed_clock_changes_nothing(tmp_path, pg_url):
+    emu, app, cfg, server, traffic = _agency(tmp_path, pg_url, jobs={"reminders": "every 2s"})
+    logs = {w: tmp_path / f"{w}.log" for w in ("w1", "w2", "frozen", "skewed")}
+    procs = {w: _worker(cfg, server.url, w, logs[w]) for w in ("w1", "w2", "frozen")}
+    procs["skewed"] = _worker(cfg, server.url, "skewed", logs["skewed"], python=SKEWED)
+    frozen: dict[str, object] = {}
+
+    def freeze_on_read(req, worker, job, kind):  # the frozen worker is stopped mid-sync, between read and write
+        if worker == "frozen" and kind == "read" and job and "job" not in frozen and frozen.get("armed"):
+            frozen.update(job=job, at=time.time())
+            os.kill(procs["frozen"].pid, signal.SIGSTOP)
+
+    traffic.on_request = freeze_on_read
+    try:
+        wait_for(lambda: {e["client"] for e in _jobs(logs)} == set(SLUGS), 120, "every client synced once")
+        for slug in SLUGS:  # every client has a change to push: a sync reads, then writes
+            t = app.store.tasks.list(slug)[0]
+            app.store.tasks.update(t.key, {"title": f"{slug}: до заморозки"}, origin="cli", actor="team")
+        frozen["armed"] = True
+        wait_for(lambda: "job" in frozen, 60, "the worker frozen mid-sync")
+        job = str(frozen["job"])
+        sid = next(r[3] for r in traffic.rows if r[2] == job and r[3])
+        frozen_at = float(frozen["at"])  # type: ignore[arg-type]
+        # an edit made while the worker is frozen: only another worker can bring it to the sheet, once
+        # the frozen worker's job is taken back past the stall limit
+        slug = next(c.slug for c in app.store.clients.list() if c.spreadsheet_id == sid)
+        t = app.store.tasks.list(slug)[0]
+        app.store.tasks.update(t.key, {"title": f"{slug}: во время заморозки"}, origin="cli", actor="team")
+        wait_for(lambda: any(r[3] == sid and r[2] and r[2] != job and r[4] == "write" and r[0] > frozen_at
+                             for r in traffic.rows),
+                 STALL + 10 * INTERVAL + 30, "another worker syncing the frozen worker's client", poll=0.5)
+        time.sleep(1)
+        woke_at = time.time()
+        os.kill(procs["frozen"].pid, signal.SIGCONT)
+        time.sleep(3 * INTERVAL)
+        late = [r for r in traffic.rows if r[2] == job and r[4] == "write" and r[0] >= woke_at]
+        assert not late, f"the frozen worker wrote for a client it had lost: {late}"
+        events = read_events(logs["frozen"])
+        assert any("another took the client over" in e.get("msg", "") for e in events), \
+            "the woken worker did not notice it had lost its job"
+        assert procs["frozen"].poll() is None, "the woken worker died instead of going on"
+        wait_for(lambda: any(e.get("msg") == "sync job" and str(e.get("job")) != job
+                             for e in read_events(logs["frozen"])), 10 * INTERVAL + 30,
+                 "the woken worker taking new jobs")
+
+        # the skewed worker (its clock 5 minutes ahead) took part like any other and broke nothing
+        assert any(e.get("msg") == "sync job" for e in read_events(logs["skewed"])), "the skewed worker idled"
+        ticks = [e["tick"] for log in logs.values() for e in read_events(log)
+                 if e.get("msg") == "agency job" and e.get("job") == "reminders"]
+        assert len(ticks) == len(set(ticks)), f"a tick's reminders ran twice: {sorted(ticks)}"
+        now = app.store.jobs.now()
+        assert max(ticks) <= now + 1, f"a tick from the future ({max(ticks)} > {now}): a worker's clock decided"
+        assert f"{slug}: во время заморозки" in _sheet_titles(emu, app, slug)
+        for other in SLUGS:
+            if other != slug:
+                wait_for(lambda s=other: f"{s}: до заморозки" in _sheet_titles(emu, app, s), 60, f"{other}'s edit")
+        for each in SLUGS:
+            titles = _sheet_titles(emu, app, each)
+            assert len(titles) == len(app.store.tasks.list(each)), titles
+        _stop(procs)
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                try:
+                    os.kill(p.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+                p.kill()
+        app.close()
+        server.stop()
+    assert traffic.assert_never_two_jobs_at_once() >= N

@@ -96,17 +96,6 @@ def test_an_unusable_value_is_put_back_from_the_change_log(store, acme):
     assert store.invoices.put_back_last_good(("planned_date",), _usable, origin="daemon", actor="sheetsync") == []
 
 
-def test_lease_owner_and_live_leases(store):
-    assert store.sync.lease_owner("worker:a") is None and store.sync.live_leases("worker:") == []
-    assert store.sync.acquire_lease("worker:b", "b#1", 60)
-    assert store.sync.acquire_lease("worker:a", "a#1", 60)
-    assert store.sync.acquire_lease("client:acme", "a", 60)
-    assert store.sync.acquire_lease("worker:old", "old#1", -1)  # already expired
-    assert store.sync.lease_owner("worker:a") == "a#1"
-    assert store.sync.lease_owner("worker:old") is None
-    assert sorted(store.sync.live_leases("worker:")) == ["worker:a", "worker:b"]
-
-
 def test_unused_reserved_keys_by_slug_id_or_client(store, acme):
     other = store.clients.create("other", name="Other", origin="cli", actor=ACTOR)
     k1 = store.reserve_task_key("acme", "sheet-1:row-a")

@@ -1,4 +1,4 @@
-"""Sync-state tables: base per cell, runs, conflicts, invalid values, leases."""
+"""Sync-state tables: base per cell, runs, conflicts, invalid values."""
 
 from __future__ import annotations
 
@@ -111,18 +111,6 @@ def test_invalid_values_are_listed_and_resolved(store, acme):
     assert len(store.sync.errors("acme")) == 2
     assert store.sync.resolve_errors("acme", row_key="T-000001") == 1
     assert [loads(e.value) for e in store.sync.errors("acme")] == ["много"]
-
-
-def test_leases_exclude_other_workers_until_expiry(store):
-    assert store.sync.acquire_lease("client:acme", "worker-1", 60)
-    assert not store.sync.acquire_lease("client:acme", "worker-2", 60)
-    assert store.sync.acquire_lease("client:acme", "worker-1", 60)  # renew
-    store.sync.release_lease("client:acme", "worker-1")
-    assert store.sync.acquire_lease("client:acme", "worker-2", 0.001)
-    import time
-
-    time.sleep(0.01)
-    assert store.sync.acquire_lease("client:acme", "worker-1", 60)  # expired: taken over
 
 
 def test_timestamps_are_utc_aware(store, acme):
