@@ -104,7 +104,7 @@ class App:
                stage_clock: bool = True) -> SyncEngine:
         """A new sync engine over this App's store and transport, with the config's conflict policy.
 
-        ``gate``: the daemon's say over each client's sync (its lease, its stop signal).
+        ``gate``: the daemon's say over each client's sync (its stop signal).
         ``stage_clock=False``: the bare engine, without the "days in stage" after-step (the benchmarks
         measure the sync alone; docs/sync.md).
         """

@@ -47,6 +47,8 @@ class DaemonMetrics:
         self.clients_held = Gauge("sheetsync_clients_held", "Clients this worker syncs", registry=r)
         self.jobs = Counter("sheetsync_jobs", "Scheduled jobs run, by job and outcome", ["job", "outcome"],
                             registry=r)
+        self.queue = Gauge("sheetsync_job_queue", "Jobs in the engine's queue by status (PostgreSQL scale-out; "
+                           "every worker reports the same shared numbers)", ["status"], registry=r)
         self.takeovers = Counter("sheetsync_jobs_taken_back", "Running jobs this worker took back from a worker "
                                  "silent past the stall limit (PostgreSQL scale-out)", registry=r)
         self.fenced = Counter("sheetsync_syncs_fenced", "Client syncs this worker stopped writing because another "

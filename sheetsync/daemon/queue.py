@@ -200,6 +200,9 @@ class JobQueue:
                 if now - checked >= max(0.5, self.stall / 4):
                     checked = now
                     await self._take_back()
+                    counts = await asyncio.to_thread(self.store.jobs.counts)
+                    for status in ("todo", "doing", "failed"):
+                        self.daemon.metrics.queue.labels(status=status).set(counts.get(status, 0))
             except Exception as e:  # noqa: BLE001 - the database hiccuped: the next turn tries again
                 from .loop import _reason
 

@@ -3,8 +3,9 @@
 Each worker is a plain ``sheetsync run`` process (one procrastinate worker, :mod:`.queue`) named
 ``<id>-1`` … ``<id>-N``; with ``--metrics-port P`` worker k serves on P + k - 1. The parent only
 supervises: SIGTERM/SIGINT is passed to every worker (each finishes its client in flight), a worker
-that dies on its own is started again after a pause (its running job is taken back by the others
-meanwhile), and the parent exits with the highest exit code once all have stopped. Under systemd
+that dies on its own (killed, or crashed with a code other than 0 — done, e.g. ``--once`` — or 1 —
+refused, with a line saying why) is started again after a pause (its running job is taken back by
+the others meanwhile), and the parent exits with the highest exit code once all have stopped. Under systemd
 one unit per worker (docs/operations.md) does the same without this parent.
 """
 
@@ -67,8 +68,8 @@ class Supervisor:
                 for name, p in self.procs.items():
                     if name in codes or p.poll() is None:
                         continue
-                    if self._stop.is_set():
-                        codes[name] = p.returncode
+                    if self._stop.is_set() or p.returncode in (0, 1):
+                        codes[name] = p.returncode  # asked to stop, done (--once), or refused (one line said why)
                     elif name not in died_at:
                         log.error("worker exited on its own; starting it again in %gs", RESTART_PAUSE,
                                   extra={"worker": name, "exit_code": p.returncode})

@@ -117,7 +117,7 @@ class Store:
 
     @property
     def backend(self) -> str:
-        """``sqlite`` or ``postgresql``: what decides one daemon per file or workers splitting by lease."""
+        """``sqlite`` or ``postgresql``: what decides one daemon per file or workers sharing a job queue."""
         return self.engine.dialect.name
 
     def dsn(self) -> str:

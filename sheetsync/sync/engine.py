@@ -135,7 +135,7 @@ def split_base(raw: Mapping[tuple[str, str, str], Any]) -> tuple[dict[str, BaseR
 
 class ClientGate(Protocol):
     """Say over each client's sync in a cycle: "may I sync this client now?" (the daemon: its stop signal,
-    its lease, its log line). Returns ``sync()``'s report, or a skipped one without calling it."""
+    its log line). Returns ``sync()``'s report, or a skipped one without calling it."""
 
     def __call__(self, slug: str, sync: Callable[[], SyncReport]) -> SyncReport: ...
 

@@ -1,4 +1,4 @@
-"""One set-up path (issue 14): App builds every engine, the daemon's lease and stop reach the engine
+"""One set-up path (issue 14): App builds every engine, the daemon's stop reaches the engine
 through its ClientGate hook, and the embedded emulator is one instance per data folder."""
 
 from __future__ import annotations

@@ -288,3 +288,32 @@ def test_a_frozen_worker_writes_nothing_for_a_client_it_lost_and_a_skewed_clock_
         app.close()
         server.stop()
     assert traffic.assert_never_two_jobs_at_once() >= N
+
+
+def test_run_workers_n_starts_n_named_workers_that_share_the_clients(tmp_path, pg_url):
+    emu, app, cfg, server, traffic = _agency(tmp_path, pg_url)
+    log = tmp_path / "workers.log"
+    try:
+        proc = sheetsync("run", "--config", str(cfg), "--emulator-url", server.url, "--workers", "2",
+                         "--worker-id", "box", "--once", "--sync-only", "--log-json", "--log-file", str(log),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+        jobs = [e for e in read_events(log) if e.get("msg") == "sync job"]
+        assert {e["worker"] for e in jobs} <= {"box-1", "box-2"}, jobs
+        assert sorted(e["client"] for e in jobs) == SLUGS  # each client once, by one of the two
+    finally:
+        app.close()
+        server.stop()
+    assert traffic.assert_never_two_jobs_at_once() >= 0
+
+
+def test_run_workers_n_on_sqlite_is_refused_in_one_line(tmp_path):
+    cfg = write_config(tmp_path / "sheetsync.toml", config_dict(tmp_path / "data", ["alfa"]))
+    proc = sheetsync("run", "--config", str(cfg), "--workers", "2", "--once", stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert any("needs a PostgreSQL store" in line for line in lines), lines
+    assert "Traceback" not in out + err and len(lines) <= 2, lines
