@@ -31,6 +31,7 @@ compares with the base and settles it, as after any crash.)
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -50,11 +51,11 @@ from procrastinate.periodic import PeriodicDeferrer, PeriodicRegistry, PeriodicT
 from procrastinate.worker import Worker
 
 from ..store import JobLostError
+from ..sync.engine import CycleReport, Due, SyncReport
 from .jobs import JOBS
 from .scheduler import ScheduleError, job_spec, sync_spec
 
 if TYPE_CHECKING:
-    from ..sync.engine import CycleReport
     from .loop import Daemon
 
 log = logging.getLogger("sheetsync.daemon")
@@ -91,7 +92,7 @@ def cron_of(spec: str) -> str:
 
 
 @attr.dataclass(frozen=True)
-class _ZonedTask(PeriodicTask):  # type: ignore[type-arg]
+class _ZonedTask(PeriodicTask):
     """A periodic task whose cron line is read in the agency's time zone (procrastinate reads UTC)."""
 
     zone: str = "UTC"
@@ -197,6 +198,9 @@ class JobQueue:
             try:
                 now = await asyncio.to_thread(self.store.jobs.now)
                 await self.deferrer.defer_jobs(self.deferrer.get_previous_tasks(at=now))
+                # fresh for /healthz: this worker's loop runs and the queue answers (its jobs may be few:
+                # an unchanged client costs none)
+                self.daemon.metrics.last_cycle_end = time.time()
                 if now - checked >= max(0.5, self.stall / 4):
                     checked = now
                     await self._take_back()
@@ -214,6 +218,8 @@ class JobQueue:
         clients' next jobs may then start elsewhere, and the silent worker is fenced off."""
         manager = self.jobs.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=self.stall):
+            if job.id is None:
+                continue
             try:
                 await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
             except pexc.ConnectorException:
@@ -234,33 +240,42 @@ class JobQueue:
         return await self._defer_syncs(tick=timestamp)
 
     async def _defer_syncs(self, tick: int) -> str:
-        """Defer one sync job per active client that is due (a failing client less often)."""
-        slugs, streaks = await asyncio.to_thread(self._clients)
+        """One Drive listing for every client, then one sync job per client whose sheet or store changed
+        (a failing client less often): an unchanged client costs no job and no Sheets call."""
+        t0, before = time.monotonic(), self.app.sheets.counts()
+        items, streaks = await asyncio.to_thread(self._due)
         every = max(1.0, _seconds(self.interval_spec))
         index = int(tick // every)
         cap = max(1, int(self.daemon.settings.backoff_max // every))
         deferred = waiting = backing_off = 0
-        for slug in slugs:
-            n = streaks.get(slug, 0)
+        unchanged: list[SyncReport] = []
+        for item in items:
+            if isinstance(item, SyncReport):
+                unchanged.append(item)
+                continue
+            n = streaks.get(item.client, 0)
             if n and index % min(2 ** (n - 1), cap):
                 backing_off += 1
                 continue
             try:
-                await self.sync_task.configure(lock=f"client:{slug}", queueing_lock=f"sync:{slug}").defer_async(
-                    slug=slug)
+                await self.sync_task.configure(lock=f"client:{item.client}",
+                                               queueing_lock=f"sync:{item.client}").defer_async(
+                    slug=item.client, due=dataclasses.asdict(item))
                 deferred += 1
             except pexc.AlreadyEnqueued:
-                waiting += 1
+                waiting += 1  # the waiting job syncs it; what it records is older, so the next tick looks again
+        # the clients that need nothing, and those Drive no longer shows us, count as this worker's cycle
+        self.daemon.after_cycle(CycleReport(clients=unchanged), time.monotonic() - t0,
+                                self.app.sheets.counts() - before, error=None)
         summary = f"{deferred} client syncs deferred, {waiting} still waiting, {backing_off} backing off"
         log.info("sync tick", extra={"worker": self.worker_id, "deferred": deferred, "waiting": waiting,
-                                     "backing_off": backing_off, "tick": tick})
+                                     "backing_off": backing_off, "unchanged": len(unchanged), "tick": tick})
         return summary
 
-    def _clients(self) -> tuple[list[str], dict[str, int]]:
-        slugs = [c.slug for c in self.store.clients.list(active=True) if c.spreadsheet_id]
-        return slugs, self.store.sync.failure_streaks()
+    def _due(self) -> tuple[list[SyncReport | Due], dict[str, int]]:
+        return self.daemon.engine.due(), self.store.sync.failure_streaks()
 
-    def _sync_client(self, context: Any, slug: str) -> str:
+    def _sync_client(self, context: Any, slug: str, due: dict[str, Any] | None = None) -> str:
         """One client's sync, fenced: every write checks first that this job is still this worker's."""
         d = self.daemon
         if d.stopping:
@@ -279,7 +294,10 @@ class JobQueue:
         report: CycleReport | None = None
         try:
             with self.store.guarded(fence_tx), self.app.sheets.guarded(fence, headers=headers):
-                report = d.engine.cycle([slug])
+                if due is None:
+                    report = d.engine.cycle([slug])
+                else:
+                    report = CycleReport(clients=[d.engine.run_due(Due(**due))])
         except JobLostError:
             report = None
         if report is None or any(r.failed and LOST in r.failed for r in report.clients):
@@ -369,15 +387,14 @@ class ClientHold:
         manager = self.jobs.job_manager
         self.worker_id = await manager.register_worker()
         self._beat = asyncio.ensure_future(self._heartbeat())
-        ids = {}
+        ids: dict[int, str] = {}
         for slug in self.slugs:
-            job = await self.task.configure(lock=f"client:{slug}").defer_async(slug=slug)
-            ids[job] = slug
+            ids[await self.task.configure(lock=f"client:{slug}").defer_async(slug=slug)] = slug
         while True:
-            job = await manager.fetch_job(queues=[self.queue], worker_id=self.worker_id)
-            if job is None:
+            fetched = await manager.fetch_job(queues=[self.queue], worker_id=self.worker_id)
+            if fetched is None or fetched.id is None:
                 break
-            self.got[ids[job.id]] = int(job.id)
+            self.got[ids[fetched.id]] = int(fetched.id)
         for job_id, slug in ids.items():
             if slug not in self.got:
                 self.left.append(slug)

@@ -133,6 +133,18 @@ def split_base(raw: Mapping[tuple[str, str, str], Any]) -> tuple[dict[str, BaseR
     return {key: BaseRow(sheets[key], vals) for key, vals in values.items()}, pending
 
 
+@dataclass(frozen=True)
+class Due:
+    """A client whose sheet or store changed since its last sync, with what the listing showed (JSON-able:
+    the daemon passes it to a job)."""
+
+    client: str
+    modified_time: str | None
+    version: int | None
+    counter: int | None  # the store's change counter for the client when it was found due
+    store_moved: bool
+
+
 class ClientGate(Protocol):
     """Say over each client's sync in a cycle: "may I sync this client now?" (the daemon: its stop signal,
     its log line). Returns ``sync()``'s report, or a skipped one without calling it."""
@@ -203,6 +215,17 @@ class SyncEngine:
         or read after the snapshot — so any later edit is published with a value not seen before.
         """
         before = self.sheets.counts()
+        report = CycleReport()
+        for item in self.due(slugs, dry_run=dry_run, force=force):
+            report.clients.append(item if isinstance(item, SyncReport) else self.run_due(item, dry_run=dry_run))
+        report.api_calls = (self.sheets.counts() - before).calls
+        return report
+
+    def due(self, slugs: Iterable[str] | None = None, *, dry_run: bool = False,
+            force: bool = False) -> list[SyncReport | Due]:
+        """The first half of a cycle, with no Sheets call but the one Drive listing: per client, in order,
+        either a report saying it needs nothing (skipped, or not visible in Drive) or a :class:`Due` to
+        run with :meth:`run_due` — here, or as a job on another worker (the daemon's tick on PostgreSQL)."""
         clients = [c for c in self.store.clients.list(active=True) if c.spreadsheet_id]
         if slugs is not None:
             wanted = set(slugs)
@@ -210,7 +233,7 @@ class SyncEngine:
         listing = self._list_files([c.spreadsheet_id for c in clients if c.spreadsheet_id]) if clients else {}
         counters = self.store.change_counters()
         lasts = {} if force or dry_run else self.store.sync.last_runs()  # one query for every client
-        report = CycleReport()
+        out: list[SyncReport | Due] = []
         now = self.clock()
         backstops = self.backstop_per_cycle
         for c in clients:
@@ -220,26 +243,28 @@ class SyncEngine:
             last = lasts.get(c.slug)
             if last is not None and mtime is not None and last.store_change_id == counter:
                 if last.sheet_modified_time == mtime:
-                    report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
+                    out.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
                     continue
                 assert sid is not None  # listed, so it has one
                 own = self._own_write(sid, last, mtime, version, now)
                 if own == "skip" or (own == "backstop" and backstops <= 0):
-                    report.clients.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
+                    out.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
                     continue
                 backstops -= own == "backstop"
             if mtime is None:
-                report.clients.append(SyncReport(
+                out.append(SyncReport(
                     client=c.slug, spreadsheet_id=c.spreadsheet_id, failed="spreadsheet not found in Drive",
                     warnings=[f"{c.slug}: spreadsheet {c.spreadsheet_id} is not visible to {self.sheets.identity} "
                               f"(deleted or unshared); run `sheetsync provision {c.slug}`"]))
                 continue
-            store_moved = last is None or last.store_change_id != counter
-            sync = partial(self.sync_client, c.slug, dry_run=dry_run, modified_time=mtime, counter=counter,
-                           version=version, store_moved=store_moved)
-            report.clients.append(sync() if self.gate is None else self.gate(c.slug, sync))
-        report.api_calls = (self.sheets.counts() - before).calls
-        return report
+            out.append(Due(c.slug, mtime, version, counter, last is None or last.store_change_id != counter))
+        return out
+
+    def run_due(self, due: Due, *, dry_run: bool = False) -> SyncReport:
+        """Sync one client :meth:`due` found changed (through the gate, when there is one)."""
+        sync = partial(self.sync_client, due.client, dry_run=dry_run, modified_time=due.modified_time,
+                       counter=due.counter, version=due.version, store_moved=due.store_moved)
+        return sync() if self.gate is None else self.gate(due.client, sync)
 
     def _list_files(self, wanted: list[str]) -> Mapping[str, tuple[str | None, int | None]]:
         """Every spreadsheet's (modifiedTime, version) as Drive shows it now, from one listing.
