@@ -1,6 +1,0 @@
-revision = "0005"
-down_revision = "0004"
-branch_labels = None
-depends_on = None
-def upgrade() -> None: pass
-def downgrade() -> None: pass
