@@ -21,6 +21,7 @@ from .errors import InvalidValueError, NotFoundError, StoreError
 from .invoices import InvoiceRepository
 from .metrics import MetricRepository
 from .models import ChangeLog, Invoice, Task
+from .quota import QuotaLedger
 from .reference import DepartmentRepository, SpecialistRepository, TaskTypeRepository, sync_reference_data
 from .repo import ClientRef, client_id_of
 from .snapshots import InvoiceSnapshotRepository
@@ -50,6 +51,7 @@ class Store:
         self.sync = SyncStateRepository(self)
         self.agency_sheets = AgencySpreadsheetRepository(self)
         self.invoice_snapshots = InvoiceSnapshotRepository(self)
+        self.quota = QuotaLedger(self)  # the Sheets request budget shared by all workers (PostgreSQL only)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -97,6 +99,7 @@ class Store:
         return migrate.current_revision(self._read_engine)
 
     def close(self) -> None:
+        self.quota.close()
         self.engine.dispose()
         if self._read_engine is not self.engine:
             self._read_engine.dispose()
