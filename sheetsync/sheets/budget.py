@@ -148,7 +148,9 @@ class Budget:
         return w
 
     def try_acquire(self, user: str, kind: str) -> float:
-        """Take one request if it fits now (returns 0.0); otherwise take nothing and return seconds to wait."""
+        """Take one request if it fits now (returns 0.0); otherwise take nothing and return seconds to wait.
+
+        With a ledger that cannot be asked (the store is down): :class:`TransientError`, nothing taken."""
         if not self.settings.enabled:
             return 0.0
         per_user, per_project = self.settings.limits(kind)
@@ -158,7 +160,12 @@ class Budget:
             paused = self._paused_until.get(kind, 0.0) - self.clock()
             if paused > 0:
                 return paused
-            wait = self.ledger.take(self.user_scope(user), kind, per_user, window, self.project_scope, per_project)
+            try:
+                wait = self.ledger.take(self.user_scope(user), kind, per_user, window, self.project_scope,
+                                        per_project)
+            except Exception as e:  # noqa: BLE001 - whatever the ledger raised: nothing is sent unaccounted
+                raise TransientError(f"not sending a {kind} request: the shared request budget could not be "
+                                     f"asked ({e})", hint="nothing was sent; the next run does it") from e
             if wait > 0:
                 return wait
             with self._lock:
@@ -186,13 +193,7 @@ class Budget:
             if self._closed.is_set():
                 raise TransientError(f"not sending a {kind} request: the request budget was closed (shutting down)",
                                      hint="nothing was sent; the next run does it")
-            try:
-                wait = self.try_acquire(user, kind)
-            except Exception as e:  # noqa: BLE001 - whatever the ledger raised: nothing was sent
-                if self.ledger is None:
-                    raise
-                raise TransientError(f"not sending a {kind} request: the shared request budget could not be "
-                                     f"asked ({e})", hint="nothing was sent; the next run does it") from e
+            wait = self.try_acquire(user, kind)
             if wait <= 0:
                 return waited
             if max_wait is not None and waited + wait > max_wait:

@@ -25,6 +25,8 @@ from .errors import StoreError
 if TYPE_CHECKING:
     from .facade import Store
 
+STATEMENT_TIMEOUT_MS = 5_000  # on the ledger's own connection only
+
 TAKE = text("SELECT sheetsync_quota_take(:scope, :kind, :lim, :window, :project_scope, :project_lim)")
 PAUSE = text("SELECT sheetsync_quota_pause(:scope, :kind, :seconds)")
 USAGE = text(
@@ -45,6 +47,7 @@ class QuotaLedger:
         self._lock = threading.Lock()
         self._conn: Connection | None = None
         self._pid = 0
+        self.statement_timeout_ms = STATEMENT_TIMEOUT_MS
 
     @property
     def shared(self) -> bool:
@@ -88,9 +91,8 @@ class QuotaLedger:
                              "(one process per store: the per-process budget is the whole budget)")
         with self._lock:
             for attempt in (1, 2):
-                conn = self._connection()
                 try:
-                    return [tuple(r) for r in conn.execute(stmt, params)]
+                    return [tuple(r) for r in self._connection().execute(stmt, params)]
                 except DBAPIError as exc:
                     self._drop()
                     if attempt == 1 and exc.connection_invalidated:
@@ -104,14 +106,17 @@ class QuotaLedger:
         if self._conn is not None and self._pid != os.getpid():
             self._conn = None  # inherited through fork: the parent's, never to be used here
         if self._conn is None:
-            conn = self._store.engine.connect()
-            self._conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._conn = self._store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self._pid = os.getpid()
+            # a take is sub-millisecond; one stuck behind a lock or a hung server must not hold a job forever
+            self._conn.exec_driver_sql(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
         return self._conn
 
     def _drop(self) -> None:
         if self._conn is not None and self._pid == os.getpid():
             try:
+                # closed, not handed back to the pool: it carries the ledger's statement_timeout
+                self._conn.invalidate()
                 self._conn.close()
             except Exception:  # noqa: BLE001 - a broken connection is being thrown away anyway
                 pass

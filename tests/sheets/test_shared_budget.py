@@ -265,6 +265,24 @@ def test_a_ledger_that_cannot_be_asked_sends_nothing(store):
     assert b.acquire("a@x.test", "read") == 0.0  # the ledger answers again: on a new connection
 
 
+def test_a_take_stuck_behind_a_lock_gives_up_and_the_pool_keeps_its_settings(store):
+    q = store.quota
+    q.statement_timeout_ms = 300
+    assert q.take("user:a", "read", 5, 60.0, "project:p", 5) == 0.0
+    with store.engine.connect() as conn:  # another session holds the user's row
+        conn.exec_driver_sql("SELECT * FROM quota_windows WHERE scope = 'user:a' FOR UPDATE").all()
+        start = time.monotonic()
+        with pytest.raises(StoreError, match="did not answer.*statement timeout"):
+            q.take("user:a", "read", 5, 60.0, "project:p", 5)
+        assert time.monotonic() - start < 2.0
+        conn.rollback()
+    assert q.take("user:a", "read", 5, 60.0, "project:p", 5) == 0.0  # on a new connection
+    q.close()
+    # the ledger's connections were closed, not handed back to the pool with their statement_timeout
+    with store.engine.connect() as one, store.engine.connect() as two:
+        assert {c.exec_driver_sql("SHOW statement_timeout").scalar() for c in (one, two)} == {"0"}
+
+
 # --- the glue ------------------------------------------------------------------------------------------
 
 def test_budget_for_shares_on_postgres_and_the_transport_goes_through_it(store, emu):
