@@ -225,7 +225,7 @@ def test_one_statement_per_take_and_no_transaction_around_it(store):
     assert q.take("user:a", "read", 100, 60.0, "project:p", 100) == 0.0  # the ledger's connection is open now
     executed: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
-    pgconn = q._conn.connection.dbapi_connection.pgconn  # type: ignore[union-attr]
+    pgconn = q._conn.connection.dbapi_connection.pgconn  # the ledger's own psycopg connection
     with tempfile.TemporaryFile() as trace:
         pgconn.trace(trace.fileno())
         pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
