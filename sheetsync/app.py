@@ -24,6 +24,7 @@ from .config import Config, load_config
 from .planning import PlanReport, plan_all, plan_client
 from .planning.sheets import refresh_client_sheets, stage_clock_hook
 from .provision import ProvisionResult, ProvisionSettings, provision_client
+from .quota import budget_for
 from .sheets.client import Backend, SheetsClient, backend_from_config, connect, emulator_at
 from .store import Store
 from .sync.engine import ClientGate, CycleReport, SyncEngine, SyncReport, policy_from_config
@@ -97,7 +98,10 @@ class App:
             backend = Backend(kind="emulator", url=self.emulator_url, quota=backend.quota, retry=backend.retry)
         elif given is not None:  # an emulator handed to the App (tests): talk to that one
             backend = replace(backend, kind="emulator", emulator=given)
-        return connect(backend)  # else the embedded one is emulator_at(data dir), the same as self.emulator
+        # on PostgreSQL every worker takes its requests from one budget in the store (sheetsync/quota.py);
+        # a SQLite store is one process: its budget stays in memory (and the store is not opened for it)
+        shared = None if self.config.store_url.startswith("sqlite") else budget_for(self.store, backend)
+        return connect(backend, budget=shared)  # else the embedded one is emulator_at(data dir), as self.emulator
 
     # --- sync engines ------------------------------------------------------------------------
     def engine(self, *, actor: str = "sheetsync", gate: ClientGate | None = None,

@@ -220,8 +220,8 @@ def _looks_like_content(text: str) -> bool:
 class QuotaConfig(_Model):
     """Per-minute request limits the daemon's shared budget keeps under (default: Google's default quotas).
 
-    Raise them only if your Google project's quota was raised; with several daemon workers on one
-    project, give each worker its share of the per-project limits.
+    Raise them only if your Google project's quota was raised. Several daemon workers on one PostgreSQL
+    store share one budget (docs/operations.md), so every worker gets the same whole limits.
     """
 
     read_per_user: int | None = Field(None, gt=0, description="a whole number of requests per minute > 0")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import schedule
 
+from ..quota import BudgetMetrics
 from ..redact import redact
 from ..sync.engine import CycleReport, SyncReport
 from .health import DaemonMetrics, HealthServer
@@ -83,6 +84,7 @@ class Daemon:
         self._due: list[str] = []  # the clients the last cycle set out to sync
         self.scale_out = app.store.backend == "postgresql"  # then each client's sync is a job (daemon/queue.py)
         self.engine = app.engine(actor="daemon", gate=self._gate)
+        BudgetMetrics(self.metrics.registry, app.sheets.budget)  # sheetsync_quota_*: shared on PostgreSQL
 
     def _gate(self, slug: str, sync: Callable[[], SyncReport]) -> SyncReport:
         """The engine asks before each client: not while stopping; each client synced is logged as it

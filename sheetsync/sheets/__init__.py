@@ -5,7 +5,7 @@ keep calls per job minimal; the transport adapter under gspread adds timeouts, t
 budget, call counting and retries of idempotent requests only.
 """
 
-from .budget import Budget, QuotaSettings
+from .budget import Budget, QuotaLedgerPort, QuotaSettings
 from .calls import CallCounts, CallStats
 from .client import (
     SCOPES,
@@ -31,7 +31,7 @@ from .retry import RetryPolicy
 
 __all__ = [
     "SCOPES", "AuthFailed", "Backend", "Budget", "CallCounts", "CallStats", "CredentialInfo", "InvalidRequest",
-    "NotFound", "PermissionDenied", "QuotaExhausted", "QuotaSettings", "RetryPolicy", "ScopeMissing",
+    "NotFound", "PermissionDenied", "QuotaExhausted", "QuotaLedgerPort", "QuotaSettings", "RetryPolicy", "ScopeMissing",
     "SheetsClient", "SheetsError", "TransientError", "WriteOutcomeUnknown", "backend_from_config", "connect",
     "inspect_credentials",
 ]

@@ -6,21 +6,45 @@ A plain token bucket of capacity N refilling N/min lets up to 2N through in some
 sliding window that never admits more than ``limit`` requests in any ``window`` seconds. A request
 must fit both its user's and the project's window; both are charged atomically.
 
-The budget is per process. With several workers on one project, give each worker
-``project limit / workers``.
+A budget is per process, unless it is given a ``ledger`` (:class:`QuotaLedgerPort`): then every
+request is taken from the ledger, which all the worker processes on one PostgreSQL store share
+(``store.quota``; :func:`sheetsync.quota.budget_for` builds such a budget), so N workers together stay
+inside one service account's quota. The ledger's database clock decides, never the workers' clocks.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from .errors import QuotaExhausted, TransientError
 
+log = logging.getLogger(__name__)
+
 KINDS = ("read", "write", "drive")
+
+
+class QuotaLedgerPort(Protocol):
+    """Windows shared by several processes (``sheetsync.store.quota.QuotaLedger`` on PostgreSQL)."""
+
+    def take(self, scope: str, kind: str, limit: int, window: float, project_scope: str,
+             project_limit: int) -> float:
+        """One request from both ``scope``'s and ``project_scope``'s window, or neither: 0.0 when taken,
+        else the seconds until both have room (and any pause is over)."""
+        ...
+
+    def pause(self, scope: str, kind: str, seconds: float) -> None:
+        """Hold every process's ``kind`` requests in ``scope`` for ``seconds``."""
+        ...
+
+    def usage(self, window: float) -> dict[tuple[str, str], int]:
+        """{(scope, kind): requests taken in the last ``window`` seconds} over all processes."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -74,12 +98,24 @@ class _Window:
 
 
 class Budget:
-    """Thread-safe quota budget. ``clock``/``sleep`` are injectable so tests run on a fake clock."""
+    """Thread-safe quota budget. ``clock``/``sleep`` are injectable so tests run on a fake clock.
+
+    ``ledger``: take every request from these shared windows instead of this process's own (one ledger
+    statement per request; the wait is the ledger's answer, and a 429's pause is shared too).
+    ``project``: the project's name in the ledger (every worker on one service account must give the
+    same). ``poll``: the longest one sleep lasts before a waiter asks the ledger again.
+    """
 
     def __init__(self, settings: QuotaSettings | None = None, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, ledger: QuotaLedgerPort | None = None,
+                 project: str = "default", poll: float = 5.0) -> None:
+        if poll <= 0:
+            raise ValueError(f"poll must be positive, not {poll}")
         self.settings = settings or QuotaSettings()
         self.clock = clock
+        self.ledger = ledger
+        self.project = project
+        self.poll = poll
         self._closed = threading.Event()
         # the default sleep wakes up early on close(), so a daemon told to stop never waits out a minute
         self.sleep: Callable[[float], None] = sleep or self._closed.wait  # type: ignore[assignment]
@@ -88,6 +124,22 @@ class Budget:
         self._paused_until: dict[str, float] = {}
         self._streak: dict[str, int] = {}  # consecutive 429s per kind, for throttled()
         self.waited = 0.0  # total seconds callers spent blocked here
+        self.taken: dict[str, int] = dict.fromkeys(KINDS, 0)  # requests let through, per kind (this process)
+        self.pauses: dict[str, int] = dict.fromkeys(KINDS, 0)  # 429 holds, per kind (this process's)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the windows are a ledger shared with other processes."""
+        return self.ledger is not None
+
+    @property
+    def project_scope(self) -> str:
+        """The project's scope: ``project`` locally, ``project:<name>`` in a shared ledger."""
+        return "project" if self.ledger is None else "project:" + self.project
+
+    @staticmethod
+    def user_scope(user: str) -> str:
+        return "user:" + user.lower()
 
     def _window(self, scope: str, kind: str, limit: int) -> _Window:
         w = self._windows.get((scope, kind))
@@ -96,20 +148,39 @@ class Budget:
         return w
 
     def try_acquire(self, user: str, kind: str) -> float:
-        """Take one request if it fits now (returns 0.0); otherwise take nothing and return seconds to wait."""
+        """Take one request if it fits now (returns 0.0); otherwise take nothing and return seconds to wait.
+
+        With a ledger that cannot be asked (the store is down): :class:`TransientError`, nothing taken."""
         if not self.settings.enabled:
             return 0.0
         per_user, per_project = self.settings.limits(kind)
         window = self.settings.window_seconds
+        if self.ledger is not None:
+            # this process's own pause too: it holds even when telling the ledger about a 429 failed
+            paused = self._paused_until.get(kind, 0.0) - self.clock()
+            if paused > 0:
+                return paused
+            try:
+                wait = self.ledger.take(self.user_scope(user), kind, per_user, window, self.project_scope,
+                                        per_project)
+            except Exception as e:  # noqa: BLE001 - whatever the ledger raised: nothing is sent unaccounted
+                raise TransientError(f"not sending a {kind} request: the shared request budget could not be "
+                                     f"asked ({e})", hint="nothing was sent; the next run does it") from e
+            if wait > 0:
+                return wait
+            with self._lock:
+                self.taken[kind] += 1
+            return 0.0
         with self._lock:
             now = self.clock()
-            u = self._window("user:" + user.lower(), kind, per_user)
+            u = self._window(self.user_scope(user), kind, per_user)
             p = self._window("project", kind, per_project)
             wait = max(u.wait(now, window), p.wait(now, window), self._paused_until.get(kind, 0.0) - now)
             if wait > 0:
                 return wait
             u.stamps.append(now)
             p.stamps.append(now)
+            self.taken[kind] += 1
             return 0.0
 
     def acquire(self, user: str, kind: str, *, max_wait: float | None = None) -> float:
@@ -126,10 +197,13 @@ class Budget:
             if wait <= 0:
                 return waited
             if max_wait is not None and waited + wait > max_wait:
+                where = "shared" if self.ledger is not None else "local"
                 raise QuotaExhausted(
-                    f"the local {kind} budget for {user} needs {wait:.1f}s more, over the allowed {max_wait:.1f}s wait",
+                    f"the {where} {kind} budget for {user} needs {wait:.1f}s more, over the allowed {max_wait:.1f}s wait",
                     hint="lower the request rate or raise the wait bound; the quota itself refills every minute",
                     retry_after=wait)
+            if self.ledger is not None:
+                wait = min(wait, self.poll)  # ask again at least every `poll` seconds
             self.sleep(wait)
             waited += wait
             with self._lock:
@@ -150,6 +224,11 @@ class Budget:
         with self._lock:
             until = self.clock() + seconds
             self._paused_until[kind] = max(self._paused_until.get(kind, 0.0), until)
+        if self.ledger is not None:  # ... and every other worker of the project, on the database's clock
+            try:
+                self.ledger.pause(self.project_scope, kind, seconds)
+            except Exception as e:  # noqa: BLE001 - the 429's answer is being handled; this process holds anyway
+                log.warning("could not share a %.1fs %s pause with the other workers: %s", seconds, kind, e)
 
     def throttled(self, kind: str, retry_after: float | None = None, *, base: float = 1.0,
                   cap: float = 32.0) -> float:
@@ -158,6 +237,7 @@ class Budget:
         someone else sharing the project slows the whole process down. Returns the hold."""
         with self._lock:
             streak = self._streak[kind] = self._streak.get(kind, 0) + 1
+            self.pauses[kind] = self.pauses.get(kind, 0) + 1
         hold = retry_after if retry_after else min(cap, base * 2 ** (streak - 1))
         self.pause(kind, hold)
         return hold
@@ -169,7 +249,11 @@ class Budget:
                 self._streak[kind] = 0
 
     def used(self, kind: str, user: str | None = None) -> int:
-        """Requests of ``kind`` counted in the current window (for the project, or one user)."""
+        """Requests of ``kind`` counted in the current window (for the project, or one user); with a ledger,
+        over every process sharing it."""
+        if self.ledger is not None:
+            scope = self.user_scope(user) if user else self.project_scope
+            return self.ledger.usage(self.settings.window_seconds).get((scope, kind), 0)
         with self._lock:
             now = self.clock()
             w = self._windows.get(("user:" + user.lower() if user else "project", kind))
@@ -177,3 +261,15 @@ class Budget:
                 return 0
             w.wait(now, self.settings.window_seconds)
             return len(w.stamps)
+
+    def usage(self) -> dict[tuple[str, str], int]:
+        """{(scope, kind): requests in the current window} for every scope and kind seen (for metrics)."""
+        if self.ledger is not None:
+            return self.ledger.usage(self.settings.window_seconds)
+        with self._lock:
+            now = self.clock()
+            out = {}
+            for key, w in self._windows.items():
+                w.wait(now, self.settings.window_seconds)
+                out[key] = len(w.stamps)
+            return out

@@ -23,6 +23,7 @@ from .invoices import InvoiceRepository
 from .jobs import JobRepository
 from .metrics import MetricRepository
 from .models import ChangeLog, Invoice, Task
+from .quota import QuotaLedger
 from .reference import DepartmentRepository, SpecialistRepository, TaskTypeRepository, sync_reference_data
 from .repo import ClientRef, client_id_of
 from .snapshots import InvoiceSnapshotRepository
@@ -53,6 +54,7 @@ class Store:
         self.agency_sheets = AgencySpreadsheetRepository(self)
         self.invoice_snapshots = InvoiceSnapshotRepository(self)
         self.jobs = JobRepository(self)
+        self.quota = QuotaLedger(self)  # the Sheets request budget shared by all workers (PostgreSQL only)
         self._guards = threading.local()  # this thread's write guard (a worker's fence), if any
 
     # --- opening ---------------------------------------------------------------------------
@@ -101,6 +103,7 @@ class Store:
         return migrate.current_revision(self._read_engine)
 
     def close(self) -> None:
+        self.quota.close()
         self.engine.dispose()
         if self._read_engine is not self.engine:
             self._read_engine.dispose()

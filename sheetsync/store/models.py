@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     Date,
@@ -436,6 +437,28 @@ class AgencySpreadsheet(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# the request stamps of one quota window: a timestamptz[] on PostgreSQL; SQLite has no shared ledger
+# (one process per store), so there the table only exists, empty, and the column is plain JSON
+QuotaStamps = ARRAY(DateTime(timezone=True)).with_variant(JSON(), "sqlite")
+
+
+class QuotaWindow(Base):
+    """The shared Sheets request budget of one scope (``user:<email>`` or ``project:<key>``) and kind; 0005.
+
+    Written only by the PostgreSQL functions ``sheetsync_quota_take`` / ``sheetsync_quota_pause``
+    (sheetsync/store/quota.py): ``stamps`` are the database's times of the requests taken in the last
+    window (pruned on every take, so never more than the limit), ``paused_until`` holds every worker's
+    requests of the kind after Google answered 429. On SQLite the table stays empty.
+    """
+
+    __tablename__ = "quota_windows"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stamps: Mapped[list[dt.datetime]] = mapped_column(QuotaStamps)
+    paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 __all__ = [
     "AgencySpreadsheet",
     "Base",
@@ -451,6 +474,7 @@ __all__ = [
     "KeySequence",
     "MetricDefinition",
     "MetricValue",
+    "QuotaWindow",
     "ReservedId",
     "Specialist",
     "SyncBase",

@@ -103,6 +103,9 @@ def _agency(tmp_path: Path, pg_url: str, *, jobs: dict[str, str] | None = None):
     cfg_dict = config_dict(tmp_path / "data", SLUGS, store_url=pg_url)
     if jobs:
         cfg_dict["schedule"] = jobs
+    # the workers' budget, shared through the store, keeps under the emulator's quota below
+    cfg_dict["quota"] = {"read_per_user": 60, "write_per_user": 60, "read_per_project": 300,
+                         "write_per_project": 300}
     cfg = write_config(tmp_path / "sheetsync.toml", cfg_dict)
     app = App.from_config(cfg, sheets=connect(Backend(emulator=emu)))
     app.store.sync_reference_data(app.config)
