@@ -1,6 +1,0 @@
-revision = "0006"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
-def upgrade() -> None: pass
-def downgrade() -> None: pass
