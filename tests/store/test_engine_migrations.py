@@ -61,7 +61,7 @@ def test_models_match_the_migrations(store):
 
 def test_open_is_idempotent(store_db, store):
     again = reopen(store_db)
-    assert again.upgrade() == head_revision() == HEAD == "0004"
+    assert again.upgrade() == head_revision() == HEAD == "0006"
     again.close()
 
 
