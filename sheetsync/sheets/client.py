@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -258,6 +258,9 @@ class SheetsClient:
         self.credentials = credentials
         self.shared_drive_id = shared_drive_id
         self.folder_id = folder_id
+        # the pool's other service accounts, name -> email (set by the App): provisioning and the sharing
+        # check keep each client's own account as a writer and take back any other's access
+        self.accounts: Mapping[str, str] = {}
 
     @property
     def is_service_account(self) -> bool:

@@ -115,11 +115,16 @@ class ClientRepository(Repository):
         return self.update(client, account=account, origin=origin, actor=actor, session=session)
 
     def account_load(self, *, session: Session | None = None) -> dict[str | None, int]:
-        """How many active clients each account syncs (None: the default account); accounts with none left out."""
-        from sqlalchemy import func
+        """How many active clients each account syncs (None: the default account); accounts with none left out.
+
+        A client counts once it has a spreadsheet or an account: one still waiting for its first
+        provisioning is nobody's yet (provisioning gives it the least loaded account)."""
+        from sqlalchemy import func, or_
 
         with self._read(session) as s:
-            rows = s.execute(select(Client.account, func.count()).where(Client.active.is_(True))
+            rows = s.execute(select(Client.account, func.count())
+                             .where(Client.active.is_(True),
+                                    or_(Client.account.is_not(None), Client.spreadsheet_id.is_not(None)))
                              .group_by(Client.account)).all()
             return {account: int(n) for account, n in rows}
 

@@ -17,11 +17,13 @@ from sheetsync.store.migrate import downgrade, upgrade
 
 def test_a_new_client_is_on_the_default_account(store, acme):
     assert store.clients.account_of("acme") is None
+    assert store.clients.account_load() == {}  # no spreadsheet yet: nobody's
+    store.clients.set_spreadsheet("acme", "sheet-1", origin="cli", actor=ACTOR)
     assert store.clients.account_load() == {None: 1}
 
 
 def test_assigning_an_account_is_logged_and_counted(store, acme):
-    store.clients.create("beta", name="Beta", origin="cli", actor=ACTOR)
+    store.clients.create("beta", name="Beta", origin="cli", actor=ACTOR, spreadsheet_id="sheet-2")
     store.clients.assign_account("acme", "pool-1", origin="cli", actor=ACTOR)
     assert store.clients.account_of("acme") == "pool-1"
     assert store.clients.account_load() == {None: 1, "pool-1": 1}
