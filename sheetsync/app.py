@@ -148,6 +148,18 @@ class App:
         return min(self.accounts, key=lambda a: (load.get(None if a == DEFAULT_ACCOUNT else a, 0),
                                                  self.accounts.index(a)))
 
+    def account_for_new(self, slug: str) -> str:
+        """``slug``'s account; a client not provisioned yet and on no account first gets the least loaded one
+        (provisioning calls this, so the new spreadsheet is shared with its account from the start)."""
+        if len(self.accounts) > 1:
+            client = self.store.clients.get(slug)
+            if client.spreadsheet_id is None and client.account is None:
+                account = self.least_loaded_account()
+                if account != DEFAULT_ACCOUNT:
+                    self.assign_account(slug, account, actor="provision")
+                return account
+        return self.account_of(slug)
+
     def move_account(self, slug: str, account: str, *, dry_run: bool = False, actor: str = "cli",
                      progress: Callable[[str], object] | None = None) -> MoveResult:
         """Move ``slug`` to ``account``: share with it, switch the store, take the old account's access back."""
@@ -191,12 +203,7 @@ class App:
 
         A new client (no spreadsheet, no account yet) of an agency with a pool goes to the least loaded
         account first, so the spreadsheet is shared with it from the start."""
-        if len(self.accounts) > 1:
-            client = self.store.clients.get(slug)
-            if client.spreadsheet_id is None and client.account is None:
-                account = self.least_loaded_account()
-                if account != DEFAULT_ACCOUNT:
-                    self.assign_account(slug, account, actor="provision")
+        self.account_for_new(slug)
         return provision_client(store=self.store, sheets=self.sheets, slug=slug,
                                 settings=ProvisionSettings.from_config(self.config))
 

@@ -47,21 +47,27 @@ def move_account_cmd(
         fail(f"moving {slug} to {account} stopped: {e.message}",
              f"{e.hint + '; ' if e.hint else ''}run `sheetsync clients move-account {slug} {account}` again to "
              "finish the move (every step is safe to repeat)")
-    verb = "would" if dry_run else "did"
-    lines = [f"shared with {s}" for s in res.granted.shared]
+    def did(done: str, todo: str) -> str:
+        return f"would {todo}" if dry_run else done
+
+    lines = [did(f"shared with {s}", f"share with {s}") for s in res.granted.shared]
     if res.granted.protections:
-        lines.append(f"added {account} to {res.granted.protections} protected ranges")
+        n = res.granted.protections
+        lines.append(did(f"added {account} to {n} protected ranges", f"add {account} to {n} protected ranges"))
     if res.switched:
-        lines.append(f"switched {slug} from {res.old} to {res.new}")
+        lines.append(did(f"switched from {res.old} to {res.new}", f"switch from {res.old} to {res.new}"))
     if res.revoked.protections:
-        lines.append(f"took the other accounts off {res.revoked.protections} protected ranges")
-    lines += [f"removed {u}'s access" for u in res.revoked.unshared]
+        n = res.revoked.protections
+        lines.append(did(f"took the other accounts off {n} protected ranges",
+                         f"take the other accounts off {n} protected ranges"))
+    lines += [did(f"removed {u}'s access", f"remove {u}'s access") for u in res.revoked.unshared]
     for note in res.notes:
-        console.print(f"note: {note}", markup=False, highlight=False)
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     if not lines:
-        console.print(f"{slug} is already synced by {account}, and only it among the pool's accounts has access: "
-                      "nothing to do", markup=False, highlight=False)
+        console.print(f"{slug} is already synced by {account}, and no other account of the pool has access: "
+                      "nothing to do", markup=False, highlight=False, soft_wrap=True)
         return
-    console.print(f"{slug}: {verb} " + "; ".join(lines), markup=False, highlight=False)
+    for line in lines:
+        console.print(f"{slug}: {line}", markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         console.print(f"run without --dry-run to move {slug} to {account}", markup=False, highlight=False)
