@@ -79,3 +79,15 @@ def test_a_client_on_an_account_no_longer_configured_is_stopped_with_advice(prov
         app.account_of("beta")
     with pytest.raises(LookupError, match="pool-7.*move-account beta default"):
         app.provision("beta")
+
+
+def test_the_daemons_sharing_job_keeps_each_clients_account(provisioned, emu):
+    """The daemon's job passes ``app.sheets`` as it always did; the App's transport knows the pool's emails."""
+    from sheetsync.daemon.jobs import sharing_job
+
+    app = provisioned
+    beta, gamma = (app.store.clients.get(s).spreadsheet_id for s in ("beta", "gamma"))
+    app.sheets.share(gamma, P1, "reader")  # pool-1 must not see gamma's
+    assert sharing_job(app) == "3 spreadsheets checked, 1 permissions taken back"
+    assert people(emu, beta)[P1] == "writer" and people(emu, gamma)[P2] == "writer"
+    assert P1 not in people(emu, gamma)
