@@ -62,7 +62,8 @@ class PoolRun:
 
     @property
     def reads_per_min(self) -> float:
-        """Reads per minute of the busiest account, averaged over the minutes with edits and the quiet spell."""
+        """Reads per minute of the busiest account, averaged over the whole run (the minutes with edits and
+        the quiet spell after them); ``peak_reads`` is its busiest single minute, what the quota judges."""
         return max(self.reads.values(), default=0) / (self.minutes + QUIET)
 
     @property
@@ -192,6 +193,10 @@ def table(results: dict[int, tuple[int, list[PoolRun]]]) -> str:
     lines.append("")
     for k, (best, runs) in results.items():
         limit = runs[0].limit if runs else LIMIT
-        lines.append(f"{k} account{'s' if k > 1 else ''}: {best:,} clients fit inside {limit}/min/user"
+        who = f"{k} account{'s' if k > 1 else ''}"
+        if not best:
+            lines.append(f"{who}: none of the sizes tried fits inside {limit}/min/user (try smaller --sizes)")
+            continue
+        lines.append(f"{who}: {best:,} clients fit inside {limit}/min/user"
                      + ("" if any(not r.ok for r in runs) else " (the largest size tried; try larger --sizes)"))
     return "\n".join(lines)
