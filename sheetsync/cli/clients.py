@@ -47,6 +47,7 @@ def move_account_cmd(
         fail(f"moving {slug} to {account} stopped: {e.message}",
              f"{e.hint + '; ' if e.hint else ''}run `sheetsync clients move-account {slug} {account}` again to "
              "finish the move (every step is safe to repeat)")
+
     def did(done: str, todo: str) -> str:
         return f"would {todo}" if dry_run else done
 

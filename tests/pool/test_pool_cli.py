@@ -97,3 +97,27 @@ def test_doctor_fails_an_account_whose_key_is_missing(tmp_path):
     assert [s for s, _ in lines] == [FAIL, FAIL]
     assert lines[1][1].startswith("account pool-1: credentials the credentials file") and "nope.json" in lines[1][1]
     assert lines[1][1].endswith("clients: no store yet")
+
+
+def test_a_move_cut_by_a_google_error_says_to_run_it_again(cfg, monkeypatch):
+    import sheetsync.provision.accounts as accounts
+    from sheetsync.sheets.errors import TransientError
+
+    assert _run("provision", "--all", "-c", cfg).exit_code == 0
+    real = accounts.set_account_access
+
+    def flaky(*a, **kw):
+        if kw.get("revoke"):
+            raise TransientError("Google answered 503 (backendError)", hint="Google had a hiccup")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(accounts, "set_account_access", flaky)
+    r = _run("clients", "move-account", "gamma", "pool-1", "-c", cfg)
+    assert r.exit_code == 1
+    err = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
+    assert len(err) == 1 and "moving gamma to pool-1 stopped" in err[0]
+    assert "run `sheetsync clients move-account gamma pool-1` again" in err[0]
+    assert _accounts(cfg)["gamma"] == "pool-1"  # switched; the old account's access is still there
+    monkeypatch.undo()
+    r = _run("clients", "move-account", "gamma", "pool-1", "-c", cfg)
+    assert r.exit_code == 0 and f"gamma: removed {P2}'s access" in r.output, r.output
