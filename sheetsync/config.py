@@ -177,6 +177,30 @@ class StoreConfig(_Model):
         return v
 
 
+#: the name of the account ``[backend]`` itself configures (credentials / the emulator's default user)
+DEFAULT_ACCOUNT = "default"
+
+
+class AccountConfig(_Model):
+    """One more service account of the pool (``[[backend.accounts]]``); clients are spread over the accounts.
+
+    Google: ``credentials`` is the account's JSON key file. Emulator: ``user`` is the identity it acts as.
+    """
+
+    name: Key
+    credentials: Path | None = None
+    user: Email | None = None
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _a_path_not_the_key(cls, v: Any) -> Any:
+        if isinstance(v, Mapping) or (isinstance(v, str) and _looks_like_content(v)):
+            raise ValueError("backend.accounts[].credentials holds the key itself, not a file path: save the JSON "
+                             "key to a file readable only by the daemon's user (chmod 600) and set credentials to "
+                             "that file's path")
+        return v
+
+
 class BackendConfig(_Model):
     type: Literal["emulator", "google"] = Field("emulator", description='"emulator" or "google"')
     data_dir: Path | None = None
@@ -189,6 +213,8 @@ class BackendConfig(_Model):
     # unset: $GOOGLE_APPLICATION_CREDENTIALS, else Application Default Credentials. `subject`: domain-wide
     # delegation, the Workspace user the service account acts as.
     subject: Email | None = None
+    # more service accounts (a pool): each has its own per-user quota; `[backend]` itself is the "default" one
+    accounts: list[AccountConfig] = Field(default_factory=list)
 
     @field_validator("credentials", mode="before")
     @classmethod
@@ -208,7 +234,71 @@ class BackendConfig(_Model):
         if self.subject is not None and self.type != "google":
             raise ValueError(f"backend.subject: expected no subject for the {self.type} backend (domain-wide "
                              "delegation is a Google set-up), got a subject")
+        problems = _account_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def account_names(self) -> list[str]:
+        """Every account's name, the default one first."""
+        return [DEFAULT_ACCOUNT, *(a.name for a in self.accounts)]
+
+    def account(self, name: str | None) -> AccountConfig | None:
+        """The pool account called ``name``; None for the default one (``[backend]`` itself)."""
+        if name in (None, DEFAULT_ACCOUNT):
+            return None
+        for a in self.accounts:
+            if a.name == name:
+                return a
+        raise KeyError(f"no account {name!r} in backend.accounts; known: {', '.join(self.account_names)}")
+
+
+def _account_problems(b: BackendConfig) -> list[str]:
+    """``backend.accounts[i].key: expected ..., got ...`` for each pool account that cannot work."""
+    from sheetsync.sheets.client import DEFAULT_EMULATOR_USER
+
+    out: list[str] = []
+    names: dict[str, int] = {}
+    users: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    for i, a in enumerate(b.accounts):
+        where = f"backend.accounts[{i}]"
+        if a.name == DEFAULT_ACCOUNT:
+            out.append(f'{where}.name: expected a name other than "{DEFAULT_ACCOUNT}" (that is [backend]\'s own '
+                       f'account), got "{a.name}"')
+        elif a.name in names:
+            out.append(f"{where}.name: expected a name not used by backend.accounts[{names[a.name]}], got {a.name!r}")
+        names.setdefault(a.name, i)
+        if b.type == "google":
+            if a.credentials is None:
+                out.append(f"{where}.credentials: expected the path of this service account's JSON key file, "
+                           "but it is missing")
+            elif str(a.credentials) in keys:
+                out.append(f"{where}.credentials: expected a key file not used by backend.accounts"
+                           f"[{keys[str(a.credentials)]}] (one key per account), got {str(a.credentials)!r}")
+            elif b.credentials is not None and a.credentials == b.credentials:
+                out.append(f"{where}.credentials: expected a key file other than backend.credentials (that is the "
+                           f"default account's), got {str(a.credentials)!r}")
+            if a.credentials is not None:
+                keys.setdefault(str(a.credentials), i)
+            if a.user is not None:
+                out.append(f"{where}.user: expected no user for the google backend (the key file says who the "
+                           f"account is), got {a.user!r}")
+        else:
+            if a.user is None:
+                out.append(f"{where}.user: expected the emulator user this account acts as (an email like "
+                           "sync-2@agency.test), but it is missing")
+            elif a.user.lower() == DEFAULT_EMULATOR_USER or a.user.lower() in users:
+                other = (f"backend.accounts[{users[a.user.lower()]}]" if a.user.lower() in users
+                         else "the default account")
+                out.append(f"{where}.user: expected an email not used by {other}, got {a.user!r}")
+            if a.user is not None:
+                users.setdefault(a.user.lower(), i)
+            if a.credentials is not None:
+                out.append(f"{where}.credentials: expected no credentials for the emulator backend (give a user), "
+                           f"got {str(a.credentials)!r}")
+    return out
 
 
 def _looks_like_content(text: str) -> bool:

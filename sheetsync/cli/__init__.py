@@ -10,7 +10,7 @@ import importlib
 from ._app import app
 
 # command modules; each adds its commands to `app`
-_COMMANDS = ["emulator", "doctor", "plan", "provision", "init_cmd", "db", "data", "restore", "sync", "run", "ops", "demo", "invoices", "view"]
+_COMMANDS = ["emulator", "doctor", "clients", "plan", "provision", "init_cmd", "db", "data", "restore", "sync", "run", "ops", "demo", "invoices", "view"]
 
 
 def main() -> None:

@@ -100,6 +100,8 @@ def doctor(
         pairs[slug] = sid
     interval = _interval_seconds(cfg.schedule.sync)
     code = run(backend, sorted(pairs.items()), interval_seconds=interval)
+    if cfg.backend.accounts:
+        code = max(code, run_accounts(cfg))
     if deep:
         target = backend
         if emulator_url:
@@ -112,6 +114,74 @@ def doctor(
             share_with = next((c.manager_email for c in cfg.clients if c.manager_email), None)
         code = max(code, run_deep(target, share_with=share_with))
     raise typer.Exit(code)
+
+
+def account_load_of(config) -> dict[str, int] | str:
+    """Active clients per account name from the store; a sentence instead when the store cannot say."""
+    from sheetsync.config import DEFAULT_ACCOUNT
+
+    url = config.store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return "no store yet"
+    from sheetsync.store import Store
+
+    try:
+        store = Store.open(url, migrate_schema=False)
+        try:
+            load = store.clients.account_load()
+        finally:
+            store.close()
+    except Exception as e:  # noqa: BLE001 - an old schema or an unreachable server: said, not raised
+        return f"store not readable ({type(e).__name__}; `sheetsync db upgrade`?)"
+    return {(name or DEFAULT_ACCOUNT): n for name, n in load.items()}
+
+
+def account_checks(config) -> list[tuple[str, str]]:
+    """One (status, line) per account of the pool: its credentials, a Drive call, its clients."""
+    from sheetsync.sheets.batch import ALL_DRIVES, DRIVE_FILES
+    from sheetsync.sheets.client import credentials_source, inspect_credentials
+
+    load = account_load_of(config)
+    out: list[tuple[str, str]] = []
+    for name in config.backend.account_names:
+        backend = backend_from_config(config, account=name)
+        where = "backend.credentials" if name == "default" else f"backend.accounts ({name}).credentials"
+        clients = (f"{load.get(name, 0)} clients assigned" if isinstance(load, dict) else f"clients: {load}")
+        if backend.kind == "google":
+            path, source = credentials_source(backend.credentials_file)
+            if path is None:
+                creds = "credentials: application default"
+            else:
+                try:
+                    info = inspect_credentials(path, where if source != "GOOGLE_APPLICATION_CREDENTIALS" else source)
+                except SheetsError as e:
+                    out.append((FAIL, f"account {name}: credentials {e.message}; {clients}"))
+                    continue
+                creds = f"credentials found and valid ({info.type})"
+        else:
+            creds = "emulator user"
+        try:
+            client = connect(backend)
+            client.request("GET", DRIVE_FILES, params={"pageSize": 1, "fields": "files(id)", **ALL_DRIVES},
+                           what=f"a Drive listing as account {name}")
+        except SheetsError as e:
+            out.append((FAIL, f"account {name}: {creds}; cannot reach Drive: {e.message}; {clients}"))
+            continue
+        out.append((OK, f"account {name} ({client.identity}): {creds}; Drive reachable; {clients}"))
+    return out
+
+
+def run_accounts(config) -> int:
+    """Print one line per account of the pool; 1 when any cannot work."""
+    failed = 0
+    for status, line in account_checks(config):
+        failed += status == FAIL
+        console.print(f"{_STYLE.get(status, status)} ", end="")
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if failed:
+        console.print(f"[bold red]{failed} account(s) cannot sync[/]: fix their credentials or access "
+                      "(docs/google-setup.md \"Several service accounts\")")
+    return 1 if failed else 0
 
 
 def render_deep(report) -> Table:

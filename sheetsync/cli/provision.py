@@ -72,6 +72,7 @@ def provision_cmd(
         for s in slugs:
             progress.update(job, description=f"provisioning {s}")
             try:
+                the_app.account_for_new(s)  # a pool: a new client goes to the least loaded account
                 results.append(provision_client(store=store, sheets=sheets, slug=s, templates=templates,
                                                 settings=settings, recreate=recreate))
             except (ProvisionError, SheetsError, LookupError) as e:  # one client's failure never stops the rest

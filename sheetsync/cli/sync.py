@@ -154,8 +154,9 @@ def _sync_holding_locks(the_app: App, client: str | None) -> tuple[CycleReport, 
         for slug in slugs:
             if slug not in hold.got:
                 continue
-            with hold.fenced(slug, the_app.sheets):
-                one = the_app.sync_engine.cycle([slug], force=client is not None)
+            account = the_app.account_of(slug)  # a pool: each client as its own account
+            with hold.fenced(slug, the_app.sheets_for(account)):
+                one = the_app.engine_for(account).cycle([slug], force=client is not None)
             report.clients += one.clients
             report.api_calls += one.api_calls
     return report, hold.left

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import schedule
 
+from ..config import DEFAULT_ACCOUNT
 from ..quota import BudgetMetrics
 from ..redact import redact
-from ..sync.engine import CycleReport, SyncReport
+from ..sync.engine import CycleReport, SyncEngine, SyncReport
 from .health import DaemonMetrics, HealthServer
 from .jobs import JOBS
 from .lock import store_lock
@@ -84,6 +85,7 @@ class Daemon:
         self._due: list[str] = []  # the clients the last cycle set out to sync
         self.scale_out = app.store.backend == "postgresql"  # then each client's sync is a job (daemon/queue.py)
         self.engine = app.engine(actor="daemon", gate=self._gate)
+        self._engines: dict[str, SyncEngine] = {}  # the pool's other accounts' engines (engine_for)
         BudgetMetrics(self.metrics.registry, app.sheets.budget)  # sheetsync_quota_*: shared on PostgreSQL
 
     def _gate(self, slug: str, sync: Callable[[], SyncReport]) -> SyncReport:
@@ -218,12 +220,38 @@ class Daemon:
             due = [s for s in mine if self.backoff.get(s, _Backoff()).next_at <= now]
             self._due = due
             if due:
-                report = self.engine.cycle(due)
+                report = self._cycle_by_account(due)
         except Exception as e:  # noqa: BLE001 - the store or the Drive listing failed: next cycle retries
             error = _reason(e)
             log.debug("the sync cycle failed", exc_info=True)  # the traceback only for whoever asks for it
             self.metrics.errors.labels(client="(cycle)").inc()
         self.after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before, error=error)
+        return report
+
+    def engine_for(self, account: str | None) -> SyncEngine:
+        """The daemon's engine acting as ``account`` (a pool of service accounts: each client is synced
+        as its own account, on that account's quota); one per account, each with the daemon's gate."""
+        if account in (None, DEFAULT_ACCOUNT):
+            return self.engine
+        if account not in self._engines:
+            self._engines[account] = self.app.engine(actor="daemon", gate=self._gate, account=account)
+        return self._engines[account]
+
+    def _cycle_by_account(self, due: list[str]) -> CycleReport:
+        if len(self.app.accounts) == 1:
+            return self.engine.cycle(due)
+        wanted, report = set(due), CycleReport()
+        for account, slugs in self.app.clients_by_account().items():
+            mine = [s for s in slugs if s in wanted]
+            if not mine:
+                continue
+            engine = self.engine_for(account)
+            before = engine.sheets.counts()
+            part = engine.cycle(mine)
+            if engine is not self.engine:  # the default account's calls are counted by the caller
+                self.metrics.record_calls(engine.sheets.counts() - before)
+            report.clients += part.clients
+            report.api_calls += part.api_calls
         return report
 
     def store_problem(self) -> str | None:

@@ -290,14 +290,16 @@ class JobQueue:
             self.store.jobs.check(job, worker)
 
         headers = {"X-Sheetsync-Worker": self.worker_id, "X-Sheetsync-Job": str(job)}
-        t0, before = time.monotonic(), self.app.sheets.counts()
+        account = self.app.account_of(slug)  # a pool of accounts: the client's own account and quota
+        engine, sheets = d.engine_for(account), self.app.sheets_for(account)
+        t0, before = time.monotonic(), sheets.counts()
         report: CycleReport | None = None
         try:
-            with self.store.guarded(fence_tx), self.app.sheets.guarded(fence, headers=headers):
+            with self.store.guarded(fence_tx), sheets.guarded(fence, headers=headers):
                 if due is None:
-                    report = d.engine.cycle([slug])
+                    report = engine.cycle([slug])
                 else:
-                    report = CycleReport(clients=[d.engine.run_due(Due(**due))])
+                    report = CycleReport(clients=[engine.run_due(Due(**due))])
         except JobLostError:
             report = None
         if report is None or any(r.failed and LOST in r.failed for r in report.clients):
@@ -305,7 +307,7 @@ class JobQueue:
             log.warning("this worker stalled and another took the client over: nothing more written for it",
                         extra={"worker": self.worker_id, "client": slug, "job": job})
             return "lost to another worker"
-        d.after_cycle(report, time.monotonic() - t0, self.app.sheets.counts() - before, error=None)
+        d.after_cycle(report, time.monotonic() - t0, sheets.counts() - before, error=None)
         self.synced += 1
         r = report.clients[0] if report.clients else None
         outcome = "unchanged" if r is None or r.skipped else ("failed" if r.failed else "synced")

@@ -8,7 +8,7 @@ requests, ``provision`` does the I/O, ``sharing`` makes Drive permissions match 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from ..templates import Templates, load_templates
 from .desired import Access, ClientInfo, DesiredSpreadsheet, build
 from .diff import Plan, WrongSpreadsheet, diff
 from .provision import ProvisionError, ensure_spreadsheet, managers_of, read_actual, share
-from .sharing import check_sharing, client_wanted, lock_writers, plan_sharing, wanted_roles
+from .sharing import account_identity, check_sharing, client_wanted, lock_writers, plan_sharing, wanted_roles
 
 if TYPE_CHECKING:
     from sheetsync.config import Config
@@ -55,14 +55,15 @@ class ProvisionResult:
 
 
 def desired_for(client: Client, *, store: StorePort, templates: Templates, settings: ProvisionSettings,
-                service_account: str) -> DesiredSpreadsheet:
+                service_account: str, accounts: tuple[str, ...] = ()) -> DesiredSpreadsheet:
     """The desired spreadsheet for a store client (vocabularies from the store's reference data)."""
     specialists = list(store.specialists.list())
     names = {s.email.lower(): s.name for s in specialists}
     info = ClientInfo.from_store(client, manager_name=names.get((client.manager_email or "").lower()))
     # the config's editor_emails are the agency's managers of this client (writers of backlog/in-work)
     access = Access(service_account=service_account.lower(),
-                    managers=managers_of(info, (*info.editor_emails, *settings.managers)))
+                    managers=managers_of(info, (*info.editor_emails, *settings.managers)),
+                    accounts=tuple(dict.fromkeys(a.lower() for a in accounts if a.lower() != service_account.lower())))
     from sheetsync.sync.layout import store_vocabularies
 
     dynamic = store_vocabularies(store)
@@ -72,20 +73,24 @@ def desired_for(client: Client, *, store: StorePort, templates: Templates, setti
 
 def provision_client(*, store: StorePort, sheets: SheetsPort, slug: str, templates: Templates | None = None,
                      settings: ProvisionSettings | None = None, actor: str = "provision",
-                     recreate: bool = False) -> ProvisionResult:
+                     recreate: bool = False, accounts: Mapping[str, str] | None = None) -> ProvisionResult:
     """Create or repair ``slug``'s spreadsheet and make its sharing match the config.
 
     ``sheets`` is a :class:`sheetsync.sheets.SheetsClient`; it acts as the service account that owns
     the spreadsheet. The new spreadsheet's id is recorded in the store right after creation.
     ``recreate``: make a new spreadsheet even if one is recorded (when the old one was deleted).
+    ``accounts``: the pool's account emails by name (default: ``sheets.accounts``, set by the App); the
+    account that syncs the client (``clients.account``) gets writer access and edits every protected range.
     """
     from sheetsync.sheets.errors import NotFound, PermissionDenied
 
     templates = templates or load_templates()
     settings = settings or ProvisionSettings()
     client = store.clients.get(slug)
+    accounts = accounts if accounts is not None else getattr(sheets, "accounts", None)
+    account = account_identity(client, accounts)
     desired = desired_for(client, store=store, templates=templates, settings=settings,
-                          service_account=sheets.identity)
+                          service_account=sheets.identity, accounts=(account,) if account else ())
     before = sheets.counts()
 
     def record(spreadsheet_id: str) -> None:
@@ -107,7 +112,7 @@ def provision_client(*, store: StorePort, sheets: SheetsPort, slug: str, templat
             f"{slug}'s spreadsheet {existing} cannot be opened by {sheets.identity} ({e.message}); if it was "
             f"deleted, run `sheetsync provision {slug} --recreate` to make a new one, otherwise share it with "
             f"{sheets.identity} as editor") from None
-    wanted = client_wanted(client, viewer_role=settings.viewer_role, managers=settings.managers)
+    wanted = client_wanted(client, viewer_role=settings.viewer_role, managers=settings.managers, accounts=accounts)
     sharing = share(sheets, outcome.spreadsheet_id, wanted, notify=settings.notify)
     repairs = list(outcome.plan.repairs)
     locked = lock_writers(sheets, outcome.spreadsheet_id)

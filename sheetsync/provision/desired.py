@@ -97,14 +97,16 @@ class ClientInfo:
 
 @dataclass(frozen=True)
 class Access:
-    """Who may edit what: the service account always; managers their columns; client editors theirs."""
+    """Who may edit what: the service account always (and the pool account that syncs the client, in
+    ``accounts``); managers their columns; client editors theirs."""
 
     service_account: str
     managers: tuple[str, ...] = ()
     client_editors: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
 
     def editors(self, edit: str) -> tuple[str, ...]:
-        people = [self.service_account]
+        people = [self.service_account, *self.accounts]
         if edit in ("manager", "client"):
             people += self.managers
         if edit == "client":

@@ -148,10 +148,35 @@ def lock_writers(sheets: SheetsPort, file_id: str) -> str:
     return "locked"
 
 
-def client_wanted(client: Client, *, viewer_role: str = "reader", managers: Iterable[str] = ()) -> dict[str, str]:
-    """Who the config gives access to ``client``'s spreadsheet (a store client row), email -> role."""
+def account_identity(client: Client, accounts: Mapping[str, str] | None) -> str | None:
+    """The email of the pool account that syncs ``client`` (None: the default account, which needs no share).
+
+    ``accounts``: pool account name -> the identity it acts as (``App.sheets.accounts``). A client
+    assigned to an account that is not configured stops here, before any sharing is changed."""
+    name = getattr(client, "account", None)
+    if not name:
+        return None
+    try:
+        return accounts[name].lower() if accounts is not None else _missing(client, name)
+    except KeyError:
+        return _missing(client, name)
+
+
+def _missing(client: Client, name: str) -> str:
+    raise LookupError(f"client {client.slug} is synced by account {name!r}, which is not in backend.accounts: add "
+                      f"it back to the config, or run `sheetsync clients move-account {client.slug} default`")
+
+
+def client_wanted(client: Client, *, viewer_role: str = "reader", managers: Iterable[str] = (),
+                  accounts: Mapping[str, str] | None = None, also: Iterable[str] = ()) -> dict[str, str]:
+    """Who the config gives access to ``client``'s spreadsheet (a store client row), email -> role.
+
+    The pool account that syncs the client (``clients.account``, its email from ``accounts``) is a
+    writer; ``also``: more account emails kept as writers (the new one during a move)."""
     manager = getattr(client, "manager_email", None)
     people: list[str] = [manager] if manager else []
+    account = account_identity(client, accounts)
+    people += [a for a in (account, *also) if a]
     people += [e for e in (*(client.editor_emails or ()), *managers) if e]
     return wanted_roles(viewers=client.viewer_emails or (), viewer_role=viewer_role,
                         managers=tuple(dict.fromkeys(e.lower() for e in people)))
@@ -167,19 +192,23 @@ class SharingCheck:
 
 
 def check_sharing(store: StorePort, sheets: SheetsPort, client: Client, *, viewer_role: str = "reader",
-                  managers: Iterable[str] = (), actor: str = "sharing-check", dry_run: bool = False) -> SharingCheck:
+                  managers: Iterable[str] = (), actor: str = "sharing-check", dry_run: bool = False,
+                  accounts: Mapping[str, str] | None = None) -> SharingCheck:
     """Compare ``client``'s spreadsheet permissions with the config and take back what it does not list.
 
     One Drive ``permissions.list``; then one Drive call per permission removed or role reset. People
     the config lists but who have no access are only reported (provisioning shares, and sends the
     e-mails). What was taken back is logged and written to the store's change log (entity client,
-    field ``sharing``, origin daemon).
+    field ``sharing``, origin daemon). The pool account that syncs the client keeps its access
+    (``accounts``: name -> email; default: ``sheets.accounts``, which the App sets); any other pool
+    account is taken back like anyone else — an account only reaches its own clients' spreadsheets.
     """
     sid = client.spreadsheet_id
     if not sid:
         raise ValueError(f"client {client.slug} has no spreadsheet to check (provision it first)")
     out = SharingCheck(client.slug)
-    wanted = client_wanted(client, viewer_role=viewer_role, managers=managers)
+    accounts = accounts if accounts is not None else getattr(sheets, "accounts", None)
+    wanted = client_wanted(client, viewer_role=viewer_role, managers=managers, accounts=accounts)
     current = sheets.list_permissions(sid)
     plan = plan_sharing(wanted, current, service_account=sheets.identity)
     roles = {str(p.get("id")): str(p.get("role")) for p in current}

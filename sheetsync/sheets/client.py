@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -190,8 +190,6 @@ def _delegate(creds: Any, info: CredentialInfo, subject: str) -> tuple[Any, Cred
         raise AuthFailed(f"backend.subject is set but the credentials are {info.type}, not a service-account key",
                          hint="domain-wide delegation needs a service-account key; remove backend.subject for "
                               "user credentials")
-    from dataclasses import replace
-
     return creds.with_subject(subject), replace(info, identity=subject, subject=subject)
 
 
@@ -261,6 +259,9 @@ class SheetsClient:
         self.credentials = credentials
         self.shared_drive_id = shared_drive_id
         self.folder_id = folder_id
+        # the pool's other service accounts, name -> email (set by the App): provisioning and the sharing
+        # check keep each client's own account as a writer and take back any other's access
+        self.accounts: Mapping[str, str] = {}
 
     @property
     def is_service_account(self) -> bool:
@@ -465,10 +466,22 @@ def _mirror_emulator_quota(emu: Emulator) -> QuotaSettings:
 
 
 def backend_from_config(config: Config, *, quota: QuotaSettings | None = None,
-                        retry: RetryPolicy | None = None) -> Backend:
+                        retry: RetryPolicy | None = None, account: str | None = None) -> Backend:
     """A :class:`Backend` from a loaded ``sheetsync.config.Config`` (its ``backend`` table, and a ``quota``
-    table with :class:`QuotaSettings` fields when the config has one)."""
+    table with :class:`QuotaSettings` fields when the config has one).
+
+    ``account``: one of the pool's ``[[backend.accounts]]`` by name (None or "default": ``[backend]`` itself).
+    A pool account only syncs the spreadsheets shared with it: it never creates files, so it gets no
+    shared drive or folder (its listing is its own corpus: the files shared with it)."""
     kind = config.backend.type
+    pool = config.backend.account(account)
+    if pool is not None:
+        base = backend_from_config(config, quota=quota, retry=retry)
+        if kind == "google":
+            creds = config.resolve(pool.credentials) if pool.credentials is not None else None
+            return replace(base, credentials_file=str(creds) if creds else None, subject=None,
+                           shared_drive_id=None, folder_id=None)
+        return replace(base, user=str(pool.user), shared_drive_id=None, folder_id=None)
     if quota is None and getattr(config, "quota", None) is not None:
         q = config.quota
         fields = {f: getattr(q, f) for f in QuotaSettings.__dataclass_fields__ if getattr(q, f, None) is not None}

@@ -18,7 +18,8 @@ from .values import clean, settable_fields
 if TYPE_CHECKING:
     import pandas as pd
 
-CLIENT_FIELDS = settable_fields(Client)  # includes slug
+# includes slug; not the service account that syncs it (operations, not client data: `assign_account`)
+CLIENT_FIELDS = tuple(f for f in settable_fields(Client) if f != "account")
 CLIENT_COLUMNS = CLIENT_FIELDS
 
 
@@ -101,6 +102,31 @@ class ClientRepository(Repository):
     def set_spreadsheet(self, client: ClientRef, spreadsheet_id: str | None, *, origin: str = "daemon",
                         actor: str = "") -> Client:
         return self.update(client, spreadsheet_id=spreadsheet_id, origin=origin, actor=actor)
+
+    def account_of(self, client: ClientRef, *, session: Session | None = None) -> str | None:
+        """The pool account that syncs ``client`` (a ``[[backend.accounts]]`` name); None: the default one."""
+        return self.get(client, session=session).account
+
+    def assign_account(self, client: ClientRef, account: str | None, *, origin: str, actor: str,
+                       session: Session | None = None) -> Client:
+        """Make ``account`` (None: the default one) sync ``client``; logged in the change log like any update."""
+        if account is not None and not account.strip():
+            raise InvalidValueError("clients.account", account, "an account name, or None for the default account")
+        return self.update(client, account=account, origin=origin, actor=actor, session=session)
+
+    def account_load(self, *, session: Session | None = None) -> dict[str | None, int]:
+        """How many active clients each account syncs (None: the default account); accounts with none left out.
+
+        A client counts once it has a spreadsheet or an account: one still waiting for its first
+        provisioning is nobody's yet (provisioning gives it the least loaded account)."""
+        from sqlalchemy import func, or_
+
+        with self._read(session) as s:
+            rows = s.execute(select(Client.account, func.count())
+                             .where(Client.active.is_(True),
+                                    or_(Client.account.is_not(None), Client.spreadsheet_id.is_not(None)))
+                             .group_by(Client.account)).all()
+            return {account: int(n) for account, n in rows}
 
     def record_sharing(self, client: ClientRef, changes: Sequence[tuple[str, str, str | None]], *, origin: str,
                        actor: str, session: Session | None = None) -> None:

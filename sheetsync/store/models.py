@@ -164,6 +164,8 @@ class Client(Base):
     locale: Mapped[str] = mapped_column(String(2), default="ru")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the pool's service account that syncs this client (a [[backend.accounts]] name); None: the default one
+    account: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
