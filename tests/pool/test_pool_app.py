@@ -91,3 +91,21 @@ def test_the_daemons_sharing_job_keeps_each_clients_account(provisioned, emu):
     assert sharing_job(app) == "3 spreadsheets checked, 1 permissions taken back"
     assert people(emu, beta)[P1] == "writer" and people(emu, gamma)[P2] == "writer"
     assert P1 not in people(emu, gamma)
+
+
+def test_the_daemon_syncs_each_client_as_its_own_account(provisioned, emu):
+    """The daemon's cycle (and each PostgreSQL sync job, through the same ``engine_for``) acts as the
+    client's account: a pool grows the quota only if the daemon spends each account's own."""
+    from sheetsync.daemon.loop import Daemon, DaemonSettings
+
+    app = provisioned
+    d = Daemon(app, DaemonSettings(worker_id="pool"))
+    d.sync_cycle()  # everything agreed once
+    app.store.tasks.create("beta", {"title": "Лендинг"}, origin="cli", actor="team")
+    app.store.tasks.create("gamma", {"title": "Баннер"}, origin="cli", actor="team")
+    mark = len(emu.log)
+    report = d.sync_cycle()
+    assert not any(r.failed for r in report.clients), report
+    writers = {e.user for e in emu.log[mark:] if e.kind == "write"}
+    assert writers == {P1, P2}, writers  # beta as pool-1, gamma as pool-2; nothing as the default account
+    assert d.engine_for("pool-1") is d.engine_for("pool-1") and d.engine_for("default") is d.engine
