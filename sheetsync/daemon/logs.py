@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import Any
 
-from sheetsync.redact import RedactingFilter, fields_of
+from sheetsync.redact import RedactingFilter, fields_of, redact
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,3 +66,12 @@ def configure(*, json_lines: bool = False, level: int | str = logging.INFO, stre
         root.addHandler(h)
     root.setLevel(level)
     root.propagate = False
+
+
+def first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else "unknown reason"
+
+
+def reason(e: BaseException) -> str:
+    """One line saying why, secrets masked: ``OperationalError: connection refused`` (not a driver's paragraph)."""
+    return redact(f"{type(e).__name__}: {first_line(str(e))}")[:500]

@@ -31,7 +31,9 @@ from ..sync.engine import CycleReport, SyncEngine, SyncReport
 from .health import DaemonMetrics, HealthServer
 from .jobs import JOBS
 from .lock import store_lock
-from .scheduler import add_job, describe, job_spec, sync_spec
+from .logs import first_line as _first_line
+from .logs import reason as _reason
+from .scheduler import add_job, describe, invoices_spec, job_spec, sync_spec
 
 if TYPE_CHECKING:
     from ..app import App
@@ -339,24 +341,3 @@ class Daemon:
         return summary
 
 
-def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else "unknown reason"
-
-
-def _reason(e: BaseException) -> str:
-    """One line saying why, secrets masked: ``OperationalError: connection refused`` (not a driver's paragraph)."""
-    return redact(f"{type(e).__name__}: {_first_line(str(e))}")[:500]
-
-
-def invoices_spec(cfg: Any, spec: str) -> str:
-    """The invoice refresh's spec: the default ("wed 09:00") means two hours before the configured meeting."""
-    if spec == "wed 09:00":
-        return f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
-    return spec
-
-
-def _before(hhmm: str, minutes: int = 60) -> str:
-    """The clock time ``minutes`` before ``hhmm`` (same day, not before 00:00)."""
-    h, m = map(int, hhmm.split(":"))
-    t = max(0, h * 60 + m - minutes)
-    return f"{t // 60:02d}:{t % 60:02d}"

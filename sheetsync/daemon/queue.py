@@ -53,7 +53,8 @@ from procrastinate.worker import Worker
 from ..store import JobLostError
 from ..sync.engine import CycleReport, Due, SyncReport
 from .jobs import JOBS
-from .scheduler import ScheduleError, job_spec, sync_spec
+from .logs import reason
+from .scheduler import ScheduleError, invoices_spec, job_spec, sync_spec
 
 if TYPE_CHECKING:
     from .loop import Daemon
@@ -208,9 +209,7 @@ class JobQueue:
                     for status in ("todo", "doing", "failed"):
                         self.daemon.metrics.queue.labels(status=status).set(counts.get(status, 0))
             except Exception as e:  # noqa: BLE001 - the database hiccuped: the next turn tries again
-                from .loop import _reason
-
-                log.error("deferring the periodic jobs failed: %s", _reason(e), extra={"worker": self.worker_id})
+                log.error("deferring the periodic jobs failed: %s", reason(e), extra={"worker": self.worker_id})
             await asyncio.sleep(0.5)
 
     async def _take_back(self) -> None:
@@ -326,8 +325,6 @@ class JobQueue:
 
 def scheduled_jobs(daemon: Daemon) -> dict[str, str]:
     """{job name: spec} for the agency-wide jobs the config turns on."""
-    from .loop import invoices_spec
-
     cfg = daemon.app.config
     out = {}
     for name in JOBS:

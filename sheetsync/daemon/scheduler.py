@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import schedule
 
@@ -69,3 +70,17 @@ def describe(scheduler: schedule.Scheduler) -> list[tuple[str, str]]:
         name = str(next(iter(job.tags), "?"))
         out.append((name, f"{job.next_run:%Y-%m-%d %H:%M:%S}" if job.next_run else "-"))
     return out
+
+
+def invoices_spec(cfg: Any, spec: str) -> str:
+    """The invoice refresh's spec: the default ("wed 09:00") means two hours before the configured meeting."""
+    if spec == "wed 09:00":
+        return f"{cfg.invoices.meeting_weekday} {_before(cfg.invoices.meeting_time, 120)}"
+    return spec
+
+
+def _before(hhmm: str, minutes: int = 60) -> str:
+    """The clock time ``minutes`` before ``hhmm`` (same day, not before 00:00)."""
+    h, m = map(int, hhmm.split(":"))
+    t = max(0, h * 60 + m - minutes)
+    return f"{t // 60:02d}:{t % 60:02d}"

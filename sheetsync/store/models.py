@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ARRAY,
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -487,3 +488,13 @@ __all__ = [
     "table_of",
     "utcnow",
 ]
+
+
+class SheetsyncTick(Base):
+    """The newest tick of each periodic job that ran (PostgreSQL scale-out; 0007): claimed in one statement
+    by :meth:`sheetsync.store.jobs.JobRepository.claim_tick`, so a tick runs once whatever the workers do."""
+
+    __tablename__ = "sheetsync_ticks"
+
+    job: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tick: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -53,9 +53,16 @@ def test_durability_over_a_second_store(store_db, store, acme):
         other.close()
 
 
+def _ours(obj, name, type_, reflected, compare_to) -> bool:
+    """procrastinate's tables (created by 0007 from its own schema) are procrastinate's, not our models'."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return not str(table or "").startswith("procrastinate_")
+
+
 def test_models_match_the_migrations(store):
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _ours})
+        diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 
 

@@ -57,7 +57,7 @@ def test_0006_upgrades_a_0004_database_and_downgrades(db):
             "insert into clients (slug, name, contacts, viewer_emails, editor_emails, locale, timezone, active,"
             " created_at, updated_at) values ('acme', 'ACME', '', '[]', '[]', 'ru', 'Europe/Moscow', true, :n, :n)"
         ), {"n": now})
-    assert upgrade(engine) == "0006"
+    assert upgrade(engine, "0006") == "0006"
     with engine.connect() as conn:
         assert conn.execute(sa.text("select account from clients where slug = 'acme'")).scalar() is None
     engine.dispose()

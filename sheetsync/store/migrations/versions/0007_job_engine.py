@@ -5,7 +5,7 @@ this creates procrastinate's own schema (its ``schema.sql``, at the version shee
 ``sheetsync db upgrade`` is the one set-up step. SQLite stores (one process, no engine) get nothing
 new. The ``leases`` table of the old lease code goes on both.
 
-``sheetsync_ticks`` (PostgreSQL only) holds, per periodic job, the newest tick that ran: procrastinate
+``sheetsync_ticks`` (used on PostgreSQL; empty on SQLite) holds, per periodic job, the newest tick that ran: procrastinate
 defers a periodic job once per tick only while every worker defers in step (it forgets a tick as soon
 as a newer one is deferred, so a lagging worker can defer an old tick again); claiming the tick here
 in one statement makes "once per tick" hold whatever the workers do.
@@ -38,11 +38,11 @@ def upgrade() -> None:
             # straight to the driver, with no parameters: the schema's plpgsql holds literal % signs
             cursor = bind.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(SchemaManager.get_schema())
-        op.create_table(
-            "sheetsync_ticks",
-            sa.Column("job", sa.String(200), primary_key=True),
-            sa.Column("tick", sa.BigInteger, nullable=False),
-        )
+    op.create_table(  # on SQLite too, where it stays empty: one schema for the models on both
+        "sheetsync_ticks",
+        sa.Column("job", sa.String(200), primary_key=True),
+        sa.Column("tick", sa.BigInteger, nullable=False),
+    )
     op.drop_table("leases")
 
 
@@ -53,6 +53,5 @@ def downgrade() -> None:
         sa.Column("owner", sa.String(200), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_table("sheetsync_ticks")
+    op.drop_table("sheetsync_ticks")
     # procrastinate's tables stay: dropping them would lose queued jobs; `procrastinate` documents removal
