@@ -30,7 +30,7 @@ from sheetsync.sheets.budget import QuotaSettings
 from sheetsync.sheets.retry import RetryPolicy
 
 from .agency import SA, build
-from .quota import Clock, _row_of, _sheet_cell
+from .quota import Clock, _sheet_cell, team_edits
 
 LIMIT = 60  # Google's default Sheets quota: requests per minute per user, reads and writes apart
 
@@ -120,17 +120,7 @@ def run_pool_fit(n: int, accounts: int, minutes: int = 10, *, share: float = 0.0
     for minute in range(minutes + QUIET):
         clock.t += 60
         if minute < minutes:
-            for i, slug in enumerate(rnd.sample(a.slugs, k)):
-                key = a.keys[slug][0]
-                if i % 2 == 0:
-                    text = f"minute {minute}: retitled by the manager ({slug})"
-                    a.edit_sheet_cell(slug, row=_row_of(a, slug, key), text=text)
-                    titles[key] = text
-                else:
-                    value = 1 + (minute + i) % 5
-                    a.store.tasks.update(key, {"priority": value}, origin="api", actor="bench")
-                    priorities[key] = value
-                out.changed += 1
+            out.changed += team_edits(a, rnd.sample(a.slugs, k), minute, titles, priorities)
         start = a.emu.mark()
         for u in users:
             rep = engines[u].cycle(mine[u])

@@ -82,17 +82,7 @@ def run_fit(n: int, minutes: int = 10, share: float = 0.05, lag: float = 180.0, 
         for minute in range(minutes + 6):  # the last 6 minutes: no new edits, Drive publishes the last ones
             clock.t += 60
             if minute < minutes:
-                for i, slug in enumerate(rnd.sample(a.slugs, k)):
-                    key = a.keys[slug][0]
-                    if i % 2 == 0:
-                        text = f"minute {minute}: retitled by the manager ({slug})"
-                        a.edit_sheet_cell(slug, row=_row_of(a, slug, key), text=text)
-                        titles[key] = text
-                    else:
-                        value = 1 + (minute + i) % 5
-                        a.store.tasks.update(key, {"priority": value}, origin="api", actor="bench")
-                        priorities[key] = value
-                    out.changed += 1
+                out.changed += team_edits(a, rnd.sample(a.slugs, k), minute, titles, priorities)
             rep = engine.cycle()
             out.failed += sum(1 for r in rep.clients if r.failed)
     out.reads, out.writes, out.drive, out.throttled = m.reads, m.writes, m.drive, m.throttled
@@ -107,6 +97,23 @@ def run_fit(n: int, minutes: int = 10, share: float = 0.05, lag: float = 180.0, 
     out.wall_s = time.perf_counter() - t
     a.close()
     return out
+
+
+def team_edits(a: Any, slugs: list[str], minute: int, titles: dict[str, str], priorities: dict[str, int]) -> int:
+    """One minute of the team's work on ``slugs``: every other one a manager retitles a row in the sheet,
+    the rest get a new priority in the store; what each should end up as goes into ``titles`` /
+    ``priorities``. Returns the number of changes made."""
+    for i, slug in enumerate(slugs):
+        key = a.keys[slug][0]
+        if i % 2 == 0:
+            text = f"minute {minute}: retitled by the manager ({slug})"
+            a.edit_sheet_cell(slug, row=_row_of(a, slug, key), text=text)
+            titles[key] = text
+        else:
+            value = 1 + (minute + i) % 5
+            a.store.tasks.update(key, {"priority": value}, origin="api", actor="bench")
+            priorities[key] = value
+    return len(slugs)
 
 
 def _row_of(a: Any, slug: str, key: str) -> int:
