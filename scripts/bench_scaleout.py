@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 PG = os.environ.get("SHEETSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -44,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from gsheets_emulator.server import EmulatorServer
 
     from sheetsync.app import App
+    from sheetsync.bench.agency import provision_by_cloning
     from sheetsync.sheets import Backend, connect
 
     db = f"sheetsync_bench_scaleout_{os.getpid()}"
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         app.store.sync_reference_data(app.config)
         for s in slugs:
             app.store.tasks.create(s, {"title": f"{s}: задача"}, origin="cli", actor="bench")
-        _provision_by_cloning(app, emu, slugs)
+        provision_by_cloning(app, emu, slugs, actor="bench")
         app.engine().cycle()  # every client synced once: the workers start from a steady state
         print(f"set-up: {a.clients} clients provisioned and synced in {time.monotonic() - t0:.0f} s", file=sys.stderr)
         server = EmulatorServer(emu).start()
@@ -105,18 +105,6 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.close()
-
-
-def _provision_by_cloning(app, emu, slugs: list[str]) -> None:
-    """Provision the first client for real, and give the others copies of its spreadsheet (fast)."""
-    first = app.provision(slugs[0]).spreadsheet_id
-    template = emu.files[first]
-    for slug in slugs[1:]:
-        f = template.clone()
-        f.id = f.spreadsheet.spreadsheet_id = uuid.uuid4().hex + uuid.uuid4().hex[:12]
-        f.name = f"{template.name} ({slug})"
-        emu.files[f.id] = f
-        app.store.clients.set_spreadsheet(slug, f.id, origin="cli", actor="bench")
 
 
 def _snapshot(admin, db: str, pg_log: str, emu) -> tuple[float | None, float | None, float | None]:

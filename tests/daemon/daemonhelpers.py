@@ -7,9 +7,10 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
+
+from sheetsync.bench.agency import provision_by_cloning  # noqa: F401 - the daemon tests import it from here
 
 SA = "sheetsync@agency.test"
 MANAGER = "anna@agency.test"
@@ -37,18 +38,6 @@ def write_config(path: Path, cfg: dict[str, Any]) -> Path:
 
     path.write_text(tomli_w.dumps(cfg), encoding="utf-8")
     return path
-
-
-def provision_by_cloning(app: Any, emu: Any, slugs: list[str]) -> None:
-    """Provision the first client for real, and give the others copies of its spreadsheet (fast)."""
-    first = app.provision(slugs[0]).spreadsheet_id
-    template = emu.files[first]
-    for slug in slugs[1:]:
-        f = template.clone()
-        f.id = f.spreadsheet.spreadsheet_id = uuid.uuid4().hex + uuid.uuid4().hex[:12]
-        f.name = f"{template.name} ({slug})"
-        emu.files[f.id] = f
-        app.store.clients.set_spreadsheet(slug, f.id, origin="cli", actor="test")
 
 
 def seed_tasks(store: Any, slugs: list[str], n: int = 3) -> None:
