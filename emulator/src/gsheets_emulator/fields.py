@@ -335,8 +335,9 @@ def _apply(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> None:
                 target.pop(k, None)
             continue
         child = target.get(k)
-        if not isinstance(child, dict):
-            child = {}
+        # a shallow copy before writing into it: nested values may be shared between cells (a data-validation
+        # rule set over a range is one object), so a write into one cell must never reach another
+        child = dict(child) if isinstance(child, dict) else {}
         _apply(child, source.get(k) or {}, sub)
         if child:
             target[k] = child
