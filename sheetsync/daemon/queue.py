@@ -13,7 +13,8 @@ starts N of them). The work is three kinds of job, in the ``sheetsync`` queue:
 * ``sheetsync.agency_job`` — planning, the invoice refresh, reminders, metrics, stage clock, sharing:
   periodic jobs on the config's ``[schedule]``, once per tick, never two of one kind at once.
 
-Time is the database's: ticks are computed from PostgreSQL's clock (:meth:`JobRepository.now`), a
+Time is the database's: ticks are computed from PostgreSQL's clock (:meth:`JobRepository.now`, read
+every ``stall_seconds / 4`` and carried forward on the monotonic clock in between: :class:`DatabaseClock`), a
 worker's heartbeat is judged by it (procrastinate's ``procrastinate_workers``), so a worker whose own
 clock is wrong changes nothing.
 
@@ -38,6 +39,7 @@ import logging
 import signal
 import time
 import zoneinfo
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attr
@@ -129,6 +131,27 @@ class _FencedJobManager(JobManager):
             log.warning("a job this worker had lost was retried elsewhere", extra={"job": job.id})
 
 
+class DatabaseClock:
+    """The database's clock without a statement per look.
+
+    The deferral loop looks every half second; asking PostgreSQL each time was most of a worker's idle
+    statements. One reading is carried forward on this process's monotonic clock (which a skewed or
+    stepped wall clock does not move) and taken again every ``refresh`` seconds."""
+
+    def __init__(self, read: Callable[[], float], refresh: float) -> None:
+        self._read, self.refresh = read, refresh
+        self._last: tuple[float, float] | None = None  # (database time, monotonic time) of the last reading
+        self.readings = 0
+
+    async def now(self) -> float:
+        mono = time.monotonic()
+        if self._last is None or mono - self._last[1] >= self.refresh:
+            db = await asyncio.to_thread(self._read)
+            mono = time.monotonic()
+            self._last, self.readings = (db, mono), self.readings + 1
+        return self._last[0] + (mono - self._last[1])
+
+
 class JobQueue:
     """One worker process: procrastinate's worker, the periodic deferral on the database's clock, and
     the take-over of silent workers' jobs."""
@@ -153,6 +176,7 @@ class JobQueue:
                                {"lock": f"agency:{name}", "task_kwargs": {"name": name}},
                                self.app.config.agency.timezone)
         self.deferrer = PeriodicDeferrer(self.registry, max_delay=600)
+        self.clock = DatabaseClock(self.store.jobs.now, refresh=max(0.5, self.stall / 4))
         self.worker: Worker | None = None
         self.synced = 0  # client syncs this worker ran (tests, --once)
 
@@ -197,7 +221,7 @@ class JobQueue:
         checked = 0.0
         while not self.daemon.stopping:
             try:
-                now = await asyncio.to_thread(self.store.jobs.now)
+                now = await self.clock.now()
                 await self.deferrer.defer_jobs(self.deferrer.get_previous_tasks(at=now))
                 # fresh for /healthz: this worker's loop runs and the queue answers (its jobs may be few:
                 # an unchanged client costs none)

@@ -149,3 +149,27 @@ def test_a_periodic_tick_runs_once_whatever_order_the_workers_defer_it(pg_store)
     assert not claim("sheetsync.agency_job:reminders", 100)  # a lagging worker's late defer of an old tick
     assert claim("sheetsync.tick", 100)  # each periodic job has its own ticks
     assert abs(pg_store.jobs.now() - __import__("time").time()) < 5  # the database's clock, as a Unix time
+
+
+@pytest.mark.postgres
+def test_the_deferral_loop_reads_the_database_clock_once_per_refresh_not_once_per_look(pg_store):
+    import asyncio
+    import time
+
+    from sheetsync.daemon.queue import DatabaseClock
+
+    clock = DatabaseClock(pg_store.jobs.now, refresh=0.6)
+
+    async def look(times: int) -> list[float]:
+        out = []
+        for _ in range(times):
+            out.append(await clock.now())
+            await asyncio.sleep(0.01)
+        return out
+
+    seen = asyncio.run(look(20))  # 0.2 s of looks: one reading
+    assert clock.readings == 1
+    assert seen == sorted(seen) and abs(seen[-1] - pg_store.jobs.now()) < 0.05  # carried forward, not frozen
+    time.sleep(0.6)
+    asyncio.run(look(1))
+    assert clock.readings == 2  # taken again after `refresh` seconds
