@@ -4,9 +4,12 @@
     .venv/bin/python scripts/bench_scaleout.py --clients 100 --workers 2 --ticks 2   # a quick look
 
 Real `sheetsync run` worker processes on a scratch PostgreSQL database, against an emulator served from
-this process (quota off: the database is what is measured here). Every client is synced once first;
-then the workers run ``--ticks`` ticks with nothing changed, then ``--ticks`` ticks after ``--changed``
-clients got an edit each. Statements are every statement the workers sent, read off the PostgreSQL
+this process (quota off: the database is what is measured here). Every client is synced once first, in
+this process; the workers then start and the bench waits until they are steady (no sync job waiting or
+running, a tick with no API call but its listing: the warm-up line says how long that took and what it
+cost). Then ``--ticks`` ticks with nothing changed are measured, then ``--changed`` clients get an edit
+each and the window runs until the workers are steady again: per tick over that window, and per changed
+client over the idle rate. Statements are every statement the workers sent, read off the PostgreSQL
 server log (``log_statement = all`` on the scratch database only; ``--pg-log`` names the log file; when
 it cannot be read, only transactions are shown, from ``pg_stat_database``). The "lease (before)" row
 is what issue 16 measured on the home-made lease it replaces.
@@ -15,6 +18,7 @@ is what issue 16 measured on the home-made lease it replaces.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import subprocess
@@ -77,19 +81,30 @@ def main(argv: list[str] | None = None) -> int:
                  "--emulator-url", server.url, "--worker-id", f"w{k}", "--interval", str(a.interval), "--sync-only",
                  "--log-json", "--log-file", str(tmp / f"w{k}.log")], env=env, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL))
-        time.sleep(2 * a.interval + 5)  # warm-up: each worker's first (full) Drive listing
+        t1, calls0 = time.monotonic(), len(emu.log)
+        _settle(admin, db, emu, a.interval)  # the first listings, and each client's one read (see the docstring)
+        print(f"warm-up: steady after {time.monotonic() - t1:.0f} s and {len(emu.log) - calls0:,} API calls",
+              file=sys.stderr)
 
         rows = []
-        for phase in ("nothing changed", f"{a.changed} clients changed"):
-            if phase != "nothing changed":
-                for s in slugs[:a.changed]:
-                    t = app.store.tasks.list(s)[0]
-                    app.store.tasks.update(t.key, {"title": f"{s}: правка"}, origin="cli", actor="bench")
-            before = _snapshot(admin, db, a.pg_log, emu)
-            time.sleep(a.ticks * a.interval)
-            after = _snapshot(admin, db, a.pg_log, emu)
-            rows.append((phase, *[(y - x) / a.ticks if x is not None and y is not None else None
-                                  for x, y in zip(before, after, strict=True)]))
+        before = _snapshot(admin, db, a.pg_log, emu)
+        time.sleep(a.ticks * a.interval)
+        after = _snapshot(admin, db, a.pg_log, emu)
+        idle = _per_tick(before, after, a.ticks)
+        rows.append(("nothing changed", *idle))
+        for s in slugs[:a.changed]:
+            t = app.store.tasks.list(s)[0]
+            app.store.tasks.update(t.key, {"title": f"{s}: правка"}, origin="cli", actor="bench")
+        before, t2 = _snapshot(admin, db, a.pg_log, emu), time.monotonic()
+        time.sleep(a.interval)
+        _settle(admin, db, emu, a.interval)  # every edited client synced, then one quiet tick
+        after = _snapshot(admin, db, a.pg_log, emu)
+        ticks = (time.monotonic() - t2) / a.interval
+        busy = _per_tick(before, after, ticks)
+        rows.append((f"{a.changed} clients changed ({ticks:.1f} ticks)", *busy))
+        per_client = [None if b is None or i is None else (b - i) * ticks / max(1, a.changed)
+                      for b, i in zip(busy, idle, strict=True)]
+        rows.append(("  each changed client, over idle", *per_client))
         _table(a, rows)
         return 0
     finally:
@@ -105,6 +120,35 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.close()
+
+
+def _settle(admin, db: str, emu, interval: int, timeout: float = 3600) -> None:
+    """Wait until the workers are steady: no job waiting or running, and a whole tick with no API call but
+    the tick's listing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        calls = len(emu.log)
+        time.sleep(interval)
+        queued = _watch(db).execute("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+                                    "AND task_name = 'sheetsync.sync_client'").fetchone()[0]
+        if queued == 0 and len(emu.log) - calls <= 2:
+            return
+    raise SystemExit(f"bench_scaleout: the workers were not steady after {timeout:.0f} s")
+
+
+@functools.cache
+def _watch(db: str):
+    """The bench's own connection to the scratch database, with statement logging off for it (its queries are
+    not the workers'; each still counts as one transaction in pg_stat_database, one per tick at most)."""
+    import psycopg
+
+    conn = psycopg.connect(PG.replace("postgresql+psycopg", "postgresql") + f"/{db}", autocommit=True)
+    conn.execute("SET log_statement = 'none'")
+    return conn
+
+
+def _per_tick(before, after, ticks: float) -> list[float | None]:
+    return [(y - x) / ticks if x is not None and y is not None else None for x, y in zip(before, after, strict=True)]
 
 
 def _snapshot(admin, db: str, pg_log: str, emu) -> tuple[float | None, float | None, float | None]:
