@@ -364,6 +364,10 @@ class SyncRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     store_change_id: Mapped[int | None] = mapped_column(Integer)  # change counter seen by this run
     sheet_modified_time: Mapped[str | None] = mapped_column(String(40))  # Drive modifiedTime seen
+    # our own write (docs/sync.md): Drive's version once it shows this run's writes and nothing else, and
+    # when they were made (the backstop's clock); NULL when the run wrote nothing or cannot tell
+    expected_version: Mapped[int | None] = mapped_column(Integer)
+    written_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     message: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -5,6 +5,7 @@ Each method is one short transaction: the sync calls them between network calls,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -24,6 +25,8 @@ class LastRun(NamedTuple):
     sheet_modified_time: str | None
     store_change_id: int | None
     run_id: int = 0
+    expected_version: int | None = None  # Drive's version once it shows this run's writes and nothing else
+    written_at: dt.datetime | None = None
 
 
 RUN_COUNTERS = ("api_calls", "cells_written", "pulled", "pushed", "conflicts", "errors")
@@ -148,7 +151,7 @@ class SyncStateRepository(Repository):
 
     def finish_run(self, run_id: int, *, status: str = "ok", message: str = "", **fields: Any) -> SyncRun:
         """Close a run with its counters (api_calls, cells_written, pulled, pushed, conflicts, errors)."""
-        allowed = (*RUN_COUNTERS, "store_change_id", "sheet_modified_time")
+        allowed = (*RUN_COUNTERS, "store_change_id", "sheet_modified_time", "expected_version", "written_at")
         unknown = set(fields) - set(allowed)
         if unknown:
             raise TypeError(f"finish_run got unknown fields {sorted(unknown)}; allowed: {', '.join(allowed)}")
@@ -193,10 +196,12 @@ class SyncStateRepository(Repository):
         newest = (select(func.max(SyncRun.id)).where(SyncRun.client_id == Client.id,
                                                      SyncRun.finished_at.is_not(None), SyncRun.status == "ok")
                   .correlate(Client).scalar_subquery())
-        stmt = (select(Client.slug, SyncRun.sheet_modified_time, SyncRun.store_change_id, SyncRun.id)
+        stmt = (select(Client.slug, SyncRun.sheet_modified_time, SyncRun.store_change_id, SyncRun.id,
+                       SyncRun.expected_version, SyncRun.written_at)
                 .join(SyncRun, SyncRun.id == newest))
         with self._read() as s:
-            return {slug: LastRun(mtime, counter, rid) for slug, mtime, counter, rid in s.execute(stmt)}
+            return {slug: LastRun(mtime, counter, rid, expected, written)
+                    for slug, mtime, counter, rid, expected, written in s.execute(stmt)}
 
     def failure_streaks(self) -> dict[str, int]:
         """{client slug: failed runs since its last successful one}, for the clients whose last run failed.

@@ -188,10 +188,8 @@ class SyncEngine:
         self._store_views: dict[str, tuple[Any, dict[str, tuple[int, StoreTask]]]] = {}  # slug -> versions
         # sid -> (run id, base as the table holds it, the planner's view of it when known)
         self._bases: dict[str, tuple[int, dict[tuple[str, str, str], Any], dict[str, BaseRow] | None]] = {}
-        # our own write, told apart by Drive's version (docs/sync.md "Our own write"); in memory only, so a
-        # restart reads every written client once more (fail safe)
-        self._expect: dict[str, tuple[int, str, int, dt.datetime]] = {}  # sid -> (run, mtime seen, version due, at)
-        self._accepted: dict[str, tuple[str, int, dt.datetime]] = {}  # sid -> (mtime, version, written at)
+        # our own write is told apart by Drive's version (docs/sync.md "Our own write"); what the run expects
+        # is kept with the run in the store, so a restart or another worker skips it too
         self.backstop = dt.timedelta(minutes=backstop_minutes)  # a client skipped so is read within this
         self.backstop_per_cycle = backstop_per_cycle  # at most this many such reads per cycle (spare quota)
         # the Drive listing (docs/sync.md "One listing per cycle"): every file as last listed, refreshed by a
@@ -298,23 +296,18 @@ class SyncEngine:
         """Whether what Drive now shows is our own last write and nothing else: "skip", "backstop" (it is,
         but the client has gone unread for ``backstop`` since the write: read it when quota allows) or "read".
 
-        Our run saw Drive at (``last.sheet_modified_time``, v) just before its write (a ``files.get``
+        The last run saw Drive at (``last.sheet_modified_time``, v) just before its write (a ``files.get``
         right before the write showed the same), and made n Sheets writes Google applied; Drive's
-        ``version`` "reflects every change", so v + n means nothing else changed. Anything else — a
-        person's edit coalesced with ours, a refresh that split our writes, another process's run, a
-        restart (this is memory only) — reads the sheet. The backstop bounds what an unverified
-        assumption about Google's version could cost: latency, never the edit (it stays in the sheet
-        and differs from the base, so the read pulls it).
+        ``version`` "reflects every change", so v + n (``last.expected_version``, kept with the run) means
+        nothing else changed. Anything else — a person's edit coalesced with ours, a refresh that split our
+        writes, a run that could not tell — reads the sheet. The backstop bounds what an unverified
+        assumption about Google's version could cost: latency, never the edit (it stays in the sheet and
+        differs from the base, so the read pulls it).
         """
-        acc = self._accepted.get(sid)
-        if acc is not None and acc[:2] == (mtime, version):
-            return "backstop" if now - acc[2] >= self.backstop else "skip"
-        exp = self._expect.get(sid)
-        if exp is None or version is None or exp[0] != last.run_id or exp[1] != last.sheet_modified_time \
-                or exp[2] != version:
+        if version is None or last.expected_version is None or last.written_at is None \
+                or last.expected_version != version:
             return "read"
-        self._accepted[sid] = (mtime, version, exp[3])
-        return "backstop" if now - exp[3] >= self.backstop else "skip"
+        return "backstop" if now - last.written_at >= self.backstop else "skip"
 
     # --- one client -------------------------------------------------------------------------------
     def sync_client(self, slug: str, *, dry_run: bool = False, modified_time: str | None = None,
@@ -335,9 +328,6 @@ class SyncEngine:
         before = self.sheets.counts()
         run = None if dry_run else self.store.sync.start_run(slug, spreadsheet_id=sid, store_change_id=counter,
                                                              sheet_modified_time=modified_time)
-        if run is not None:
-            self._expect.pop(sid, None)
-            self._accepted.pop(sid, None)
         status, message = "ok", ""
         seen = (modified_time, version) if modified_time is not None and version is not None else None
         drive_ok = False
@@ -355,13 +345,12 @@ class SyncEngine:
         used = self.sheets.counts() - before
         report.api_calls, report.reads, report.writes = used.calls, used.reads, used.writes
         report.cells_written = used.cells_written
-        if run is not None and status == "ok" and drive_ok and seen is not None and used.errors == 0 \
-                and used.sheets_writes_ok > 0:
-            # Drive showed nothing new just before our write: once it shows exactly our writes more, the
-            # next cycle need not read the sheet to see that nothing else happened
-            self._expect[sid] = (run.id, seen[0], seen[1] + used.sheets_writes_ok, self.clock())
         if run is not None:
-            extra = {}
+            extra: dict[str, Any] = {}
+            if status == "ok" and drive_ok and seen is not None and used.errors == 0 and used.sheets_writes_ok > 0:
+                # Drive showed nothing new just before our write: once it shows exactly our writes more, the
+                # next cycle (of any engine: it is kept with the run) need not read the sheet
+                extra.update(expected_version=seen[1] + used.sheets_writes_ok, written_at=self.clock())
             if status == "ok" and report.touched and counter is not None:
                 # our own pull moved the counter: record past it, or the next cycle reads the sheet for nothing
                 own = self.store.own_counter(slug, counter, actor=self.actor, keys=sorted(report.touched))

@@ -68,7 +68,7 @@ def test_models_match_the_migrations(store):
 
 def test_open_is_idempotent(store_db, store):
     again = reopen(store_db)
-    assert again.upgrade() == head_revision() == HEAD == "0007"
+    assert again.upgrade() == head_revision() == HEAD == "0008"
     again.close()
 
 

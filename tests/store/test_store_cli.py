@@ -53,7 +53,7 @@ def test_init_refuses_to_overwrite_without_force(project):
 def test_db_upgrade_then_import_export_log_restore(project, tmp_path):
     result = _run("db", "upgrade", "--config", project)
     assert result.exit_code == 0, result.output
-    assert "revision 0007" in result.output
+    assert "revision 0008" in result.output
     store_file = project.parent / "data" / "sheetsync.db"
     assert store_file.is_file()  # relative data_dir resolves against the config's folder
 

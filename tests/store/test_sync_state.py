@@ -55,12 +55,14 @@ def test_last_runs_of_every_client_in_one_query(store, acme):
     store.sync.finish_run(failed.id, status="failed")
     store.sync.start_run("acme", store_change_id=11)  # still running
     b = store.sync.start_run("beta", store_change_id=3, sheet_modified_time="x")
-    store.sync.finish_run(b.id, status="ok", store_change_id=5)
+    written = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    store.sync.finish_run(b.id, status="ok", store_change_id=5, expected_version=42, written_at=written)
     got = store.sync.last_runs()
-    assert got == {"acme": ("2026-12-01T10:00:00.000Z", 7, ok.id), "beta": ("x", 5, b.id)}
+    assert got == {"acme": ("2026-12-01T10:00:00.000Z", 7, ok.id, None, None), "beta": ("x", 5, b.id, 42, written)}
     for slug in ("acme", "beta"):  # the same as last_run, client by client
         last = store.sync.last_run(slug)
-        assert got[slug] == (last.sheet_modified_time, last.store_change_id, last.id)
+        assert got[slug] == (last.sheet_modified_time, last.store_change_id, last.id, last.expected_version,
+                             last.written_at)
 
 
 def test_own_counter_moves_only_past_the_syncs_own_pull(store, acme):
