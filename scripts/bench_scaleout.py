@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 PG = os.environ.get("SHEETSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in slugs[:a.changed]:
             t = app.store.tasks.list(s)[0]
             app.store.tasks.update(t.key, {"title": f"{s}: правка"}, origin="cli", actor="bench")
-        before, t2 = _snapshot(admin, db, a.pg_log, emu), time.monotonic()
+        before, t2, mark = _snapshot(admin, db, a.pg_log, emu), time.monotonic(), len(emu.log)
         time.sleep(a.interval)
         _settle(admin, db, emu, a.interval)  # every edited client synced, then one quiet tick
         after = _snapshot(admin, db, a.pg_log, emu)
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         per_client = [None if b is None or i is None else (b - i) * ticks / max(1, a.changed)
                       for b, i in zip(busy, idle, strict=True)]
         rows.append(("  each changed client, over idle", *per_client))
+        calls = Counter(e.name for e in emu.log[mark:])
+        print("API calls in the changed window: " + ", ".join(f"{n} {name}" for name, n in calls.most_common()),
+              file=sys.stderr)
         _table(a, rows)
         return 0
     finally:
