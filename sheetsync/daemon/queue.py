@@ -56,7 +56,7 @@ from ..store import JobLostError
 from ..sync.engine import CycleReport, Due, SyncReport
 from .jobs import JOBS
 from .logs import reason
-from .scheduler import ScheduleError, invoices_spec, job_spec, sync_spec
+from .scheduler import ScheduleError, every_seconds, invoices_spec, job_spec, sync_spec
 
 if TYPE_CHECKING:
     from .loop import Daemon
@@ -76,10 +76,10 @@ def cron_of(spec: str) -> str:
     ``daily HH:MM`` and ``<weekday> HH:MM`` are wall-clock times in the agency's zone."""
     spec = spec.strip().lower()
     parts = spec.split()
-    if spec.startswith("every "):
-        body = spec[6:].replace(" ", "")
-        n, unit = int(body[:-1]), body[-1]
-        seconds = n * {"s": 1, "m": 60, "h": 3600}[unit]
+    seconds = every_seconds(spec)
+    if seconds is not None:
+        if seconds <= 0:
+            raise ScheduleError(f"{spec!r}: expected a positive interval")
         if seconds < 60 and 60 % seconds == 0:
             return f"* * * * * */{seconds}"
         if seconds % 60 == 0 and seconds < 3600 and 60 % (seconds // 60) == 0:
@@ -267,7 +267,7 @@ class JobQueue:
         (a failing client less often): an unchanged client costs no job and no Sheets call."""
         t0, before = time.monotonic(), self.app.sheets.counts()
         items, streaks = await asyncio.to_thread(self._due)
-        every = max(1.0, _seconds(self.interval_spec))
+        every = max(1.0, float(every_seconds(self.interval_spec) or 86_400))
         index = int(tick // every)
         cap = max(1, int(self.daemon.settings.backoff_max // every))
         deferred = waiting = backing_off = 0
@@ -357,14 +357,6 @@ def scheduled_jobs(daemon: Daemon) -> dict[str, str]:
             continue
         out[name] = invoices_spec(cfg, spec) if name == "invoices" else spec
     return out
-
-
-def _seconds(spec: str) -> float:
-    spec = spec.strip().lower()
-    if spec.startswith("every "):
-        body = spec[6:].replace(" ", "")
-        return float(body[:-1]) * {"s": 1, "m": 60, "h": 3600}[body[-1]]
-    return 86_400.0
 
 
 

@@ -21,13 +21,19 @@ class ScheduleError(ValueError):
     pass
 
 
+def every_seconds(spec: str) -> int | None:
+    """The interval of an ``"every N s|m|h"`` spec in seconds; None for a clock-time spec."""
+    m = _EVERY.match(spec.strip().lower())
+    return None if m is None else int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
 def add_job(scheduler: schedule.Scheduler, spec: str, func: Callable[[], object], *, name: str,
             timezone: str | None = None) -> schedule.Job:
     """Schedule ``func`` per ``spec``; the job carries ``name`` as a tag."""
     spec = spec.strip().lower()
     m = _EVERY.match(spec)
     if m:
-        n, unit = int(m.group(1)), m.group(2)
+        n, unit = int(m.group(1)), m.group(2)  # (every_seconds, but `schedule` wants the unit)
         if n <= 0:
             raise ScheduleError(f"schedule.{name}: expected a positive interval, got {spec!r}")
         # the unit properties set the job's unit when read: read only the one wanted

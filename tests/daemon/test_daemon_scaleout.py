@@ -30,9 +30,10 @@ from daemonhelpers import (
 
 pytestmark = pytest.mark.postgres
 PG = os.environ.get("SHEETSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-N = 30 if os.environ.get("SHEETSYNC_LONG") else 12
+N = 30  # the three-worker test: the issue's size, in CI too (about 3 minutes)
 QUOTA_MINUTE = 65  # a round of syncs of every client needs more reads than one minute's quota allows
 SLUGS = [f"c{i:02d}" for i in range(N)]
+FEW = SLUGS[:30 if os.environ.get("SHEETSYNC_LONG") else 12]  # the other tests: 12 in CI, 30 with SHEETSYNC_LONG=1
 INTERVAL = 3  # seconds between sync ticks (cron */3)
 STALL = 6.0  # a worker silent this long loses its running job
 
@@ -96,7 +97,7 @@ class Traffic:
         return n
 
 
-def _agency(tmp_path: Path, pg_url: str, *, jobs: dict[str, str] | None = None):
+def _agency(tmp_path: Path, pg_url: str, *, jobs: dict[str, str] | None = None, slugs: list[str] = FEW):
     from gsheets_emulator import Emulator
     from gsheets_emulator.server import EmulatorServer
 
@@ -104,7 +105,7 @@ def _agency(tmp_path: Path, pg_url: str, *, jobs: dict[str, str] | None = None):
     from sheetsync.sheets import Backend, connect
 
     emu = Emulator()
-    cfg_dict = config_dict(tmp_path / "data", SLUGS, store_url=pg_url)
+    cfg_dict = config_dict(tmp_path / "data", slugs, store_url=pg_url)
     if jobs:
         cfg_dict["schedule"] = jobs
     # the workers' budget, shared through the store, keeps under the emulator's quota below
@@ -113,9 +114,9 @@ def _agency(tmp_path: Path, pg_url: str, *, jobs: dict[str, str] | None = None):
     cfg = write_config(tmp_path / "sheetsync.toml", cfg_dict)
     app = App.from_config(cfg, sheets=connect(Backend(emulator=emu)))
     app.store.sync_reference_data(app.config)
-    for slug in SLUGS:
+    for slug in slugs:
         app.store.tasks.create(slug, {"title": f"{slug}: первая"}, origin="cli", actor="team")
-    provision_by_cloning(app, emu, SLUGS)
+    provision_by_cloning(app, emu, slugs)
     emu.quota.configure(enabled=True, per_user=60, per_project=300)  # one account's quota, as on Google
     traffic = Traffic(emu)
     server = EmulatorServer(emu).start()
@@ -167,7 +168,7 @@ def _stop(procs) -> None:
 
 
 def test_three_workers_share_the_clients_under_one_quota_and_take_over_a_killed_one(tmp_path, pg_url):
-    emu, app, cfg, server, traffic = _agency(tmp_path, pg_url, jobs={"reminders": "every 2s"})
+    emu, app, cfg, server, traffic = _agency(tmp_path, pg_url, jobs={"reminders": "every 2s"}, slugs=SLUGS)
     logs = {w: tmp_path / f"{w}.log" for w in ("w1", "w2", "w3")}
     procs = {w: _worker(cfg, server.url, w, log, extra=()) for w, log in logs.items()}
     try:
@@ -251,8 +252,8 @@ def test_a_frozen_worker_writes_nothing_for_a_client_it_lost_and_a_skewed_clock_
 
     traffic.on_request = freeze_on_read
     try:
-        wait_for(lambda: {e["client"] for e in _jobs(logs)} == set(SLUGS), 120, "every client synced once")
-        for slug in SLUGS:  # every client has a change to push: a sync reads, then writes
+        wait_for(lambda: {e["client"] for e in _jobs(logs)} == set(FEW), 120, "every client synced once")
+        for slug in FEW:  # every client has a change to push: a sync reads, then writes
             t = app.store.tasks.list(slug)[0]
             app.store.tasks.update(t.key, {"title": f"{slug}: до заморозки"}, origin="cli", actor="team")
         frozen["armed"] = True
@@ -291,10 +292,10 @@ def test_a_frozen_worker_writes_nothing_for_a_client_it_lost_and_a_skewed_clock_
         now = app.store.jobs.now()
         assert max(ticks) <= now + 1, f"a tick from the future ({max(ticks)} > {now}): a worker's clock decided"
         assert f"{slug}: во время заморозки" in _sheet_titles(emu, app, slug)
-        for other in SLUGS:
+        for other in FEW:
             if other != slug:
                 wait_for(lambda s=other: f"{s}: до заморозки" in _sheet_titles(emu, app, s), 2 * QUOTA_MINUTE, f"{other}'s edit")
-        for each in SLUGS:
+        for each in FEW:
             titles = _sheet_titles(emu, app, each)
             assert len(titles) == len(app.store.tasks.list(each)), titles
         _stop(procs)
@@ -308,7 +309,7 @@ def test_a_frozen_worker_writes_nothing_for_a_client_it_lost_and_a_skewed_clock_
                 p.kill()
         app.close()
         server.stop()
-    assert traffic.assert_never_two_jobs_at_once(fenced=frozenset({str(frozen["job"])})) >= N
+    assert traffic.assert_never_two_jobs_at_once(fenced=frozenset({str(frozen["job"])})) >= len(FEW)
 
 
 def test_run_workers_n_starts_n_named_workers_that_share_the_clients(tmp_path, pg_url):
@@ -322,7 +323,7 @@ def test_run_workers_n_starts_n_named_workers_that_share_the_clients(tmp_path, p
         assert proc.returncode == 0, err.decode()
         jobs = [e for e in read_events(log) if e.get("msg") == "sync job"]
         assert {e["worker"] for e in jobs} <= {"box-1", "box-2"}, jobs
-        assert {e["client"] for e in jobs} == set(SLUGS)  # every client, by one of the two
+        assert {e["client"] for e in jobs} == set(FEW)  # every client, by one of the two
         assert len({e["worker"] for e in jobs}) == 2, "one of the two workers ran no job"
     finally:
         app.close()
