@@ -173,7 +173,10 @@ def test_three_workers_share_the_clients_under_one_quota_and_take_over_a_killed_
     procs = {w: _worker(cfg, server.url, w, log, extra=()) for w, log in logs.items()}
     try:
         # every client is synced (or found unchanged) by some worker, tick after tick
-        wait_for(lambda: {e["client"] for e in _jobs(logs)} == set(SLUGS), 120, "every client synced once")
+        # a first sync reads up to 3 times (layout, snapshot, stage clock): 30 clients are 1.5 quota-minutes
+        t0 = time.time()
+        wait_for(lambda: {e["client"] for e in _jobs(logs)} == set(SLUGS), 4 * QUOTA_MINUTE, "every client synced once")
+        print(f"\nevery one of {N} clients synced once {time.time() - t0:.1f}s after the workers started")
         steady_from = time.time()
         refused_before = emu.quota.refused
         for i in range(6):  # the team keeps working while the workers sync
