@@ -223,9 +223,7 @@ class App:
                 return self.sync_engine.cycle(dry_run=dry_run)
             out = CycleReport()
             for account, slugs in self.clients_by_account().items():
-                part = self.engine_for(account).cycle(slugs, dry_run=dry_run)
-                out.clients += part.clients
-                out.api_calls += part.api_calls
+                out.extend(self.engine_for(account).cycle(slugs, dry_run=dry_run))
             return out
         cycle = self.engine_for(self.account_of(slug)).cycle([slug], dry_run=dry_run, force=True)
         if not cycle.clients:

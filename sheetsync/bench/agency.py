@@ -21,7 +21,6 @@ import datetime as dt
 import pickle
 import random
 import tempfile
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,10 +189,6 @@ def build(n_clients: int, rows_per_client: int = 5, *, first_client_rows: int | 
 def provision_by_cloning(app: Any, emu: Any, slugs: list[str], actor: str = "test") -> None:
     """Provision the first client for real, and give the others copies of its spreadsheet (fast)."""
     first = app.provision(slugs[0]).spreadsheet_id
-    template = emu.files[first]
-    for slug in slugs[1:]:
-        f = template.clone()
-        f.id = f.spreadsheet.spreadsheet_id = uuid.uuid4().hex + uuid.uuid4().hex[:12]
-        f.name = f"{template.name} ({slug})"
-        emu.files[f.id] = f
-        app.store.clients.set_spreadsheet(slug, f.id, origin="cli", actor=actor)
+    for slug, sid in zip(slugs[1:], clone_spreadsheet(emu, first, len(slugs) - 1), strict=True):
+        emu.files[sid].name = f"{emu.files[first].name} ({slug})"
+        app.store.clients.set_spreadsheet(slug, sid, origin="cli", actor=actor)

@@ -156,9 +156,7 @@ def _sync_holding_locks(the_app: App, client: str | None) -> tuple[CycleReport, 
                 continue
             account = the_app.account_of(slug)  # a pool: each client as its own account
             with hold.fenced(slug, the_app.sheets_for(account)):
-                one = the_app.engine_for(account).cycle([slug], force=client is not None)
-            report.clients += one.clients
-            report.api_calls += one.api_calls
+                report.extend(the_app.engine_for(account).cycle([slug], force=client is not None))
     return report, hold.left
 
 

@@ -33,7 +33,7 @@ from .jobs import JOBS
 from .lock import store_lock
 from .logs import first_line as _first_line
 from .logs import reason as _reason
-from .scheduler import add_job, describe, invoices_spec, job_spec, sync_spec
+from .scheduler import add_job, describe, interval_seconds, scheduled_jobs, sync_spec
 
 if TYPE_CHECKING:
     from ..app import App
@@ -170,24 +170,16 @@ class Daemon:
         return self.stopping or (self.settings.max_cycles is not None and self.cycles >= self.settings.max_cycles)
 
     def _interval(self) -> float:
-        spec = sync_spec(self.app.config, self.settings.interval)
-        if spec.startswith("every "):
-            n, unit = spec[6:-1].strip(), spec[-1]
-            return float(n) * {"s": 1, "m": 60, "h": 3600}[unit]
-        return 86_400.0
+        return interval_seconds(sync_spec(self.app.config, self.settings.interval))
 
     def build_scheduler(self) -> schedule.Scheduler:
         sched = schedule.Scheduler()
         cfg = self.app.config
         add_job(sched, sync_spec(cfg, self.settings.interval), self.sync_cycle, name="sync")
         if self.settings.jobs:
-            for name, func in JOBS.items():
-                spec = job_spec(cfg, name)
-                if spec is None:
-                    continue
-                if name == "invoices":
-                    spec = invoices_spec(cfg, spec)
-                add_job(sched, spec, partial(self.run_job, name, func), name=name, timezone=cfg.agency.timezone)
+            for name, spec in scheduled_jobs(cfg, JOBS).items():
+                add_job(sched, spec, partial(self.run_job, name, JOBS[name]), name=name,
+                        timezone=cfg.agency.timezone)
         return sched
 
     def _install_signals(self) -> dict[int, Any]:
@@ -252,8 +244,7 @@ class Daemon:
             part = engine.cycle(mine)
             if engine is not self.engine:  # the default account's calls are counted by the caller
                 self.metrics.record_calls(engine.sheets.counts() - before)
-            report.clients += part.clients
-            report.api_calls += part.api_calls
+            report.extend(part)
         return report
 
     def store_problem(self) -> str | None:

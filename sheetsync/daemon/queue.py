@@ -40,6 +40,7 @@ import signal
 import time
 import zoneinfo
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 import attr
@@ -56,7 +57,7 @@ from ..store import JobLostError
 from ..sync.engine import CycleReport, Due, SyncReport
 from .jobs import JOBS
 from .logs import reason
-from .scheduler import ScheduleError, every_seconds, invoices_spec, job_spec, sync_spec
+from .scheduler import ScheduleError, every_seconds, interval_seconds, scheduled_jobs, sync_spec
 
 if TYPE_CHECKING:
     from .loop import Daemon
@@ -168,15 +169,16 @@ class JobQueue:
         self.tick_task = self.jobs.task(name=TICK, queue=QUEUE, pass_context=True)(self._tick)
         self.agency_task = self.jobs.task(name=AGENCY, queue=QUEUE, pass_context=True)(self._agency_job)
         self.registry = PeriodicRegistry()
-        self.interval_spec = sync_spec(self.app.config, s.interval)
-        self._periodic(self.tick_task, cron_of(self.interval_spec), "sync", {"queueing_lock": "tick"}, "UTC")
+        interval_spec = sync_spec(self.app.config, s.interval)
+        self.every = max(1.0, interval_seconds(interval_spec))  # seconds between ticks (the backoff counts ticks)
+        self._periodic(self.tick_task, cron_of(interval_spec), "sync", {"queueing_lock": "tick"}, "UTC")
         if s.jobs:
-            for name, spec in scheduled_jobs(daemon).items():
+            for name, spec in scheduled_jobs(self.app.config, JOBS).items():
                 self._periodic(self.agency_task, cron_of(spec), name,
                                {"lock": f"agency:{name}", "task_kwargs": {"name": name}},
                                self.app.config.agency.timezone)
         self.deferrer = PeriodicDeferrer(self.registry, max_delay=600)
-        self.clock = DatabaseClock(self.store.jobs.now, refresh=max(0.5, self.stall / 4))
+        self.clock = DatabaseClock(self.store.jobs.now, refresh=beat(self.stall))
         self.worker: Worker | None = None
         self.synced = 0  # client syncs this worker ran (tests, --once)
 
@@ -192,7 +194,7 @@ class JobQueue:
         s = self.daemon.settings
         async with self.jobs.open_async():
             self.worker = Worker(self.jobs, queues=[QUEUE], name=s.worker_id, concurrency=1, wait=not s.once,
-                                 install_signal_handlers=False, update_heartbeat_interval=max(0.5, self.stall / 4),
+                                 install_signal_handlers=False, update_heartbeat_interval=beat(self.stall),
                                  stalled_worker_timeout=self.stall, shutdown_graceful_timeout=s.grace_seconds,
                                  fetch_job_polling_interval=1.0, delete_jobs="successful")
             loop = asyncio.get_running_loop()
@@ -226,7 +228,7 @@ class JobQueue:
                 # fresh for /healthz: this worker's loop runs and the queue answers (its jobs may be few:
                 # an unchanged client costs none)
                 self.daemon.metrics.last_cycle_end = time.time()
-                if now - checked >= max(0.5, self.stall / 4):
+                if now - checked >= beat(self.stall):
                     checked = now
                     await self._take_back()
                     counts = await asyncio.to_thread(self.store.jobs.counts)
@@ -267,9 +269,8 @@ class JobQueue:
         (a failing client less often): an unchanged client costs no job and no Sheets call."""
         t0, before = time.monotonic(), self.app.sheets.counts()
         items, streaks = await asyncio.to_thread(self._due)
-        every = max(1.0, float(every_seconds(self.interval_spec) or 86_400))
-        index = int(tick // every)
-        cap = max(1, int(self.daemon.settings.backoff_max // every))
+        index = int(tick // self.every)
+        cap = max(1, int(self.daemon.settings.backoff_max // self.every))
         deferred = waiting = backing_off = 0
         unchanged: list[SyncReport] = []
         for item in items:
@@ -306,19 +307,13 @@ class JobQueue:
         assert self.worker is not None and self.worker.worker_id is not None
         job, worker = int(context.job.id), int(self.worker.worker_id)
 
-        def fence_tx(session: Any) -> None:
-            self.store.jobs.check(job, worker, session=session)
-
-        def fence() -> None:
-            self.store.jobs.check(job, worker)
-
         headers = {"X-Sheetsync-Worker": self.worker_id, "X-Sheetsync-Job": str(job)}
         account = self.app.account_of(slug)  # a pool of accounts: the client's own account and quota
         engine, sheets = d.engine_for(account), self.app.sheets_for(account)
         t0, before = time.monotonic(), sheets.counts()
         report: CycleReport | None = None
         try:
-            with self.store.guarded(fence_tx), sheets.guarded(fence, headers=headers):
+            with fenced(self.store, sheets, job, worker, headers):
                 if due is None:
                     report = engine.cycle([slug])
                 else:
@@ -347,17 +342,18 @@ class JobQueue:
         return summary or "skipped"
 
 
-def scheduled_jobs(daemon: Daemon) -> dict[str, str]:
-    """{job name: spec} for the agency-wide jobs the config turns on."""
-    cfg = daemon.app.config
-    out = {}
-    for name in JOBS:
-        spec = job_spec(cfg, name)
-        if spec is None:
-            continue
-        out[name] = invoices_spec(cfg, spec) if name == "invoices" else spec
-    return out
+def beat(stall: float) -> float:
+    """How often a worker heartbeats, and looks for silent workers: four times per stall limit."""
+    return max(0.5, stall / 4)
 
+
+def fenced(store: Any, sheets: Any, job: int, worker: int, headers: dict[str, str]) -> ExitStack:
+    """The fence for one job's sync: each store commit and each Sheets write first checks that ``job``
+    still runs on ``worker`` (:meth:`JobRepository.check`), and every request carries ``headers``."""
+    stack = ExitStack()
+    stack.enter_context(store.guarded(lambda s: store.jobs.check(job, worker, session=s)))
+    stack.enter_context(sheets.guarded(lambda: store.jobs.check(job, worker), headers=headers))
+    return stack
 
 
 class ClientHold:
@@ -417,19 +413,13 @@ class ClientHold:
 
     async def _heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(max(0.5, self.stall / 4))
+            await asyncio.sleep(beat(self.stall))
             await self.jobs.job_manager.update_heartbeat(self.worker_id)  # type: ignore[arg-type]
 
-    def fenced(self, slug: str, sheets: Any) -> Any:
+    def fenced(self, slug: str, sheets: Any) -> ExitStack:
         """The guards for one held client's sync (store transactions and Sheets writes)."""
-        from contextlib import ExitStack
-
-        job, worker = self.got[slug], int(self.worker_id or 0)
-        stack = ExitStack()
-        stack.enter_context(self.store.guarded(lambda s: self.store.jobs.check(job, worker, session=s)))
-        stack.enter_context(sheets.guarded(lambda: self.store.jobs.check(job, worker),
-                                           headers={"X-Sheetsync-Job": str(job)}))
-        return stack
+        job = self.got[slug]
+        return fenced(self.store, sheets, job, int(self.worker_id or 0), {"X-Sheetsync-Job": str(job)})
 
     def __exit__(self, *exc: object) -> None:
         async def release() -> None:

@@ -7,7 +7,7 @@ the invoice refresh before the Wednesday meeting); clock times are in the agency
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import schedule
@@ -25,6 +25,11 @@ def every_seconds(spec: str) -> int | None:
     """The interval of an ``"every N s|m|h"`` spec in seconds; None for a clock-time spec."""
     m = _EVERY.match(spec.strip().lower())
     return None if m is None else int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def interval_seconds(spec: str) -> float:
+    """Seconds between two runs of ``spec``: its interval, or a day for a clock-time spec."""
+    return float(every_seconds(spec) or 86_400)
 
 
 def add_job(scheduler: schedule.Scheduler, spec: str, func: Callable[[], object], *, name: str,
@@ -75,6 +80,17 @@ def describe(scheduler: schedule.Scheduler) -> list[tuple[str, str]]:
     for job in scheduler.get_jobs():
         name = str(next(iter(job.tags), "?"))
         out.append((name, f"{job.next_run:%Y-%m-%d %H:%M:%S}" if job.next_run else "-"))
+    return out
+
+
+def scheduled_jobs(config: Any, names: Iterable[str]) -> dict[str, str]:
+    """{job name: spec} for the agency-wide jobs among ``names`` that the config turns on (the invoice
+    refresh's default placed before the meeting)."""
+    out = {}
+    for name in names:
+        spec = job_spec(config, name)
+        if spec is not None:
+            out[name] = invoices_spec(config, spec) if name == "invoices" else spec
     return out
 
 

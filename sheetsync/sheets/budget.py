@@ -174,7 +174,7 @@ class Budget:
         with self._lock:
             now = self.clock()
             u = self._window(self.user_scope(user), kind, per_user)
-            p = self._window("project", kind, per_project)
+            p = self._window(self.project_scope, kind, per_project)
             wait = max(u.wait(now, window), p.wait(now, window), self._paused_until.get(kind, 0.0) - now)
             if wait > 0:
                 return wait
@@ -256,7 +256,7 @@ class Budget:
             return self.ledger.usage(self.settings.window_seconds).get((scope, kind), 0)
         with self._lock:
             now = self.clock()
-            w = self._windows.get(("user:" + user.lower() if user else "project", kind))
+            w = self._windows.get((self.user_scope(user) if user else self.project_scope, kind))
             if w is None:
                 return 0
             w.wait(now, self.settings.window_seconds)

@@ -163,7 +163,7 @@ class Store:
     def guarded(self, guard: Callable[[Session], None]) -> Iterator[None]:
         """Every writing transaction this thread opens in the block calls ``guard(session)`` just before
         it commits; ``guard`` raises to roll it back. A daemon worker's fence (a job it no longer holds
-        writes nothing): :meth:`JobRepository.hold`."""
+        writes nothing): :meth:`JobRepository.check`."""
         previous = getattr(self._guards, "fn", None)
         self._guards.fn = guard
         try:

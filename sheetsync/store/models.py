@@ -466,6 +466,16 @@ class QuotaWindow(Base):
     paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class SheetsyncTick(Base):
+    """The newest tick of each periodic job that ran (PostgreSQL scale-out; 0007): claimed in one statement
+    by :meth:`sheetsync.store.jobs.JobRepository.claim_tick`, so a tick runs once whatever the workers do."""
+
+    __tablename__ = "sheetsync_ticks"
+
+    job: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tick: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 __all__ = [
     "AgencySpreadsheet",
     "Base",
@@ -483,6 +493,7 @@ __all__ = [
     "MetricValue",
     "QuotaWindow",
     "ReservedId",
+    "SheetsyncTick",
     "Specialist",
     "SyncBase",
     "SyncError",
@@ -492,13 +503,3 @@ __all__ = [
     "table_of",
     "utcnow",
 ]
-
-
-class SheetsyncTick(Base):
-    """The newest tick of each periodic job that ran (PostgreSQL scale-out; 0007): claimed in one statement
-    by :meth:`sheetsync.store.jobs.JobRepository.claim_tick`, so a tick runs once whatever the workers do."""
-
-    __tablename__ = "sheetsync_ticks"
-
-    job: Mapped[str] = mapped_column(String(200), primary_key=True)
-    tick: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -88,6 +88,11 @@ class CycleReport:
     clients: list[SyncReport] = field(default_factory=list)
     api_calls: int = 0  # everything, the Drive listing included
 
+    def extend(self, other: CycleReport) -> None:
+        """Add another cycle's clients and calls (one cycle per account of a pool)."""
+        self.clients += other.clients
+        self.api_calls += other.api_calls
+
     @property
     def total(self) -> SyncReport:
         out = SyncReport(client="(all)")
@@ -243,8 +248,7 @@ class SyncEngine:
                 if last.sheet_modified_time == mtime:
                     out.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
                     continue
-                assert sid is not None  # listed, so it has one
-                own = self._own_write(sid, last, mtime, version, now)
+                own = self._own_write(last, version, now)
                 if own == "skip" or (own == "backstop" and backstops <= 0):
                     out.append(SyncReport(client=c.slug, spreadsheet_id=sid, skipped=True))
                     continue
@@ -292,7 +296,7 @@ class SyncEngine:
             self._newest_listed = max(self._newest_listed, f.modified_time)
         return self._listing
 
-    def _own_write(self, sid: str, last: Any, mtime: str, version: int | None, now: dt.datetime) -> str:
+    def _own_write(self, last: Any, version: int | None, now: dt.datetime) -> str:
         """Whether what Drive now shows is our own last write and nothing else: "skip", "backstop" (it is,
         but the client has gone unread for ``backstop`` since the write: read it when quota allows) or "read".
 
@@ -304,8 +308,7 @@ class SyncEngine:
         assumption about Google's version could cost: latency, never the edit (it stays in the sheet and
         differs from the base, so the read pulls it).
         """
-        if version is None or last.expected_version is None or last.written_at is None \
-                or last.expected_version != version:
+        if version is None or last.written_at is None or last.expected_version != version:
             return "read"
         return "backstop" if now - last.written_at >= self.backstop else "skip"
 
